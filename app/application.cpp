@@ -1,0 +1,133 @@
+#include "app/application.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "proxy/common/log.hpp"
+
+namespace portico {
+
+Application::Application(Options options)
+    : options_(std::move(options)),
+      workers_(options_.workers, options_.proxy),
+      control_(options_.classes, [this](SnapshotPtr snapshot) { workers_.publish(std::move(snapshot)); }),
+      admin_(control_.io(), workers_),
+      delay_timer_(control_.io()),
+      drain_timer_(control_.io()) {}
+
+Application::~Application() {
+  if (manifests_) {
+    manifests_->stop();
+  }
+  control_.stop();
+  workers_.stop();
+}
+
+std::optional<Application::StartFailure> Application::prepare() {
+  if (options_.manifests.empty()) {
+    if (!options_.kubeconfig.empty() || std::getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
+      return StartFailure{2, "cluster mode (--kubeconfig or in-cluster) is not available in this "
+                             "build yet; use --manifests PATH"};
+    }
+    return StartFailure{2, "no routing source: give --manifests PATH (or --kubeconfig PATH)"};
+  }
+  auto source = ManifestSource::open(options_.manifests, [this](std::vector<k8s::Object> objects) {
+    control_.replace_all(std::move(objects));
+  });
+  if (!source) {
+    return StartFailure{2, source.error()};
+  }
+  manifests_ = std::move(*source);
+  auto http_port = workers_.listen(options_.http_listen);
+  if (!http_port) {
+    return StartFailure{1, "--http-listen: " + http_port.error()};
+  }
+  http_port_ = *http_port;
+  auto admin_port = admin_.listen(options_.admin_listen);
+  if (!admin_port) {
+    return StartFailure{1, "--admin-listen: " + admin_port.error()};
+  }
+  admin_port_ = *admin_port;
+  return std::nullopt;
+}
+
+void Application::start() {
+  workers_.start();
+  control_.start();
+  admin_.start();
+  manifests_->start();
+  log::info("proxy", "listening",
+            {{"http", options_.http_listen.host + ":" + std::to_string(http_port_)},
+             {"admin", options_.admin_listen.host + ":" + std::to_string(admin_port_)},
+             {"workers", std::to_string(options_.workers)}});
+}
+
+void Application::request_shutdown(bool skip_delay) {
+  boost::asio::post(control_.io(), [this, skip_delay] {
+    if (!shutting_down_) {
+      shutting_down_ = true;
+      deadline_ = std::chrono::steady_clock::now() + options_.shutdown_timeout;
+      admin_.set_draining();
+      log::info("proxy", "shutting down: /readyz now answers 503",
+                {{"delay_ms", std::to_string(skip_delay ? 0 : options_.shutdown_delay.count())}});
+      if (!skip_delay) {
+        delay_timer_.expires_after(options_.shutdown_delay);
+        delay_timer_.async_wait([this](const boost::system::error_code& ec) {
+          if (!ec) {
+            begin_drain();
+          }
+        });
+        return;
+      }
+    }
+    // A second signal, or SIGINT: skip what is left of the delay.
+    delay_timer_.cancel();
+    begin_drain();
+  });
+}
+
+void Application::begin_drain() {
+  if (draining_) {
+    return;
+  }
+  draining_ = true;
+  log::info("proxy", "listeners closed; finishing in-flight requests",
+            {{"open_connections", std::to_string(workers_.open_sessions())}});
+  workers_.drain();
+  check_drained();
+}
+
+void Application::check_drained() {
+  if (workers_.open_sessions() == 0 || std::chrono::steady_clock::now() >= deadline_) {
+    finish();
+    return;
+  }
+  drain_timer_.expires_after(std::chrono::milliseconds(20));
+  drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      check_drained();
+    }
+  });
+}
+
+void Application::finish() {
+  if (finished_) {
+    return;
+  }
+  finished_ = true;
+  const auto left = workers_.open_sessions();
+  log::info("proxy", left == 0 ? "all connections closed; exiting" : "shutdown timeout reached; exiting",
+            {{"open_connections", std::to_string(left)}});
+  admin_.stop();
+  done_.set_value();
+}
+
+void Application::wait() {
+  done_.get_future().wait();
+  if (manifests_) {
+    manifests_->stop();
+  }
+  control_.stop();
+  workers_.stop();
+}
+
+}  // namespace portico

@@ -1,0 +1,64 @@
+#pragma once
+// Application: the one place that sees the data plane, the control plane and the object
+// sources together. It wires them, starts them in order, and runs the shutdown sequence of
+// the contract: /readyz 503 at once, keep accepting for the shutdown delay, then stop
+// accepting, let in-flight requests finish and close idle connections, exit within the
+// shutdown timeout. Created and driven from main (or a test) on one thread.
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+
+#include "app/options.hpp"
+#include "config/control_loop.hpp"
+#include "config/manifest_source.hpp"
+#include "proxy/admin/admin_server.hpp"
+#include "proxy/worker/worker_pool.hpp"
+
+namespace portico {
+
+class Application {
+ public:
+  struct StartFailure {
+    int exit_code;  // 2: bad input (unreadable path); 1: the environment (port in use)
+    std::string message;
+  };
+
+  explicit Application(Options options);
+  ~Application();
+
+  // Opens the sources and binds every listener; nothing runs yet.
+  std::optional<StartFailure> prepare();
+  void start();
+  // As SIGTERM (skip_delay false) or a second signal / SIGINT (skip_delay true). Any thread.
+  void request_shutdown(bool skip_delay);
+  // Blocks until the shutdown sequence is over; then everything is stopped.
+  void wait();
+
+  std::uint16_t http_port() const noexcept { return http_port_; }
+  std::uint16_t admin_port() const noexcept { return admin_port_; }
+
+ private:
+  void begin_drain();
+  void check_drained();
+  void finish();
+
+  Options options_;
+  WorkerPool workers_;
+  ControlLoop control_;
+  AdminServer admin_;
+  std::unique_ptr<ManifestSource> manifests_;
+  std::uint16_t http_port_ = 0;
+  std::uint16_t admin_port_ = 0;
+  // Shutdown state: touched only on the control thread.
+  boost::asio::steady_timer delay_timer_;
+  boost::asio::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point deadline_{};
+  bool shutting_down_ = false;
+  bool draining_ = false;
+  bool finished_ = false;
+  std::promise<void> done_;
+};
+
+}  // namespace portico

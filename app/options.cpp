@@ -1,0 +1,182 @@
+#include "app/options.hpp"
+
+#include <charconv>
+#include <functional>
+#include <thread>
+
+namespace portico {
+namespace {
+
+// "5s", "500ms", "2m", or a plain number of seconds.
+Expected<std::chrono::milliseconds> parse_duration(const std::string& text) {
+  double number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  const std::string unit(end, text.data() + text.size());
+  if (ec != std::errc{} || number < 0) {
+    return fail("expected a duration such as 5s or 500ms, got \"" + text + "\"");
+  }
+  double ms = 0;
+  if (unit.empty() || unit == "s") {
+    ms = number * 1000;
+  } else if (unit == "ms") {
+    ms = number;
+  } else if (unit == "m") {
+    ms = number * 60'000;
+  } else {
+    return fail("expected a duration such as 5s or 500ms, got \"" + text + "\"");
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
+struct Flag {
+  const char* name;
+  const char* value_name;  // null for a switch
+  const char* help;
+  std::function<std::optional<Failure>(Options&, const std::string&)> apply;
+};
+
+std::optional<Failure> set_host_port(HostPort& target, const std::string& value) {
+  auto parsed = parse_host_port(value);
+  if (!parsed) {
+    return Failure{parsed.error()};
+  }
+  target = *parsed;
+  return std::nullopt;
+}
+
+std::optional<Failure> set_duration(std::chrono::milliseconds& target, const std::string& value) {
+  auto parsed = parse_duration(value);
+  if (!parsed) {
+    return Failure{parsed.error()};
+  }
+  target = *parsed;
+  return std::nullopt;
+}
+
+const std::vector<Flag>& flags() {
+  static const std::vector<Flag> all = {
+      {"--manifests", "PATH", "file or directory of Kubernetes manifests (YAML or JSON); repeatable; watched",
+       [](Options& o, const std::string& v) { o.manifests.push_back(v); return std::nullopt; }},
+      {"--kubeconfig", "PATH", "list and watch a Kubernetes API server with this kubeconfig",
+       [](Options& o, const std::string& v) { o.kubeconfig = v; return std::nullopt; }},
+      {"--namespace", "NS", "watch only this namespace (default: all)",
+       [](Options& o, const std::string& v) { o.namespace_ = v; return std::nullopt; }},
+      {"--http-listen", "HOST:PORT", "plain HTTP listener (default 0.0.0.0:80)",
+       [](Options& o, const std::string& v) { return set_host_port(o.http_listen, v); }},
+      {"--https-listen", "HOST:PORT", "TLS listener (default 0.0.0.0:443; TLS termination is not built yet)",
+       [](Options& o, const std::string& v) { return set_host_port(o.https_listen, v); }},
+      {"--admin-listen", "HOST:PORT", "/healthz, /readyz, /metrics (default 0.0.0.0:10254)",
+       [](Options& o, const std::string& v) { return set_host_port(o.admin_listen, v); }},
+      {"--workers", "N", "proxy worker threads (default: number of CPUs)",
+       [](Options& o, const std::string& v) -> std::optional<Failure> {
+         unsigned n = 0;
+         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+         if (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 1024) {
+           return Failure{"expected a number of workers from 1 to 1024, got \"" + v + "\""};
+         }
+         o.workers = n;
+         return std::nullopt;
+       }},
+      {"--controller-name", "NAME", "IngressClass controller served (default portico.dev/ingress-controller)",
+       [](Options& o, const std::string& v) { o.classes.controller_name = v; return std::nullopt; }},
+      {"--ingress-class", "NAME", "class name for the legacy kubernetes.io/ingress.class annotation (default portico)",
+       [](Options& o, const std::string& v) { o.classes.ingress_class = v; return std::nullopt; }},
+      {"--watch-ingress-without-class", nullptr, "also serve Ingresses that name no class",
+       [](Options& o, const std::string&) { o.classes.watch_without_class = true; return std::nullopt; }},
+      {"--upstream-connect-timeout", "DURATION", "upstream connect timeout (default 5s; then 504)",
+       [](Options& o, const std::string& v) { return set_duration(o.proxy.upstream_connect_timeout, v); }},
+      {"--upstream-response-timeout", "DURATION", "time to wait for upstream bytes (default 60s; then 504)",
+       [](Options& o, const std::string& v) { return set_duration(o.proxy.upstream_response_timeout, v); }},
+      {"--shutdown-delay", "DURATION", "after SIGTERM, keep accepting this long (default 5s)",
+       [](Options& o, const std::string& v) { return set_duration(o.shutdown_delay, v); }},
+      {"--shutdown-timeout", "DURATION", "after SIGTERM, exit within this long (default 30s)",
+       [](Options& o, const std::string& v) { return set_duration(o.shutdown_timeout, v); }},
+      {"--log-format", "text|json", "log line format on stderr (default text)",
+       [](Options& o, const std::string& v) -> std::optional<Failure> {
+         if (v != "text" && v != "json") {
+           return Failure{"expected text or json, got \"" + v + "\""};
+         }
+         o.log_format = v == "json" ? log::Format::Json : log::Format::Text;
+         return std::nullopt;
+       }},
+      {"--log-level", "LEVEL", "debug, info, warn or error (default info)",
+       [](Options& o, const std::string& v) -> std::optional<Failure> {
+         const std::pair<const char*, log::Level> levels[] = {{"debug", log::Level::Debug},
+                                                              {"info", log::Level::Info},
+                                                              {"warn", log::Level::Warn},
+                                                              {"error", log::Level::Error}};
+         for (const auto& [name, level] : levels) {
+           if (v == name) {
+             o.log_level = level;
+             return std::nullopt;
+           }
+         }
+         return Failure{"expected debug, info, warn or error, got \"" + v + "\""};
+       }},
+      {"--help", nullptr, "print this help and exit",
+       [](Options& o, const std::string&) { o.show_help = true; return std::nullopt; }},
+      {"--version", nullptr, "print the version and exit",
+       [](Options& o, const std::string&) { o.show_version = true; return std::nullopt; }},
+  };
+  return all;
+}
+
+}  // namespace
+
+Expected<Options> parse_options(const std::vector<std::string>& args) {
+  Options options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::optional<std::string> value;
+    if (const auto eq = name.find('='); name.starts_with("--") && eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    const Flag* flag = nullptr;
+    for (const auto& f : flags()) {
+      if (name == f.name) {
+        flag = &f;
+      }
+    }
+    if (flag == nullptr) {
+      return fail("unknown flag " + name + " (see --help)");
+    }
+    if (flag->value_name != nullptr && !value) {
+      if (i + 1 >= args.size()) {
+        return fail(name + " needs a value: " + flag->value_name);
+      }
+      value = args[++i];
+    }
+    if (flag->value_name == nullptr && value) {
+      return fail(name + " takes no value");
+    }
+    if (auto failure = flag->apply(options, value.value_or(""))) {
+      return fail(name + ": " + failure->reason);
+    }
+  }
+  if (options.show_help || options.show_version) {
+    return options;
+  }
+  if (!options.kubeconfig.empty() && !options.manifests.empty()) {
+    return fail("give either --manifests or --kubeconfig, not both");
+  }
+  if (options.workers == 0) {
+    options.workers = std::max(1u, std::thread::hardware_concurrency());
+  }
+  return options;
+}
+
+std::string usage() {
+  std::string text =
+      "Usage: portico [flags]\n"
+      "Kubernetes ingress controller and reverse proxy. Routing state comes from --manifests\n"
+      "files, or from the API server (--kubeconfig, or in-cluster configuration).\n\nFlags:\n";
+  for (const auto& f : flags()) {
+    std::string left = std::string("  ") + f.name + (f.value_name ? std::string(" ") + f.value_name : "");
+    left.resize(std::max<std::size_t>(left.size() + 2, 44), ' ');
+    text += left + f.help + "\n";
+  }
+  return text;
+}
+
+}  // namespace portico

@@ -1,0 +1,37 @@
+#pragma once
+// Options: every command-line flag of `portico` (see ../shared/interface.md), parsed once at
+// start-up. A bad flag is a Failure carrying the one line to print before exiting with 2.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "config/ingress_translator.hpp"
+#include "proxy/common/expected.hpp"
+#include "proxy/common/host_port.hpp"
+#include "proxy/common/log.hpp"
+#include "proxy/proxy_settings.hpp"
+
+namespace portico {
+
+struct Options {
+  std::vector<std::string> manifests;
+  std::string kubeconfig;
+  std::string namespace_;
+  HostPort http_listen{"0.0.0.0", 80};
+  HostPort https_listen{"0.0.0.0", 443};
+  HostPort admin_listen{"0.0.0.0", 10254};
+  unsigned workers = 0;  // 0: one per CPU
+  ClassSettings classes;
+  ProxySettings proxy;
+  std::chrono::milliseconds shutdown_delay{5'000};
+  std::chrono::milliseconds shutdown_timeout{30'000};
+  log::Format log_format = log::Format::Text;
+  log::Level log_level = log::Level::Info;
+  bool show_help = false;
+  bool show_version = false;
+};
+
+Expected<Options> parse_options(const std::vector<std::string>& args);
+std::string usage();
+
+}  // namespace portico

@@ -1,0 +1,84 @@
+#include "config/control_loop.hpp"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "proxy/common/log.hpp"
+
+namespace portico {
+namespace {
+
+// Long enough to fold an editor's save or a burst of watch events into one snapshot, short
+// enough that a change is live in tens of milliseconds.
+constexpr std::chrono::milliseconds Holdoff{20};
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ControlLoop::ControlLoop(ClassSettings settings, Publish publish)
+    : builder_(std::move(settings)), publish_(std::move(publish)) {}
+
+ControlLoop::~ControlLoop() { stop(); }
+
+void ControlLoop::start() {
+  thread_ = std::thread([this] {
+    auto guard = net::make_work_guard(io_);
+    io_.run();
+  });
+}
+
+void ControlLoop::stop() {
+  io_.stop();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void ControlLoop::replace_all(std::vector<k8s::Object> objects) {
+  net::post(io_, [this, objects = std::move(objects)]() mutable {
+    take(cache_.replace_all(std::move(objects), now_seconds()));
+  });
+}
+
+void ControlLoop::take(Dirty dirty) {
+  pending_.merge(dirty);
+  if (published_once_ && !pending_.any()) {
+    return;
+  }
+  if (!published_once_) {
+    rebuild();  // the first complete state goes out at once: readiness waits for it
+    return;
+  }
+  if (!holdoff_armed_) {
+    holdoff_armed_ = true;
+    holdoff_.expires_after(Holdoff);
+    holdoff_.async_wait([this](const boost::system::error_code&) {
+      holdoff_armed_ = false;
+      rebuild();
+    });
+  }
+}
+
+void ControlLoop::rebuild() {
+  const auto started = std::chrono::steady_clock::now();
+  SnapshotPtr snapshot = builder_.build(cache_, pending_);
+  pending_ = {};
+  if (!snapshot) {
+    return;
+  }
+  published_once_ = true;
+  publish_(snapshot);
+  const auto took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+  log::info("config", "routing snapshot published",
+            {{"generation", std::to_string(snapshot->generation)},
+             {"hosts", std::to_string(snapshot->routes->host_count())},
+             {"clusters", std::to_string(snapshot->clusters->all().size())},
+             {"build_ms", std::to_string(took.count())}});
+}
+
+}  // namespace portico

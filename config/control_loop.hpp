@@ -1,0 +1,47 @@
+#pragma once
+// ControlLoop: the control thread. It owns the object cache and the snapshot builder; object
+// sources (manifest files, API watches) hand it immutable batches from their own threads,
+// and it coalesces bursts for a short holdoff, builds the next snapshot and publishes it.
+// The admin server and signal handling run on its io_context too. Lives for the process.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "config/object_cache.hpp"
+#include "config/snapshot_builder.hpp"
+#include "proxy/net.hpp"
+
+namespace portico {
+
+class ControlLoop {
+ public:
+  using Publish = std::function<void(SnapshotPtr)>;
+
+  ControlLoop(ClassSettings settings, Publish publish);
+  ~ControlLoop();
+
+  net::io_context& io() noexcept { return io_; }
+  void start();
+  void stop();
+
+  // Any thread: the complete current set of objects from the manifest source.
+  void replace_all(std::vector<k8s::Object> objects);
+
+ private:
+  void take(Dirty dirty);
+  void rebuild();
+
+  net::io_context io_{1};
+  std::thread thread_;
+  ObjectCache cache_;
+  SnapshotBuilder builder_;
+  Publish publish_;
+  net::steady_timer holdoff_{io_};
+  Dirty pending_;
+  bool holdoff_armed_ = false;
+  bool published_once_ = false;
+};
+
+}  // namespace portico

@@ -1,0 +1,65 @@
+#pragma once
+// IngressTranslator: where Ingress v1 semantics become routes. Decides which Ingresses are
+// ours (IngressClass, the default-class annotation, the legacy class annotation), orders them
+// oldest first so the oldest wins every conflict, and fills a RouteTable whose actions name
+// backend clusters by stable id. Runs on the control thread; pure apart from its warnings.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "config/object_cache.hpp"
+#include "proxy/route/route_table.hpp"
+
+namespace portico {
+
+struct ClassSettings {
+  std::string controller_name = "portico.dev/ingress-controller";
+  std::string ingress_class = "portico";
+  bool watch_without_class = false;
+};
+
+// A backend as an Ingress names it: one port of one Service.
+struct ClusterRef {
+  std::string namespace_;
+  std::string service;
+  std::optional<std::int32_t> port_number;
+  std::string port_name;
+
+  std::string service_key() const { return namespace_ + "/" + service; }
+  std::string key() const {
+    return service_key() + ":" + (port_number ? std::to_string(*port_number) : port_name);
+  }
+};
+
+// Cluster ids stay the same for the same backend across snapshots, so per-worker state
+// indexed by id (round-robin cursors) survives updates. Ids are never reused.
+class ClusterIds {
+ public:
+  std::uint32_t id_for(const std::string& key) {
+    return ids_.try_emplace(key, static_cast<std::uint32_t>(ids_.size())).first->second;
+  }
+
+ private:
+  std::unordered_map<std::string, std::uint32_t> ids_;
+};
+
+struct Translation {
+  std::shared_ptr<const RouteTable> routes;
+  std::map<std::uint32_t, ClusterRef> clusters;  // every backend the routes refer to
+};
+
+class IngressTranslator {
+ public:
+  explicit IngressTranslator(ClassSettings settings) : settings_(std::move(settings)) {}
+
+  bool is_served(const k8s::Ingress& ingress, const ObjectCache& cache) const;
+  Translation translate(const ObjectCache& cache, ClusterIds& ids) const;
+
+ private:
+  ClassSettings settings_;
+};
+
+}  // namespace portico

@@ -1,0 +1,240 @@
+#include "config/manifest_source.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/manifest_documents.hpp"
+#include "k8swatch/decode.hpp"
+#include "proxy/common/log.hpp"
+
+namespace portico {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_manifest_name(const fs::path& path) {
+  const auto name = path.filename().string();
+  const auto ext = path.extension().string();
+  return !name.starts_with('.') && (ext == ".yaml" || ext == ".yml" || ext == ".json");
+}
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return in.bad() ? std::nullopt : std::optional<std::string>(text.str());
+}
+
+std::vector<k8s::Object> decode_documents(const std::string& file,
+                                          std::vector<ManifestDocument> documents) {
+  std::vector<k8s::Object> objects;
+  for (auto& document : documents) {
+    if (!k8s::kind_from_json(document.json)) {
+      log::debug("manifests", "not a kind Portico reads; ignored",
+                 {{"file", file}, {"document", document.position}, {"object", k8s::describe(document.json)}});
+      continue;
+    }
+    auto object = k8s::decode_object(document.json);
+    if (!object) {
+      log::warn("manifests", "invalid object skipped",
+                {{"file", file},
+                 {"document", document.position},
+                 {"object", k8s::describe(document.json)},
+                 {"reason", object.error()}});
+      continue;
+    }
+    objects.push_back(std::move(*object));
+  }
+  return objects;
+}
+
+}  // namespace
+
+ManifestSource::ManifestSource(std::vector<std::string> roots, Deliver deliver)
+    : roots_(std::move(roots)), deliver_(std::move(deliver)) {}
+
+Expected<std::unique_ptr<ManifestSource>> ManifestSource::open(std::vector<std::string> roots,
+                                                               Deliver deliver) {
+  std::unique_ptr<ManifestSource> source(new ManifestSource(std::move(roots), std::move(deliver)));
+  for (const auto& root : source->roots_) {
+    std::error_code ec;
+    const auto status = fs::status(root, ec);
+    if (ec || !fs::exists(status)) {
+      return fail("--manifests " + root + ": no such file or directory");
+    }
+    if (fs::is_regular_file(status) && !read_text(root)) {
+      return fail("--manifests " + root + ": cannot be read");
+    }
+    if (fs::is_directory(status) && ::access(root.c_str(), R_OK | X_OK) != 0) {
+      return fail("--manifests " + root + ": directory cannot be read");
+    }
+  }
+  source->inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  source->stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (source->inotify_fd_ < 0 || source->stop_fd_ < 0) {
+    return fail("cannot watch manifest files: inotify unavailable");
+  }
+  source->watch_directories();
+  source->rescan();
+  return source;
+}
+
+ManifestSource::~ManifestSource() {
+  stop();
+  for (const int fd : {inotify_fd_, stop_fd_}) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+}
+
+void ManifestSource::start() {
+  deliver_(objects());
+  thread_ = std::thread([this] { run(); });
+}
+
+void ManifestSource::stop() {
+  if (thread_.joinable()) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(stop_fd_, &one, sizeof one);
+    thread_.join();
+  }
+}
+
+Expected<std::vector<std::string>> ManifestSource::list_files() const {
+  std::vector<std::string> files;
+  for (const auto& root : roots_) {
+    std::error_code ec;
+    if (fs::is_regular_file(root, ec)) {
+      files.push_back(root);  // named explicitly: read whatever its extension
+      continue;
+    }
+    if (!fs::is_directory(root, ec)) {
+      continue;  // vanished since start: its objects go with it
+    }
+    auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const auto& path = it->path();
+      if (path.filename().string().starts_with('.')) {
+        if (it->is_directory(ec)) {
+          it.disable_recursion_pending();
+        }
+        continue;
+      }
+      if (it->is_regular_file(ec) && is_manifest_name(path)) {
+        files.push_back(path.string());
+      }
+    }
+  }
+  return files;
+}
+
+void ManifestSource::load_file(const std::string& path, FileState& state, bool is_new) {
+  auto text = read_text(path);
+  if (!text || (!is_new && *text == state.content)) {
+    return;
+  }
+  state.content = std::move(*text);
+  auto documents = parse_manifest(state.content, fs::path(path).extension() == ".json");
+  if (!documents) {
+    log::warn("manifests",
+              is_new ? "file does not parse; skipped" : "file does not parse; keeping its last good contents",
+              {{"file", path}, {"reason", documents.error()}});
+    return;
+  }
+  state.objects = decode_documents(path, std::move(*documents));
+}
+
+bool ManifestSource::rescan() {
+  const auto before = objects();
+  auto listed = list_files();
+  std::map<std::string, FileState> next;
+  for (const auto& path : *listed) {
+    auto existing = files_.find(path);
+    const bool is_new = existing == files_.end();
+    FileState state = is_new ? FileState{} : std::move(existing->second);
+    load_file(path, state, is_new);
+    next.emplace(path, std::move(state));
+  }
+  files_ = std::move(next);
+  return objects() != before;
+}
+
+std::vector<k8s::Object> ManifestSource::objects() const {
+  std::vector<k8s::Object> all;
+  for (const auto& [path, state] : files_) {
+    all.insert(all.end(), state.objects.begin(), state.objects.end());
+  }
+  return all;
+}
+
+void ManifestSource::watch_directories() {
+  constexpr std::uint32_t mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
+                                 IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
+  std::set<std::string> directories;
+  for (const auto& root : roots_) {
+    std::error_code ec;
+    // The parent too: an editor that saves by renaming, or a root that is deleted and made
+    // again, shows up there.
+    const auto absolute = fs::absolute(root, ec);
+    directories.insert(absolute.parent_path().string());
+    if (!fs::is_directory(root, ec)) {
+      continue;
+    }
+    directories.insert(root);
+    auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory(ec)) {
+        directories.insert(it->path().string());
+      }
+    }
+  }
+  for (const auto& directory : directories) {
+    inotify_add_watch(inotify_fd_, directory.c_str(), mask);  // adding twice is harmless
+  }
+}
+
+void ManifestSource::run() {
+  // After the first event of a burst, wait until the files are quiet this long: an editor's
+  // save is several events, and a half-written file is re-read when the write completes.
+  constexpr int QuietMs = 50;
+  pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  bool changed = false;
+  for (;;) {
+    const int ready = ::poll(fds, 2, changed ? QuietMs : -1);
+    if (ready < 0 && errno != EINTR) {
+      log::error("manifests", "watching stopped", {{"error", std::strerror(errno)}});
+      return;
+    }
+    if (fds[1].revents & POLLIN) {
+      return;
+    }
+    if (ready > 0 && (fds[0].revents & POLLIN)) {
+      alignas(inotify_event) char events[16 * 1024];
+      while (::read(inotify_fd_, events, sizeof events) > 0) {
+      }
+      changed = true;
+      continue;
+    }
+    if (changed && ready == 0) {
+      changed = false;
+      watch_directories();
+      if (rescan()) {
+        log::info("manifests", "manifests changed; applying");
+        deliver_(objects());
+      }
+    }
+  }
+}
+
+}  // namespace portico

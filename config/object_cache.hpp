@@ -1,0 +1,63 @@
+#pragma once
+// ObjectCache: every Kubernetes object the control plane knows, by kind and key, with the
+// time each counts as created (creationTimestamp, or when first seen for objects from files
+// that have none). Owned by the control thread. Every change reports what it dirtied, so the
+// snapshot builder rebuilds only that.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "k8swatch/resources.hpp"
+
+namespace portico {
+
+struct CachedObject {
+  std::shared_ptr<const k8s::Object> object;
+  std::int64_t created = 0;  // seconds since the epoch
+};
+
+// What a change touched.
+struct Dirty {
+  bool routes = false;             // an Ingress or IngressClass changed
+  std::set<std::string> services;  // "namespace/name" of Services whose Service or slices changed
+  bool any() const noexcept { return routes || !services.empty(); }
+  void merge(const Dirty& other) {
+    routes = routes || other.routes;
+    services.insert(other.services.begin(), other.services.end());
+  }
+};
+
+class ObjectCache {
+ public:
+  using Objects = std::map<std::string, CachedObject>;  // by key, sorted
+
+  // Replaces the whole content with `objects` (a full load from one source) and reports
+  // what differs. `now` is used as the creation time of objects seen for the first time
+  // without a creationTimestamp.
+  Dirty replace_all(std::vector<k8s::Object> objects, std::int64_t now);
+
+  const Objects& of(k8s::Kind kind) const noexcept { return by_kind_[static_cast<std::size_t>(kind)]; }
+  template <class T>
+  const T* find(k8s::Kind kind, const std::string& key) const {
+    const auto& objects = of(kind);
+    const auto it = objects.find(key);
+    return it == objects.end() ? nullptr : &std::get<T>(*it->second.object);
+  }
+  // The EndpointSlices labelled with the Service "namespace/name".
+  std::vector<const k8s::EndpointSlice*> slices_of(const std::string& service_key) const;
+
+ private:
+  void note_change(const k8s::Object* before, const k8s::Object* after, Dirty& dirty) const;
+
+  std::array<Objects, k8s::KindCount> by_kind_;
+  std::map<std::string, std::set<std::string>> slices_by_service_;
+};
+
+// Parses an RFC 3339 timestamp as the API server writes it ("2026-11-26T15:14:40Z").
+std::optional<std::int64_t> parse_timestamp(const std::string& text);
+
+}  // namespace portico

@@ -1,0 +1,47 @@
+#include "config/snapshot_builder.hpp"
+
+#include "config/service_resolver.hpp"
+
+namespace portico {
+
+SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty) {
+  const bool first = generation_ == 0;
+  const bool routes_changed = first || dirty.routes;
+  if (routes_changed) {
+    current_ = translator_.translate(cache, ids_);
+  }
+  auto clusters = std::make_shared<ClusterTable>();
+  bool clusters_changed = first || !clusters_;
+  for (const auto& [id, ref] : current_.clusters) {
+    const ClusterPtr previous = clusters_ ? clusters_->at(id) : nullptr;
+    if (previous && !dirty.services.contains(ref.service_key())) {
+      clusters->set(id, previous);  // untouched: the same pointer, shared
+      continue;
+    }
+    ClusterPtr rebuilt = resolve_cluster(id, ref, cache);
+    if (previous && previous->endpoints == rebuilt->endpoints) {
+      clusters->set(id, previous);
+      continue;
+    }
+    clusters->set(id, std::move(rebuilt));
+    clusters_changed = true;
+  }
+  // A cluster that no route refers to any more is a change too (its pools must drain).
+  if (!clusters_changed && clusters_) {
+    clusters_changed = clusters_->all().size() != clusters->all().size();
+    for (std::size_t id = 0; !clusters_changed && id < clusters->all().size(); ++id) {
+      clusters_changed = clusters->all()[id] != clusters_->all()[id];
+    }
+  }
+  if (!routes_changed && !clusters_changed) {
+    return nullptr;
+  }
+  clusters_ = std::move(clusters);
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->generation = ++generation_;
+  snapshot->routes = current_.routes;
+  snapshot->clusters = clusters_;
+  return snapshot;
+}
+
+}  // namespace portico

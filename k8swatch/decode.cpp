@@ -1,0 +1,591 @@
+#include "k8swatch/decode.hpp"
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+namespace portico::k8s {
+namespace {
+
+using nlohmann::json;
+
+// A field problem travels up as a Failure naming the field; the first one found wins.
+using Check = std::optional<Failure>;
+
+Failure field_error(const std::string& path, const std::string& reason) {
+  return Failure{path + ": " + reason};
+}
+
+const json* member(const json& object, const char* name) {
+  if (!object.is_object()) {
+    return nullptr;
+  }
+  const auto it = object.find(name);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+Check read_string(const json& object, const char* name, const std::string& path, std::string& out) {
+  const json* value = member(object, name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_string()) {
+    return field_error(path + "." + name, "must be a string");
+  }
+  out = value->get_ref<const std::string&>();
+  return std::nullopt;
+}
+
+Check read_int32(const json& object, const char* name, const std::string& path,
+                 std::optional<std::int32_t>& out) {
+  const json* value = member(object, name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_number_integer()) {
+    return field_error(path + "." + name, "must be an integer");
+  }
+  const auto n = value->get<std::int64_t>();
+  if (n < INT32_MIN || n > INT32_MAX) {
+    return field_error(path + "." + name, "out of range");
+  }
+  out = static_cast<std::int32_t>(n);
+  return std::nullopt;
+}
+
+Check read_bool(const json& object, const char* name, const std::string& path,
+                std::optional<bool>& out) {
+  const json* value = member(object, name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_boolean()) {
+    return field_error(path + "." + name, "must be true or false");
+  }
+  out = value->get<bool>();
+  return std::nullopt;
+}
+
+Check read_string_map(const json& object, const char* name, const std::string& path,
+                      std::map<std::string, std::string>& out) {
+  const json* value = member(object, name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_object()) {
+    return field_error(path + "." + name, "must be a map of strings");
+  }
+  for (const auto& [key, item] : value->items()) {
+    if (!item.is_string()) {
+      return field_error(path + "." + name + "." + key, "must be a string");
+    }
+    out[key] = item.get_ref<const std::string&>();
+  }
+  return std::nullopt;
+}
+
+// Visits each element of an optional list; `null`, absent and [] are all "no elements".
+template <class Visit>
+Check each(const json& object, const char* name, const std::string& path, Visit visit) {
+  const json* value = member(object, name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_array()) {
+    return field_error(path + "." + name, "must be a list");
+  }
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    if (Check c = visit((*value)[i], path + "." + name + "[" + std::to_string(i) + "]")) {
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_dns_label(std::string_view s, std::size_t max) {
+  if (s.empty() || s.size() > max || s.front() == '-' || s.back() == '-') {
+    return false;
+  }
+  for (const char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_dns_subdomain(std::string_view s) {
+  if (s.empty() || s.size() > 253) {
+    return false;
+  }
+  while (!s.empty()) {
+    const auto dot = s.find('.');
+    if (!is_dns_label(s.substr(0, dot), 63)) {
+      return false;
+    }
+    s = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+    if (dot != std::string_view::npos && s.empty()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool looks_like_ip(std::string_view s) {
+  return s.find_first_not_of("0123456789.") == std::string_view::npos ||
+         s.find(':') != std::string_view::npos;
+}
+
+// IANA_SVC_NAME: at most 15 characters, lowercase letters, digits and '-', with a letter.
+bool is_port_name(std::string_view s) {
+  return is_dns_label(s, 15) && s.find("--") == std::string_view::npos &&
+         s.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string_view::npos;
+}
+
+Check check_host(const std::string& host, const std::string& path) {
+  if (looks_like_ip(host)) {
+    return field_error(path, "must be a DNS name, not an IP address: \"" + host + "\"");
+  }
+  const std::string_view name = host.starts_with("*.") ? std::string_view(host).substr(2) : host;
+  if (!is_dns_subdomain(name)) {
+    return field_error(path, "\"" + host +
+                                 "\" is not a valid host: lowercase DNS name, optionally "
+                                 "starting with \"*.\"");
+  }
+  return std::nullopt;
+}
+
+Check decode_meta(const json& document, ObjectMeta& meta) {
+  const json* metadata = member(document, "metadata");
+  if (metadata == nullptr || !metadata->is_object()) {
+    return field_error("metadata", "required");
+  }
+  Check c = read_string(*metadata, "name", "metadata", meta.name);
+  if (!c && meta.name.empty()) {
+    c = field_error("metadata.name", "required");
+  }
+  if (!c) c = read_string(*metadata, "namespace", "metadata", meta.namespace_);
+  if (!c) c = read_string(*metadata, "creationTimestamp", "metadata", meta.creation_timestamp);
+  if (!c) c = read_string(*metadata, "resourceVersion", "metadata", meta.resource_version);
+  if (!c) c = read_string_map(*metadata, "labels", "metadata", meta.labels);
+  if (!c) c = read_string_map(*metadata, "annotations", "metadata", meta.annotations);
+  return c;
+}
+
+Check decode_backend(const json& object, const std::string& path, IngressBackend& backend) {
+  const json* service = member(object, "service");
+  const json* resource = member(object, "resource");
+  if ((service == nullptr) == (resource == nullptr)) {
+    return field_error(path, "exactly one of service or resource is required");
+  }
+  if (resource != nullptr) {
+    return std::nullopt;  // kept as "no service": served as unsupported, with a warning
+  }
+  ServiceBackend out;
+  const std::string spath = path + ".service";
+  if (Check c = read_string(*service, "name", spath, out.name)) {
+    return c;
+  }
+  if (!is_dns_label(out.name, 63)) {
+    return field_error(spath + ".name", "must be a valid Service name, got \"" + out.name + "\"");
+  }
+  const json* port = member(*service, "port");
+  if (port == nullptr) {
+    return field_error(spath + ".port", "required");
+  }
+  if (Check c = read_int32(*port, "number", spath + ".port", out.port_number)) {
+    return c;
+  }
+  if (Check c = read_string(*port, "name", spath + ".port", out.port_name)) {
+    return c;
+  }
+  if (out.port_number.has_value() == !out.port_name.empty()) {
+    return field_error(spath + ".port", "exactly one of name or number is required");
+  }
+  if (out.port_number && (*out.port_number < 1 || *out.port_number > 65535)) {
+    return field_error(spath + ".port.number", "must be between 1 and 65535");
+  }
+  if (!out.port_number && !is_port_name(out.port_name)) {
+    return field_error(spath + ".port.name", "\"" + out.port_name + "\" is not a valid port name");
+  }
+  backend.service = std::move(out);
+  return std::nullopt;
+}
+
+Check check_path(const IngressPath& p, const std::string& path) {
+  if (p.type == PathType::ImplementationSpecific) {
+    if (!p.path.empty() && p.path.front() != '/') {
+      return field_error(path + ".path", "must be an absolute path");
+    }
+    return std::nullopt;
+  }
+  if (p.path.empty() || p.path.front() != '/') {
+    return field_error(path + ".path", "must be an absolute path");
+  }
+  for (const char* bad : {"//", "/./", "/../", "%2f", "%2F"}) {
+    if (p.path.find(bad) != std::string::npos) {
+      return field_error(path + ".path", std::string("must not contain '") + bad + "'");
+    }
+  }
+  if (p.path.ends_with("/..") || p.path.ends_with("/.")) {
+    return field_error(path + ".path", "must not end with '/..' or '/.'");
+  }
+  return std::nullopt;
+}
+
+Check decode_path(const json& object, const std::string& path, std::vector<IngressPath>& out) {
+  IngressPath p;
+  std::string type;
+  if (Check c = read_string(object, "path", path, p.path)) {
+    return c;
+  }
+  if (Check c = read_string(object, "pathType", path, type)) {
+    return c;
+  }
+  if (type == "Exact") {
+    p.type = PathType::Exact;
+  } else if (type == "Prefix") {
+    p.type = PathType::Prefix;
+  } else if (type == "ImplementationSpecific") {
+    p.type = PathType::ImplementationSpecific;
+  } else if (type.empty()) {
+    return field_error(path + ".pathType", "required (Exact, Prefix or ImplementationSpecific)");
+  } else {
+    return field_error(path + ".pathType", "\"" + type + "\" is not Exact, Prefix or ImplementationSpecific");
+  }
+  if (Check c = check_path(p, path)) {
+    return c;
+  }
+  const json* backend = member(object, "backend");
+  if (backend == nullptr) {
+    return field_error(path + ".backend", "required");
+  }
+  if (Check c = decode_backend(*backend, path + ".backend", p.backend)) {
+    return c;
+  }
+  out.push_back(std::move(p));
+  return std::nullopt;
+}
+
+Check decode_rule(const json& object, const std::string& path, std::vector<IngressRule>& out) {
+  IngressRule rule;
+  if (Check c = read_string(object, "host", path, rule.host)) {
+    return c;
+  }
+  if (!rule.host.empty()) {
+    if (Check c = check_host(rule.host, path + ".host")) {
+      return c;
+    }
+  }
+  if (const json* http = member(object, "http")) {
+    if (Check c = each(*http, "paths", path + ".http", [&](const json& p, const std::string& pp) {
+          return decode_path(p, pp, rule.paths);
+        })) {
+      return c;
+    }
+    if (rule.paths.empty()) {
+      return field_error(path + ".http.paths", "must not be empty");
+    }
+  }
+  out.push_back(std::move(rule));
+  return std::nullopt;
+}
+
+Check decode_tls(const json& object, const std::string& path, std::vector<IngressTls>& out) {
+  IngressTls tls;
+  if (Check c = each(object, "hosts", path, [&](const json& h, const std::string& hp) -> Check {
+        if (!h.is_string()) {
+          return field_error(hp, "must be a string");
+        }
+        tls.hosts.push_back(h.get<std::string>());
+        return check_host(tls.hosts.back(), hp);
+      })) {
+    return c;
+  }
+  if (Check c = read_string(object, "secretName", path, tls.secret_name)) {
+    return c;
+  }
+  out.push_back(std::move(tls));
+  return std::nullopt;
+}
+
+Expected<Object> decode_ingress(const json& document, ObjectMeta meta) {
+  Ingress ingress{std::move(meta)};
+  const json* spec = member(document, "spec");
+  if (spec == nullptr) {
+    return field_error("spec", "required");
+  }
+  std::string class_name;
+  if (Check c = read_string(*spec, "ingressClassName", "spec", class_name)) {
+    return *c;
+  }
+  if (!class_name.empty()) {
+    ingress.class_name = class_name;
+  }
+  if (const json* backend = member(*spec, "defaultBackend")) {
+    IngressBackend b;
+    if (Check c = decode_backend(*backend, "spec.defaultBackend", b)) {
+      return *c;
+    }
+    ingress.default_backend = std::move(b);
+  }
+  if (Check c = each(*spec, "rules", "spec", [&](const json& r, const std::string& p) {
+        return decode_rule(r, p, ingress.rules);
+      })) {
+    return *c;
+  }
+  if (Check c = each(*spec, "tls", "spec", [&](const json& t, const std::string& p) {
+        return decode_tls(t, p, ingress.tls);
+      })) {
+    return *c;
+  }
+  if (ingress.rules.empty() && !ingress.default_backend) {
+    return field_error("spec", "either defaultBackend or rules must be specified");
+  }
+  return Object{std::move(ingress)};
+}
+
+Expected<Object> decode_ingress_class(const json& document, ObjectMeta meta) {
+  IngressClass ingress_class{std::move(meta)};
+  const json* spec = member(document, "spec");
+  if (spec == nullptr) {
+    return field_error("spec", "required");
+  }
+  if (Check c = read_string(*spec, "controller", "spec", ingress_class.controller)) {
+    return *c;
+  }
+  if (ingress_class.controller.empty()) {
+    return field_error("spec.controller", "required");
+  }
+  return Object{std::move(ingress_class)};
+}
+
+Expected<Object> decode_service(const json& document, ObjectMeta meta) {
+  Service service{std::move(meta)};
+  const json* spec = member(document, "spec");
+  if (spec == nullptr) {
+    return field_error("spec", "required");
+  }
+  if (Check c = read_string(*spec, "type", "spec", service.type)) {
+    return *c;
+  }
+  if (service.type.empty()) {
+    service.type = "ClusterIP";
+  }
+  if (Check c = each(*spec, "ports", "spec", [&](const json& p, const std::string& path) -> Check {
+        ServicePort port;
+        std::optional<std::int32_t> number;
+        if (Check e = read_string(p, "name", path, port.name)) {
+          return e;
+        }
+        if (Check e = read_int32(p, "port", path, number)) {
+          return e;
+        }
+        if (!number || *number < 1 || *number > 65535) {
+          return field_error(path + ".port", "required, between 1 and 65535");
+        }
+        port.port = *number;
+        service.ports.push_back(std::move(port));
+        return std::nullopt;
+      })) {
+    return *c;
+  }
+  return Object{std::move(service)};
+}
+
+Expected<Object> decode_endpoint_slice(const json& document, ObjectMeta meta) {
+  EndpointSlice slice{std::move(meta)};
+  if (const auto it = slice.meta.labels.find("kubernetes.io/service-name");
+      it != slice.meta.labels.end()) {
+    slice.service_name = it->second;
+  }
+  if (Check c = read_string(document, "addressType", "", slice.address_type)) {
+    return *c;
+  }
+  if (slice.address_type != "IPv4" && slice.address_type != "IPv6" && slice.address_type != "FQDN") {
+    return field_error("addressType", "must be IPv4, IPv6 or FQDN");
+  }
+  if (Check c = each(document, "endpoints", "", [&](const json& e, const std::string& path) -> Check {
+        SliceEndpoint endpoint;
+        const json* addresses = member(e, "addresses");
+        if (addresses == nullptr || !addresses->is_array() || addresses->empty() ||
+            !(*addresses)[0].is_string()) {
+          return field_error(path + ".addresses", "must list at least one address");
+        }
+        endpoint.address = (*addresses)[0].get<std::string>();
+        if (const json* conditions = member(e, "conditions")) {
+          const std::string cpath = path + ".conditions";
+          Check bad = read_bool(*conditions, "ready", cpath, endpoint.ready);
+          if (!bad) bad = read_bool(*conditions, "serving", cpath, endpoint.serving);
+          if (!bad) bad = read_bool(*conditions, "terminating", cpath, endpoint.terminating);
+          if (bad) {
+            return bad;
+          }
+        }
+        slice.endpoints.push_back(std::move(endpoint));
+        return std::nullopt;
+      })) {
+    return *c;
+  }
+  if (Check c = each(document, "ports", "", [&](const json& p, const std::string& path) -> Check {
+        SlicePort port;
+        Check bad = read_string(p, "name", path, port.name);
+        if (!bad) bad = read_int32(p, "port", path, port.port);
+        if (!bad) bad = read_string(p, "protocol", path, port.protocol);
+        if (bad) {
+          return bad;
+        }
+        if (port.protocol.empty()) {
+          port.protocol = "TCP";
+        }
+        slice.ports.push_back(std::move(port));
+        return std::nullopt;
+      })) {
+    return *c;
+  }
+  return Object{std::move(slice)};
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  static constexpr auto table = [] {
+    std::array<signed char, 256> t{};
+    t.fill(-1);
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) {
+      t[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
+    }
+    return t;
+  }();
+  while (!in.empty() && in.back() == '=') {
+    in.remove_suffix(1);
+  }
+  std::string out;
+  unsigned bits = 0;
+  int count = 0;
+  for (const char c : in) {
+    const int v = table[static_cast<unsigned char>(c)];
+    if (v < 0) {
+      return std::nullopt;
+    }
+    bits = (bits << 6) | static_cast<unsigned>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out += static_cast<char>((bits >> count) & 0xFF);
+    }
+  }
+  return out;
+}
+
+Expected<Object> decode_secret(const json& document, ObjectMeta meta) {
+  Secret secret{std::move(meta)};
+  if (Check c = read_string(document, "type", "", secret.type)) {
+    return *c;
+  }
+  std::map<std::string, std::string> encoded;
+  if (Check c = read_string_map(document, "data", "", encoded)) {
+    return *c;
+  }
+  for (const auto& [key, value] : encoded) {
+    auto bytes = base64_decode(value);
+    if (!bytes) {
+      return field_error("data." + key, "is not valid base64");  // never the value itself
+    }
+    secret.data[key] = std::move(*bytes);
+  }
+  std::map<std::string, std::string> plain;
+  if (Check c = read_string_map(document, "stringData", "", plain)) {
+    return *c;
+  }
+  for (auto& [key, value] : plain) {
+    secret.data[key] = std::move(value);  // stringData wins over data, as the API server merges it
+  }
+  return Object{std::move(secret)};
+}
+
+struct KindInfo {
+  Kind kind;
+  const char* api_version;
+  const char* name;
+  bool namespaced;
+};
+
+constexpr std::array<KindInfo, KindCount> Kinds = {{
+    {Kind::Ingress, "networking.k8s.io/v1", "Ingress", true},
+    {Kind::IngressClass, "networking.k8s.io/v1", "IngressClass", false},
+    {Kind::Service, "v1", "Service", true},
+    {Kind::EndpointSlice, "discovery.k8s.io/v1", "EndpointSlice", true},
+    {Kind::Secret, "v1", "Secret", true},
+}};
+
+std::string string_member(const json& document, const char* name) {
+  const json* value = member(document, name);
+  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+const char* kind_name(Kind kind) noexcept { return Kinds[static_cast<std::size_t>(kind)].name; }
+
+const ObjectMeta& meta_of(const Object& object) noexcept {
+  return std::visit([](const auto& o) -> const ObjectMeta& { return o.meta; }, object);
+}
+
+std::string key_of(const ObjectMeta& meta) {
+  return meta.namespace_.empty() ? meta.name : meta.namespace_ + "/" + meta.name;
+}
+
+std::optional<Kind> kind_from_json(const json& document) {
+  const std::string kind = string_member(document, "kind");
+  for (const auto& info : Kinds) {
+    if (kind == info.name) {
+      return info.kind;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string describe(const json& document) {
+  std::string kind = string_member(document, "kind");
+  const json* metadata = member(document, "metadata");
+  std::string ns = metadata ? string_member(*metadata, "namespace") : std::string();
+  std::string name = metadata ? string_member(*metadata, "name") : std::string();
+  if (kind.empty()) {
+    kind = "object";
+  }
+  if (name.empty()) {
+    return kind + " (unnamed)";
+  }
+  return kind + " " + (ns.empty() ? name : ns + "/" + name);
+}
+
+Expected<Object> decode_object(const json& document) {
+  const auto kind = kind_from_json(document);
+  if (!kind) {
+    return fail("kind: not one Portico reads");
+  }
+  const KindInfo& info = Kinds[static_cast<std::size_t>(*kind)];
+  const std::string api_version = string_member(document, "apiVersion");
+  if (api_version != info.api_version) {
+    return fail("apiVersion: \"" + api_version + "\" is not supported for " + info.name +
+                " (expected " + info.api_version + ")");
+  }
+  ObjectMeta meta;
+  if (Check c = decode_meta(document, meta)) {
+    return *c;
+  }
+  if (info.namespaced && meta.namespace_.empty()) {
+    meta.namespace_ = "default";
+  } else if (!info.namespaced) {
+    meta.namespace_.clear();
+  }
+  switch (*kind) {
+    case Kind::Ingress: return decode_ingress(document, std::move(meta));
+    case Kind::IngressClass: return decode_ingress_class(document, std::move(meta));
+    case Kind::Service: return decode_service(document, std::move(meta));
+    case Kind::EndpointSlice: return decode_endpoint_slice(document, std::move(meta));
+    case Kind::Secret: return decode_secret(document, std::move(meta));
+  }
+  return fail("kind: not one Portico reads");
+}
+
+}  // namespace portico::k8s

@@ -1,0 +1,22 @@
+#pragma once
+// Decoding of API objects from JSON into the typed structs of resources.hpp, with the API
+// server's own validation rules for the fields Portico relies on. Never throws: a bad object
+// is a Failure whose reason names the field ("spec.rules[0].http.paths[1].pathType: ...").
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+
+#include "proxy/common/expected.hpp"
+#include "k8swatch/resources.hpp"
+
+namespace portico::k8s {
+
+// The kinds Portico reads; anything else (a Deployment in the same file) is not ours.
+std::optional<Kind> kind_from_json(const nlohmann::json& document);
+
+// Decodes one object. `document` must be of a kind that kind_from_json() recognises.
+Expected<Object> decode_object(const nlohmann::json& document);
+
+// "Ingress default/blog" from whatever metadata the document has, for error messages.
+std::string describe(const nlohmann::json& document);
+
+}  // namespace portico::k8s

@@ -1,0 +1,128 @@
+#pragma once
+// The Kubernetes objects Portico reads, with only the fields it uses. Decoded once (from the
+// API server or from manifest files) and then shared immutably with the control plane.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace portico::k8s {
+
+struct ObjectMeta {
+  std::string name;
+  std::string namespace_;           // "" for cluster-scoped kinds
+  std::string creation_timestamp;   // RFC 3339 as sent, "" when absent
+  std::string resource_version;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  bool operator==(const ObjectMeta&) const = default;
+};
+
+// IngressBackend: a Service port, or a resource reference (which Portico does not serve).
+struct ServiceBackend {
+  std::string name;
+  std::optional<std::int32_t> port_number;
+  std::string port_name;  // set when port_number is not
+  bool operator==(const ServiceBackend&) const = default;
+};
+
+struct IngressBackend {
+  std::optional<ServiceBackend> service;  // empty: a `resource` backend
+  bool operator==(const IngressBackend&) const = default;
+};
+
+enum class PathType { Exact, Prefix, ImplementationSpecific };
+
+struct IngressPath {
+  std::string path;
+  PathType type = PathType::Prefix;
+  IngressBackend backend;
+  bool operator==(const IngressPath&) const = default;
+};
+
+struct IngressRule {
+  std::string host;  // "" for every host; "*.example.com" for a one-label wildcard
+  std::vector<IngressPath> paths;
+  bool operator==(const IngressRule&) const = default;
+};
+
+struct IngressTls {
+  std::vector<std::string> hosts;
+  std::string secret_name;
+  bool operator==(const IngressTls&) const = default;
+};
+
+struct Ingress {
+  ObjectMeta meta;
+  std::optional<std::string> class_name;  // spec.ingressClassName
+  std::optional<IngressBackend> default_backend;
+  std::vector<IngressRule> rules;
+  std::vector<IngressTls> tls;
+  bool operator==(const Ingress&) const = default;
+};
+
+struct IngressClass {
+  ObjectMeta meta;
+  std::string controller;
+  bool operator==(const IngressClass&) const = default;
+};
+
+struct ServicePort {
+  std::string name;
+  std::int32_t port = 0;
+  bool operator==(const ServicePort&) const = default;
+};
+
+struct Service {
+  ObjectMeta meta;
+  std::string type;  // ClusterIP, NodePort, LoadBalancer or ExternalName
+  std::vector<ServicePort> ports;
+  bool operator==(const Service&) const = default;
+};
+
+struct SliceEndpoint {
+  std::string address;  // the first of `addresses`: they are fungible by definition
+  // Conditions as sent; absent means ready=true, serving=true, terminating=false.
+  std::optional<bool> ready;
+  std::optional<bool> serving;
+  std::optional<bool> terminating;
+  bool operator==(const SliceEndpoint&) const = default;
+};
+
+struct SlicePort {
+  std::string name;
+  std::optional<std::int32_t> port;
+  std::string protocol;  // TCP unless stated
+  bool operator==(const SlicePort&) const = default;
+};
+
+struct EndpointSlice {
+  ObjectMeta meta;
+  std::string service_name;  // label kubernetes.io/service-name
+  std::string address_type;  // IPv4, IPv6 or FQDN
+  std::vector<SliceEndpoint> endpoints;
+  std::vector<SlicePort> ports;
+  bool operator==(const EndpointSlice&) const = default;
+};
+
+struct Secret {
+  ObjectMeta meta;
+  std::string type;
+  std::map<std::string, std::string> data;  // decoded bytes; stringData merged over data
+  bool operator==(const Secret&) const = default;
+};
+
+using Object = std::variant<Ingress, IngressClass, Service, EndpointSlice, Secret>;
+
+enum class Kind { Ingress, IngressClass, Service, EndpointSlice, Secret };
+inline constexpr std::size_t KindCount = 5;
+
+const char* kind_name(Kind kind) noexcept;
+inline Kind kind_of(const Object& object) noexcept { return static_cast<Kind>(object.index()); }
+const ObjectMeta& meta_of(const Object& object) noexcept;
+// "namespace/name", or "name" for cluster-scoped objects: the key in caches and in logs.
+std::string key_of(const ObjectMeta& meta);
+
+}  // namespace portico::k8s

@@ -1,0 +1,38 @@
+#pragma once
+// AdminServer: /healthz, /readyz and /metrics on their own listener. Runs on the io_context it
+// is given (the control thread's), never on a proxy worker, and never proxies anything.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <optional>
+
+#include "proxy/common/expected.hpp"
+#include "proxy/common/host_port.hpp"
+#include "proxy/net.hpp"
+
+namespace portico {
+
+class WorkerPool;
+
+class AdminServer {
+ public:
+  AdminServer(net::io_context& io, WorkerPool& workers);
+
+  Expected<std::uint16_t> listen(const HostPort& where);
+  void start();
+  void stop();
+  // From now on /readyz answers 503 (shutdown). Call on the io_context's thread.
+  void set_draining() { draining_ = true; }
+  bool ready() const noexcept;
+
+ private:
+  net::awaitable<void> accept_loop();
+  net::awaitable<void> serve(net::ip::tcp::socket socket);
+
+  net::io_context& io_;
+  WorkerPool& workers_;
+  std::optional<net::ip::tcp::acceptor> acceptor_;
+  bool draining_ = false;
+};
+
+}  // namespace portico

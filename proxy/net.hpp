@@ -1,0 +1,20 @@
+#pragma once
+// Namespace aliases and the completion token of the data plane: `use_nothrow` turns every
+// asynchronous result into a tuple whose first element is the error code, because on the data
+// plane an I/O failure is an expected value, never an exception.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace boost::beast {}
+namespace boost::beast::http {}
+
+namespace portico {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+
+}  // namespace portico

@@ -1,0 +1,76 @@
+#pragma once
+// RouteTable: where a request is routed. Maps (host, path) to the action of the Ingress rule
+// that wins under the Ingress v1 precedence rules (see ../shared/interface.md, "Routing
+// semantics"). Built once by the control plane, then immutable and shared by every worker
+// through the Snapshot; match() is noexcept, lock-free and allocation-free.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "proxy/common/string_hash.hpp"
+
+namespace portico {
+
+// What a matched rule does: send the request to one backend cluster.
+struct RouteAction {
+  std::uint32_t cluster_id = 0;
+  std::string ingress;  // "namespace/name" of the Ingress the rule came from, for logs and stats.
+  bool operator==(const RouteAction&) const = default;
+};
+
+enum class PathMatch { Exact, Prefix };
+
+// The rules of one host (or of the host-less rules). Exact paths are looked up whole; Prefix
+// paths are stored without their trailing slash and looked up once per '/'-element of the
+// request path, longest first, so a lookup costs O(path depth) whatever the number of rules.
+class VirtualHost {
+ public:
+  explicit VirtualHost(std::string name) : name_(std::move(name)) {}
+
+  // Adds a rule unless one with the same match already exists: rules are added oldest
+  // Ingress first, so the first one in keeps a conflict. Returns false when it lost.
+  bool add(PathMatch match, std::string_view path, RouteAction action);
+
+  const RouteAction* match(std::string_view path) const noexcept;
+  const std::string& name() const noexcept { return name_; }
+  std::size_t size() const noexcept { return exact_.size() + prefix_.size(); }
+
+ private:
+  using Rules = std::unordered_map<std::string, RouteAction, StringHash, std::equal_to<>>;
+  std::string name_;
+  Rules exact_;
+  Rules prefix_;  // keyed by the path without trailing '/'; "/" is stored as "".
+};
+
+struct RouteMatch {
+  const RouteAction* action = nullptr;  // null: no rule and no default backend (404)
+  std::string_view host;                // the rule host that matched, for stats; "" for none
+};
+
+class RouteTable {
+ public:
+  // The host's rules, created on first use. `host` is lowercase: "a.b", "*.b" or "" (no host).
+  VirtualHost& host(const std::string& host);
+  void set_default_backend(RouteAction action) { default_backend_ = std::move(action); }
+  bool has_default_backend() const noexcept { return default_backend_.has_value(); }
+
+  // `host` is already normalized (lowercase, no port); `path` has no dot segments.
+  RouteMatch match(std::string_view host, std::string_view path) const noexcept;
+
+  std::size_t host_count() const noexcept {
+    return exact_hosts_.size() + wildcard_hosts_.size() + (no_host_ ? 1 : 0);
+  }
+
+ private:
+  const VirtualHost* select_host(std::string_view host) const noexcept;
+
+  using Hosts = std::unordered_map<std::string, VirtualHost, StringHash, std::equal_to<>>;
+  Hosts exact_hosts_;
+  Hosts wildcard_hosts_;  // keyed by the suffix after "*.", e.g. "example.com"
+  std::optional<VirtualHost> no_host_;
+  std::optional<RouteAction> default_backend_;
+};
+
+}  // namespace portico

@@ -1,0 +1,71 @@
+#include "proxy/session/forwarding.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/range/iterator_range.hpp>
+#include <string>
+#include <vector>
+
+namespace portico {
+namespace {
+
+namespace http = boost::beast::http;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool protected_from_connection_option(std::string_view name) {
+  using boost::beast::iequals;
+  return iequals(name, "host") || iequals(name, "content-length") ||
+         iequals(name, "transfer-encoding") || iequals(name, "x-forwarded-for");
+}
+
+}  // namespace
+
+void strip_hop_by_hop(http::fields& fields) {
+  std::vector<std::string> named;
+  for (const auto& field : boost::make_iterator_range(fields.equal_range(http::field::connection))) {
+    std::string_view value = field.value();
+    while (!value.empty()) {
+      const auto comma = value.find(',');
+      const auto token = trim(value.substr(0, comma));
+      if (!token.empty() && !protected_from_connection_option(token)) {
+        named.emplace_back(token);
+      }
+      value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
+    }
+  }
+  for (const auto& name : named) {
+    fields.erase(name);
+  }
+  for (const auto field : {http::field::connection, http::field::keep_alive,
+                           http::field::proxy_connection, http::field::te,
+                           http::field::transfer_encoding, http::field::upgrade}) {
+    fields.erase(field);
+  }
+}
+
+void set_forwarded_headers(http::fields& fields, const ClientOrigin& origin) {
+  std::string forwarded_for;
+  for (const auto& field : boost::make_iterator_range(fields.equal_range("X-Forwarded-For"))) {
+    forwarded_for += field.value();
+    forwarded_for += ", ";
+  }
+  forwarded_for += origin.address;
+  fields.set("X-Forwarded-For", forwarded_for);
+  fields.set("X-Forwarded-Proto", origin.proto);
+  if (origin.host.empty()) {
+    fields.erase("X-Forwarded-Host");
+  } else {
+    fields.set("X-Forwarded-Host", origin.host);
+  }
+  fields.set("X-Forwarded-Port", std::to_string(origin.port));
+}
+
+}  // namespace portico

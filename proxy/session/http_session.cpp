@@ -1,0 +1,461 @@
+#include "proxy/session/http_session.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <limits>
+#include <optional>
+#include <span>
+
+#include "proxy/common/log.hpp"
+#include "proxy/route/path.hpp"
+#include "proxy/session/forwarding.hpp"
+#include "proxy/worker/worker.hpp"
+
+namespace portico {
+namespace {
+
+using RequestParser = http::request_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body>;
+using Clock = std::chrono::steady_clock;
+
+bool is_disconnect(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+         ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::operation_aborted;
+}
+
+enum class RelayEnd { Complete, ReadFailed, ReadTimedOut, WriteFailed };
+
+// Streams a message body from one connection to another, one buffer at a time, so memory
+// stays flat whatever the size; chunked bodies are decoded by the parser and re-encoded by
+// the serializer. One function for both directions: request bodies and response bodies.
+template <bool IsRequest>
+net::awaitable<RelayEnd> relay_body(beast::tcp_stream& from, beast::flat_buffer& from_buffer,
+                                    http::parser<IsRequest, http::buffer_body>& parser,
+                                    beast::tcp_stream& to,
+                                    http::serializer<IsRequest, http::buffer_body>& serializer,
+                                    std::span<char> chunk, std::chrono::milliseconds timeout) {
+  auto& body = parser.get().body();
+  do {
+    if (!parser.is_done()) {
+      body.data = chunk.data();
+      body.size = chunk.size();
+      from.expires_after(timeout);
+      auto [ec, n] = co_await http::async_read_some(from, from_buffer, parser, use_nothrow);
+      if (ec == http::error::need_buffer) {
+        ec = {};
+      }
+      if (ec) {
+        co_return ec == beast::error::timeout ? RelayEnd::ReadTimedOut : RelayEnd::ReadFailed;
+      }
+      body.size = chunk.size() - body.size;
+      body.data = chunk.data();
+      body.more = !parser.is_done();
+    } else {
+      body.data = nullptr;
+      body.size = 0;
+      body.more = false;
+    }
+    to.expires_after(timeout);
+    auto [ec, n] = co_await http::async_write(to, serializer, use_nothrow);
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
+    if (ec) {
+      co_return RelayEnd::WriteFailed;
+    }
+  } while (!parser.is_done() && !serializer.is_done());
+  co_return RelayEnd::Complete;
+}
+
+// Splits an absolute-form target ("http://host/path?q") into its authority and the rest.
+// Routing uses that authority, never anything else (no open proxy).
+bool split_absolute_form(std::string_view target, std::string_view& authority,
+                         std::string_view& rest) {
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() > scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      target.remove_prefix(scheme.size());
+      const auto slash = target.find_first_of("/?");
+      authority = target.substr(0, slash);
+      rest = slash == std::string_view::npos ? std::string_view{} : target.substr(slash);
+      return !authority.empty();
+    }
+  }
+  return false;
+}
+
+// Lends the worker's relay buffer to one exchange and gives it back when the exchange ends.
+class LeasedBuffer {
+ public:
+  explicit LeasedBuffer(BufferPool& pool) : pool_(pool), buffer_(pool.take()) {}
+  ~LeasedBuffer() { pool_.give_back(std::move(buffer_)); }
+  std::span<char> span() { return {buffer_.get(), BufferPool::BufferSize}; }
+
+ private:
+  BufferPool& pool_;
+  std::unique_ptr<char[]> buffer_;
+};
+
+}  // namespace
+
+// Everything one request/response exchange carries between the phases.
+struct HttpSession::Exchange {
+  explicit Exchange(RequestParser& p) : parser(p), request(p.get()) {}
+  RequestParser& parser;
+  http::request<http::buffer_body>& request;
+  Clock::time_point started = Clock::now();
+  SnapshotPtr snapshot;  // pinned for the whole exchange
+  RouteMatch route;
+  const Cluster* cluster = nullptr;
+  std::string host_scratch;
+  std::string path_scratch;
+  std::string_view host;
+  std::string upstream_target;
+  unsigned client_version = 11;
+  bool head = false;
+  bool keep_alive = true;  // may the client connection carry another request after this one
+  bool response_started = false;
+  bool upstream_reusable = false;
+  unsigned status = 0;
+  std::optional<LeasedBuffer> relay_buffer;
+};
+
+HttpSession::HttpSession(Worker& worker, net::ip::tcp::socket socket, std::uint16_t listener_port)
+    : worker_(worker), client_(std::move(socket)), listener_port_(listener_port) {
+  boost::system::error_code ec;
+  client_.socket().set_option(net::ip::tcp::no_delay(true), ec);
+  const auto remote = client_.socket().remote_endpoint(ec);
+  client_address_ = ec ? std::string("unknown") : remote.address().to_string();
+  worker_.add_session(this);
+  ++worker_.stats().client_connections;
+}
+
+HttpSession::~HttpSession() {
+  --worker_.stats().client_connections;
+  worker_.remove_session(this);
+}
+
+void HttpSession::close_if_idle() {
+  if (idle_) {
+    client_.cancel();
+  }
+}
+
+net::awaitable<void> HttpSession::run() {
+  while (co_await serve_one()) {
+  }
+  boost::system::error_code ignored;
+  client_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  client_.close();
+}
+
+// read_request -> proxy (select_route, pick_endpoint, forward, relay) -> finish.
+net::awaitable<bool> HttpSession::serve_one() {
+  const auto& settings = worker_.settings();
+  RequestParser parser;
+  parser.header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  idle_ = buffer_.size() == 0;
+  client_.expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
+  auto [ec, n] = co_await http::async_read_header(client_, buffer_, parser, use_nothrow);
+  idle_ = false;
+  Exchange ex(parser);
+  if (ec) {
+    if (!parser.got_some() || is_disconnect(ec) || ec == beast::error::timeout) {
+      co_return false;  // closed or silent between requests: nothing to answer
+    }
+    ex.keep_alive = false;
+    co_await send_local_reply(ex, status_for(Fault::BadRequest));
+    finish(ex, Fault::BadRequest);
+    co_return false;
+  }
+  Fault fault = co_await proxy(ex);
+  if (fault != Fault::None && ex.response_started) {
+    // The client already has a head: only closing tells it the body was cut short.
+    ex.keep_alive = false;
+  } else if (fault != Fault::None && fault != Fault::ClientGone) {
+    // An unread request body would be taken for the next request: close instead.
+    if (fault == Fault::BadRequest || !parser.is_done()) {
+      ex.keep_alive = false;
+    }
+    if (!co_await send_local_reply(ex, status_for(fault))) {
+      fault = Fault::ClientGone;
+    }
+  }
+  finish(ex, fault);
+  co_return ex.keep_alive && fault != Fault::ClientGone && !worker_.draining();
+}
+
+net::awaitable<Fault> HttpSession::proxy(Exchange& ex) {
+  if (const Fault fault = read_target(ex); fault != Fault::None) {
+    co_return fault;
+  }
+  if (const Fault fault = select_route(ex); fault != Fault::None) {
+    co_return fault;
+  }
+  const Endpoint* endpoint = pick_endpoint(ex);
+  if (endpoint == nullptr) {
+    co_return Fault::NoEndpoint;
+  }
+  prepare_upstream_request(ex);
+  if (!co_await continue_if_expected(ex)) {
+    co_return Fault::ClientGone;
+  }
+  co_return co_await exchange_with(ex, *endpoint);
+}
+
+// Validates the request line and Host, and works out the host and normalized path to route.
+Fault HttpSession::read_target(Exchange& ex) {
+  auto& req = ex.request;
+  ex.client_version = req.version();
+  ex.head = req.method() == http::verb::head;
+  ex.keep_alive = req.keep_alive() && !worker_.draining();
+  if (ex.client_version != 10 && ex.client_version != 11) {
+    return Fault::BadRequest;
+  }
+  if (req.method() == http::verb::connect) {
+    return Fault::BadRequest;  // never a tunnel to wherever the client names
+  }
+  const auto hosts = req.count(http::field::host);
+  if (hosts > 1 || (hosts == 0 && ex.client_version == 11)) {
+    return Fault::BadRequest;
+  }
+  std::string_view host = req[http::field::host];
+  std::string_view target = req.target();
+  std::string_view authority;
+  std::string_view rest;
+  if (split_absolute_form(target, authority, rest)) {
+    host = authority;  // RFC 9112 §3.2.2: the target's authority wins over Host
+    target = rest.empty() ? std::string_view("/") : rest;
+  }
+  if (target.empty() || target.front() != '/') {
+    return Fault::BadRequest;
+  }
+  const auto question = target.find('?');
+  const std::string_view raw_path = target.substr(0, question);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question);
+  const std::string_view path = remove_dot_segments(raw_path, ex.path_scratch);
+  ex.host = normalize_host(host, ex.host_scratch);
+  // The upstream receives the same normalized path the route was chosen by.
+  ex.upstream_target.reserve(path.size() + query.size());
+  ex.upstream_target.append(path).append(query);
+  return Fault::None;
+}
+
+Fault HttpSession::select_route(Exchange& ex) {
+  ex.snapshot = worker_.pin();
+  if (!ex.snapshot) {
+    return Fault::NoRoute;
+  }
+  const std::string_view path =
+      std::string_view(ex.upstream_target).substr(0, ex.upstream_target.find('?'));
+  ex.route = ex.snapshot->routes->match(ex.host, path);
+  return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
+}
+
+const Endpoint* HttpSession::pick_endpoint(Exchange& ex) {
+  ex.cluster = ex.snapshot->clusters->find(ex.route.action->cluster_id);
+  return ex.cluster == nullptr ? nullptr : worker_.balancer().pick(*ex.cluster);
+}
+
+void HttpSession::prepare_upstream_request(Exchange& ex) {
+  auto& req = ex.request;
+  const std::string host_as_sent(req[http::field::host]);
+  strip_hop_by_hop(req.base());
+  set_forwarded_headers(req.base(), {client_address_, "http", listener_port_, host_as_sent});
+  req.target(ex.upstream_target);
+  req.version(11);
+  // A chunked request body stays chunked upstream; a Content-Length one keeps its length.
+  if (!ex.parser.is_done() && !ex.parser.content_length()) {
+    req.chunked(true);
+  }
+}
+
+// curl and most clients wait for "100 Continue" before sending a large body. The proxy
+// answers it itself once the request is routed, and never forwards Expect.
+net::awaitable<bool> HttpSession::continue_if_expected(Exchange& ex) {
+  auto& req = ex.request;
+  const std::string expect(req[http::field::expect]);
+  if (expect.empty()) {
+    co_return true;
+  }
+  req.erase(http::field::expect);
+  if (!beast::iequals(expect, "100-continue") || ex.parser.is_done() || ex.client_version < 11) {
+    co_return true;
+  }
+  static constexpr std::string_view Continue = "HTTP/1.1 100 Continue\r\n\r\n";
+  client_.expires_after(worker_.settings().upstream_response_timeout);
+  auto [ec, n] = co_await net::async_write(client_, net::buffer(Continue), use_nothrow);
+  co_return !ec;
+}
+
+net::awaitable<Fault> HttpSession::exchange_with(Exchange& ex, const Endpoint& endpoint) {
+  ex.relay_buffer.emplace(worker_.buffers());
+  // Only a request without a body can be sent twice: its bytes are all still here.
+  const bool resendable = ex.parser.is_done();
+  for (;;) {
+    UpstreamConnectionPtr upstream = worker_.pool().take(endpoint);
+    if (!upstream) {
+      if (const Fault fault = co_await connect(endpoint, upstream); fault != Fault::None) {
+        co_return fault;
+      }
+    }
+    Fault fault = co_await forward(ex, *upstream);
+    if (fault == Fault::None) {
+      fault = co_await relay(ex, *upstream);
+    }
+    if (fault == Fault::UpstreamClosedEarly) {
+      if (upstream->reused && resendable) {
+        // The upstream closed this idle connection as we reused it: try a fresh one.
+        ++worker_.stats().upstream_retries;
+        continue;
+      }
+      fault = Fault::UpstreamBroken;
+    }
+    if (fault == Fault::None && ex.upstream_reusable) {
+      worker_.pool().put(std::move(upstream));
+    }
+    co_return fault;
+  }
+}
+
+net::awaitable<Fault> HttpSession::connect(const Endpoint& endpoint, UpstreamConnectionPtr& out) {
+  auto upstream = std::make_unique<UpstreamConnection>(client_.get_executor(), endpoint,
+                                                       worker_.stats().upstream_connections);
+  upstream->stream.expires_after(worker_.settings().upstream_connect_timeout);
+  auto [ec] = co_await upstream->stream.async_connect(
+      net::ip::tcp::endpoint(endpoint.address, endpoint.port), use_nothrow);
+  if (ec) {
+    ++worker_.stats().upstream_connect_errors;
+    log::debug("proxy", "upstream connect failed",
+               {{"upstream", endpoint.address.to_string() + ":" + std::to_string(endpoint.port)},
+                {"error", ec.message()}});
+    co_return ec == beast::error::timeout ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
+  }
+  upstream->stream.socket().set_option(net::ip::tcp::no_delay(true), ec);
+  out = std::move(upstream);
+  co_return Fault::None;
+}
+
+// Sends the request head and streams the request body upstream.
+net::awaitable<Fault> HttpSession::forward(Exchange& ex, UpstreamConnection& upstream) {
+  const auto timeout = worker_.settings().upstream_response_timeout;
+  auto& body = ex.request.body();
+  body.data = nullptr;
+  body.size = 0;
+  body.more = !ex.parser.is_done();
+  http::request_serializer<http::buffer_body> serializer{ex.request};
+  upstream.stream.expires_after(timeout);
+  auto [ec, n] = co_await http::async_write_header(upstream.stream, serializer, use_nothrow);
+  if (ec) {
+    co_return ec == beast::error::timeout ? Fault::UpstreamTimeout : Fault::UpstreamClosedEarly;
+  }
+  if (ex.parser.is_done()) {
+    co_return Fault::None;
+  }
+  switch (co_await relay_body(client_, buffer_, ex.parser, upstream.stream, serializer,
+                              ex.relay_buffer->span(), timeout)) {
+    case RelayEnd::Complete: co_return Fault::None;
+    case RelayEnd::WriteFailed: co_return Fault::UpstreamBroken;
+    default: co_return Fault::ClientGone;
+  }
+}
+
+// Reads the upstream response head, rewrites it for the client, and streams the body.
+net::awaitable<Fault> HttpSession::relay(Exchange& ex, UpstreamConnection& upstream) {
+  const auto& settings = worker_.settings();
+  std::optional<ResponseParser> parser;
+  // Interim 1xx responses are not relayed (Expect is never forwarded); 101 would be.
+  do {
+    parser.emplace();
+    parser->header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser->skip(ex.head);
+    upstream.stream.expires_after(settings.upstream_response_timeout);
+    auto [ec, n] = co_await http::async_read_header(upstream.stream, upstream.buffer, *parser,
+                                                    use_nothrow);
+    if (ec == beast::error::timeout) {
+      co_return Fault::UpstreamTimeout;
+    }
+    if (ec) {
+      co_return !parser->got_some() && is_disconnect(ec) ? Fault::UpstreamClosedEarly
+                                                         : Fault::UpstreamBroken;
+    }
+  } while (parser->get().result_int() < 200 && parser->get().result_int() != 101);
+
+  auto& response = parser->get();
+  const bool body_follows = !parser->is_done();
+  strip_hop_by_hop(response.base());
+  response.set(http::field::server, settings.server_header);
+  response.version(11);
+  if (body_follows && !parser->content_length()) {
+    // Chunked or close-delimited upstream: re-chunk for HTTP/1.1; an HTTP/1.0 client reads
+    // the body until the connection closes.
+    if (ex.client_version >= 11) {
+      response.chunked(true);
+    } else {
+      ex.keep_alive = false;
+    }
+  }
+  response.keep_alive(ex.keep_alive);
+  if (ex.keep_alive && ex.client_version == 10) {
+    response.set(http::field::connection, "keep-alive");
+  }
+  response.body() = {nullptr, 0, body_follows};
+  ex.status = response.result_int();
+  ex.response_started = true;
+
+  http::response_serializer<http::buffer_body> serializer{response};
+  client_.expires_after(settings.upstream_response_timeout);
+  if (auto [ec, n] = co_await http::async_write_header(client_, serializer, use_nothrow); ec) {
+    co_return Fault::ClientGone;
+  }
+  if (body_follows) {
+    switch (co_await relay_body(upstream.stream, upstream.buffer, *parser, client_, serializer,
+                                ex.relay_buffer->span(), settings.upstream_response_timeout)) {
+      case RelayEnd::Complete: break;
+      case RelayEnd::WriteFailed: co_return Fault::ClientGone;
+      case RelayEnd::ReadTimedOut: co_return Fault::UpstreamTimeout;
+      case RelayEnd::ReadFailed: co_return Fault::UpstreamBroken;
+    }
+  }
+  ex.upstream_reusable = parser->is_done() && parser->keep_alive() && upstream.buffer.size() == 0;
+  co_return Fault::None;
+}
+
+net::awaitable<bool> HttpSession::send_local_reply(Exchange& ex, unsigned status) {
+  http::response<http::string_body> reply{static_cast<http::status>(status), 11};
+  reply.set(http::field::server, worker_.settings().server_header);
+  reply.set(http::field::content_type, "text/plain; charset=utf-8");
+  reply.body() = std::to_string(status) + ' ' + std::string(http::obsolete_reason(reply.result())) + '\n';
+  reply.keep_alive(ex.keep_alive);
+  if (ex.keep_alive && ex.client_version == 10) {
+    reply.set(http::field::connection, "keep-alive");
+  }
+  reply.prepare_payload();
+  if (ex.head) {
+    reply.body().clear();  // the length stays: it is what a GET would have returned
+  }
+  ex.status = status;
+  ex.response_started = true;
+  client_.expires_after(worker_.settings().upstream_response_timeout);
+  auto [ec, n] = co_await http::async_write(client_, reply, use_nothrow);
+  co_return !ec;
+}
+
+void HttpSession::finish(Exchange& ex, Fault fault) {
+  auto& stats = worker_.stats();
+  const unsigned status = ex.status != 0 ? ex.status : status_for(fault);
+  stats.count_request(ex.route.host, status);
+  stats.request_duration.observe(std::chrono::duration<double>(Clock::now() - ex.started).count());
+  if (fault != Fault::None && fault != Fault::ClientGone && log::enabled(log::Level::Debug)) {
+    log::debug("proxy", "request failed",
+               {{"host", std::string(ex.host)}, {"status", std::to_string(status)},
+                {"cluster", ex.cluster ? ex.cluster->name : std::string()}});
+  }
+}
+
+}  // namespace portico

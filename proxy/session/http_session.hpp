@@ -1,0 +1,56 @@
+#pragma once
+// HttpSession: one downstream HTTP/1.1 connection, on the worker that accepted it, for as
+// long as the client keeps it open. Requests are served one at a time in order (so pipelined
+// requests are answered in order), each through the phases of serve_one(). Owned by its
+// coroutine; registered with its Worker so a drain can close it while idle.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <cstdint>
+#include <string>
+
+#include "proxy/net.hpp"
+#include "proxy/session/fault.hpp"
+#include "proxy/upstream/conn_pool.hpp"
+
+namespace portico {
+
+class Worker;
+
+class HttpSession {
+ public:
+  HttpSession(Worker& worker, net::ip::tcp::socket socket, std::uint16_t listener_port);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  net::awaitable<void> run();
+  // Drain: closes the connection now if it is between requests.
+  void close_if_idle();
+
+ private:
+  struct Exchange;
+
+  net::awaitable<bool> serve_one();
+  net::awaitable<Fault> proxy(Exchange& ex);
+  Fault read_target(Exchange& ex);
+  Fault select_route(Exchange& ex);
+  const Endpoint* pick_endpoint(Exchange& ex);
+  void prepare_upstream_request(Exchange& ex);
+  net::awaitable<bool> continue_if_expected(Exchange& ex);
+  net::awaitable<Fault> exchange_with(Exchange& ex, const Endpoint& endpoint);
+  net::awaitable<Fault> connect(const Endpoint& endpoint, UpstreamConnectionPtr& out);
+  net::awaitable<Fault> forward(Exchange& ex, UpstreamConnection& upstream);
+  net::awaitable<Fault> relay(Exchange& ex, UpstreamConnection& upstream);
+  net::awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
+  void finish(Exchange& ex, Fault fault);
+
+  Worker& worker_;
+  beast::tcp_stream client_;
+  beast::flat_buffer buffer_;
+  std::string client_address_;
+  std::uint16_t listener_port_;
+  bool idle_ = true;
+};
+
+}  // namespace portico

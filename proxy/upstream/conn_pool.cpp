@@ -1,0 +1,60 @@
+#include "proxy/upstream/conn_pool.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace portico {
+
+std::size_t ConnPool::EndpointHash::operator()(const Endpoint& e) const noexcept {
+  const std::size_t a = e.address.is_v4() ? e.address.to_v4().to_uint()
+                                          : std::hash<std::string>{}(e.address.to_string());
+  return a * 31 + e.port;
+}
+
+UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint) {
+  const auto it = idle_.find(endpoint);
+  if (it == idle_.end()) {
+    return nullptr;
+  }
+  auto& stack = it->second;
+  const auto oldest_allowed = std::chrono::steady_clock::now() - idle_timeout_;
+  while (!stack.empty()) {
+    UpstreamConnectionPtr connection = std::move(stack.back());
+    stack.pop_back();
+    if (connection->idle_since >= oldest_allowed) {
+      connection->reused = true;
+      return connection;
+    }
+  }
+  return nullptr;
+}
+
+void ConnPool::put(UpstreamConnectionPtr connection) {
+  auto& stack = idle_[connection->endpoint];
+  if (stack.size() >= max_idle_) {
+    return;  // closes it
+  }
+  connection->stream.expires_never();
+  connection->idle_since = std::chrono::steady_clock::now();
+  stack.push_back(std::move(connection));
+}
+
+void ConnPool::retain_only(const std::vector<ClusterPtr>& clusters) {
+  std::unordered_set<Endpoint, EndpointHash> live;
+  for (const auto& cluster : clusters) {
+    if (cluster) {
+      live.insert(cluster->endpoints.begin(), cluster->endpoints.end());
+    }
+  }
+  std::erase_if(idle_, [&](const auto& entry) { return !live.contains(entry.first); });
+}
+
+std::size_t ConnPool::idle_count() const noexcept {
+  std::size_t n = 0;
+  for (const auto& [endpoint, stack] : idle_) {
+    n += stack.size();
+  }
+  return n;
+}
+
+}  // namespace portico

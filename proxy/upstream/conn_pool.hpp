@@ -1,0 +1,63 @@
+#pragma once
+// ConnPool: idle keep-alive connections to upstream endpoints, per worker (an Asio socket
+// belongs to one io_context, and a pool confined to its thread needs no lock). LIFO per
+// endpoint so the warmest connection is reused first; connections idle longer than the idle
+// timeout, or to endpoints that left the routing snapshot, are closed.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/net.hpp"
+#include "proxy/upstream/cluster.hpp"
+
+namespace portico {
+
+// One connection to an upstream endpoint, with the read buffer that belongs to it.
+// `open_gauge` counts live upstream connections in the owning worker's stats.
+struct UpstreamConnection {
+  UpstreamConnection(const net::any_io_executor& executor, Endpoint to, std::int64_t& open_gauge)
+      : stream(executor), endpoint(std::move(to)), gauge(open_gauge) {
+    ++gauge;
+  }
+  ~UpstreamConnection() { --gauge; }
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  Endpoint endpoint;
+  std::int64_t& gauge;
+  std::chrono::steady_clock::time_point idle_since{};
+  bool reused = false;  // came from the pool: a failure before any response byte may be a
+                        // close race with the upstream's idle timeout, worth one retry
+};
+
+using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+
+class ConnPool {
+ public:
+  ConnPool(std::chrono::milliseconds idle_timeout, std::size_t max_idle_per_endpoint)
+      : idle_timeout_(idle_timeout), max_idle_(max_idle_per_endpoint) {}
+
+  // The most recently returned live connection to `endpoint`, or null.
+  UpstreamConnectionPtr take(const Endpoint& endpoint);
+  // Keeps `connection` for reuse (or closes it when the endpoint already has enough idle).
+  void put(UpstreamConnectionPtr connection);
+  // Closes idle connections to endpoints no cluster in `clusters` lists any more.
+  void retain_only(const std::vector<ClusterPtr>& clusters);
+  std::size_t idle_count() const noexcept;
+
+ private:
+  struct EndpointHash {
+    std::size_t operator()(const Endpoint& e) const noexcept;
+  };
+  std::chrono::milliseconds idle_timeout_;
+  std::size_t max_idle_;
+  std::unordered_map<Endpoint, std::vector<UpstreamConnectionPtr>, EndpointHash> idle_;
+};
+
+}  // namespace portico

@@ -1,0 +1,145 @@
+#include "proxy/worker/worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <random>
+
+#include "proxy/common/log.hpp"
+#include "proxy/session/http_session.hpp"
+
+namespace portico {
+namespace {
+
+using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+std::uint64_t random_seed(unsigned index) {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ index;
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index, const ProxySettings& settings)
+    : index_(index),
+      settings_(settings),
+      pool_(settings.upstream_idle_timeout, settings.max_idle_per_endpoint),
+      balancer_(random_seed(index)) {}
+
+Worker::~Worker() {
+  stop();
+  listeners_.clear();
+  io_.reset();
+}
+
+Expected<net::ip::tcp::endpoint> Worker::listen(const net::ip::tcp::endpoint& where) {
+  net::ip::tcp::acceptor acceptor(*io_);
+  boost::system::error_code ec;
+  acceptor.open(where.protocol(), ec);
+  if (!ec) {
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor.set_option(ReusePort(true), ec);
+  }
+  if (!ec) {
+    acceptor.bind(where, ec);
+  }
+  if (!ec) {
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return fail("cannot listen on " + where.address().to_string() + ":" +
+                std::to_string(where.port()) + ": " + ec.message());
+  }
+  auto bound = acceptor.local_endpoint();
+  listeners_.push_back(std::make_unique<Listener>(Listener{std::move(acceptor), bound.port()}));
+  return bound;
+}
+
+void Worker::start() {
+  for (auto& listener : listeners_) {
+    net::co_spawn(*io_, accept_loop(*listener), net::detached);
+  }
+  thread_ = std::thread([this] {
+    // Work guard: the loop must outlive quiet periods with no connection at all.
+    auto guard = net::make_work_guard(*io_);
+    io_->run();
+  });
+}
+
+void Worker::stop() {
+  io_->stop();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void Worker::publish(SnapshotPtr snapshot) {
+  net::post(*io_, [this, snapshot = std::move(snapshot)]() mutable { install(std::move(snapshot)); });
+}
+
+void Worker::install(SnapshotPtr snapshot) {
+  if (view_ && snapshot->generation <= view_->generation) {
+    return;  // generations only move forward on a worker
+  }
+  pool_.retain_only(snapshot->clusters->all());
+  // The worker-local holder: requests copy `view_`, whose control block is this holder's.
+  auto holder = std::make_shared<const SnapshotPtr>(std::move(snapshot));
+  view_ = SnapshotPtr(holder, holder->get());
+  stats_.installed_generation = view_->generation;
+  installed_.store(view_->generation);
+}
+
+void Worker::drain() {
+  net::post(*io_, [this] { start_drain(); });
+}
+
+void Worker::start_drain() {
+  draining_ = true;
+  for (auto& listener : listeners_) {
+    boost::system::error_code ignored;
+    listener->acceptor.close(ignored);
+  }
+  // Copy first: closing a session may remove it from the set.
+  const std::vector<HttpSession*> sessions(sessions_.begin(), sessions_.end());
+  for (HttpSession* session : sessions) {
+    session->close_if_idle();
+  }
+}
+
+void Worker::remove_session(HttpSession* session) {
+  sessions_.erase(session);
+}
+
+net::awaitable<void> Worker::accept_loop(Listener& listener) {
+  for (;;) {
+    auto [ec, socket] = co_await listener.acceptor.async_accept(use_nothrow);
+    if (ec == net::error::operation_aborted || !listener.acceptor.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      // Out of descriptors or memory: back off briefly instead of spinning on the error.
+      log::warn("proxy", "accept failed", {{"error", ec.message()}});
+      net::steady_timer pause(*io_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    auto session = std::make_shared<HttpSession>(*this, std::move(socket), listener.port);
+    open_sessions_.fetch_add(1, std::memory_order_relaxed);
+    net::co_spawn(*io_, session->run(), [this, session](std::exception_ptr error) {
+      if (error) {
+        // A bug, not an expected failure: it ends this connection only.
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          log::error("proxy", "session ended by an unexpected exception", {{"error", e.what()}});
+        }
+      }
+      open_sessions_.fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
+}
+
+}  // namespace portico

@@ -1,0 +1,111 @@
+#pragma once
+// Worker: one event loop on one thread, with its own SO_REUSEPORT acceptors. A connection,
+// its upstream connections and its load-balancer state never leave the worker that accepted
+// it, so everything here except the atomics below is touched only by the worker's thread.
+// Lives from start-up to shutdown; owned by the WorkerPool.
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "proxy/common/expected.hpp"
+#include "proxy/net.hpp"
+#include "proxy/proxy_settings.hpp"
+#include "proxy/snapshot.hpp"
+#include "proxy/upstream/conn_pool.hpp"
+#include "proxy/upstream/load_balancer.hpp"
+#include "proxy/worker/worker_stats.hpp"
+
+namespace portico {
+
+class HttpSession;
+
+// Reusable relay buffers, so streaming a body allocates nothing in the steady state.
+class BufferPool {
+ public:
+  static constexpr std::size_t BufferSize = 64 * 1024;
+  std::unique_ptr<char[]> take() {
+    if (free_.empty()) {
+      return std::make_unique_for_overwrite<char[]>(BufferSize);
+    }
+    auto buffer = std::move(free_.back());
+    free_.pop_back();
+    return buffer;
+  }
+  void give_back(std::unique_ptr<char[]> buffer) {
+    if (free_.size() < 64) {
+      free_.push_back(std::move(buffer));
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> free_;
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, const ProxySettings& settings);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // --- Called from the owning thread before start(), or posted by any thread. ---
+  // Binds an acceptor (SO_REUSEPORT) for plain HTTP; the session reports `port` upstream as
+  // X-Forwarded-Port.
+  Expected<net::ip::tcp::endpoint> listen(const net::ip::tcp::endpoint& where);
+  void start();
+  void stop();                       // stops the loop and joins the thread
+  void publish(SnapshotPtr snapshot);  // installs on the worker's thread
+  void drain();                      // stop accepting; close idle connections; no keep-alive
+  net::any_io_executor executor() { return io_->get_executor(); }
+
+  // Read by any thread (readiness and shutdown).
+  std::uint64_t installed_generation() const noexcept { return installed_.load(); }
+  std::size_t open_sessions() const noexcept { return open_sessions_.load(); }
+
+  // --- The worker's own thread only. ---
+  // Pins the current snapshot for one request: the copy shares a worker-local control block,
+  // so pinning costs an uncontended increment, not a cache line bounced between cores.
+  SnapshotPtr pin() const noexcept { return view_; }
+  ConnPool& pool() noexcept { return pool_; }
+  LoadBalancer& balancer() noexcept { return balancer_; }
+  WorkerStats& stats() noexcept { return stats_; }
+  BufferPool& buffers() noexcept { return buffers_; }
+  const ProxySettings& settings() const noexcept { return settings_; }
+  bool draining() const noexcept { return draining_; }
+  void add_session(HttpSession* session) { sessions_.insert(session); }
+  void remove_session(HttpSession* session);
+
+ private:
+  struct Listener {
+    net::ip::tcp::acceptor acceptor;
+    std::uint16_t port;
+  };
+  void install(SnapshotPtr snapshot);
+  net::awaitable<void> accept_loop(Listener& listener);
+  void start_drain();
+
+  unsigned index_;
+  ProxySettings settings_;
+  // Destroyed explicitly first in ~Worker: its pending coroutine frames (sessions) refer to
+  // the members below, which must still be alive when those frames are torn down.
+  std::unique_ptr<net::io_context> io_ = std::make_unique<net::io_context>(1);
+  std::thread thread_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  SnapshotPtr view_;
+  ConnPool pool_;
+  LoadBalancer balancer_;
+  WorkerStats stats_;
+  BufferPool buffers_;
+  std::unordered_set<HttpSession*> sessions_;
+  bool draining_ = false;
+  std::atomic<std::uint64_t> installed_{0};
+  std::atomic<std::size_t> open_sessions_{0};
+};
+
+}  // namespace portico

@@ -1,0 +1,170 @@
+#include "tests/echo/echo_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "proxy/net.hpp"
+
+namespace portico::echo {
+namespace {
+
+using RequestParser = http::request_parser<http::buffer_body>;
+
+std::uint64_t number_after(std::string_view target, std::string_view prefix) {
+  std::uint64_t n = 0;
+  const auto digits = target.substr(prefix.size());
+  std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  return n;
+}
+
+// Reads the whole request body in pieces, keeping only its size and an FNV-1a checksum.
+net::awaitable<bool> consume_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                  RequestParser& parser, std::uint64_t& size, std::uint32_t& fnv) {
+  static thread_local char chunk[64 * 1024];
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof chunk;
+    auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, use_nothrow);
+    if (ec && ec != http::error::need_buffer) {
+      co_return false;
+    }
+    const std::size_t got = sizeof chunk - parser.get().body().size;
+    for (std::size_t i = 0; i < got; ++i) {
+      fnv = (fnv ^ static_cast<unsigned char>(chunk[i])) * 16777619u;
+    }
+    size += got;
+  }
+  co_return true;
+}
+
+// Streams `size` bytes of a repeating pattern ('a'..'z').
+net::awaitable<bool> send_bytes(beast::tcp_stream& stream, http::response<http::buffer_body>& res,
+                                std::uint64_t size) {
+  static thread_local char chunk[64 * 1024];
+  for (std::size_t i = 0; i < sizeof chunk; ++i) {
+    chunk[i] = static_cast<char>('a' + i % 26);
+  }
+  http::response_serializer<http::buffer_body> serializer{res};
+  res.body() = {nullptr, 0, true};
+  if (auto [ec, n] = co_await http::async_write_header(stream, serializer, use_nothrow); ec) {
+    co_return false;
+  }
+  std::uint64_t left = size;
+  do {
+    const std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(left, sizeof chunk));
+    left -= piece;
+    res.body() = {piece ? chunk : nullptr, piece, left > 0};
+    auto [ec, n] = co_await http::async_write(stream, serializer, use_nothrow);
+    if (ec && ec != http::error::need_buffer) {
+      co_return false;
+    }
+  } while (!serializer.is_done());
+  co_return true;
+}
+
+}  // namespace
+
+EchoServer::EchoServer(net::io_context& io, std::string name)
+    : io_(io), name_(std::move(name)), acceptor_(io) {}
+
+std::uint16_t EchoServer::listen(const std::string& host, std::uint16_t port) {
+  const net::ip::tcp::endpoint endpoint(net::ip::make_address(host), port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  net::co_spawn(io_, accept_loop(), net::detached);
+  return acceptor_.local_endpoint().port();
+}
+
+net::awaitable<void> EchoServer::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
+    if (ec) {
+      co_return;
+    }
+    const auto serial = ++accepted_;
+    net::co_spawn(io_, serve(std::move(socket), serial), net::detached);
+  }
+}
+
+net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_t serial) {
+  beast::tcp_stream stream(std::move(socket));
+  stream.socket().set_option(net::ip::tcp::no_delay(true));
+  beast::flat_buffer buffer;
+  for (;;) {
+    RequestParser parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+    if (ec) {
+      break;
+    }
+    auto& req = parser.get();
+    std::uint64_t body_bytes = 0;
+    std::uint32_t fnv = 2166136261u;
+    if (!co_await consume_body(stream, buffer, parser, body_bytes, fnv)) {
+      break;
+    }
+    const std::string target(req.target());
+    http::response<http::buffer_body> res{http::status::ok, req.version()};
+    res.set(http::field::server, "portico-echo");
+    res.set("X-Echo-Name", name_);
+    res.set("X-Echo-Connection", std::to_string(serial));
+    res.keep_alive(req.keep_alive());
+    if (target.starts_with("/delay/")) {
+      net::steady_timer timer(io_, std::chrono::milliseconds(number_after(target, "/delay/")));
+      co_await timer.async_wait(use_nothrow);
+    }
+    if (target.starts_with("/status/")) {
+      res.result(static_cast<unsigned>(number_after(target, "/status/")));
+    }
+    if (target.starts_with("/bytes/")) {
+      const std::uint64_t size = number_after(target, "/bytes/");
+      res.set(http::field::content_type, "application/octet-stream");
+      if (target.find("chunked=1") != std::string::npos) {
+        res.chunked(true);
+      } else {
+        res.content_length(size);
+      }
+      if (!co_await send_bytes(stream, res, req.method() == http::verb::head ? 0 : size)) {
+        break;
+      }
+    } else {
+      nlohmann::json description = {{"name", name_},
+                                    {"method", std::string(req.method_string())},
+                                    {"target", target},
+                                    {"version", req.version()},
+                                    {"connection", serial},
+                                    {"body_bytes", body_bytes},
+                                    {"body_fnv1a", fnv}};
+      for (const auto& field : req) {
+        description["headers"][std::string(field.name_string())] = std::string(field.value());
+      }
+      const std::string text = description.dump() + "\n";
+      http::response<http::string_body> reply{res.result(), req.version()};
+      for (const auto& field : res) {
+        reply.set(field.name_string(), field.value());
+      }
+      reply.set(http::field::content_type, "application/json");
+      reply.keep_alive(req.keep_alive());
+      reply.body() = text;
+      reply.prepare_payload();
+      if (auto [wec, wn] = co_await http::async_write(stream, reply, use_nothrow); wec) {
+        break;
+      }
+    }
+    if (!req.keep_alive()) {
+      break;
+    }
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace portico::echo

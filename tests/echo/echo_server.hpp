@@ -1,0 +1,37 @@
+#pragma once
+// EchoServer: the backend of tests, the demo and benchmarks. Answers every request with a
+// JSON description of what it received (method, target, headers, body size and checksum),
+// and a few endpoints to provoke proxy behaviour:
+//   /bytes/N[?chunked=1]  N bytes of body, streamed (Content-Length, or chunked)
+//   /status/CODE          that status
+//   /delay/MS             answers after MS milliseconds
+// Every response names the server (X-Echo-Name) and the connection it came on
+// (X-Echo-Connection: a serial number), so tests can count upstream connections.
+// Runs on the io_context it is given; thread-safe only through that context.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace portico::echo {
+
+class EchoServer {
+ public:
+  EchoServer(boost::asio::io_context& io, std::string name);
+  // Binds and starts accepting; returns the bound port.
+  std::uint16_t listen(const std::string& host, std::uint16_t port);
+  std::uint64_t connections_accepted() const noexcept { return accepted_.load(); }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, std::uint64_t serial);
+
+  boost::asio::io_context& io_;
+  std::string name_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<std::uint64_t> accepted_{0};
+};
+
+}  // namespace portico::echo
