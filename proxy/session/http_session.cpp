@@ -28,15 +28,55 @@ bool is_disconnect(const boost::system::error_code& ec) {
 
 enum class RelayEnd { Complete, ReadFailed, ReadTimedOut, WriteFailed };
 
+// A Content-Length body goes socket to socket through `chunk`, with no parser in the loop:
+// first what was read ahead with the head (never past the body: the rest is the next
+// request), then reads of at most what is left. One copy, 64 KiB system calls.
+net::awaitable<RelayEnd> relay_length(beast::tcp_stream& from, beast::flat_buffer& from_buffer,
+                                      std::uint64_t length, beast::tcp_stream& to,
+                                      std::span<char> chunk, std::chrono::milliseconds timeout) {
+  while (length > 0) {
+    const char* data = chunk.data();
+    std::size_t n = 0;
+    if (from_buffer.size() > 0) {
+      data = static_cast<const char*>(from_buffer.data().data());
+      n = static_cast<std::size_t>(std::min<std::uint64_t>(from_buffer.size(), length));
+    } else {
+      from.expires_after(timeout);
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length));
+      auto [ec, got] = co_await from.async_read_some(net::buffer(chunk.data(), want), use_nothrow);
+      if (ec) {
+        co_return ec == beast::error::timeout ? RelayEnd::ReadTimedOut : RelayEnd::ReadFailed;
+      }
+      n = got;
+    }
+    to.expires_after(timeout);
+    auto [ec, written] = co_await net::async_write(to, net::buffer(data, n), use_nothrow);
+    if (ec) {
+      co_return RelayEnd::WriteFailed;
+    }
+    if (data != chunk.data()) {
+      from_buffer.consume(n);
+    }
+    length -= n;
+  }
+  co_return RelayEnd::Complete;
+}
+
 // Streams a message body from one connection to another, one buffer at a time, so memory
-// stays flat whatever the size; chunked bodies are decoded by the parser and re-encoded by
-// the serializer. One function for both directions: request bodies and response bodies.
+// stays flat whatever the size. Content-Length bodies take relay_length(); chunked and
+// close-delimited ones are decoded by the parser and re-encoded by the serializer. One
+// function for both directions: request bodies and response bodies.
 template <bool IsRequest>
 net::awaitable<RelayEnd> relay_body(beast::tcp_stream& from, beast::flat_buffer& from_buffer,
                                     http::parser<IsRequest, http::buffer_body>& parser,
                                     beast::tcp_stream& to,
                                     http::serializer<IsRequest, http::buffer_body>& serializer,
                                     std::span<char> chunk, std::chrono::milliseconds timeout) {
+  if (const auto length = parser.content_length(); length && !parser.chunked()) {
+    co_return co_await relay_length(from, from_buffer, *length, to, chunk, timeout);
+  }
+  // The parser sizes its reads by the buffer's free capacity; give it room for large reads.
+  from_buffer.reserve(chunk.size());
   auto& body = parser.get().body();
   do {
     if (!parser.is_done()) {
@@ -51,7 +91,9 @@ net::awaitable<RelayEnd> relay_body(beast::tcp_stream& from, beast::flat_buffer&
         co_return ec == beast::error::timeout ? RelayEnd::ReadTimedOut : RelayEnd::ReadFailed;
       }
       body.size = chunk.size() - body.size;
-      body.data = chunk.data();
+      // A read may parse framing only (a chunk header). An empty buffer must not reach a
+      // chunked serializer: a zero-length chunk is the end of the body.
+      body.data = body.size > 0 ? chunk.data() : nullptr;
       body.more = !parser.is_done();
     } else {
       body.data = nullptr;
@@ -84,6 +126,13 @@ bool split_absolute_form(std::string_view target, std::string_view& authority,
     }
   }
   return false;
+}
+
+// A body relay grows a connection's read buffer; an idle connection should not keep that.
+void release_large_buffer(beast::flat_buffer& buffer) {
+  if (buffer.size() == 0 && buffer.capacity() > 16 * 1024) {
+    buffer.shrink_to_fit();
+  }
 }
 
 // Lends the worker's relay buffer to one exchange and gives it back when the exchange ends.
@@ -185,6 +234,7 @@ net::awaitable<bool> HttpSession::serve_one() {
     }
   }
   finish(ex, fault);
+  release_large_buffer(buffer_);
   co_return ex.keep_alive && fault != Fault::ClientGone && !worker_.draining();
 }
 
@@ -316,6 +366,7 @@ net::awaitable<Fault> HttpSession::exchange_with(Exchange& ex, const Endpoint& e
       fault = Fault::UpstreamBroken;
     }
     if (fault == Fault::None && ex.upstream_reusable) {
+      release_large_buffer(upstream->buffer);
       worker_.pool().put(std::move(upstream));
     }
     co_return fault;
@@ -400,6 +451,8 @@ net::awaitable<Fault> HttpSession::relay(Exchange& ex, UpstreamConnection& upstr
       ex.keep_alive = false;
     }
   }
+  // Decided as the head goes out: a drain that began mid-request still says "close".
+  ex.keep_alive = ex.keep_alive && !worker_.draining();
   response.keep_alive(ex.keep_alive);
   if (ex.keep_alive && ex.client_version == 10) {
     response.set(http::field::connection, "keep-alive");
@@ -422,7 +475,11 @@ net::awaitable<Fault> HttpSession::relay(Exchange& ex, UpstreamConnection& upstr
       case RelayEnd::ReadFailed: co_return Fault::UpstreamBroken;
     }
   }
-  ex.upstream_reusable = parser->is_done() && parser->keep_alive() && upstream.buffer.size() == 0;
+  // The whole response was read (a close-delimited one ends only at close), and nothing
+  // unexpected followed it.
+  ex.upstream_reusable = parser->keep_alive() && (parser->content_length() || parser->chunked() ||
+                                                  !body_follows) &&
+                         upstream.buffer.size() == 0;
   co_return Fault::None;
 }
 
@@ -431,6 +488,7 @@ net::awaitable<bool> HttpSession::send_local_reply(Exchange& ex, unsigned status
   reply.set(http::field::server, worker_.settings().server_header);
   reply.set(http::field::content_type, "text/plain; charset=utf-8");
   reply.body() = std::to_string(status) + ' ' + std::string(http::obsolete_reason(reply.result())) + '\n';
+  ex.keep_alive = ex.keep_alive && !worker_.draining();
   reply.keep_alive(ex.keep_alive);
   if (ex.keep_alive && ex.client_version == 10) {
     reply.set(http::field::connection, "keep-alive");

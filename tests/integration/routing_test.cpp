@@ -1,0 +1,169 @@
+// End to end: Portico in front of echo backends, over loopback, routing by the Ingress spec
+// and answering every local reply of the contract's table.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
+
+using namespace portico;
+using namespace portico::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string Class = ingress_class_yaml("portico", "portico.dev/ingress-controller", true);
+
+// A port nothing listens on: bound, then closed.
+std::uint16_t closed_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+// A fake upstream that answers every connection with `reply` and closes.
+class RawUpstream {
+ public:
+  explicit RawUpstream(std::string reply)
+      : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}), reply_(std::move(reply)) {
+    thread_ = std::thread([this] {
+      for (;;) {
+        boost::system::error_code ec;
+        boost::asio::ip::tcp::socket s(io_);
+        acceptor_.accept(s, ec);
+        if (ec || stopping_) {
+          return;
+        }
+        boost::asio::streambuf request;
+        boost::asio::read_until(s, request, "\r\n\r\n", ec);
+        boost::asio::write(s, boost::asio::buffer(reply_), ec);
+      }
+    });
+  }
+  ~RawUpstream() {
+    // accept() blocks in the thread: wake it with one last connection once told to stop.
+    stopping_ = true;
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket poke(io_);
+    poke.connect({boost::asio::ip::make_address("127.0.0.1"), port()}, ec);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = acceptor_.local_endpoint().port();
+  std::string reply_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("E2E: the blog routes by host and path to its three services", "[e2e]") {
+  Backends backends;
+  const auto auth = backends.start("auth");
+  const auto api = backends.start("api");
+  const auto web = backends.start("web");
+  TempDir dir;
+  dir.write("blog.yaml", Class + "---\n" +
+                             ingress_yaml("blog", "blog.example.com",
+                                          {{"/auth", "Prefix", "auth", "80"},
+                                           {"/api", "Prefix", "api", "http"},
+                                           {"/", "Prefix", "web", "80"}}));
+  dir.write("services/all.yaml", service_yaml("auth", {auth}) + "---\n" + service_yaml("api", {api}) +
+                                     "---\n" + service_yaml("web", {web}));
+  Portico portico(dir.path());
+  portico.wait_ready();
+
+  const auto name_at = [&](const std::string& host, const std::string& path) {
+    const auto r = get(portico.port(), host, path);
+    return r.status == 200 ? r.header("x-echo-name") : std::to_string(r.status);
+  };
+  CHECK(name_at("blog.example.com", "/auth/login") == "auth");
+  CHECK(name_at("blog.example.com", "/api/posts/1") == "api");
+  CHECK(name_at("blog.example.com", "/") == "web");
+  CHECK(name_at("blog.example.com", "/authors") == "web");  // not the /auth element
+  CHECK(name_at("BLOG.Example.com:8080", "/api") == "api");  // case and port ignored
+  CHECK(name_at("other.example.com", "/") == "404");
+
+  SECTION("the upstream sees the normalized path and the forwarded headers") {
+    const auto r = get(portico.port(), "blog.example.com:1234", "/static/../api/./x?q=1",
+                       {{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "gopher"},
+                        {"Connection", "X-Hop"}, {"X-Hop", "secret"}});
+    REQUIRE(r.status == 200);
+    const auto seen = json::parse(r.body);
+    CHECK(seen["name"] == "api");
+    CHECK(seen["target"] == "/api/x?q=1");
+    CHECK(seen["headers"]["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1");
+    CHECK(seen["headers"]["X-Forwarded-Proto"] == "http");
+    CHECK(seen["headers"]["X-Forwarded-Host"] == "blog.example.com:1234");
+    CHECK(seen["headers"]["X-Forwarded-Port"] == std::to_string(portico.port()));
+    CHECK_FALSE(seen["headers"].contains("X-Hop"));
+    CHECK(r.header("server") == "portico");  // the upstream's Server is replaced
+  }
+}
+
+TEST_CASE("E2E: local replies 404, 503, 502, 504 and 400", "[e2e]") {
+  Backends backends;
+  const auto slow = backends.start("slow");
+  RawUpstream garbage("HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n");
+  RawUpstream cut("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part");
+  TempDir dir;
+  dir.write("routes.yaml", Class + "---\n" +
+                               ingress_yaml("r", "x.com",
+                                            {{"/missing", "Prefix", "no-such-service", "80"},
+                                             {"/empty", "Prefix", "empty", "80"},
+                                             {"/wrong-port", "Prefix", "slow", "8080"},
+                                             {"/refused", "Prefix", "refused", "80"},
+                                             {"/slow", "Prefix", "slow", "80"},
+                                             {"/garbage", "Prefix", "garbage", "80"},
+                                             {"/cut", "Prefix", "cut", "80"}}) +
+                               "---\n" + service_yaml("empty", {}) + "---\n" +
+                               service_yaml("refused", {closed_port()}) + "---\n" +
+                               service_yaml("slow", {slow}) + "---\n" +
+                               service_yaml("garbage", {garbage.port()}) + "---\n" +
+                               service_yaml("cut", {cut.port()}));
+  Portico portico(dir.path(), 2, {"--upstream-response-timeout", "300ms"});
+  portico.wait_ready();
+  const auto status = [&](const std::string& path) { return get(portico.port(), "x.com", path).status; };
+
+  CHECK(get(portico.port(), "nowhere.com", "/").status == 404);
+  CHECK(status("/missing") == 503);
+  CHECK(status("/empty") == 503);
+  CHECK(status("/wrong-port") == 503);
+  CHECK(status("/refused") == 502);
+  CHECK(status("/slow/delay/2000") == 504);
+  CHECK(status("/slow/delay/10") == 200);
+  CHECK(status("/garbage") == 502);
+
+  SECTION("every local reply carries the Server header and keeps the connection") {
+    Connection c(portico.port());
+    const auto r = c.get("nowhere.com", "/");
+    CHECK(r.status == 404);
+    CHECK(r.header("server") == "portico");
+    CHECK(c.get("x.com", "/slow").status == 200);
+  }
+  SECTION("an upstream that closes mid-body closes the client connection") {
+    Connection c(portico.port());
+    CHECK_THROWS(c.get("x.com", "/cut"));  // a short body is never passed off as complete
+  }
+  SECTION("a malformed request gets 400 and the connection closed") {
+    Connection c(portico.port());
+    c.write_raw("GET / HTTP/1.1\r\nHost: x.com\r\nthis line has no colon\r\n\r\n");
+    const auto r = c.read_response();
+    CHECK(r.status == 400);
+    CHECK_FALSE(r.keep_alive);
+    CHECK(c.closed_by_peer());
+  }
+  SECTION("HTTP/1.1 without Host is malformed") {
+    Connection c(portico.port());
+    c.write_raw("GET / HTTP/1.1\r\n\r\n");
+    CHECK(c.read_response().status == 400);
+  }
+}

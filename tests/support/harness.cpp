@@ -1,0 +1,140 @@
+#include "tests/support/harness.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include "tests/support/http_client.hpp"
+
+namespace portico::test {
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
+TempDir::TempDir() {
+  std::random_device random;
+  path_ = std::filesystem::temp_directory_path() / ("portico-test-" + std::to_string(random()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void TempDir::write(const std::string& name, const std::string& text) const {
+  const auto target = path_ / name;
+  std::filesystem::create_directories(target.parent_path());
+  const auto temporary = path_ / ("." + target.filename().string() + ".tmp");
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << text;
+  }
+  std::filesystem::rename(temporary, target);
+}
+
+void TempDir::remove(const std::string& name) const { std::filesystem::remove(path_ / name); }
+
+Backends::Backends() = default;
+
+Backends::~Backends() {
+  io_.stop();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+std::uint16_t Backends::start(const std::string& name) {
+  servers_.push_back(std::make_unique<echo::EchoServer>(io_, name));
+  const auto port = servers_.back()->listen("127.0.0.1", 0);
+  if (!running_) {
+    running_ = true;
+    thread_ = std::thread([this] {
+      auto guard = boost::asio::make_work_guard(io_);
+      io_.run();
+    });
+  }
+  return port;
+}
+
+Portico::Portico(const std::filesystem::path& manifests, unsigned workers,
+                 std::vector<std::string> extra_flags) {
+  std::vector<std::string> args = {"--manifests", manifests.string(),
+                                   "--http-listen", "127.0.0.1:0",
+                                   "--admin-listen", "127.0.0.1:0",
+                                   "--workers", std::to_string(workers),
+                                   "--shutdown-delay", "0s"};
+  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+  auto options = parse_options(args);
+  if (!options) {
+    throw std::runtime_error(options.error());
+  }
+  app_ = std::make_unique<Application>(std::move(*options));
+  if (auto failure = app_->prepare()) {
+    throw std::runtime_error(failure->message);
+  }
+  app_->start();
+}
+
+Portico::~Portico() {
+  app_->request_shutdown(true);
+  app_->wait();
+}
+
+void Portico::wait_ready() const {
+  const auto admin = app_->admin_port();
+  if (!eventually([admin] { return get(admin, "localhost", "/readyz").status == 200; })) {
+    throw std::runtime_error("portico did not become ready");
+  }
+}
+
+std::string ingress_class_yaml(const std::string& name, const std::string& controller,
+                               bool is_default) {
+  std::string yaml = "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: " + name + "\n";
+  if (is_default) {
+    yaml += "  annotations:\n    ingressclass.kubernetes.io/is-default-class: \"true\"\n";
+  }
+  return yaml + "spec:\n  controller: " + controller + "\n";
+}
+
+std::string ingress_yaml(const std::string& name, const std::string& host,
+                         const std::vector<PathRule>& paths, const std::string& extra_spec,
+                         const std::string& metadata_extra) {
+  std::string yaml = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " + name +
+                     "\n  namespace: default\n" + metadata_extra + "spec:\n" + extra_spec;
+  if (!paths.empty()) {
+    yaml += "  rules:\n  - " + (host.empty() ? std::string() : "host: \"" + host + "\"\n    ") +
+            "http:\n      paths:\n";
+    for (const auto& p : paths) {
+      const bool numeric = !p.port.empty() && std::isdigit(static_cast<unsigned char>(p.port[0]));
+      yaml += "      - path: " + p.path + "\n        pathType: " + p.type +
+              "\n        backend:\n          service:\n            name: " + p.service +
+              "\n            port:\n              " + (numeric ? "number: " : "name: ") + p.port + "\n";
+    }
+  }
+  return yaml;
+}
+
+std::string service_yaml(const std::string& name, const std::vector<std::uint16_t>& ports) {
+  std::string yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
+                     "\n  namespace: default\nspec:\n  ports:\n  - name: http\n    port: 80\n";
+  // One slice per endpoint: all endpoints of a slice share one port number.
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    yaml += "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: " + name +
+            "-" + std::to_string(i) + "\n  namespace: default\n  labels:\n    kubernetes.io/service-name: " +
+            name + "\naddressType: IPv4\nports:\n- name: http\n  port: " + std::to_string(ports[i]) +
+            "\nendpoints:\n- addresses: [\"127.0.0.1\"]\n  conditions: {ready: true}\n";
+  }
+  return yaml;
+}
+
+}  // namespace portico::test

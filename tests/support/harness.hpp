@@ -1,0 +1,83 @@
+#pragma once
+// Test harness: a temporary manifest directory, echo backends and a Portico Application, all
+// in this process and all over real loopback sockets (port 0 everywhere). Also YAML builders
+// for the objects tests write, and polling with a deadline (tests never sleep to wait).
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/application.hpp"
+#include "tests/echo/echo_server.hpp"
+
+namespace portico::test {
+
+// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  // Writes atomically (write + rename), as editors and kubectl-like tools do.
+  void write(const std::string& name, const std::string& text) const;
+  void remove(const std::string& name) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Echo backends on one io_context thread.
+class Backends {
+ public:
+  Backends();
+  ~Backends();
+  std::uint16_t start(const std::string& name);
+  const echo::EchoServer& server(std::size_t i) const { return *servers_.at(i); }
+
+ private:
+  boost::asio::io_context io_;
+  std::vector<std::unique_ptr<echo::EchoServer>> servers_;
+  std::thread thread_;
+  bool running_ = false;
+};
+
+// A running Portico on 127.0.0.1 with the given manifest directory.
+class Portico {
+ public:
+  explicit Portico(const std::filesystem::path& manifests, unsigned workers = 2,
+                   std::vector<std::string> extra_flags = {});
+  ~Portico();
+  std::uint16_t port() const { return app_->http_port(); }
+  std::uint16_t admin_port() const { return app_->admin_port(); }
+  Application& app() { return *app_; }
+  // Waits until /readyz answers 200.
+  void wait_ready() const;
+
+ private:
+  std::unique_ptr<Application> app_;
+  bool stopped_ = false;
+};
+
+// --- YAML builders ---
+struct PathRule {
+  std::string path;
+  std::string type;  // Exact, Prefix or ImplementationSpecific
+  std::string service;
+  std::string port;  // a number, or a port name
+};
+std::string ingress_class_yaml(const std::string& name, const std::string& controller,
+                               bool is_default = false);
+std::string ingress_yaml(const std::string& name, const std::string& host,
+                         const std::vector<PathRule>& paths, const std::string& extra_spec = "",
+                         const std::string& metadata_extra = "");
+// A Service with one port (name "http", port 80) and, for each of `ports`, a slice with one
+// ready endpoint at 127.0.0.1 on that port. No ports: a Service without endpoints.
+std::string service_yaml(const std::string& name, const std::vector<std::uint16_t>& ports);
+
+}  // namespace portico::test
