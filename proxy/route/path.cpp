@@ -61,7 +61,7 @@ std::string_view remove_dot_segments(std::string_view path, std::string& scratch
     }
   }
   if (scratch.empty()) {
-    scratch = "/";
+    scratch.push_back('/');
   }
   return scratch;
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Portico next to nginx and haproxy in one run (so the ratios hold on a noisy machine): the
+# shared peers harness starts a backend, nginx and haproxy, and this Portico routing
+# Host blog.example.com to the same backend, then runs wrk against each.
+# Usage: bench/run.sh [workers=1] [seconds=10] [connections=64] [runs=3]
+# Prints each run's lines, then the median requests/s and p99 of each proxy and the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+workers=${1:-1}; seconds=${2:-10}; connections=${3:-64}; runs=${4:-3}
+peers=${PEERS_DIR:-../shared/bench/peers}
+[ -x "$peers/run.sh" ] || [ -f "$peers/run.sh" ] || { echo "bench: no $peers/run.sh (set PEERS_DIR)" >&2; exit 2; }
+script/bootstrap wrk nginx-light haproxy
+script/build Release >/dev/null
+
+manifests=$(mktemp -d)
+trap 'rm -rf "$manifests"' EXIT
+cat >"$manifests/bench.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: portico, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}
+spec: {controller: portico.dev/ingress-controller}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: blog}
+spec:
+  rules:
+  - host: blog.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: backend}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: backend-1, labels: {kubernetes.io/service-name: backend}}
+addressType: IPv4
+ports: [{name: http, port: 39080}]
+endpoints: [{addresses: [127.0.0.1]}]
+YAML
+
+export PROXY_PORT=39083
+export PROXY_CMD="$PWD/build/bin/portico --manifests $manifests --workers $workers \
+  --http-listen 127.0.0.1:$PROXY_PORT --admin-listen 127.0.0.1:39084 --log-level warn"
+results=$(mktemp)
+for run in $(seq "$runs"); do
+  echo "run $run/$runs: workers=$workers connections=$connections ${seconds}s" >&2
+  bash "$peers/run.sh" "$workers" "$seconds" "$connections" | tee -a "$results" >&2
+done
+
+# Medians per proxy; latencies are converted to microseconds for comparison.
+awk '
+  function us(v) { if (v ~ /ms$/) return v * 1000; if (v ~ /us$/) return v + 0; if (v ~ /s$/) return v * 1e6; return v }
+  { name = $1; sub("rps=", "", $2); sub("p99=", "", $4); rps[name, ++n[name]] = $2; p99[name, n[name]] = us($4) }
+  function median(arr, name, count,   i, j, t, v) {
+    for (i = 1; i <= count; i++) v[i] = arr[name, i]
+    for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return v[int((count + 1) / 2)]
+  }
+  END {
+    printf "\nmedian of %d runs\n%-10s %12s %12s\n", n["portico"], "proxy", "requests/s", "p99 (us)"
+    for (name in n) { r[name] = median(rps, name, n[name]); l[name] = median(p99, name, n[name]) }
+    split("direct nginx haproxy portico", order, " ")
+    for (i = 1; i <= 4; i++) if (order[i] in n) printf "%-10s %12.0f %12.0f\n", order[i], r[order[i]], l[order[i]]
+    printf "\nportico/nginx requests/s %.2f, portico/haproxy %.2f; p99 portico/nginx %.2f\n",
+      r["portico"] / r["nginx"], r["portico"] / r["haproxy"], l["portico"] / l["nginx"]
+  }' "$results"
+rm -f "$results"
