@@ -62,6 +62,35 @@ net::awaitable<RelayEnd> relay_length(beast::tcp_stream& from, beast::flat_buffe
   co_return RelayEnd::Complete;
 }
 
+// Writes a message head, together with the body bytes that were read along with it when the
+// body has a Content-Length, so a small message goes out in one write. Returns how many body
+// bytes went with the head (they are consumed from `from_buffer`).
+template <bool IsRequest>
+net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
+    beast::tcp_stream& to, http::serializer<IsRequest, http::buffer_body>& serializer,
+    beast::flat_buffer& from_buffer, http::parser<IsRequest, http::buffer_body>& parser,
+    std::chrono::milliseconds timeout) {
+  auto& body = parser.get().body();
+  std::uint64_t carried = 0;
+  const auto length = parser.content_length();
+  if (length && !parser.chunked() && !parser.is_done() && from_buffer.size() > 0) {
+    carried = std::min<std::uint64_t>(from_buffer.size(), *length);
+    body = {const_cast<void*>(from_buffer.data().data()), static_cast<std::size_t>(carried),
+            carried < *length};
+  } else {
+    body = {nullptr, 0, !parser.is_done()};
+  }
+  to.expires_after(timeout);
+  auto [ec, n] = carried > 0 || parser.is_done()
+                     ? co_await http::async_write(to, serializer, use_nothrow)
+                     : co_await http::async_write_header(to, serializer, use_nothrow);
+  if (ec == http::error::need_buffer) {
+    ec = {};
+  }
+  from_buffer.consume(static_cast<std::size_t>(carried));
+  co_return std::pair{ec, carried};
+}
+
 // Streams a message body from one connection to another, one buffer at a time, so memory
 // stays flat whatever the size. Content-Length bodies take relay_length(); chunked and
 // close-delimited ones are decoded by the parser and re-encoded by the serializer. One
@@ -71,9 +100,10 @@ net::awaitable<RelayEnd> relay_body(beast::tcp_stream& from, beast::flat_buffer&
                                     http::parser<IsRequest, http::buffer_body>& parser,
                                     beast::tcp_stream& to,
                                     http::serializer<IsRequest, http::buffer_body>& serializer,
-                                    std::span<char> chunk, std::chrono::milliseconds timeout) {
+                                    std::uint64_t sent_with_head, std::span<char> chunk,
+                                    std::chrono::milliseconds timeout) {
   if (const auto length = parser.content_length(); length && !parser.chunked()) {
-    co_return co_await relay_length(from, from_buffer, *length, to, chunk, timeout);
+    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk, timeout);
   }
   // The parser sizes its reads by the buffer's free capacity; give it room for large reads.
   from_buffer.reserve(chunk.size());
@@ -394,20 +424,15 @@ net::awaitable<Fault> HttpSession::connect(const Endpoint& endpoint, UpstreamCon
 // Sends the request head and streams the request body upstream.
 net::awaitable<Fault> HttpSession::forward(Exchange& ex, UpstreamConnection& upstream) {
   const auto timeout = worker_.settings().upstream_response_timeout;
-  auto& body = ex.request.body();
-  body.data = nullptr;
-  body.size = 0;
-  body.more = !ex.parser.is_done();
   http::request_serializer<http::buffer_body> serializer{ex.request};
-  upstream.stream.expires_after(timeout);
-  auto [ec, n] = co_await http::async_write_header(upstream.stream, serializer, use_nothrow);
+  const auto [ec, sent] = co_await write_head(upstream.stream, serializer, buffer_, ex.parser, timeout);
   if (ec) {
     co_return ec == beast::error::timeout ? Fault::UpstreamTimeout : Fault::UpstreamClosedEarly;
   }
-  if (ex.parser.is_done()) {
+  if (ex.parser.is_done() || serializer.is_done()) {
     co_return Fault::None;
   }
-  switch (co_await relay_body(client_, buffer_, ex.parser, upstream.stream, serializer,
+  switch (co_await relay_body(client_, buffer_, ex.parser, upstream.stream, serializer, sent,
                               ex.relay_buffer->span(), timeout)) {
     case RelayEnd::Complete: co_return Fault::None;
     case RelayEnd::WriteFailed: co_return Fault::UpstreamBroken;
@@ -457,17 +482,17 @@ net::awaitable<Fault> HttpSession::relay(Exchange& ex, UpstreamConnection& upstr
   if (ex.keep_alive && ex.client_version == 10) {
     response.set(http::field::connection, "keep-alive");
   }
-  response.body() = {nullptr, 0, body_follows};
   ex.status = response.result_int();
   ex.response_started = true;
 
   http::response_serializer<http::buffer_body> serializer{response};
-  client_.expires_after(settings.upstream_response_timeout);
-  if (auto [ec, n] = co_await http::async_write_header(client_, serializer, use_nothrow); ec) {
+  const auto [ec, sent] = co_await write_head(client_, serializer, upstream.buffer, *parser,
+                                              settings.upstream_response_timeout);
+  if (ec) {
     co_return Fault::ClientGone;
   }
-  if (body_follows) {
-    switch (co_await relay_body(upstream.stream, upstream.buffer, *parser, client_, serializer,
+  if (body_follows && !serializer.is_done()) {
+    switch (co_await relay_body(upstream.stream, upstream.buffer, *parser, client_, serializer, sent,
                                 ex.relay_buffer->span(), settings.upstream_response_timeout)) {
       case RelayEnd::Complete: break;
       case RelayEnd::WriteFailed: co_return Fault::ClientGone;

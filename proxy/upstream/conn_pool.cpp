@@ -49,12 +49,4 @@ void ConnPool::retain_only(const std::vector<ClusterPtr>& clusters) {
   std::erase_if(idle_, [&](const auto& entry) { return !live.contains(entry.first); });
 }
 
-std::size_t ConnPool::idle_count() const noexcept {
-  std::size_t n = 0;
-  for (const auto& [endpoint, stack] : idle_) {
-    n += stack.size();
-  }
-  return n;
-}
-
 }  // namespace portico

@@ -49,7 +49,8 @@ class ConnPool {
   void put(UpstreamConnectionPtr connection);
   // Closes idle connections to endpoints no cluster in `clusters` lists any more.
   void retain_only(const std::vector<ClusterPtr>& clusters);
-  std::size_t idle_count() const noexcept;
+  // Closes every idle connection (before the event loop they belong to goes away).
+  void clear() noexcept { idle_.clear(); }
 
  private:
   struct EndpointHash {

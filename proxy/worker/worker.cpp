@@ -29,7 +29,10 @@ Worker::Worker(unsigned index, const ProxySettings& settings)
 
 Worker::~Worker() {
   stop();
+  // Sockets must die before the io_context they were made on: listeners and idle pooled
+  // connections here, sessions' sockets with their coroutine frames inside io_.reset().
   listeners_.clear();
+  pool_.clear();
   io_.reset();
 }
 
