@@ -20,8 +20,8 @@ std::optional<std::int64_t> parse_timestamp(const std::string& text) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
-void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* after,
-                              Dirty& dirty) const {
+// Records what a change dirties, and keeps the Service -> slices index in step.
+void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* after, Dirty& dirty) {
   const k8s::Object& any = after != nullptr ? *after : *before;
   switch (k8s::kind_of(any)) {
     case k8s::Kind::Ingress:
@@ -31,55 +31,92 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
     case k8s::Kind::Service:
       dirty.services.insert(k8s::key_of(k8s::meta_of(any)));
       break;
-    case k8s::Kind::EndpointSlice:
-      for (const k8s::Object* o : {before, after}) {
-        if (o != nullptr) {
-          if (auto key = service_key_of_slice(std::get<k8s::EndpointSlice>(*o)); !key.empty()) {
-            dirty.services.insert(std::move(key));
-          }
+    case k8s::Kind::EndpointSlice: {
+      const std::string slice_key = k8s::key_of(k8s::meta_of(any));
+      if (before != nullptr) {
+        if (auto service = service_key_of_slice(std::get<k8s::EndpointSlice>(*before)); !service.empty()) {
+          slices_by_service_[service].erase(slice_key);
+          dirty.services.insert(std::move(service));
+        }
+      }
+      if (after != nullptr) {
+        if (auto service = service_key_of_slice(std::get<k8s::EndpointSlice>(*after)); !service.empty()) {
+          slices_by_service_[service].insert(slice_key);
+          dirty.services.insert(std::move(service));
         }
       }
       break;
+    }
     case k8s::Kind::Secret:
       break;  // certificates arrive with TLS termination
   }
 }
 
-Dirty ObjectCache::replace_all(std::vector<k8s::Object> objects, std::int64_t now) {
-  std::array<Objects, k8s::KindCount> next;
+void ObjectCache::store(k8s::Object object, std::int64_t now, Dirty& dirty) {
+  auto& objects = by_kind_[static_cast<std::size_t>(k8s::kind_of(object))];
+  const std::string key = k8s::key_of(k8s::meta_of(object));
+  const auto old = objects.find(key);
+  if (old != objects.end() && *old->second.object == object) {
+    return;  // unchanged: keep the very same pointer
+  }
+  CachedObject cached;
+  cached.object = std::make_shared<const k8s::Object>(std::move(object));
+  const auto stamped = parse_timestamp(k8s::meta_of(*cached.object).creation_timestamp);
+  cached.created = stamped ? *stamped : old != objects.end() ? old->second.created : now;
+  note_change(old != objects.end() ? old->second.object.get() : nullptr, cached.object.get(), dirty);
+  objects.insert_or_assign(key, std::move(cached));
+}
+
+void ObjectCache::remove(k8s::Kind kind, const std::string& key, Dirty& dirty) {
+  auto& objects = by_kind_[static_cast<std::size_t>(kind)];
+  const auto it = objects.find(key);
+  if (it == objects.end()) {
+    return;
+  }
+  note_change(it->second.object.get(), nullptr, dirty);
+  objects.erase(it);
+}
+
+Dirty ObjectCache::replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects, std::int64_t now) {
   Dirty dirty;
+  std::set<std::string> listed;
   for (auto& object : objects) {
-    const auto kind = static_cast<std::size_t>(k8s::kind_of(object));
-    const std::string key = k8s::key_of(k8s::meta_of(object));
-    const auto& previous = by_kind_[kind];
-    const auto old = previous.find(key);
-    CachedObject cached;
-    if (old != previous.end() && *old->second.object == object) {
-      cached = old->second;  // unchanged: keep the very same pointer
-    } else {
-      cached.object = std::make_shared<const k8s::Object>(std::move(object));
-      const auto stamped = parse_timestamp(k8s::meta_of(*cached.object).creation_timestamp);
-      cached.created = stamped ? *stamped : old != previous.end() ? old->second.created : now;
-      note_change(old != previous.end() ? old->second.object.get() : nullptr, cached.object.get(), dirty);
-    }
-    // A later duplicate of the same key replaces the earlier one, as a later apply would.
-    next[kind].insert_or_assign(key, std::move(cached));
+    listed.insert(k8s::key_of(k8s::meta_of(object)));
+    store(std::move(object), now, dirty);
   }
+  std::vector<std::string> gone;
+  for (const auto& [key, cached] : of(kind)) {
+    if (!listed.contains(key)) {
+      gone.push_back(key);
+    }
+  }
+  for (const auto& key : gone) {
+    remove(kind, key, dirty);
+  }
+  return dirty;
+}
+
+Dirty ObjectCache::replace_all(std::vector<k8s::Object> objects, std::int64_t now) {
+  std::array<std::vector<k8s::Object>, k8s::KindCount> by_kind;
+  for (auto& object : objects) {
+    by_kind[static_cast<std::size_t>(k8s::kind_of(object))].push_back(std::move(object));
+  }
+  Dirty dirty;
   for (std::size_t kind = 0; kind < k8s::KindCount; ++kind) {
-    for (const auto& [key, cached] : by_kind_[kind]) {
-      if (!next[kind].contains(key)) {
-        note_change(cached.object.get(), nullptr, dirty);
-      }
-    }
+    dirty.merge(replace_kind(static_cast<k8s::Kind>(kind), std::move(by_kind[kind]), now));
   }
-  by_kind_ = std::move(next);
-  slices_by_service_.clear();
-  for (const auto& [key, cached] : of(k8s::Kind::EndpointSlice)) {
-    const auto service = service_key_of_slice(std::get<k8s::EndpointSlice>(*cached.object));
-    if (!service.empty()) {
-      slices_by_service_[service].insert(key);
-    }
-  }
+  return dirty;
+}
+
+Dirty ObjectCache::upsert(k8s::Object object, std::int64_t now) {
+  Dirty dirty;
+  store(std::move(object), now, dirty);
+  return dirty;
+}
+
+Dirty ObjectCache::erase(k8s::Kind kind, const std::string& key) {
+  Dirty dirty;
+  remove(kind, key, dirty);
   return dirty;
 }
 

@@ -39,6 +39,11 @@ class ObjectCache {
   // what differs. `now` is used as the creation time of objects seen for the first time
   // without a creationTimestamp.
   Dirty replace_all(std::vector<k8s::Object> objects, std::int64_t now);
+  // Replaces every object of one kind (a relist): objects missing from `objects` are deleted.
+  Dirty replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects, std::int64_t now);
+  // One watch event: an object added or modified, or deleted.
+  Dirty upsert(k8s::Object object, std::int64_t now);
+  Dirty erase(k8s::Kind kind, const std::string& key);
 
   const Objects& of(k8s::Kind kind) const noexcept { return by_kind_[static_cast<std::size_t>(kind)]; }
   template <class T>
@@ -51,7 +56,10 @@ class ObjectCache {
   std::vector<const k8s::EndpointSlice*> slices_of(const std::string& service_key) const;
 
  private:
-  void note_change(const k8s::Object* before, const k8s::Object* after, Dirty& dirty) const;
+  void note_change(const k8s::Object* before, const k8s::Object* after, Dirty& dirty);
+  // Stores `object` unless an equal one is there already; records what changed.
+  void store(k8s::Object object, std::int64_t now, Dirty& dirty);
+  void remove(k8s::Kind kind, const std::string& key, Dirty& dirty);
 
   std::array<Objects, k8s::KindCount> by_kind_;
   std::map<std::string, std::set<std::string>> slices_by_service_;

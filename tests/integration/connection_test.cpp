@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/harness.hpp"
@@ -20,17 +21,22 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// One echo backend for host x.com and for the host-less rules, and a ready Portico with two
+// workers in front of it.
 struct Fixture {
   Fixture() {
-    port = backends.start("echo");
+    const auto port = backends.start("echo");
     dir.write("all.yaml", ingress_class_yaml("portico", "portico.dev/ingress-controller", true) +
                               "---\n" + ingress_yaml("e", "x.com", {{"/", "Prefix", "echo", "80"}}) +
                               "---\n" + ingress_yaml("nohost", "", {{"/", "Prefix", "echo", "80"}}) +
                               "---\n" + service_yaml("echo", {port}));
+    portico.emplace(dir.path(), 2);
+    portico->wait_ready();
   }
+  std::uint16_t port() const { return portico->port(); }
   Backends backends;
-  std::uint16_t port;
   TempDir dir;
+  std::optional<Portico> portico;
 };
 
 std::uint64_t peak_rss_kib() {
@@ -70,9 +76,7 @@ std::string read_all(net::ip::tcp::socket& s) {
 
 TEST_CASE("E2E: upstream connections are kept alive and reused", "[e2e][keepalive]") {
   Fixture f;
-  Portico portico(f.dir.path(), 2);
-  portico.wait_ready();
-  Connection client(portico.port());
+  Connection client(f.port());
   std::set<std::string> upstream_connections;
   for (int i = 0; i < 20; ++i) {
     const auto r = client.get("x.com", "/n/" + std::to_string(i));
@@ -85,7 +89,7 @@ TEST_CASE("E2E: upstream connections are kept alive and reused", "[e2e][keepaliv
 
   SECTION("sequential clients share each worker's pooled connections") {
     for (int i = 0; i < 20; ++i) {
-      REQUIRE(get(portico.port(), "x.com", "/").status == 200);
+      REQUIRE(get(f.port(), "x.com", "/").status == 200);
     }
     CHECK(f.backends.server(0).connections_accepted() <= 2);  // at most one per worker
   }
@@ -93,9 +97,7 @@ TEST_CASE("E2E: upstream connections are kept alive and reused", "[e2e][keepaliv
 
 TEST_CASE("E2E: pipelined requests are answered in order", "[e2e]") {
   Fixture f;
-  Portico portico(f.dir.path());
-  portico.wait_ready();
-  Connection c(portico.port());
+  Connection c(f.port());
   c.write_raw("GET /first HTTP/1.1\r\nHost: x.com\r\n\r\n"
               "GET /second/delay/50 HTTP/1.1\r\nHost: x.com\r\n\r\n"
               "GET /third HTTP/1.1\r\nHost: nowhere.com\r\n\r\n"
@@ -111,12 +113,10 @@ TEST_CASE("E2E: pipelined requests are answered in order", "[e2e]") {
 
 TEST_CASE("E2E: HTTP/1.0 clients", "[e2e]") {
   Fixture f;
-  Portico portico(f.dir.path());
-  portico.wait_ready();
   net::io_context io;
   SECTION("no Host: the host-less rules; the body ends at close for a chunked upstream") {
     net::ip::tcp::socket s(io);
-    s.connect({net::ip::make_address("127.0.0.1"), portico.port()});
+    s.connect({net::ip::make_address("127.0.0.1"), f.port()});
     net::write(s, net::buffer(std::string("GET /bytes/5000?chunked=1 HTTP/1.0\r\n\r\n")));
     const std::string raw = read_all(s);
     CHECK(raw.starts_with("HTTP/1.1 200"));
@@ -124,7 +124,7 @@ TEST_CASE("E2E: HTTP/1.0 clients", "[e2e]") {
     CHECK(raw.substr(raw.find("\r\n\r\n") + 4) == echo_pattern(5000));
   }
   SECTION("keep-alive when asked for and the length is known") {
-    Connection c(portico.port());
+    Connection c(f.port());
     c.write_raw("GET /a HTTP/1.0\r\nHost: x.com\r\nConnection: keep-alive\r\n\r\n");
     const auto r = c.read_response();
     CHECK(r.status == 200);
@@ -137,9 +137,7 @@ TEST_CASE("E2E: HTTP/1.0 clients", "[e2e]") {
 
 TEST_CASE("E2E: request bodies, chunked and with Expect: 100-continue", "[e2e]") {
   Fixture f;
-  Portico portico(f.dir.path());
-  portico.wait_ready();
-  Connection c(portico.port());
+  Connection c(f.port());
   c.write_raw("POST /up HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\n"
               "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   const auto chunked = json::parse(c.read_response().body);
@@ -157,13 +155,11 @@ TEST_CASE("E2E: request bodies, chunked and with Expect: 100-continue", "[e2e]")
 
 TEST_CASE("E2E: 1 GiB up and down streams through with flat memory", "[e2e][large]") {
   Fixture f;
-  Portico portico(f.dir.path(), 2);
-  portico.wait_ready();
   constexpr std::uint64_t GiB = 1ull << 30;
   const auto before = peak_rss_kib();
   net::io_context io;
   net::ip::tcp::socket s(io);
-  s.connect({net::ip::make_address("127.0.0.1"), portico.port()});
+  s.connect({net::ip::make_address("127.0.0.1"), f.port()});
 
   // Upload: the echo backend counts and checksums what arrives.
   const std::string head = "POST /upload HTTP/1.1\r\nHost: x.com\r\nContent-Length: " +

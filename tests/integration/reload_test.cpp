@@ -100,7 +100,7 @@ TEST_CASE("E2E: shutdown turns /readyz 503 at once and lets in-flight requests f
                             "---\n" + service_yaml("echo", {port}));
   auto options = parse_options({"--manifests", dir.path().string(), "--http-listen", "127.0.0.1:0",
                                 "--admin-listen", "127.0.0.1:0", "--workers", "2",
-                                "--shutdown-delay", "300ms"});
+                                "--shutdown-delay", "1s"});
   REQUIRE(options.ok());
   Application app(std::move(*options));
   REQUIRE_FALSE(app.prepare());
@@ -110,11 +110,12 @@ TEST_CASE("E2E: shutdown turns /readyz 503 at once and lets in-flight requests f
   Connection idle(app.http_port());
   REQUIRE(idle.get("s.com", "/").status == 200);
   Connection busy(app.http_port());
-  busy.write_raw("GET /delay/600 HTTP/1.1\r\nHost: s.com\r\n\r\n");
+  // Still in flight when the 1 s delay ends and the drain begins.
+  busy.write_raw("GET /delay/1500 HTTP/1.1\r\nHost: s.com\r\n\r\n");
 
   app.request_shutdown(false);
   CHECK(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 503; },
-                   std::chrono::milliseconds(200)));
+                   std::chrono::milliseconds(500)));
   // During the delay the listener still accepts and serves.
   CHECK(get(app.http_port(), "s.com", "/").status == 200);
   // The in-flight request finishes, told the connection closes; the idle one is closed.
