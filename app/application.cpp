@@ -15,28 +15,57 @@ Application::Application(Options options)
       drain_timer_(control_.io()) {}
 
 Application::~Application() {
-  if (manifests_) {
-    manifests_->stop();
-  }
+  stop_sources();
   control_.stop();
   workers_.stop();
 }
 
-std::optional<Application::StartFailure> Application::prepare() {
-  if (options_.manifests.empty()) {
-    if (!options_.kubeconfig.empty() || std::getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
-      return StartFailure{2, "cluster mode (--kubeconfig or in-cluster) is not available in this "
-                             "build yet; use --manifests PATH"};
+std::optional<Application::StartFailure> Application::open_sources() {
+  if (!options_.manifests.empty()) {
+    auto source = ManifestSource::open(options_.manifests, [this](std::vector<k8s::Object> objects) {
+      control_.replace_all(std::move(objects));
+    });
+    if (!source) {
+      return StartFailure{2, source.error()};
     }
-    return StartFailure{2, "no routing source: give --manifests PATH (or --kubeconfig PATH)"};
+    manifests_ = std::move(*source);
+    return std::nullopt;
   }
-  auto source = ManifestSource::open(options_.manifests, [this](std::vector<k8s::Object> objects) {
-    control_.replace_all(std::move(objects));
-  });
-  if (!source) {
-    return StartFailure{2, source.error()};
+  const bool in_cluster = std::getenv("KUBERNETES_SERVICE_HOST") != nullptr;
+  if (options_.kubeconfig.empty() && !in_cluster) {
+    return StartFailure{2, "no routing source: give --manifests PATH or --kubeconfig PATH"};
   }
-  manifests_ = std::move(*source);
+  auto config = options_.kubeconfig.empty() ? k8s::in_cluster_config()
+                                            : k8s::load_kubeconfig(options_.kubeconfig);
+  if (!config) {
+    return StartFailure{2, config.error()};
+  }
+  const k8s::WatchSink sink{
+      [this](k8s::Kind kind, std::vector<k8s::Object> objects) {
+        control_.replace_kind(kind, std::move(objects));
+      },
+      [this](k8s::Object object) { control_.upsert(std::move(object)); },
+      [this](k8s::Kind kind, std::string key) { control_.erase(kind, std::move(key)); }};
+  for (std::size_t kind = 0; kind < k8s::KindCount; ++kind) {
+    watchers_.push_back(std::make_unique<k8s::Watcher>(static_cast<k8s::Kind>(kind), *config,
+                                                       options_.namespace_, sink));
+  }
+  return std::nullopt;
+}
+
+void Application::stop_sources() {
+  if (manifests_) {
+    manifests_->stop();
+  }
+  for (auto& watcher : watchers_) {
+    watcher->stop();
+  }
+}
+
+std::optional<Application::StartFailure> Application::prepare() {
+  if (auto failure = open_sources()) {
+    return failure;
+  }
   auto http_port = workers_.listen(options_.http_listen);
   if (!http_port) {
     return StartFailure{1, "--http-listen: " + http_port.error()};
@@ -54,7 +83,12 @@ void Application::start() {
   workers_.start();
   control_.start();
   admin_.start();
-  manifests_->start();
+  if (manifests_) {
+    manifests_->start();
+  }
+  for (auto& watcher : watchers_) {
+    watcher->start();
+  }
   log::info("proxy", "listening",
             {{"http", options_.http_listen.host + ":" + std::to_string(http_port_)},
              {"admin", options_.admin_listen.host + ":" + std::to_string(admin_port_)},
@@ -123,9 +157,7 @@ void Application::finish() {
 
 void Application::wait() {
   done_.get_future().wait();
-  if (manifests_) {
-    manifests_->stop();
-  }
+  stop_sources();
   control_.stop();
   workers_.stop();
 }

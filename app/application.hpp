@@ -13,6 +13,7 @@
 #include "app/options.hpp"
 #include "config/control_loop.hpp"
 #include "config/manifest_source.hpp"
+#include "k8swatch/watcher.hpp"
 #include "proxy/admin/admin_server.hpp"
 #include "proxy/worker/worker_pool.hpp"
 
@@ -40,6 +41,8 @@ class Application {
   std::uint16_t admin_port() const noexcept { return admin_port_; }
 
  private:
+  std::optional<StartFailure> open_sources();
+  void stop_sources();
   void begin_drain();
   void check_drained();
   void finish();
@@ -48,7 +51,9 @@ class Application {
   WorkerPool workers_;
   ControlLoop control_;
   AdminServer admin_;
+  // The source of objects: manifest files, or one watch per kind on the API server.
   std::unique_ptr<ManifestSource> manifests_;
+  std::vector<std::unique_ptr<k8s::Watcher>> watchers_;
   std::uint16_t http_port_ = 0;
   std::uint16_t admin_port_ = 0;
   // Shutdown state: touched only on the control thread.

@@ -41,17 +41,37 @@ void ControlLoop::stop() {
 
 void ControlLoop::replace_all(std::vector<k8s::Object> objects) {
   net::post(io_, [this, objects = std::move(objects)]() mutable {
+    listed_.set();
     take(cache_.replace_all(std::move(objects), now_seconds()));
   });
 }
 
+void ControlLoop::replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects) {
+  net::post(io_, [this, kind, objects = std::move(objects)]() mutable {
+    listed_.set(static_cast<std::size_t>(kind));
+    take(cache_.replace_kind(kind, std::move(objects), now_seconds()));
+  });
+}
+
+void ControlLoop::upsert(k8s::Object object) {
+  net::post(io_, [this, object = std::move(object)]() mutable {
+    take(cache_.upsert(std::move(object), now_seconds()));
+  });
+}
+
+void ControlLoop::erase(k8s::Kind kind, std::string key) {
+  net::post(io_, [this, kind, key = std::move(key)] { take(cache_.erase(kind, key)); });
+}
+
 void ControlLoop::take(Dirty dirty) {
   pending_.merge(dirty);
-  if (published_once_ && !pending_.any()) {
+  if (!published_once_) {
+    if (listed_.all()) {
+      rebuild();  // the first complete state goes out at once: readiness waits for it
+    }
     return;
   }
-  if (!published_once_) {
-    rebuild();  // the first complete state goes out at once: readiness waits for it
+  if (!pending_.any()) {
     return;
   }
   if (!holdoff_armed_) {

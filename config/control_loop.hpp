@@ -5,6 +5,7 @@
 // The admin server and signal handling run on its io_context too. Lives for the process.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <bitset>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -28,6 +29,11 @@ class ControlLoop {
 
   // Any thread: the complete current set of objects from the manifest source.
   void replace_all(std::vector<k8s::Object> objects);
+  // Any thread: what a watch source sees. The first snapshot goes out once every kind has
+  // been listed, so /readyz never reports a half-known cluster.
+  void replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects);
+  void upsert(k8s::Object object);
+  void erase(k8s::Kind kind, std::string key);
 
  private:
   void take(Dirty dirty);
@@ -40,6 +46,7 @@ class ControlLoop {
   Publish publish_;
   net::steady_timer holdoff_{io_};
   Dirty pending_;
+  std::bitset<k8s::KindCount> listed_;
   bool holdoff_armed_ = false;
   bool published_once_ = false;
 };

@@ -1,5 +1,7 @@
 #include "k8swatch/decode.hpp"
 
+#include "k8swatch/base64.hpp"
+
 #include <array>
 #include <nlohmann/json.hpp>
 
@@ -445,37 +447,6 @@ Expected<Object> decode_endpoint_slice(const json& document, ObjectMeta meta) {
   return Object{std::move(slice)};
 }
 
-std::optional<std::string> base64_decode(std::string_view in) {
-  static constexpr auto table = [] {
-    std::array<signed char, 256> t{};
-    t.fill(-1);
-    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) {
-      t[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
-    }
-    return t;
-  }();
-  while (!in.empty() && in.back() == '=') {
-    in.remove_suffix(1);
-  }
-  std::string out;
-  unsigned bits = 0;
-  int count = 0;
-  for (const char c : in) {
-    const int v = table[static_cast<unsigned char>(c)];
-    if (v < 0) {
-      return std::nullopt;
-    }
-    bits = (bits << 6) | static_cast<unsigned>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xFF);
-    }
-  }
-  return out;
-}
-
 Expected<Object> decode_secret(const json& document, ObjectMeta meta) {
   Secret secret{std::move(meta)};
   if (Check c = read_string(document, "type", "", secret.type)) {
@@ -507,14 +478,18 @@ struct KindInfo {
   const char* api_version;
   const char* name;
   bool namespaced;
+  const char* api_prefix;  // "/api/v1" for the core group, else "/apis/GROUP/VERSION"
+  const char* plural;
 };
 
 constexpr std::array<KindInfo, KindCount> Kinds = {{
-    {Kind::Ingress, "networking.k8s.io/v1", "Ingress", true},
-    {Kind::IngressClass, "networking.k8s.io/v1", "IngressClass", false},
-    {Kind::Service, "v1", "Service", true},
-    {Kind::EndpointSlice, "discovery.k8s.io/v1", "EndpointSlice", true},
-    {Kind::Secret, "v1", "Secret", true},
+    {Kind::Ingress, "networking.k8s.io/v1", "Ingress", true, "/apis/networking.k8s.io/v1", "ingresses"},
+    {Kind::IngressClass, "networking.k8s.io/v1", "IngressClass", false, "/apis/networking.k8s.io/v1",
+     "ingressclasses"},
+    {Kind::Service, "v1", "Service", true, "/api/v1", "services"},
+    {Kind::EndpointSlice, "discovery.k8s.io/v1", "EndpointSlice", true, "/apis/discovery.k8s.io/v1",
+     "endpointslices"},
+    {Kind::Secret, "v1", "Secret", true, "/api/v1", "secrets"},
 }};
 
 std::string string_member(const json& document, const char* name) {
@@ -532,6 +507,25 @@ const ObjectMeta& meta_of(const Object& object) noexcept {
 
 std::string key_of(const ObjectMeta& meta) {
   return meta.namespace_.empty() ? meta.name : meta.namespace_ + "/" + meta.name;
+}
+
+std::string collection_path(Kind kind, const std::string& namespace_) {
+  const KindInfo& info = Kinds[static_cast<std::size_t>(kind)];
+  std::string path = info.api_prefix;
+  if (info.namespaced && !namespace_.empty()) {
+    path += "/namespaces/" + namespace_;
+  }
+  return path + "/" + info.plural;
+}
+
+Expected<Object> decode_object_of(Kind kind, json& document) {
+  // List items carry no kind or apiVersion: the request says what they are.
+  const KindInfo& info = Kinds[static_cast<std::size_t>(kind)];
+  if (document.is_object()) {
+    document.emplace("kind", info.name);
+    document.emplace("apiVersion", info.api_version);
+  }
+  return decode_object(document);
 }
 
 std::optional<Kind> kind_from_json(const json& document) {

@@ -16,6 +16,14 @@ std::optional<Kind> kind_from_json(const nlohmann::json& document);
 // Decodes one object. `document` must be of a kind that kind_from_json() recognises.
 Expected<Object> decode_object(const nlohmann::json& document);
 
+// Decodes an object known to be of `kind` (a list item or watch event object), filling in a
+// missing kind and apiVersion first.
+Expected<Object> decode_object_of(Kind kind, nlohmann::json& document);
+
+// The API path of a kind's collection: all namespaces when `namespace_` is empty (and always
+// for cluster-scoped kinds).
+std::string collection_path(Kind kind, const std::string& namespace_);
+
 // "Ingress default/blog" from whatever metadata the document has, for error messages.
 std::string describe(const nlohmann::json& document);
 

@@ -1,0 +1,146 @@
+#include "k8swatch/api_client.hpp"
+
+#include <httplib.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace portico::k8s {
+namespace {
+
+constexpr auto TokenRefresh = std::chrono::seconds(60);
+
+X509_STORE* ca_store_from_pem(const std::string& pem) {
+  X509_STORE* store = X509_STORE_new();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store, cert);
+    X509_free(cert);
+  }
+  BIO_free(bio);
+  return store;
+}
+
+std::unique_ptr<httplib::ClientImpl> make_client(const ApiConfig& config) {
+  if (config.scheme == "http") {
+    return std::make_unique<httplib::ClientImpl>(config.host, config.port);
+  }
+  std::unique_ptr<httplib::SSLClient> client;
+  if (!config.client_cert_pem.empty() && !config.client_key_pem.empty()) {
+    BIO* cert_bio = BIO_new_mem_buf(config.client_cert_pem.data(), static_cast<int>(config.client_cert_pem.size()));
+    BIO* key_bio = BIO_new_mem_buf(config.client_key_pem.data(), static_cast<int>(config.client_key_pem.size()));
+    X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+    client = std::make_unique<httplib::SSLClient>(config.host, config.port, cert, key);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(cert_bio);
+    BIO_free(key_bio);
+  } else {
+    client = std::make_unique<httplib::SSLClient>(config.host, config.port);
+  }
+  if (!config.ca_pem.empty()) {
+    client->set_ca_cert_store(ca_store_from_pem(config.ca_pem));  // the client owns the store
+  }
+  client->enable_server_certificate_verification(!config.insecure_skip_verify);
+  return client;
+}
+
+httplib::Headers headers_for(const std::string& token) {
+  httplib::Headers headers = {{"Accept", "application/json"}, {"User-Agent", "portico"}};
+  if (!token.empty()) {
+    headers.emplace("Authorization", "Bearer " + token);
+  }
+  return headers;
+}
+
+std::string describe(const httplib::Result& result) {
+  return "request to the API server failed: " + httplib::to_string(result.error());
+}
+
+}  // namespace
+
+ApiClient::ApiClient(const ApiConfig& config) : config_(config), client_(make_client(config)) {
+  client_->set_connection_timeout(std::chrono::seconds(5));
+  client_->set_read_timeout(std::chrono::seconds(30));
+  client_->set_keep_alive(true);
+}
+
+ApiClient::~ApiClient() = default;
+
+std::string ApiClient::bearer_token() {
+  if (config_.token_file.empty()) {
+    return config_.token;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (token_.empty() || now - token_read_ >= TokenRefresh) {
+    std::ifstream in(config_.token_file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in && !text.str().empty()) {
+      token_ = text.str();
+      while (!token_.empty() && (token_.back() == '\n' || token_.back() == ' ')) {
+        token_.pop_back();
+      }
+    }  // an unreadable file keeps the last token
+    token_read_ = now;
+  }
+  return token_;
+}
+
+void ApiClient::note_status(int status) {
+  if (status == 401) {
+    token_read_ = {};  // the token may have rotated: read the file again next time
+  }
+}
+
+Expected<ApiReply> ApiClient::get(const std::string& target) {
+  auto result = client_->Get(target.c_str(), headers_for(bearer_token()));
+  if (!result) {
+    return fail(describe(result));
+  }
+  note_status(result->status);
+  return ApiReply{result->status, std::move(result->body)};
+}
+
+Expected<ApiReply> ApiClient::stream(const std::string& target, std::chrono::seconds read_timeout,
+                                     const std::function<bool(std::string_view line)>& on_line) {
+  client_->set_read_timeout(read_timeout);
+  ApiReply reply;
+  std::string pending;  // bytes of a line not yet complete: chunks carry no meaning
+  auto result = client_->Get(
+      target.c_str(), headers_for(bearer_token()),
+      [&](const httplib::Response& response) {
+        reply.status = response.status;
+        return true;
+      },
+      [&](const char* data, std::size_t size) {
+        if (reply.status != 200) {
+          reply.body.append(data, size);
+          return true;
+        }
+        pending.append(data, size);
+        std::size_t start = 0;
+        for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n', start)) {
+          if (!on_line(std::string_view(pending).substr(start, end - start))) {
+            return false;
+          }
+          start = end + 1;
+        }
+        pending.erase(0, start);
+        return true;
+      });
+  client_->set_read_timeout(std::chrono::seconds(30));
+  if (!result && result.error() != httplib::Error::Canceled) {
+    return fail(describe(result));
+  }
+  note_status(reply.status);
+  return reply;
+}
+
+// cpp-httplib's stop() is safe from another thread: it shuts the in-flight socket down.
+void ApiClient::stop() { client_->stop(); }
+
+}  // namespace portico::k8s

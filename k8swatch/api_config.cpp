@@ -1,0 +1,159 @@
+#include "k8swatch/api_config.hpp"
+
+#include "k8swatch/base64.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace portico::k8s {
+namespace {
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// "https://host:port" (or http, or an IPv6 literal in brackets) into the config.
+std::optional<Failure> set_server(ApiConfig& config, std::string server) {
+  const auto scheme_end = server.find("://");
+  if (scheme_end == std::string::npos) {
+    return Failure{"server \"" + server + "\" has no scheme"};
+  }
+  config.scheme = server.substr(0, scheme_end);
+  if (config.scheme != "http" && config.scheme != "https") {
+    return Failure{"server \"" + server + "\": only http and https are supported"};
+  }
+  std::string rest = server.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find('/'));
+  config.port = config.scheme == "https" ? 443 : 80;
+  const auto close = rest.find(']');
+  const auto colon = rest.rfind(':');
+  if (colon != std::string::npos && (close == std::string::npos || colon > close)) {
+    const std::string port = rest.substr(colon + 1);
+    if (std::from_chars(port.data(), port.data() + port.size(), config.port).ec != std::errc{}) {
+      return Failure{"server \"" + server + "\" has a bad port"};
+    }
+    rest.resize(colon);
+  }
+  if (rest.size() > 2 && rest.front() == '[') {
+    rest = rest.substr(1, rest.size() - 2);
+  }
+  config.host = rest;
+  return config.host.empty() ? std::optional<Failure>(Failure{"server \"" + server + "\" has no host"})
+                             : std::nullopt;
+}
+
+// A PEM taken from NAME-data (base64) or NAME (a file, relative to the kubeconfig's folder).
+std::optional<Failure> read_pem(const YAML::Node& node, const std::string& name,
+                                const std::filesystem::path& base, std::string& out) {
+  if (const auto data = node[name + "-data"]; data && data.IsScalar()) {
+    auto decoded = base64_decode(data.as<std::string>());
+    if (!decoded) {
+      return Failure{name + "-data is not valid base64"};
+    }
+    out = std::move(*decoded);
+  } else if (const auto file = node[name]; file && file.IsScalar()) {
+    const auto path = base / file.as<std::string>();
+    auto text = read_file(path.string());
+    if (!text) {
+      return Failure{name + ": cannot read " + path.string()};
+    }
+    out = std::move(*text);
+  }
+  return std::nullopt;
+}
+
+YAML::Node named(const YAML::Node& list, const std::string& name, const char* field) {
+  for (const auto& entry : list) {
+    if (entry["name"] && entry["name"].as<std::string>() == name) {
+      return entry[field];
+    }
+  }
+  return YAML::Node();
+}
+
+}  // namespace
+
+Expected<ApiConfig> load_kubeconfig(const std::string& path) {
+  const auto text = read_file(path);
+  if (!text) {
+    return fail("--kubeconfig " + path + ": cannot be read");
+  }
+  const auto base = std::filesystem::path(path).parent_path();
+  ApiConfig config;
+  // yaml-cpp reports malformed input only by throwing: converted to a Failure here.
+  try {
+    const YAML::Node root = YAML::Load(*text);
+    const std::string current = root["current-context"] ? root["current-context"].as<std::string>() : "";
+    const YAML::Node context = named(root["contexts"], current, "context");
+    if (!context) {
+      return fail("--kubeconfig " + path + ": no current-context");
+    }
+    const YAML::Node cluster = named(root["clusters"], context["cluster"].as<std::string>(""), "cluster");
+    const YAML::Node user = named(root["users"], context["user"].as<std::string>(""), "user");
+    if (!cluster || !cluster["server"]) {
+      return fail("--kubeconfig " + path + ": the current context has no cluster server");
+    }
+    if (auto failure = set_server(config, cluster["server"].as<std::string>())) {
+      return fail("--kubeconfig " + path + ": " + failure->reason);
+    }
+    config.namespace_ = context["namespace"].as<std::string>("");
+    config.insecure_skip_verify = cluster["insecure-skip-tls-verify"].as<bool>(false);
+    std::optional<Failure> failure = read_pem(cluster, "certificate-authority", base, config.ca_pem);
+    if (!failure && user) {
+      failure = read_pem(user, "client-certificate", base, config.client_cert_pem);
+    }
+    if (!failure && user) {
+      failure = read_pem(user, "client-key", base, config.client_key_pem);
+    }
+    if (failure) {
+      return fail("--kubeconfig " + path + ": " + failure->reason);
+    }
+    if (user) {
+      config.token = user["token"].as<std::string>("");
+      if (const auto file = user["tokenFile"]; file && file.IsScalar()) {
+        config.token_file = (base / file.as<std::string>()).string();
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return fail("--kubeconfig " + path + ": not valid YAML: " + e.what());
+  }
+  return config;
+}
+
+Expected<ApiConfig> in_cluster_config(const std::string& account_dir) {
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
+  if (host == nullptr || port == nullptr) {
+    return fail("not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset");
+  }
+  ApiConfig config;
+  const std::string host_text = std::string(host).find(':') != std::string::npos
+                                    ? "[" + std::string(host) + "]"
+                                    : std::string(host);
+  if (auto failure = set_server(config, "https://" + host_text + ":" + port)) {
+    return fail("in-cluster: " + failure->reason);
+  }
+  config.token_file = account_dir + "/token";
+  auto ca = read_file(account_dir + "/ca.crt");
+  if (!ca) {
+    return fail("in-cluster: cannot read " + account_dir + "/ca.crt");
+  }
+  config.ca_pem = std::move(*ca);
+  if (auto ns = read_file(account_dir + "/namespace")) {
+    config.namespace_ = *ns;
+  }
+  return config;
+}
+
+}  // namespace portico::k8s

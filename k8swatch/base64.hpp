@@ -1,0 +1,12 @@
+#pragma once
+// Standard base64 (with padding, as Go encodes []byte in JSON), for Secret data and kubeconfig
+// *-data fields. Line breaks are tolerated; anything else outside the alphabet is an error.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace portico::k8s {
+
+std::optional<std::string> base64_decode(std::string_view in);
+
+}  // namespace portico::k8s

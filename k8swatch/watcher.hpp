@@ -1,0 +1,54 @@
+#pragma once
+// Watcher: keeps one kind of object in step with the API server, on a thread of its own.
+// List, hand over the whole set, then watch from the list's resourceVersion (bookmarks
+// move it on). A stream that ends is watched again from where it stopped; a 410 (as a status
+// or an ERROR event) or any other failure relists after a backoff of 0.8 s doubling to 30 s,
+// with jitter, so nothing ever busy-loops. Decoded objects go to the sink as immutable values.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "k8swatch/api_client.hpp"
+#include "k8swatch/resources.hpp"
+
+namespace portico::k8s {
+
+struct WatchSink {
+  std::function<void(Kind, std::vector<Object>)> replace;  // a complete list
+  std::function<void(Object)> upsert;                      // added or modified
+  std::function<void(Kind, std::string key)> erase;        // deleted
+};
+
+class Watcher {
+ public:
+  Watcher(Kind kind, const ApiConfig& config, std::string namespace_, WatchSink sink);
+  ~Watcher();
+  void start();
+  void stop();  // any thread; returns once the thread has ended
+
+ private:
+  enum class Next { Rewatch, Relist };
+  void run();
+  std::optional<std::string> list();  // the list's resourceVersion, or nothing on failure
+  Next watch(std::string& resource_version);
+  Next take_event(std::string_view line, std::string& resource_version);
+  void wait_backoff();
+
+  Kind kind_;
+  ApiClient client_;
+  std::string namespace_;
+  WatchSink sink_;
+  std::chrono::milliseconds backoff_;
+  std::atomic<bool> stopping_{false};
+  std::mutex wait_mutex_;  // only for the interruptible backoff sleep
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace portico::k8s

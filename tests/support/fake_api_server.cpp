@@ -1,0 +1,244 @@
+#include "tests/support/fake_api_server.hpp"
+
+#include <httplib.h>
+
+#include <set>
+
+#include "config/manifest_documents.hpp"
+
+namespace portico::test {
+namespace {
+
+using nlohmann::json;
+
+std::string plural_of(const std::string& kind) {
+  if (kind == "Ingress") return "ingresses";
+  if (kind == "IngressClass") return "ingressclasses";
+  if (kind == "Service") return "services";
+  if (kind == "EndpointSlice") return "endpointslices";
+  if (kind == "Secret") return "secrets";
+  throw std::logic_error("the fake API server does not serve " + kind);
+}
+
+bool cluster_scoped(const std::string& plural) { return plural == "ingressclasses"; }
+
+std::string key_of(const std::string& ns, const std::string& name) {
+  return ns.empty() ? name : ns + "/" + name;
+}
+
+json status(int code, const std::string& reason, const std::string& message) {
+  return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()},
+          {"status", "Failure"}, {"message", message}, {"reason", reason}, {"code", code}};
+}
+
+std::string line(const std::string& type, const json& object) {
+  return json{{"type", type}, {"object", object}}.dump() + "\n";
+}
+
+}  // namespace
+
+FakeApiServer::FakeApiServer(std::string token)
+    : token_(std::move(token)), server_(std::make_unique<httplib::Server>()) {
+  // Every open watch holds a thread: leave room for all of Portico's and the tests' calls.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
+  server_->set_write_timeout(30, 0);
+  server_->Get(R"(/(api/v1|apis/[^/]+/[^/]+)(/namespaces/([^/]+))?/([a-z]+))",
+               [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string ns = req.matches[3];
+    const std::string plural = req.matches[4];
+    const bool watch = req.get_param_value("watch") == "true";
+    const auto in_scope = [ns](const std::string& object_ns) { return ns.empty() || ns == object_ns; };
+    std::unique_lock lock(mutex_);
+    ++(watch ? watches_ : lists_)[plural];
+    if (req.get_header_value("Authorization") != "Bearer " + token_) {
+      res.status = 401;
+      res.set_content(status(401, "Unauthorized", "Unauthorized").dump(), "application/json");
+      return;
+    }
+    static const std::set<std::string> served = {"ingresses", "ingressclasses", "services",
+                                                 "endpointslices", "secrets"};
+    if (!served.contains(plural)) {
+      res.status = 404;
+      res.set_content(status(404, "NotFound", "the server could not find the requested resource").dump(),
+                      "application/json");
+      return;
+    }
+    if (!watch) {
+      json items = json::array();
+      for (const auto& [key, object] : collections_[plural].objects) {
+        if (in_scope(object["metadata"].value("namespace", ""))) {
+          json item = object;
+          item.erase("kind");  // list items carry no kind or apiVersion
+          item.erase("apiVersion");
+          items.push_back(std::move(item));
+        }
+      }
+      res.set_content(json{{"kind", "List"}, {"apiVersion", "v1"},
+                           {"metadata", {{"resourceVersion", std::to_string(rv_)}}},
+                           {"items", items}}.dump(),
+                      "application/json");
+      return;
+    }
+    const std::string from = req.get_param_value("resourceVersion");
+    const int timeout = req.has_param("timeoutSeconds") ? std::stoi(req.get_param_value("timeoutSeconds")) : 1800;
+    // The stream's opening: a 410, synthetic ADDED events, or a replay of what followed `from`.
+    std::string opening;
+    std::int64_t cursor = rv_;
+    if (from.empty() || from == "0") {
+      for (const auto& [key, object] : collections_[plural].objects) {
+        if (in_scope(object["metadata"].value("namespace", ""))) {
+          opening += line("ADDED", object);
+        }
+      }
+    } else if (std::stoll(from) < oldest_rv_) {
+      res.set_chunked_content_provider("application/json", [from, this](std::size_t, httplib::DataSink& sink) {
+        const std::string expired = line("ERROR", status(410, "Expired", "too old resource version: " + from +
+                                                                               " (" + std::to_string(oldest_rv_) + ")"));
+        sink.write(expired.data(), expired.size());
+        sink.done();
+        return true;
+      });
+      return;
+    } else {
+      cursor = std::stoll(from);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+    const auto generation = stream_generation_;
+    auto sent_opening = std::make_shared<bool>(false);
+    res.set_chunked_content_provider("application/json", [=, this](std::size_t, httplib::DataSink& sink) mutable {
+      if (!*sent_opening) {
+        *sent_opening = true;
+        if (!opening.empty()) {
+          sink.write(opening.data(), opening.size());
+          return true;
+        }
+      }
+      std::unique_lock lock(mutex_);
+      changed_.wait_until(lock, deadline, [&] {
+        return stopping_ || stream_generation_ != generation ||
+               (!history_.empty() && history_.back().rv > cursor);
+      });
+      if (stopping_ || stream_generation_ != generation || std::chrono::steady_clock::now() >= deadline) {
+        sink.done();
+        return true;
+      }
+      std::string batch;
+      for (const auto& event : history_) {
+        const bool ours = event.type == "BOOKMARK" || (event.plural == plural && in_scope(event.ns));
+        if (event.rv > cursor && ours) {
+          batch += event.type == "BOOKMARK"
+                       ? line("BOOKMARK", {{"kind", "Bookmark"}, {"metadata", {{"resourceVersion", std::to_string(event.rv)}}}})
+                       : line(event.type, event.object);
+        }
+      }
+      cursor = history_.back().rv;
+      lock.unlock();
+      return batch.empty() || sink.write(batch.data(), batch.size());
+    });
+  });
+  port_ = static_cast<std::uint16_t>(server_->bind_to_any_port("127.0.0.1"));
+  // The socket listens from bind on: early connections wait in its backlog.
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+FakeApiServer::~FakeApiServer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  server_->stop();
+  thread_.join();
+}
+
+std::string FakeApiServer::kubeconfig() const {
+  return "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
+         "clusters:\n- name: fake\n  cluster:\n    server: http://127.0.0.1:" + std::to_string(port_) + "\n"
+         "users:\n- name: tester\n  user:\n    token: " + token_ + "\n"
+         "contexts:\n- name: test\n  context: {cluster: fake, user: tester}\n";
+}
+
+void FakeApiServer::record(const std::string& plural, const std::string& ns, const std::string& type,
+                           const json& object) {
+  history_.push_back({rv_, plural, ns, type, object});
+  changed_.notify_all();
+}
+
+void FakeApiServer::apply(json object) {
+  std::lock_guard lock(mutex_);
+  const std::string plural = plural_of(object.at("kind").get<std::string>());
+  auto& metadata = object["metadata"];
+  if (!cluster_scoped(plural) && !metadata.contains("namespace")) {
+    metadata["namespace"] = "default";
+  }
+  const std::string ns = metadata.value("namespace", "");
+  const std::string key = key_of(ns, metadata.at("name").get<std::string>());
+  auto& objects = collections_[plural].objects;
+  const bool exists = objects.contains(key);
+  metadata["resourceVersion"] = std::to_string(++rv_);
+  if (!metadata.contains("creationTimestamp")) {
+    metadata["creationTimestamp"] = exists ? objects[key]["metadata"]["creationTimestamp"]
+                                           : json("2026-11-26T00:00:" + std::to_string(10 + rv_ % 50) + "Z");
+  }
+  objects[key] = object;
+  record(plural, ns, exists ? "MODIFIED" : "ADDED", object);
+}
+
+void FakeApiServer::apply_yaml(const std::string& yaml) {
+  auto documents = parse_manifest(yaml, false);
+  if (!documents) {
+    throw std::invalid_argument(documents.error());
+  }
+  for (auto& document : *documents) {
+    apply(std::move(document.json));
+  }
+}
+
+void FakeApiServer::remove(const std::string& plural, const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto& objects = collections_[plural].objects;
+  const auto it = objects.find(key_of(ns, name));
+  if (it == objects.end()) {
+    return;
+  }
+  json last = it->second;
+  objects.erase(it);
+  last["metadata"]["resourceVersion"] = std::to_string(++rv_);
+  record(plural, ns, "DELETED", last);
+}
+
+void FakeApiServer::remove_silently(const std::string& plural, const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  collections_[plural].objects.erase(key_of(ns, name));
+  ++rv_;
+}
+
+void FakeApiServer::compact_and_end_watches() {
+  {
+    std::lock_guard lock(mutex_);
+    history_.clear();
+    oldest_rv_ = ++rv_;
+    ++stream_generation_;
+  }
+  changed_.notify_all();
+}
+
+void FakeApiServer::send_bookmarks() {
+  std::lock_guard lock(mutex_);
+  ++rv_;
+  record("", "", "BOOKMARK", json::object());
+}
+
+int FakeApiServer::lists(const std::string& plural) const {
+  std::lock_guard lock(mutex_);
+  const auto it = lists_.find(plural);
+  return it == lists_.end() ? 0 : it->second;
+}
+
+int FakeApiServer::watches(const std::string& plural) const {
+  std::lock_guard lock(mutex_);
+  const auto it = watches_.find(plural);
+  return it == watches_.end() ? 0 : it->second;
+}
+
+}  // namespace portico::test

@@ -1,0 +1,79 @@
+#pragma once
+// FakeApiServer: a Kubernetes API server for tests, on 127.0.0.1 (cpp-httplib), for the
+// resources Portico watches. Faithful where the watcher depends on it (../shared/notes/
+// k8s-api.md): one global resourceVersion; list replies whose items carry no kind; watch
+// streams of newline-delimited JSON events over chunked HTTP, with synthetic ADDED events for
+// resourceVersion "" or "0", replay after a given version, BOOKMARKs on request, and a 410
+// ERROR event when the asked-for version is older than the retained history. Bearer token
+// required. Test hooks change objects, compact history, end streams and count requests.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace portico::test {
+
+class FakeApiServer {
+ public:
+  explicit FakeApiServer(std::string token = "test-token");
+  ~FakeApiServer();
+  std::uint16_t port() const { return port_; }
+  // A kubeconfig file's text that points at this server with its token.
+  std::string kubeconfig() const;
+
+  // Creates or replaces an object (kind, apiVersion and metadata as in a manifest).
+  void apply(nlohmann::json object);
+  void apply_yaml(const std::string& yaml);  // every document of a manifest
+  void remove(const std::string& plural, const std::string& ns, const std::string& name);
+  // Removes an object without recording an event: as if history had been compacted since.
+  void remove_silently(const std::string& plural, const std::string& ns, const std::string& name);
+  // Forgets all history and ends every open watch: the next watch from an older version
+  // gets 410 Expired and must relist.
+  void compact_and_end_watches();
+  void send_bookmarks();
+
+  // Requests received, answered or refused.
+  int lists(const std::string& plural) const;
+  int watches(const std::string& plural) const;
+
+ private:
+  struct Event {
+    std::int64_t rv;
+    std::string plural;
+    std::string ns;
+    std::string type;
+    nlohmann::json object;
+  };
+  struct Collection {
+    std::map<std::string, nlohmann::json> objects;  // by "namespace/name" or "name"
+  };
+  void record(const std::string& plural, const std::string& ns, const std::string& type,
+              const nlohmann::json& object);
+
+  std::string token_;
+  std::unique_ptr<httplib::Server> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::int64_t rv_ = 100;
+  std::int64_t oldest_rv_ = 100;  // watches from before this get 410
+  std::int64_t stream_generation_ = 0;  // bumped to end every open watch
+  std::deque<Event> history_;
+  std::map<std::string, Collection> collections_;  // by plural
+  std::map<std::string, int> lists_;
+  std::map<std::string, int> watches_;
+  bool stopping_ = false;
+};
+
+}  // namespace portico::test
