@@ -73,6 +73,7 @@ std::optional<Failure> read_pem(const YAML::Node& node, const std::string& name,
   return std::nullopt;
 }
 
+// The `field` of the entry called `name` in a kubeconfig list; a null node when absent.
 YAML::Node named(const YAML::Node& list, const std::string& name, const char* field) {
   for (const auto& entry : list) {
     if (entry["name"] && entry["name"].as<std::string>() == name) {
@@ -96,12 +97,12 @@ Expected<ApiConfig> load_kubeconfig(const std::string& path) {
     const YAML::Node root = YAML::Load(*text);
     const std::string current = root["current-context"] ? root["current-context"].as<std::string>() : "";
     const YAML::Node context = named(root["contexts"], current, "context");
-    if (!context) {
+    if (!context.IsMap()) {
       return fail("--kubeconfig " + path + ": no current-context");
     }
     const YAML::Node cluster = named(root["clusters"], context["cluster"].as<std::string>(""), "cluster");
     const YAML::Node user = named(root["users"], context["user"].as<std::string>(""), "user");
-    if (!cluster || !cluster["server"]) {
+    if (!cluster.IsMap() || !cluster["server"]) {
       return fail("--kubeconfig " + path + ": the current context has no cluster server");
     }
     if (auto failure = set_server(config, cluster["server"].as<std::string>())) {
@@ -110,16 +111,16 @@ Expected<ApiConfig> load_kubeconfig(const std::string& path) {
     config.namespace_ = context["namespace"].as<std::string>("");
     config.insecure_skip_verify = cluster["insecure-skip-tls-verify"].as<bool>(false);
     std::optional<Failure> failure = read_pem(cluster, "certificate-authority", base, config.ca_pem);
-    if (!failure && user) {
+    if (!failure && user.IsMap()) {
       failure = read_pem(user, "client-certificate", base, config.client_cert_pem);
     }
-    if (!failure && user) {
+    if (!failure && user.IsMap()) {
       failure = read_pem(user, "client-key", base, config.client_key_pem);
     }
     if (failure) {
       return fail("--kubeconfig " + path + ": " + failure->reason);
     }
-    if (user) {
+    if (user.IsMap()) {
       config.token = user["token"].as<std::string>("");
       if (const auto file = user["tokenFile"]; file && file.IsScalar()) {
         config.token_file = (base / file.as<std::string>()).string();
