@@ -50,6 +50,22 @@ std::optional<Application::StartFailure> Application::open_sources() {
     watchers_.push_back(std::make_unique<k8s::Watcher>(static_cast<k8s::Kind>(kind), *config,
                                                        options_.namespace_, sink));
   }
+  // The Lease lives in the controller's own namespace.
+  const char* pod_namespace = std::getenv("POD_NAMESPACE");
+  const std::string own_namespace = in_cluster && options_.kubeconfig.empty() && !config->namespace_.empty()
+                                        ? config->namespace_
+                                        : pod_namespace != nullptr ? pod_namespace : "default";
+  leader_ = std::make_unique<k8s::LeaderElector>(
+      *config, k8s::LeaseSettings{.namespace_ = own_namespace, .name = options_.election_id,
+                                  .identity = k8s::replica_identity()});
+  if (!options_.publish_addresses.empty() || !options_.publish_service.empty()) {
+    status_ = std::make_unique<k8s::StatusWriter>(*config, *leader_);
+    control_.report_status_to(
+        [this](std::vector<k8s::StatusTarget> ingresses, std::vector<std::string> addresses) {
+          status_->update(std::move(ingresses), std::move(addresses));
+        },
+        options_.publish_addresses, options_.publish_service);
+  }
   return std::nullopt;
 }
 
@@ -59,6 +75,12 @@ void Application::stop_sources() {
   }
   for (auto& watcher : watchers_) {
     watcher->stop();
+  }
+  if (status_) {
+    status_->stop();
+  }
+  if (leader_) {
+    leader_->stop();
   }
 }
 
@@ -88,6 +110,12 @@ void Application::start() {
   }
   for (auto& watcher : watchers_) {
     watcher->start();
+  }
+  if (leader_) {
+    leader_->start();
+  }
+  if (status_) {
+    status_->start();
   }
   log::info("proxy", "listening",
             {{"http", options_.http_listen.host + ":" + std::to_string(http_port_)},

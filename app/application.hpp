@@ -13,6 +13,8 @@
 #include "app/options.hpp"
 #include "config/control_loop.hpp"
 #include "config/manifest_source.hpp"
+#include "k8swatch/leader_election.hpp"
+#include "k8swatch/status_writer.hpp"
 #include "k8swatch/watcher.hpp"
 #include "proxy/admin/admin_server.hpp"
 #include "proxy/worker/worker_pool.hpp"
@@ -54,6 +56,9 @@ class Application {
   // The source of objects: manifest files, or one watch per kind on the API server.
   std::unique_ptr<ManifestSource> manifests_;
   std::vector<std::unique_ptr<k8s::Watcher>> watchers_;
+  // Cluster mode: one leader among the replicas writes status.
+  std::unique_ptr<k8s::LeaderElector> leader_;
+  std::unique_ptr<k8s::StatusWriter> status_;
   std::uint16_t http_port_ = 0;
   std::uint16_t admin_port_ = 0;
   // Shutdown state: touched only on the control thread.

@@ -61,6 +61,31 @@ const std::vector<Flag>& flags() {
        [](Options& o, const std::string& v) { o.kubeconfig = v; return std::nullopt; }},
       {"--namespace", "NS", "watch only this namespace (default: all)",
        [](Options& o, const std::string& v) { o.namespace_ = v; return std::nullopt; }},
+      {"--publish-address", "ADDR[,ADDR]", "address(es) written into served Ingresses' status",
+       [](Options& o, const std::string& v) -> std::optional<Failure> {
+         o.publish_addresses.clear();
+         std::string_view rest = v;
+         while (!rest.empty()) {
+           const auto comma = rest.find(',');
+           if (comma != 0) {
+             o.publish_addresses.emplace_back(rest.substr(0, comma));
+           }
+           rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+         }
+         return o.publish_addresses.empty() ? std::optional<Failure>(Failure{"expected an address"})
+                                            : std::nullopt;
+       }},
+      {"--publish-service", "NS/NAME", "publish this Service's external address into Ingress status",
+       [](Options& o, const std::string& v) -> std::optional<Failure> {
+         const auto slash = v.find('/');
+         if (slash == std::string::npos || slash == 0 || slash + 1 == v.size()) {
+           return Failure{"expected NAMESPACE/NAME, got \"" + v + "\""};
+         }
+         o.publish_service = v;
+         return std::nullopt;
+       }},
+      {"--election-id", "NAME", "name of the leader-election Lease (default portico-leader)",
+       [](Options& o, const std::string& v) { o.election_id = v; return std::nullopt; }},
       {"--http-listen", "HOST:PORT", "plain HTTP listener (default 0.0.0.0:80)",
        [](Options& o, const std::string& v) { return set_host_port(o.http_listen, v); }},
       {"--https-listen", "HOST:PORT", "TLS listener (default 0.0.0.0:443; TLS termination is not built yet)",
@@ -159,6 +184,9 @@ Expected<Options> parse_options(const std::vector<std::string>& args) {
   }
   if (!options.kubeconfig.empty() && !options.manifests.empty()) {
     return fail("give either --manifests or --kubeconfig, not both");
+  }
+  if (!options.publish_addresses.empty() && !options.publish_service.empty()) {
+    return fail("give either --publish-address or --publish-service, not both");
   }
   if (options.workers == 0) {
     options.workers = std::max(1u, std::thread::hardware_concurrency());

@@ -17,6 +17,9 @@ struct Options {
   std::vector<std::string> manifests;
   std::string kubeconfig;
   std::string namespace_;
+  std::vector<std::string> publish_addresses;  // --publish-address, comma-separated
+  std::string publish_service;                 // --publish-service NS/NAME
+  std::string election_id = "portico-leader";
   HostPort http_listen{"0.0.0.0", 80};
   HostPort https_listen{"0.0.0.0", 443};
   HostPort admin_listen{"0.0.0.0", 10254};

@@ -21,7 +21,30 @@ std::int64_t now_seconds() {
 }  // namespace
 
 ControlLoop::ControlLoop(ClassSettings settings, Publish publish)
-    : builder_(std::move(settings)), publish_(std::move(publish)) {}
+    : builder_(settings), translator_(std::move(settings)), publish_(std::move(publish)) {}
+
+void ControlLoop::report_status_to(ReportStatus report, std::vector<std::string> publish_addresses,
+                                   std::string publish_service) {
+  report_ = std::move(report);
+  publish_addresses_ = std::move(publish_addresses);
+  publish_service_ = std::move(publish_service);
+}
+
+void ControlLoop::report_status() {
+  std::vector<k8s::StatusTarget> served;
+  for (const auto& [key, cached] : cache_.of(k8s::Kind::Ingress)) {
+    const auto& ingress = std::get<k8s::Ingress>(*cached.object);
+    if (translator_.is_served(ingress, cache_)) {
+      served.push_back({ingress.meta.namespace_, ingress.meta.name, ingress.status_addresses});
+    }
+  }
+  std::vector<std::string> addresses = publish_addresses_;
+  if (!publish_service_.empty()) {
+    const auto* service = cache_.find<k8s::Service>(k8s::Kind::Service, publish_service_);
+    addresses = service != nullptr ? service->external_addresses : std::vector<std::string>{};
+  }
+  report_(std::move(served), std::move(addresses));
+}
 
 ControlLoop::~ControlLoop() { stop(); }
 
@@ -65,6 +88,9 @@ void ControlLoop::erase(k8s::Kind kind, std::string key) {
 
 void ControlLoop::take(Dirty dirty) {
   pending_.merge(dirty);
+  if (report_ && listed_.all() && (dirty.status || dirty.routes || !published_once_)) {
+    report_status();
+  }
   if (!published_once_) {
     if (listed_.all()) {
       rebuild();  // the first complete state goes out at once: readiness waits for it

@@ -12,6 +12,7 @@
 
 #include "config/object_cache.hpp"
 #include "config/snapshot_builder.hpp"
+#include "k8swatch/status_writer.hpp"
 #include "proxy/net.hpp"
 
 namespace portico {
@@ -22,6 +23,13 @@ class ControlLoop {
 
   ControlLoop(ClassSettings settings, Publish publish);
   ~ControlLoop();
+
+  // Where served Ingresses and the address to publish go after each change (cluster mode
+  // with --publish-address or --publish-service "namespace/name"). Call before start().
+  using ReportStatus =
+      std::function<void(std::vector<k8s::StatusTarget>, std::vector<std::string> addresses)>;
+  void report_status_to(ReportStatus report, std::vector<std::string> publish_addresses,
+                        std::string publish_service);
 
   net::io_context& io() noexcept { return io_; }
   void start();
@@ -38,12 +46,17 @@ class ControlLoop {
  private:
   void take(Dirty dirty);
   void rebuild();
+  void report_status();
 
   net::io_context io_{1};
   std::thread thread_;
   ObjectCache cache_;
   SnapshotBuilder builder_;
+  IngressTranslator translator_;  // which Ingresses are ours, for status
   Publish publish_;
+  ReportStatus report_;
+  std::vector<std::string> publish_addresses_;
+  std::string publish_service_;
   net::steady_timer holdoff_{io_};
   Dirty pending_;
   std::bitset<k8s::KindCount> listed_;

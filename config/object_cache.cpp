@@ -24,11 +24,24 @@ std::optional<std::int64_t> parse_timestamp(const std::string& text) {
 void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* after, Dirty& dirty) {
   const k8s::Object& any = after != nullptr ? *after : *before;
   switch (k8s::kind_of(any)) {
-    case k8s::Kind::Ingress:
+    case k8s::Kind::Ingress: {
+      // The leader's own status writes come back as changes: they must not rebuild routes.
+      dirty.status = true;
+      auto spec_only = [](const k8s::Object* o) {
+        auto ingress = std::get<k8s::Ingress>(*o);
+        ingress.status_addresses.clear();
+        ingress.meta.resource_version.clear();
+        return ingress;
+      };
+      dirty.routes = dirty.routes || before == nullptr || after == nullptr ||
+                     spec_only(before) != spec_only(after);
+      break;
+    }
     case k8s::Kind::IngressClass:
       dirty.routes = true;
       break;
     case k8s::Kind::Service:
+      dirty.status = true;  // --publish-service reads its addresses
       dirty.services.insert(k8s::key_of(k8s::meta_of(any)));
       break;
     case k8s::Kind::EndpointSlice: {

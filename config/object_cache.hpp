@@ -22,11 +22,13 @@ struct CachedObject {
 
 // What a change touched.
 struct Dirty {
-  bool routes = false;             // an Ingress or IngressClass changed
+  bool routes = false;             // an Ingress's spec or an IngressClass changed
+  bool status = false;             // an Ingress's status, or a Service, changed
   std::set<std::string> services;  // "namespace/name" of Services whose Service or slices changed
   bool any() const noexcept { return routes || !services.empty(); }
   void merge(const Dirty& other) {
     routes = routes || other.routes;
+    status = status || other.status;
     services.insert(other.services.begin(), other.services.end());
   }
 };

@@ -105,6 +105,19 @@ Expected<ApiReply> ApiClient::get(const std::string& target) {
   return ApiReply{result->status, std::move(result->body)};
 }
 
+Expected<ApiReply> ApiClient::send(const std::string& method, const std::string& target,
+                                   const std::string& body, const std::string& content_type) {
+  const auto headers = headers_for(bearer_token());
+  httplib::Result result = method == "POST"  ? client_->Post(target.c_str(), headers, body, content_type.c_str())
+                           : method == "PUT" ? client_->Put(target.c_str(), headers, body, content_type.c_str())
+                                             : client_->Patch(target.c_str(), headers, body, content_type.c_str());
+  if (!result) {
+    return fail(describe(result));
+  }
+  note_status(result->status);
+  return ApiReply{result->status, std::move(result->body)};
+}
+
 Expected<ApiReply> ApiClient::stream(const std::string& target, std::chrono::seconds read_timeout,
                                      const std::function<bool(std::string_view line)>& on_line) {
   client_->set_read_timeout(read_timeout);

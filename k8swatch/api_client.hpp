@@ -28,6 +28,10 @@ class ApiClient {
   ~ApiClient();
 
   Expected<ApiReply> get(const std::string& target);
+  // POST, PUT or PATCH with a JSON body (`content_type` says which patch for PATCH).
+  Expected<ApiReply> send(const std::string& method, const std::string& target,
+                          const std::string& body,
+                          const std::string& content_type = "application/json");
   // A streaming GET: every complete line of a 200 body goes to `on_line` (return false to
   // end the stream). Other statuses collect their body into the reply.
   Expected<ApiReply> stream(const std::string& target, std::chrono::seconds read_timeout,

@@ -310,6 +310,28 @@ Check decode_tls(const json& object, const std::string& path, std::vector<Ingres
   return std::nullopt;
 }
 
+// status.loadBalancer.ingress[*] as addresses (ip, else hostname). Status is written by
+// controllers, not users: entries without either are ignored rather than rejected.
+std::vector<std::string> load_balancer_addresses(const json& document) {
+  std::vector<std::string> out;
+  const json* status = member(document, "status");
+  const json* lb = status ? member(*status, "loadBalancer") : nullptr;
+  const json* ingress = lb ? member(*lb, "ingress") : nullptr;
+  if (ingress == nullptr || !ingress->is_array()) {
+    return out;
+  }
+  for (const auto& entry : *ingress) {
+    std::string address;
+    if (!read_string(entry, "ip", "", address) && address.empty()) {
+      read_string(entry, "hostname", "", address);
+    }
+    if (!address.empty()) {
+      out.push_back(std::move(address));
+    }
+  }
+  return out;
+}
+
 Expected<Object> decode_ingress(const json& document, ObjectMeta meta) {
   Ingress ingress{std::move(meta)};
   const json* spec = member(document, "spec");
@@ -343,6 +365,7 @@ Expected<Object> decode_ingress(const json& document, ObjectMeta meta) {
   if (ingress.rules.empty() && !ingress.default_backend) {
     return field_error("spec", "either defaultBackend or rules must be specified");
   }
+  ingress.status_addresses = load_balancer_addresses(document);
   return Object{std::move(ingress)};
 }
 
@@ -390,6 +413,16 @@ Expected<Object> decode_service(const json& document, ObjectMeta meta) {
         return std::nullopt;
       })) {
     return *c;
+  }
+  service.external_addresses = load_balancer_addresses(document);
+  if (service.external_addresses.empty()) {
+    if (const json* ips = member(*spec, "externalIPs"); ips && ips->is_array()) {
+      for (const auto& ip : *ips) {
+        if (ip.is_string()) {
+          service.external_addresses.push_back(ip.get<std::string>());
+        }
+      }
+    }
   }
   return Object{std::move(service)};
 }

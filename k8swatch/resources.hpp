@@ -60,6 +60,8 @@ struct Ingress {
   std::optional<IngressBackend> default_backend;
   std::vector<IngressRule> rules;
   std::vector<IngressTls> tls;
+  // status.loadBalancer.ingress, each entry's ip or hostname, as written by the leader.
+  std::vector<std::string> status_addresses;
   bool operator==(const Ingress&) const = default;
 };
 
@@ -79,6 +81,9 @@ struct Service {
   ObjectMeta meta;
   std::string type;  // ClusterIP, NodePort, LoadBalancer or ExternalName
   std::vector<ServicePort> ports;
+  // Where the Service is reachable from outside: status.loadBalancer.ingress (ip or
+  // hostname), else spec.externalIPs. What --publish-service publishes.
+  std::vector<std::string> external_addresses;
   bool operator==(const Service&) const = default;
 };
 

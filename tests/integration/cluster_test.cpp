@@ -131,3 +131,61 @@ TEST_CASE("Cluster: readiness waits for every kind's first list", "[cluster]") {
   app.request_shutdown(true);
   app.wait();
 }
+
+namespace {
+
+std::string status_ip(const FakeApiServer& api, const std::string& name) {
+  const auto ingress = api.object("ingresses", "default", name);
+  if (!ingress.is_object() || !ingress.contains("status")) {
+    return "";
+  }
+  const auto& entries = ingress["status"]["loadBalancer"]["ingress"];
+  if (!entries.is_array() || entries.empty()) {
+    return "";
+  }
+  return entries[0].value("ip", entries[0].value("hostname", ""));
+}
+
+std::string lease_holder(const FakeApiServer& api) {
+  const auto lease = api.object("leases", "default", "portico-leader");
+  return lease.is_object() ? lease["spec"].value("holderIdentity", "") : "";
+}
+
+}  // namespace
+
+TEST_CASE("Cluster: the leader writes the published address into served Ingresses' status",
+          "[cluster][status]") {
+  FakeCluster c;
+  c.api.apply_yaml(ingress_class_yaml("other", "example.com/other") + "---\n" +
+                   ingress_yaml("theirs", "t.com", {{"/", "Prefix", "web", "80"}},
+                                "  ingressClassName: other\n"));
+  auto app = c.start_portico({"--publish-address", "203.0.113.7"});
+  CHECK(eventually([&] { return status_ip(c.api, "site") == "203.0.113.7"; }));
+  CHECK(eventually([&] { return !lease_holder(c.api).empty(); }));
+  CHECK(status_ip(c.api, "theirs").empty());  // not ours: untouched
+  // Our own write comes back as a change; already equal, it is not written again.
+  const int patches = c.api.status_patches();
+  c.api.apply_yaml(ingress_yaml("more", "m.com", {{"/", "Prefix", "web", "80"}}));
+  CHECK(eventually([&] { return status_ip(c.api, "more") == "203.0.113.7"; }));
+  CHECK(c.api.status_patches() == patches + 1);
+  stop(app);
+}
+
+TEST_CASE("Cluster: one leader among replicas, and another takes over when it leaves",
+          "[cluster][leader]") {
+  FakeCluster c;
+  ::setenv("POD_NAME", "replica-a", 1);
+  auto a = c.start_portico({"--publish-address", "lb.example.com"});
+  REQUIRE(eventually([&] { return lease_holder(c.api) == "replica-a"; }));
+  ::setenv("POD_NAME", "replica-b", 1);
+  auto b = c.start_portico({"--publish-address", "lb.example.com"});
+  ::unsetenv("POD_NAME");
+  CHECK(eventually([&] { return status_ip(c.api, "site") == "lb.example.com"; }));  // a hostname
+  // Both serve traffic; only one leads.
+  CHECK(backend_at(a->http_port(), "x.com", "/") == "one");
+  CHECK(backend_at(b->http_port(), "x.com", "/") == "one");
+  CHECK(lease_holder(c.api) == "replica-a");
+  stop(a);  // releases the lease
+  CHECK(eventually([&] { return lease_holder(c.api) == "replica-b"; }, std::chrono::seconds(6)));
+  stop(b);
+}

@@ -140,6 +140,7 @@ FakeApiServer::FakeApiServer(std::string token)
                                (cut >= batch.size() || sink.write(batch.data() + cut, batch.size() - cut)));
     });
   });
+  serve_writes();
   port_ = static_cast<std::uint16_t>(server_->bind_to_any_port("127.0.0.1"));
   // The socket listens from bind on: early connections wait in its backlog.
   thread_ = std::thread([this] { server_->listen_after_bind(); });
@@ -153,6 +154,113 @@ FakeApiServer::~FakeApiServer() {
   changed_.notify_all();
   server_->stop();
   thread_.join();
+}
+
+void FakeApiServer::serve_writes() {
+  const auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Authorization") == "Bearer " + token_) {
+      return true;
+    }
+    res.status = 401;
+    res.set_content(status(401, "Unauthorized", "Unauthorized").dump(), "application/json");
+    return false;
+  };
+  // Ingress status: a JSON merge patch of `status` only (RFC 7386: arrays are replaced).
+  server_->Patch(R"(/apis/networking.k8s.io/v1/namespaces/([^/]+)/ingresses/([^/]+)/status)",
+                 [=, this](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) {
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    ++status_patches_;
+    auto& objects = collections_["ingresses"].objects;
+    const auto it = objects.find(key_of(req.matches[1], req.matches[2]));
+    const json patch = json::parse(req.body, nullptr, false);
+    if (req.get_header_value("Content-Type") != "application/merge-patch+json") {
+      res.status = 415;
+      return;
+    }
+    if (it == objects.end() || !patch.is_object()) {
+      res.status = it == objects.end() ? 404 : 400;
+      return;
+    }
+    it->second["status"].merge_patch(patch.value("status", json::object()));
+    it->second["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    record("ingresses", req.matches[1], "MODIFIED", it->second);
+    res.set_content(it->second.dump(), "application/json");
+  });
+  // Leases: get, create, and update conditional on resourceVersion (409 when stale).
+  const std::string leases = R"(/apis/coordination.k8s.io/v1/namespaces/([^/]+)/leases)";
+  server_->Get(leases + "/([^/]+)", [=, this](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) {
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    const auto& objects = collections_["leases"].objects;
+    const auto it = objects.find(key_of(req.matches[1], req.matches[2]));
+    if (it == objects.end()) {
+      res.status = 404;
+      res.set_content(status(404, "NotFound", "leases.coordination.k8s.io \"" + std::string(req.matches[2]) +
+                                                  "\" not found").dump(), "application/json");
+      return;
+    }
+    res.set_content(it->second.dump(), "application/json");
+  });
+  server_->Post(leases, [=, this](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) {
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    json lease = json::parse(req.body, nullptr, false);
+    auto& objects = collections_["leases"].objects;
+    const std::string key = key_of(req.matches[1], lease["metadata"].value("name", ""));
+    if (objects.contains(key)) {
+      res.status = 409;
+      res.set_content(status(409, "AlreadyExists", "already exists").dump(), "application/json");
+      return;
+    }
+    lease["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    objects[key] = lease;
+    res.status = 201;
+    res.set_content(lease.dump(), "application/json");
+  });
+  server_->Put(leases + "/([^/]+)", [=, this](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) {
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    json lease = json::parse(req.body, nullptr, false);
+    auto& objects = collections_["leases"].objects;
+    const auto it = objects.find(key_of(req.matches[1], req.matches[2]));
+    if (it == objects.end()) {
+      res.status = 404;
+      return;
+    }
+    const std::string sent = lease["metadata"].value("resourceVersion", "");
+    if (!sent.empty() && sent != it->second["metadata"].value("resourceVersion", "")) {
+      res.status = 409;
+      res.set_content(status(409, "Conflict", "the object has been modified").dump(), "application/json");
+      return;
+    }
+    lease["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    it->second = lease;
+    res.set_content(lease.dump(), "application/json");
+  });
+}
+
+int FakeApiServer::status_patches() const {
+  std::lock_guard lock(mutex_);
+  return status_patches_;
+}
+
+json FakeApiServer::object(const std::string& plural, const std::string& ns, const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  const auto collection = collections_.find(plural);
+  if (collection == collections_.end()) {
+    return nullptr;
+  }
+  const auto it = collection->second.objects.find(key_of(ns, name));
+  return it == collection->second.objects.end() ? json(nullptr) : it->second;
 }
 
 std::string FakeApiServer::kubeconfig() const {

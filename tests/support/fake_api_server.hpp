@@ -45,6 +45,9 @@ class FakeApiServer {
   // Requests received, answered or refused.
   int lists(const std::string& plural) const;
   int watches(const std::string& plural) const;
+  int status_patches() const;
+  // An object as stored (null when absent), e.g. to read an Ingress's status or a Lease.
+  nlohmann::json object(const std::string& plural, const std::string& ns, const std::string& name) const;
 
  private:
   struct Event {
@@ -59,6 +62,7 @@ class FakeApiServer {
   };
   void record(const std::string& plural, const std::string& ns, const std::string& type,
               const nlohmann::json& object);
+  void serve_writes();  // the /status subresource and Leases
 
   std::string token_;
   std::unique_ptr<httplib::Server> server_;
@@ -73,6 +77,7 @@ class FakeApiServer {
   std::map<std::string, Collection> collections_;  // by plural
   std::map<std::string, int> lists_;
   std::map<std::string, int> watches_;
+  int status_patches_ = 0;
   bool stopping_ = false;
 };
 

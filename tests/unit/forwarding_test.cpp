@@ -30,7 +30,7 @@ TEST_CASE("Hop-by-hop fields are removed, including those Connection names", "[f
   CHECK(f["X-Kept"] == "yes");
 }
 
-TEST_CASE("X-Forwarded-For appends; -Proto, -Host and -Port replace", "[forwarding]") {
+TEST_CASE("X-Forwarded-For appends, while -Proto, -Host and -Port replace", "[forwarding]") {
   http::fields f;
   f.insert("X-Forwarded-For", "1.1.1.1");
   f.insert("X-Forwarded-For", "2.2.2.2");

@@ -118,7 +118,7 @@ TEST_CASE("Translation: ties on creation time break by namespace/name", "[transl
   CHECK(t.clusters.at(t.routes->match("x.com", "/").action->cluster_id).service == "a-svc");
 }
 
-TEST_CASE("Translation: ImplementationSpecific is Prefix; resource backends are skipped",
+TEST_CASE("Translation: ImplementationSpecific is Prefix, and resource backends are skipped",
           "[translate]") {
   const std::string yaml = OurClass + "---\n" +
                            ingress_yaml("i", "x.com", {{"/docs", "ImplementationSpecific", "docs", "http"}},

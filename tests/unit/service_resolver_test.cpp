@@ -59,7 +59,7 @@ endpoints:
   CHECK(endpoints(slices, {"shop", "missing", 80, ""}).empty());
 }
 
-TEST_CASE("Endpoints: ready or unset; terminating ones only when none is ready", "[endpoints]") {
+TEST_CASE("Endpoints: ready or unset, and terminating ones only when none is ready", "[endpoints]") {
   const std::string mixed = slice("a", R"(ports: [{name: http, port: 80}]
 endpoints:
 - addresses: [10.0.0.1]

@@ -1,0 +1,154 @@
+#include "k8swatch/leader_election.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "proxy/common/log.hpp"
+
+namespace portico::k8s {
+namespace {
+
+using nlohmann::json;
+
+// MicroTime as the API server writes it: RFC 3339 with microseconds, UTC.
+std::string micro_time_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto secs = std::chrono::system_clock::to_time_t(now);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()) % 1'000'000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(us.count()));
+  return buf;
+}
+
+}  // namespace
+
+std::string replica_identity() {
+  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') {
+    return pod;
+  }
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + "_" + std::to_string(::getpid());
+}
+
+LeaderElector::LeaderElector(const ApiConfig& config, LeaseSettings settings)
+    : client_(config), settings_(std::move(settings)) {}
+
+LeaderElector::~LeaderElector() { stop(); }
+
+void LeaderElector::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void LeaderElector::stop() {
+  {
+    std::lock_guard lock(wait_mutex_);
+    if (stopping_.exchange(true)) {
+      return;
+    }
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+std::string LeaderElector::lease_path() const {
+  return "/apis/coordination.k8s.io/v1/namespaces/" + settings_.namespace_ + "/leases";
+}
+
+void LeaderElector::run() {
+  while (!stopping_) {
+    const bool renewed = try_acquire_or_renew();
+    const auto now = std::chrono::steady_clock::now();
+    if (renewed) {
+      last_renewed_ = now;
+      if (!leader_.exchange(true)) {
+        log::info("leader", "became the leader", {{"lease", settings_.namespace_ + "/" + settings_.name},
+                                                  {"identity", settings_.identity}});
+      }
+    } else if (leader_ && now - last_renewed_ >= settings_.renew_deadline) {
+      leader_ = false;  // stop leading at once: another replica may hold it soon
+      log::warn("leader", "lost the lease: could not renew it in time", {{"identity", settings_.identity}});
+    }
+    std::unique_lock lock(wait_mutex_);
+    wake_.wait_for(lock, settings_.retry_period, [this] { return stopping_.load(); });
+  }
+  if (leader_) {
+    release();
+  }
+}
+
+bool LeaderElector::try_acquire_or_renew() {
+  const auto now = std::chrono::steady_clock::now();
+  const std::string lease_seconds =
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_duration).count());
+  const auto reply = client_.get(lease_path() + "/" + settings_.name);
+  if (!reply) {
+    return false;
+  }
+  if (reply->status == 404) {
+    const json lease = {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"},
+                        {"metadata", {{"name", settings_.name}, {"namespace", settings_.namespace_}}},
+                        {"spec", {{"holderIdentity", settings_.identity},
+                                  {"leaseDurationSeconds", std::stoi(lease_seconds)},
+                                  {"acquireTime", micro_time_now()}, {"renewTime", micro_time_now()},
+                                  {"leaseTransitions", 0}}}};
+    const auto created = client_.send("POST", lease_path(), lease.dump());
+    return created && created->status == 201;
+  }
+  if (reply->status != 200) {
+    return false;
+  }
+  json lease = json::parse(reply->body, nullptr, false);
+  if (!lease.is_object()) {
+    return false;
+  }
+  json& spec = lease["spec"];
+  const std::string holder = spec.value("holderIdentity", std::string());
+  const std::string seen = holder + "|" + spec.value("renewTime", std::string());
+  if (seen != observed_) {
+    observed_ = seen;
+    observed_at_ = now;
+  }
+  const bool ours = holder == settings_.identity;
+  if (!ours && !holder.empty() && now < observed_at_ + settings_.lease_duration) {
+    return false;  // someone else holds an unexpired lease
+  }
+  if (!ours) {
+    spec["acquireTime"] = micro_time_now();
+    spec["leaseTransitions"] = spec.value("leaseTransitions", 0) + 1;
+  }
+  spec["holderIdentity"] = settings_.identity;
+  spec["leaseDurationSeconds"] = std::stoi(lease_seconds);
+  spec["renewTime"] = micro_time_now();
+  // The resourceVersion read above makes this update conditional: a 409 means another replica
+  // changed it first, and it wins.
+  const auto updated = client_.send("PUT", lease_path() + "/" + settings_.name, lease.dump());
+  return updated && updated->status == 200;
+}
+
+void LeaderElector::release() {
+  leader_ = false;
+  const auto reply = client_.get(lease_path() + "/" + settings_.name);
+  if (!reply || reply->status != 200) {
+    return;
+  }
+  json lease = json::parse(reply->body, nullptr, false);
+  if (!lease.is_object() || lease["spec"].value("holderIdentity", std::string()) != settings_.identity) {
+    return;
+  }
+  lease["spec"]["holderIdentity"] = "";
+  lease["spec"]["leaseDurationSeconds"] = 1;
+  const auto released = client_.send("PUT", lease_path() + "/" + settings_.name, lease.dump());
+  if (released && released->status == 200) {
+    log::info("leader", "released the lease", {{"identity", settings_.identity}});
+  }  // otherwise it simply expires
+}
+
+}  // namespace portico::k8s
