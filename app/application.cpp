@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "proxy/admin/metrics.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico {
@@ -58,6 +59,7 @@ std::optional<Application::StartFailure> Application::open_sources() {
   leader_ = std::make_unique<k8s::LeaderElector>(
       *config, k8s::LeaseSettings{.namespace_ = own_namespace, .name = options_.election_id,
                                   .identity = k8s::replica_identity()});
+  admin_.add_metrics([this] { return cluster_metrics(); });
   if (!options_.publish_addresses.empty() || !options_.publish_service.empty()) {
     status_ = std::make_unique<k8s::StatusWriter>(*config, *leader_);
     control_.report_status_to(
@@ -67,6 +69,36 @@ std::optional<Application::StartFailure> Application::open_sources() {
         options_.publish_addresses, options_.publish_service);
   }
   return std::nullopt;
+}
+
+std::string Application::cluster_metrics() const {
+  PrometheusText out;
+  out.family("portico_watch_lists_total", "counter", "Lists of each kind: the first, then relists.");
+  for (const auto& watcher : watchers_) {
+    out.sample("portico_watch_lists_total", label("kind", k8s::kind_name(watcher->kind())),
+               static_cast<double>(watcher->counters().lists.load()));
+  }
+  out.family("portico_watch_restarts_total", "counter", "Watches re-opened after the first, by kind.");
+  for (const auto& watcher : watchers_) {
+    const auto watches = watcher->counters().watches.load();
+    out.sample("portico_watch_restarts_total", label("kind", k8s::kind_name(watcher->kind())),
+               static_cast<double>(watches > 0 ? watches - 1 : 0));
+  }
+  out.family("portico_watch_events_total", "counter", "Watch events received, by kind and type.");
+  for (const auto& watcher : watchers_) {
+    for (std::size_t i = 0; i < k8s::WatchCounters::EventTypes.size(); ++i) {
+      out.sample("portico_watch_events_total",
+                 label("kind", k8s::kind_name(watcher->kind())) + "," +
+                     label("type", k8s::WatchCounters::EventTypes[i]),
+                 static_cast<double>(watcher->counters().events[i].load()));
+    }
+  }
+  out.histogram("portico_watch_event_to_live_seconds",
+                "From a watch event's arrival to the snapshot holding it being sent to the workers.",
+                control_.event_latency());
+  out.family("portico_leader", "gauge", "1 while this replica holds the leader Lease.");
+  out.sample("portico_leader", "", leader_ && leader_->is_leader() ? 1 : 0);
+  return out.take();
 }
 
 void Application::stop_sources() {

@@ -44,6 +44,7 @@ class Application {
 
  private:
   std::optional<StartFailure> open_sources();
+  std::string cluster_metrics() const;
   void stop_sources();
   void begin_drain();
   void check_drained();

@@ -77,13 +77,17 @@ void ControlLoop::replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects)
 }
 
 void ControlLoop::upsert(k8s::Object object) {
-  net::post(io_, [this, object = std::move(object)]() mutable {
+  net::post(io_, [this, object = std::move(object), arrived = std::chrono::steady_clock::now()]() mutable {
+    pending_arrivals_.push_back(arrived);
     take(cache_.upsert(std::move(object), now_seconds()));
   });
 }
 
 void ControlLoop::erase(k8s::Kind kind, std::string key) {
-  net::post(io_, [this, kind, key = std::move(key)] { take(cache_.erase(kind, key)); });
+  net::post(io_, [this, kind, key = std::move(key), arrived = std::chrono::steady_clock::now()] {
+    pending_arrivals_.push_back(arrived);
+    take(cache_.erase(kind, key));
+  });
 }
 
 void ControlLoop::take(Dirty dirty) {
@@ -115,10 +119,16 @@ void ControlLoop::rebuild() {
   SnapshotPtr snapshot = builder_.build(cache_, pending_);
   pending_ = {};
   if (!snapshot) {
+    pending_arrivals_.clear();  // nothing a worker would see changed
     return;
   }
   published_once_ = true;
   publish_(snapshot);
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto arrived : pending_arrivals_) {
+    event_latency_.observe(std::chrono::duration<double>(now - arrived).count());
+  }
+  pending_arrivals_.clear();
   const auto took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   log::info("config", "routing snapshot published",
             {{"generation", std::to_string(snapshot->generation)},

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <bitset>
+#include <chrono>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "config/object_cache.hpp"
 #include "config/snapshot_builder.hpp"
 #include "k8swatch/status_writer.hpp"
+#include "proxy/worker/worker_stats.hpp"
 #include "proxy/net.hpp"
 
 namespace portico {
@@ -32,6 +34,9 @@ class ControlLoop {
                         std::string publish_service);
 
   net::io_context& io() noexcept { return io_; }
+  // From a watch event's arrival to the snapshot holding it being posted to the workers
+  // (installed one event-loop turn later). Read on the control thread (the admin server's).
+  const DurationHistogram& event_latency() const noexcept { return event_latency_; }
   void start();
   void stop();
 
@@ -59,6 +64,8 @@ class ControlLoop {
   std::string publish_service_;
   net::steady_timer holdoff_{io_};
   Dirty pending_;
+  std::vector<std::chrono::steady_clock::time_point> pending_arrivals_;
+  DurationHistogram event_latency_;
   std::bitset<k8s::KindCount> listed_;
   bool holdoff_armed_ = false;
   bool published_once_ = false;

@@ -77,6 +77,7 @@ void Watcher::run() {
 }
 
 std::optional<std::string> Watcher::list() {
+  ++counters_.lists;
   const auto reply = client_.get(collection_path(kind_, namespace_));
   if (!reply || reply->status != 200) {
     if (!stopping_) {
@@ -117,6 +118,7 @@ Watcher::Next Watcher::watch(std::string& resource_version) {
   const std::string target = collection_path(kind_, namespace_) +
                              "?watch=true&allowWatchBookmarks=true&resourceVersion=" +
                              resource_version + "&timeoutSeconds=" + std::to_string(timeout_seconds);
+  ++counters_.watches;
   Next next = Next::Rewatch;
   std::size_t events = 0;
   const auto started = std::chrono::steady_clock::now();
@@ -156,6 +158,11 @@ Watcher::Next Watcher::take_event(std::string_view line, std::string& resource_v
     return Next::Rewatch;
   }
   const std::string type = event["type"].get<std::string>();
+  for (std::size_t i = 0; i < WatchCounters::EventTypes.size(); ++i) {
+    if (type == WatchCounters::EventTypes[i]) {
+      ++counters_.events[i];
+    }
+  }
   json& object = event["object"];
   if (type == "ERROR") {
     const bool expired = object.value("code", 0) == 410;

@@ -4,7 +4,9 @@
 // move it on). A stream that ends is watched again from where it stopped; a 410 (as a status
 // or an ERROR event) or any other failure relists after a backoff of 0.8 s doubling to 30 s,
 // with jitter, so nothing ever busy-loops. Decoded objects go to the sink as immutable values.
+#include <array>
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -25,12 +27,23 @@ struct WatchSink {
   std::function<void(Kind, std::string key)> erase;        // deleted
 };
 
+// Counts of one watcher, written by its thread and read by the admin server.
+struct WatchCounters {
+  static constexpr std::array<const char*, 5> EventTypes = {"ADDED", "MODIFIED", "DELETED",
+                                                            "BOOKMARK", "ERROR"};
+  std::atomic<std::uint64_t> lists{0};     // the first one, then every relist
+  std::atomic<std::uint64_t> watches{0};   // every watch opened (restarts are watches - 1)
+  std::array<std::atomic<std::uint64_t>, EventTypes.size()> events{};
+};
+
 class Watcher {
  public:
   Watcher(Kind kind, const ApiConfig& config, std::string namespace_, WatchSink sink);
   ~Watcher();
   void start();
   void stop();  // any thread; returns once the thread has ended
+  Kind kind() const noexcept { return kind_; }
+  const WatchCounters& counters() const noexcept { return counters_; }
 
  private:
   enum class Next { Rewatch, Relist };
@@ -45,6 +58,7 @@ class Watcher {
   std::string namespace_;
   WatchSink sink_;
   std::chrono::milliseconds backoff_;
+  WatchCounters counters_;
   std::atomic<bool> stopping_{false};
   std::mutex wait_mutex_;  // only for the interruptible backoff sleep
   std::condition_variable wake_;

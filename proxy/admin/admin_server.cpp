@@ -95,6 +95,9 @@ net::awaitable<void> AdminServer::serve(net::ip::tcp::socket socket) {
       response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
       response.body() = render_metrics(
           totals, {workers_.published_generation(), workers_.publish_count(), ready()});
+      if (extra_metrics_) {
+        response.body() += extra_metrics_();
+      }
     } else {
       response.result(http::status::not_found);
       response.body() = "not found\n";

@@ -4,6 +4,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <optional>
 
 #include "proxy/common/expected.hpp"
@@ -23,6 +25,9 @@ class AdminServer {
   void stop();
   // From now on /readyz answers 503 (shutdown). Call on the io_context's thread.
   void set_draining() { draining_ = true; }
+  // More metrics text for /metrics from outside the data plane (the watches, the leader),
+  // rendered on this server's thread. Call before start().
+  void add_metrics(std::function<std::string()> render) { extra_metrics_ = std::move(render); }
   bool ready() const noexcept;
 
  private:
@@ -32,6 +37,7 @@ class AdminServer {
   net::io_context& io_;
   WorkerPool& workers_;
   std::optional<net::ip::tcp::acceptor> acceptor_;
+  std::function<std::string()> extra_metrics_;
   bool draining_ = false;
 };
 

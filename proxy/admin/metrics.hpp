@@ -3,6 +3,7 @@
 // text, so it is testable without a server.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "proxy/worker/worker_stats.hpp"
 
@@ -13,6 +14,21 @@ struct ConfigStats {
   std::uint64_t reloads = 0;     // snapshots published since start
   bool ready = false;
 };
+
+// Builds Prometheus text exposition: a family header, then its samples.
+class PrometheusText {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help);
+  void sample(std::string_view name, std::string_view labels, double value);
+  void histogram(std::string_view name, std::string_view help, const DurationHistogram& histogram);
+  std::string take() { return std::move(text_); }
+
+ private:
+  std::string text_;
+};
+
+// A label value with Prometheus escaping, e.g. label("host", h) -> host="..."
+std::string label(std::string_view name, std::string_view value);
 
 std::string render_metrics(const WorkerStats& totals, const ConfigStats& config);
 

@@ -76,6 +76,17 @@ TEST_CASE("Cluster: routes follow the API server's objects as they change", "[cl
   c.api.apply_yaml(ingress_yaml("after", "after.com", {{"/", "Prefix", "web", "80"}}));
   CHECK(eventually([&] { return backend_at(port, "after.com", "/") == "two"; }, std::chrono::seconds(1)));
   CHECK(backend_at(port, "bad.com", "/") == "404");
+
+  std::string metrics;
+  CHECK(eventually([&] {  // leadership is taken on the elector's own thread
+    metrics = get(app->admin_port(), "localhost", "/metrics").body;
+    return metrics.find("portico_leader 1") != std::string::npos;
+  }));
+  CHECK_THAT(metrics, Catch::Contains("portico_watch_lists_total{kind=\"Ingress\"} 1"));
+  CHECK_THAT(metrics, Catch::Contains("portico_watch_events_total{kind=\"Ingress\",type=\"DELETED\"} 1"));
+  CHECK_THAT(metrics, Catch::Contains("portico_watch_events_total{kind=\"EndpointSlice\",type=\"MODIFIED\"} 1"));
+  CHECK_THAT(metrics, Catch::Contains("portico_watch_event_to_live_seconds_count"));
+  CHECK_THAT(metrics, !Catch::Contains("portico_watch_event_to_live_seconds_count 0"));
   stop(app);
 }
 
