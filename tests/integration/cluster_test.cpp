@@ -6,6 +6,8 @@
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
+#include <atomic>
+
 using namespace portico;
 using namespace portico::test;
 
@@ -109,18 +111,39 @@ TEST_CASE("Cluster: an expired watch relists, and deletions in the gap are appli
   stop(app);
 }
 
-TEST_CASE("Cluster: a stream that ends is watched again from where it stopped", "[cluster]") {
+TEST_CASE("Cluster: a stream that ends is watched again from its bookmark, without a relist",
+          "[cluster]") {
   FakeCluster c;
   auto app = c.start_portico();
   const auto port = app->http_port();
-  const int watches_before = c.api.watches("services");
-  c.api.send_bookmarks();
-  // Ending the streams without compacting: each watch resumes from its last version, with
-  // no relist, and sees what happens next.
-  c.api.compact_and_end_watches();
-  CHECK(eventually([&] { return c.api.watches("services") > watches_before; }, std::chrono::seconds(4)));
+  REQUIRE(eventually([&] { return c.api.watches("services") == 1; }));
+  const int lists_before = c.api.lists("services");
+  const std::string bookmark = c.api.send_bookmarks();
+  // Give the bookmark time to arrive: once a change made after it is served, it has.
+  c.api.apply_yaml(ingress_yaml("later", "later.com", {{"/", "Prefix", "web", "80"}}));
+  REQUIRE(eventually([&] { return backend_at(port, "later.com", "/") == "one"; }));
+  c.api.end_watches();
+  CHECK(eventually([&] { return c.api.watches("services") == 2; }, std::chrono::seconds(4)));
+  CHECK(c.api.last_watch_from("services") == bookmark);  // the bookmark moved it on
+  CHECK(c.api.lists("services") == lists_before);         // resumed, not relisted
   c.api.apply_yaml(service_yaml("web", {c.two}));
   CHECK(eventually([&] { return backend_at(port, "x.com", "/") == "two"; }, std::chrono::seconds(4)));
+  stop(app);
+}
+
+TEST_CASE("Cluster: --namespace limits every watch to one namespace", "[cluster]") {
+  FakeCluster c;
+  std::string shop = ingress_yaml("shop", "shop.com", {{"/", "Prefix", "web", "80"}}) + "---\n" +
+                     service_yaml("web", {c.two});
+  for (std::size_t at = shop.find("namespace: default"); at != std::string::npos;
+       at = shop.find("namespace: default")) {
+    shop.replace(at, 18, "namespace: shop");
+  }
+  c.api.apply_yaml(shop);
+  auto app = c.start_portico({"--namespace", "shop"});
+  const auto port = app->http_port();
+  CHECK(backend_at(port, "shop.com", "/") == "two");  // shop's own Service, not default's
+  CHECK(backend_at(port, "x.com", "/") == "404");     // the default namespace is not watched
   stop(app);
 }
 
@@ -182,6 +205,24 @@ TEST_CASE("Cluster: the leader writes the published address into served Ingresse
   stop(app);
 }
 
+TEST_CASE("Cluster: --publish-service publishes that Service's load-balancer address",
+          "[cluster][status]") {
+  FakeCluster c;
+  c.api.apply(nlohmann::json::parse(R"({"apiVersion":"v1","kind":"Service",
+      "metadata":{"name":"portico","namespace":"ingress"},
+      "spec":{"type":"LoadBalancer","ports":[{"name":"http","port":80}]},
+      "status":{"loadBalancer":{"ingress":[{"ip":"198.51.100.20"}]}}})"));
+  auto app = c.start_portico({"--publish-service", "ingress/portico"});
+  CHECK(eventually([&] { return status_ip(c.api, "site") == "198.51.100.20"; }));
+  // The load balancer's address changes: so does every served Ingress's status.
+  c.api.apply(nlohmann::json::parse(R"({"apiVersion":"v1","kind":"Service",
+      "metadata":{"name":"portico","namespace":"ingress"},
+      "spec":{"type":"LoadBalancer","ports":[{"name":"http","port":80}]},
+      "status":{"loadBalancer":{"ingress":[{"hostname":"lb.cloud.example"}]}}})"));
+  CHECK(eventually([&] { return status_ip(c.api, "site") == "lb.cloud.example"; }));
+  stop(app);
+}
+
 TEST_CASE("Cluster: one leader among replicas, and another takes over when it leaves",
           "[cluster][leader]") {
   FakeCluster c;
@@ -199,4 +240,70 @@ TEST_CASE("Cluster: one leader among replicas, and another takes over when it le
   stop(a);  // releases the lease
   CHECK(eventually([&] { return lease_holder(c.api) == "replica-b"; }, std::chrono::seconds(6)));
   stop(b);
+}
+
+TEST_CASE("Cluster: over HTTPS, the server is trusted only through the configured CA",
+          "[cluster][tls]") {
+  Backends backends;
+  const auto port = backends.start("secure");
+  FakeApiServer api("tls-token", FakeApiServer::Transport::Https);
+  api.apply_yaml(ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+                 ingress_yaml("site", "x.com", {{"/", "Prefix", "web", "80"}}) + "---\n" +
+                 service_yaml("web", {port}));
+  TempDir dir;
+  const auto run = [&](const std::string& kubeconfig, bool expect_ready) {
+    dir.write("kubeconfig", kubeconfig);
+    auto options = parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
+                                  "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
+    REQUIRE(options.ok());
+    Application app(std::move(*options));
+    REQUIRE_FALSE(app.prepare());
+    app.start();
+    const bool ready = eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; },
+                                  std::chrono::milliseconds(expect_ready ? 5000 : 1500));
+    CHECK(ready == expect_ready);
+    if (ready) {
+      CHECK(backend_at(app.http_port(), "x.com", "/") == "secure");
+    }
+    app.request_shutdown(true);
+    app.wait();
+  };
+  SECTION("the right CA") { run(api.kubeconfig(), true); }
+  SECTION("another CA: the handshake fails, nothing is trusted") {
+    const FakeApiServer impostor("x", FakeApiServer::Transport::Https);
+    std::string config = api.kubeconfig();
+    const auto at = config.find("certificate-authority-data: ") + 28;
+    const std::string impostor_ca = impostor.kubeconfig().substr(impostor.kubeconfig().find("certificate-authority-data: ") + 28);
+    config.replace(at, config.find('\n', at) - at, impostor_ca.substr(0, impostor_ca.find('\n')));
+    run(config, false);
+  }
+}
+
+TEST_CASE("In-cluster: service host, CA and a token file re-read after a 401", "[cluster][tls]") {
+  FakeApiServer api("first-token", FakeApiServer::Transport::Https);
+  api.apply_yaml(ingress_class_yaml("portico", "portico.dev/ingress-controller"));
+  TempDir account;
+  account.write("ca.crt", api.ca_pem());
+  account.write("token", "first-token\n");
+  account.write("namespace", "ingress");
+  ::setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1", 1);
+  ::setenv("KUBERNETES_SERVICE_PORT", std::to_string(api.port()).c_str(), 1);
+  const auto config = k8s::in_cluster_config(account.path().string());
+  ::unsetenv("KUBERNETES_SERVICE_HOST");
+  ::unsetenv("KUBERNETES_SERVICE_PORT");
+  REQUIRE(config.ok());
+
+  std::atomic<int> lists{0};
+  k8s::Watcher watcher(k8s::Kind::IngressClass, *config, "",
+                       {[&](k8s::Kind, std::vector<k8s::Object>) { ++lists; }, [](k8s::Object) {},
+                        [](k8s::Kind, std::string) {}});
+  watcher.start();
+  REQUIRE(eventually([&] { return lists == 1; }));
+  // The kubelet rotates the token: the old one is refused, the file holds the new one.
+  api.set_token("second-token");
+  account.write("token", "second-token\n");
+  api.end_watches();
+  // The re-watch gets 401, the token file is read again, and the relist succeeds.
+  CHECK(eventually([&] { return lists == 2; }, std::chrono::seconds(6)));
+  watcher.stop();
 }

@@ -1,6 +1,8 @@
 #include "tests/support/fake_api_server.hpp"
 
 #include <httplib.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include <set>
 
@@ -31,14 +33,63 @@ json status(int code, const std::string& reason, const std::string& message) {
           {"status", "Failure"}, {"message", message}, {"reason", reason}, {"code", code}};
 }
 
+// A self-signed certificate for IP 127.0.0.1, made fresh for each test server.
+struct SelfSigned {
+  SelfSigned() {
+    key = EVP_EC_gen("P-256");
+    cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("fake-apiserver"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
+                                     std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+      X509_add_ext(cert, ext, -1);
+      X509_EXTENSION_free(ext);
+    }
+    X509_sign(cert, key, EVP_sha256());
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, cert);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    pem.assign(data, static_cast<std::size_t>(size));
+    BIO_free(bio);
+  }
+  ~SelfSigned() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  std::string pem;
+};
+
+std::unique_ptr<httplib::Server> make_server(FakeApiServer::Transport transport, std::string& ca_pem) {
+  if (transport == FakeApiServer::Transport::Http) {
+    return std::make_unique<httplib::Server>();
+  }
+  const SelfSigned identity;
+  ca_pem = identity.pem;
+  return std::make_unique<httplib::SSLServer>(identity.cert, identity.key);  // it keeps copies
+}
+
 std::string line(const std::string& type, const json& object) {
   return json{{"type", type}, {"object", object}}.dump() + "\n";
 }
 
 }  // namespace
 
-FakeApiServer::FakeApiServer(std::string token)
-    : token_(std::move(token)), server_(std::make_unique<httplib::Server>()) {
+FakeApiServer::FakeApiServer(std::string token, Transport transport)
+    : token_(std::move(token)), server_(make_server(transport, ca_pem_)) {
   // Every open watch holds a thread: leave room for all of Portico's and the tests' calls.
   server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
   server_->set_write_timeout(30, 0);
@@ -50,7 +101,7 @@ FakeApiServer::FakeApiServer(std::string token)
     const auto in_scope = [ns](const std::string& object_ns) { return ns.empty() || ns == object_ns; };
     std::unique_lock lock(mutex_);
     ++(watch ? watches_ : lists_)[plural];
-    if (req.get_header_value("Authorization") != "Bearer " + token_) {
+    if (req.get_header_value("Authorization") != "Bearer " + token_) {  // under the lock: rotates
       res.status = 401;
       res.set_content(status(401, "Unauthorized", "Unauthorized").dump(), "application/json");
       return;
@@ -80,6 +131,7 @@ FakeApiServer::FakeApiServer(std::string token)
       return;
     }
     const std::string from = req.get_param_value("resourceVersion");
+    last_watch_from_[plural] = from;
     const int timeout = req.has_param("timeoutSeconds") ? std::stoi(req.get_param_value("timeoutSeconds")) : 1800;
     // The stream's opening: a 410, synthetic ADDED events, or a replay of what followed `from`.
     std::string opening;
@@ -158,6 +210,7 @@ FakeApiServer::~FakeApiServer() {
 
 void FakeApiServer::serve_writes() {
   const auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
+    std::unique_lock lock(mutex_);
     if (req.get_header_value("Authorization") == "Bearer " + token_) {
       return true;
     }
@@ -264,10 +317,26 @@ json FakeApiServer::object(const std::string& plural, const std::string& ns, con
 }
 
 std::string FakeApiServer::kubeconfig() const {
+  std::lock_guard lock(mutex_);
+  std::string ca;
+  if (!ca_pem_.empty()) {
+    // certificate-authority-data is base64 of the PEM.
+    std::string b64(4 * ((ca_pem_.size() + 2) / 3) + 1, '\0');
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                    reinterpret_cast<const unsigned char*>(ca_pem_.data()), static_cast<int>(ca_pem_.size()));
+    b64.resize(b64.find('\0'));
+    ca = "    certificate-authority-data: " + b64 + "\n";
+  }
   return "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
-         "clusters:\n- name: fake\n  cluster:\n    server: http://127.0.0.1:" + std::to_string(port_) + "\n"
+         "clusters:\n- name: fake\n  cluster:\n    server: " + std::string(ca_pem_.empty() ? "http" : "https") +
+         "://127.0.0.1:" + std::to_string(port_) + "\n" + ca +
          "users:\n- name: tester\n  user:\n    token: " + token_ + "\n"
          "contexts:\n- name: test\n  context: {cluster: fake, user: tester}\n";
+}
+
+void FakeApiServer::set_token(std::string token) {
+  std::lock_guard lock(mutex_);
+  token_ = std::move(token);
 }
 
 void FakeApiServer::record(const std::string& plural, const std::string& ns, const std::string& type,
@@ -335,10 +404,25 @@ void FakeApiServer::compact_and_end_watches() {
   changed_.notify_all();
 }
 
-void FakeApiServer::send_bookmarks() {
+void FakeApiServer::end_watches() {
+  {
+    std::lock_guard lock(mutex_);
+    ++stream_generation_;
+  }
+  changed_.notify_all();
+}
+
+std::string FakeApiServer::send_bookmarks() {
   std::lock_guard lock(mutex_);
   ++rv_;
   record("", "", "BOOKMARK", json::object());
+  return std::to_string(rv_);
+}
+
+std::string FakeApiServer::last_watch_from(const std::string& plural) const {
+  std::lock_guard lock(mutex_);
+  const auto it = last_watch_from_.find(plural);
+  return it == last_watch_from_.end() ? std::string() : it->second;
 }
 
 int FakeApiServer::lists(const std::string& plural) const {

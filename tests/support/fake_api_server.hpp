@@ -25,9 +25,14 @@ namespace portico::test {
 
 class FakeApiServer {
  public:
-  explicit FakeApiServer(std::string token = "test-token");
+  enum class Transport { Http, Https };
+  explicit FakeApiServer(std::string token = "test-token", Transport transport = Transport::Http);
   ~FakeApiServer();
   std::uint16_t port() const { return port_; }
+  // With Https: the PEM of the self-signed certificate (for 127.0.0.1) made at start.
+  const std::string& ca_pem() const { return ca_pem_; }
+  // The token accepted from now on (a rotation: the old one gets 401).
+  void set_token(std::string token);
   // A kubeconfig file's text that points at this server with its token.
   std::string kubeconfig() const;
 
@@ -40,7 +45,12 @@ class FakeApiServer {
   // Forgets all history and ends every open watch: the next watch from an older version
   // gets 410 Expired and must relist.
   void compact_and_end_watches();
-  void send_bookmarks();
+  // Ends every open watch cleanly (as timeoutSeconds does); history is kept.
+  void end_watches();
+  // A BOOKMARK on every open watch; returns its resourceVersion.
+  std::string send_bookmarks();
+  // The resourceVersion the latest watch of `plural` asked to start from.
+  std::string last_watch_from(const std::string& plural) const;
 
   // Requests received, answered or refused.
   int lists(const std::string& plural) const;
@@ -65,6 +75,7 @@ class FakeApiServer {
   void serve_writes();  // the /status subresource and Leases
 
   std::string token_;
+  std::string ca_pem_;
   std::unique_ptr<httplib::Server> server_;
   std::uint16_t port_ = 0;
   std::thread thread_;
@@ -77,6 +88,7 @@ class FakeApiServer {
   std::map<std::string, Collection> collections_;  // by plural
   std::map<std::string, int> lists_;
   std::map<std::string, int> watches_;
+  std::map<std::string, std::string> last_watch_from_;
   int status_patches_ = 0;
   bool stopping_ = false;
 };
