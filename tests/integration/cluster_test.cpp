@@ -7,6 +7,8 @@
 #include "tests/support/http_client.hpp"
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 
 using namespace portico;
 using namespace portico::test;
@@ -306,4 +308,48 @@ TEST_CASE("In-cluster: service host, CA and a token file re-read after a 401", "
   // The re-watch gets 401, the token file is read again, and the relist succeeds.
   CHECK(eventually([&] { return lists == 2; }, std::chrono::seconds(6)));
   watcher.stop();
+}
+
+// The fake's fidelity, judged by the real kubectl where one is installed (developer machines;
+// CI machines have none, and then this only says so).
+TEST_CASE("Cluster: kubectl drives the fake API server, and Portico follows", "[cluster][kubectl]") {
+  if (std::system("command -v kubectl >/dev/null 2>&1") != 0) {
+    WARN("kubectl is not installed: the fake API server's fidelity check is skipped");
+    return;
+  }
+  Backends backends;
+  const auto port = backends.start("kube");
+  FakeApiServer api("kubectl-token", FakeApiServer::Transport::Https);  // kubectl sends tokens over TLS only
+  api.apply_yaml(ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+                 service_yaml("web", {port}));
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  dir.write("ingress.yaml", ingress_yaml("made-by-kubectl", "kubectl.com", {{"/", "Prefix", "web", "80"}}));
+  auto options = parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
+                                "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
+  REQUIRE(options.ok());
+  Application app(std::move(*options));
+  REQUIRE_FALSE(app.prepare());
+  app.start();
+  REQUIRE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; }));
+
+  const std::string kubectl = "HOME=" + dir.path().string() + " kubectl --kubeconfig " +
+                              (dir.path() / "kubeconfig").string() + " --cache-dir " +
+                              (dir.path() / "cache").string() + " ";
+  const auto run = [&](const std::string& args) {
+    const std::string out = (dir.path() / "out").string();
+    const int status = std::system((kubectl + args + " >" + out + " 2>&1").c_str());
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO("kubectl " << args << ":\n" << text);
+    CHECK(status == 0);
+    return text;
+  };
+  run("create --validate=false -f " + (dir.path() / "ingress.yaml").string());
+  CHECK_THAT(run("get ingresses -A -o name"), Catch::Contains("made-by-kubectl"));
+  CHECK(eventually([&] { return backend_at(app.http_port(), "kubectl.com", "/") == "kube"; }));
+  run("delete ingress made-by-kubectl");
+  CHECK(eventually([&] { return backend_at(app.http_port(), "kubectl.com", "/") == "404"; }));
+  app.request_shutdown(true);
+  app.wait();
 }

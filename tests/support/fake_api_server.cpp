@@ -13,6 +13,15 @@ namespace {
 
 using nlohmann::json;
 
+// What a list of `plural` is called, and its apiVersion: {"IngressList", "networking.k8s.io/v1"}.
+std::pair<std::string, std::string> list_kind_of(const std::string& plural) {
+  if (plural == "ingresses") return {"IngressList", "networking.k8s.io/v1"};
+  if (plural == "ingressclasses") return {"IngressClassList", "networking.k8s.io/v1"};
+  if (plural == "endpointslices") return {"EndpointSliceList", "discovery.k8s.io/v1"};
+  if (plural == "services") return {"ServiceList", "v1"};
+  return {"SecretList", "v1"};
+}
+
 std::string plural_of(const std::string& kind) {
   if (kind == "Ingress") return "ingresses";
   if (kind == "IngressClass") return "ingressclasses";
@@ -124,7 +133,8 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
           items.push_back(std::move(item));
         }
       }
-      res.set_content(json{{"kind", "List"}, {"apiVersion", "v1"},
+      const auto [list_kind, api_version] = list_kind_of(plural);
+      res.set_content(json{{"kind", list_kind}, {"apiVersion", api_version},
                            {"metadata", {{"resourceVersion", std::to_string(rv_)}}},
                            {"items", items}}.dump(),
                       "application/json");
@@ -193,6 +203,8 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
     });
   });
   serve_writes();
+  serve_discovery();
+  serve_crud();
   port_ = static_cast<std::uint16_t>(server_->bind_to_any_port("127.0.0.1"));
   // The socket listens from bind on: early connections wait in its backlog.
   thread_ = std::thread([this] { server_->listen_after_bind(); });
@@ -298,6 +310,104 @@ void FakeApiServer::serve_writes() {
     lease["metadata"]["resourceVersion"] = std::to_string(++rv_);
     it->second = lease;
     res.set_content(lease.dump(), "application/json");
+  });
+}
+
+void FakeApiServer::serve_discovery() {
+  const auto reply = [](httplib::Response& res, const json& body) {
+    res.set_content(body.dump(), "application/json");  // plain JSON: legacy discovery
+  };
+  server_->Get("/version", [=](const httplib::Request&, httplib::Response& res) {
+    reply(res, {{"major", "1"}, {"minor", "32"}, {"gitVersion", "v1.32.4"}, {"gitCommit", "fake"},
+                {"gitTreeState", "clean"}, {"buildDate", "2026-01-01T00:00:00Z"}, {"goVersion", "go1.23"},
+                {"compiler", "gc"}, {"platform", "linux/amd64"}});
+  });
+  server_->Get("/api", [=, this](const httplib::Request&, httplib::Response& res) {
+    reply(res, {{"kind", "APIVersions"}, {"versions", {"v1"}},
+                {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"},
+                                                 {"serverAddress", "127.0.0.1:" + std::to_string(port_)}}}}});
+  });
+  const std::vector<std::string> groups = {"networking.k8s.io", "discovery.k8s.io", "coordination.k8s.io"};
+  server_->Get("/apis", [=](const httplib::Request&, httplib::Response& res) {
+    json list = {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", json::array()}};
+    for (const auto& group : groups) {
+      const json version = {{"groupVersion", group + "/v1"}, {"version", "v1"}};
+      list["groups"].push_back({{"name", group}, {"versions", {version}}, {"preferredVersion", version}});
+    }
+    reply(res, list);
+  });
+  const auto resource = [](const char* name, const char* singular, bool namespaced, const char* kind) {
+    return json{{"name", name}, {"singularName", singular}, {"namespaced", namespaced}, {"kind", kind},
+                {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}}};
+  };
+  const std::map<std::string, json> resources = {
+      {"/api/v1", json::array({resource("services", "service", true, "Service"),
+                               resource("secrets", "secret", true, "Secret")})},
+      {"/apis/networking.k8s.io/v1",
+       json::array({resource("ingresses", "ingress", true, "Ingress"),
+                    resource("ingressclasses", "ingressclass", false, "IngressClass")})},
+      {"/apis/discovery.k8s.io/v1", json::array({resource("endpointslices", "endpointslice", true, "EndpointSlice")})},
+      {"/apis/coordination.k8s.io/v1", json::array({resource("leases", "lease", true, "Lease")})}};
+  for (const auto& [path, list] : resources) {
+    const std::string group_version = path == "/api/v1" ? "v1" : path.substr(6);
+    server_->Get(path, [=](const httplib::Request&, httplib::Response& res) {
+      reply(res, {{"kind", "APIResourceList"}, {"apiVersion", "v1"}, {"groupVersion", group_version},
+                  {"resources", list}});
+    });
+  }
+}
+
+void FakeApiServer::serve_crud() {
+  const std::string collection = R"(/(api/v1|apis/[^/]+/[^/]+)(/namespaces/([^/]+))?/([a-z]+))";
+  server_->Post(collection, [this](const httplib::Request& req, httplib::Response& res) {
+    json object = json::parse(req.body, nullptr, false);
+    if (!object.is_object() || !object.contains("metadata")) {
+      res.status = 400;
+      res.set_content(status(400, "BadRequest", "the body is not an object").dump(), "application/json");
+      return;
+    }
+    const std::string ns = req.matches[3];
+    if (!ns.empty()) {
+      object["metadata"]["namespace"] = ns;
+    }
+    const std::string plural = req.matches[4];
+    const std::string object_ns = cluster_scoped(plural) ? "" : object["metadata"].value("namespace", "default");
+    const std::string name = object["metadata"].value("name", "");
+    if (this->object(plural, object_ns, name).is_object()) {
+      res.status = 409;
+      res.set_content(status(409, "AlreadyExists", plural + " \"" + name + "\" already exists").dump(),
+                      "application/json");
+      return;
+    }
+    apply(object);
+    res.status = 201;
+    res.set_content(this->object(plural, object_ns, name).dump(), "application/json");
+  });
+  server_->Delete(collection + "/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string plural = req.matches[4];
+    const std::string name = req.matches[5];
+    const std::string ns = cluster_scoped(plural) ? "" : std::string(req.matches[3]);
+    if (!object(plural, ns, name).is_object()) {
+      res.status = 404;
+      res.set_content(status(404, "NotFound", plural + " \"" + name + "\" not found").dump(), "application/json");
+      return;
+    }
+    remove(plural, ns, name);
+    res.set_content(json{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()},
+                         {"status", "Success"}, {"details", {{"name", name}, {"kind", plural}}}}.dump(),
+                    "application/json");
+  });
+  // A single object, as kubectl get NAME and delete --wait read it.
+  server_->Get(collection + "/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string plural = req.matches[4];
+    const std::string name = req.matches[5];
+    const json found = object(plural, cluster_scoped(plural) ? "" : std::string(req.matches[3]), name);
+    if (!found.is_object()) {
+      res.status = 404;
+      res.set_content(status(404, "NotFound", plural + " \"" + name + "\" not found").dump(), "application/json");
+      return;
+    }
+    res.set_content(found.dump(), "application/json");
   });
 }
 

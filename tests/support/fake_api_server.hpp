@@ -72,7 +72,9 @@ class FakeApiServer {
   };
   void record(const std::string& plural, const std::string& ns, const std::string& type,
               const nlohmann::json& object);
-  void serve_writes();  // the /status subresource and Leases
+  void serve_writes();     // the /status subresource and Leases
+  void serve_discovery();  // /version, /api, /apis and resource lists, as kubectl reads them
+  void serve_crud();       // create and delete, as kubectl sends them
 
   std::string token_;
   std::string ca_pem_;
