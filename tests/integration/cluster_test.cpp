@@ -353,3 +353,38 @@ TEST_CASE("Cluster: kubectl drives the fake API server, and Portico follows", "[
   app.request_shutdown(true);
   app.wait();
 }
+
+TEST_CASE("Leader election: a leader that cannot renew stops leading at once", "[cluster][leader]") {
+  FakeApiServer api;
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  const auto config = k8s::load_kubeconfig((dir.path() / "kubeconfig").string());
+  REQUIRE(config.ok());
+  // client-go's algorithm with short times: 1.5 s lease, 1 s renew deadline, 0.1 s retry.
+  const auto settings = [](const char* identity) {
+    return k8s::LeaseSettings{.namespace_ = "default", .name = "portico-leader", .identity = identity,
+                              .lease_duration = std::chrono::milliseconds(1500),
+                              .renew_deadline = std::chrono::milliseconds(1000),
+                              .retry_period = std::chrono::milliseconds(100)};
+  };
+  k8s::LeaderElector first(*config, settings("first"));
+  first.start();
+  REQUIRE(eventually([&] { return first.is_leader(); }));
+  k8s::LeaderElector second(*config, settings("second"));
+  second.start();
+
+  api.fail_leases(true);
+  const auto failed_at = std::chrono::steady_clock::now();
+  REQUIRE(eventually([&] { return !first.is_leader(); }, std::chrono::seconds(3)));
+  // It stopped before its lease could have passed to another replica (the lease duration
+  // after its last renewal), so two leaders never overlap; the second has not taken over.
+  CHECK(std::chrono::steady_clock::now() - failed_at < std::chrono::milliseconds(1500));
+  CHECK_FALSE(second.is_leader());
+
+  // The server recovers: the unrenewed lease expires and one of the two wins it, never both.
+  api.fail_leases(false);
+  REQUIRE(eventually([&] { return first.is_leader() || second.is_leader(); }, std::chrono::seconds(4)));
+  CHECK(first.is_leader() != second.is_leader());
+  second.stop();
+  first.stop();
+}

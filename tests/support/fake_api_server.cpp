@@ -223,6 +223,11 @@ FakeApiServer::~FakeApiServer() {
 void FakeApiServer::serve_writes() {
   const auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
     std::unique_lock lock(mutex_);
+    if (leases_failing_ && req.path.find("/leases") != std::string::npos) {
+      res.status = 500;
+      res.set_content(status(500, "InternalError", "etcd is unavailable").dump(), "application/json");
+      return false;
+    }
     if (req.get_header_value("Authorization") == "Bearer " + token_) {
       return true;
     }
@@ -442,6 +447,11 @@ std::string FakeApiServer::kubeconfig() const {
          "://127.0.0.1:" + std::to_string(port_) + "\n" + ca +
          "users:\n- name: tester\n  user:\n    token: " + token_ + "\n"
          "contexts:\n- name: test\n  context: {cluster: fake, user: tester}\n";
+}
+
+void FakeApiServer::fail_leases(bool failing) {
+  std::lock_guard lock(mutex_);
+  leases_failing_ = failing;
 }
 
 void FakeApiServer::set_token(std::string token) {

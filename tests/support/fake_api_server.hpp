@@ -33,6 +33,8 @@ class FakeApiServer {
   const std::string& ca_pem() const { return ca_pem_; }
   // The token accepted from now on (a rotation: the old one gets 401).
   void set_token(std::string token);
+  // While set, every Lease request fails with 500 (an API server in trouble).
+  void fail_leases(bool failing);
   // A kubeconfig file's text that points at this server with its token.
   std::string kubeconfig() const;
 
@@ -92,6 +94,7 @@ class FakeApiServer {
   std::map<std::string, int> watches_;
   std::map<std::string, std::string> last_watch_from_;
   int status_patches_ = 0;
+  bool leases_failing_ = false;
   bool stopping_ = false;
 };
 
