@@ -31,8 +31,9 @@ enum class RelayEnd { Complete, ReadFailed, ReadTimedOut, WriteFailed };
 // A Content-Length body goes socket to socket through `chunk`, with no parser in the loop:
 // first what was read ahead with the head (never past the body: the rest is the next
 // request), then reads of at most what is left. One copy, 64 KiB system calls.
-net::awaitable<RelayEnd> relay_length(beast::tcp_stream& from, beast::flat_buffer& from_buffer,
-                                      std::uint64_t length, beast::tcp_stream& to,
+template <class From, class To>
+net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffer,
+                                      std::uint64_t length, To& to,
                                       std::span<char> chunk, std::chrono::milliseconds timeout) {
   while (length > 0) {
     const char* data = chunk.data();
@@ -41,7 +42,7 @@ net::awaitable<RelayEnd> relay_length(beast::tcp_stream& from, beast::flat_buffe
       data = static_cast<const char*>(from_buffer.data().data());
       n = static_cast<std::size_t>(std::min<std::uint64_t>(from_buffer.size(), length));
     } else {
-      from.expires_after(timeout);
+      beast::get_lowest_layer(from).expires_after(timeout);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length));
       auto [ec, got] = co_await from.async_read_some(net::buffer(chunk.data(), want), use_nothrow);
       if (ec) {
@@ -49,7 +50,7 @@ net::awaitable<RelayEnd> relay_length(beast::tcp_stream& from, beast::flat_buffe
       }
       n = got;
     }
-    to.expires_after(timeout);
+    beast::get_lowest_layer(to).expires_after(timeout);
     auto [ec, written] = co_await net::async_write(to, net::buffer(data, n), use_nothrow);
     if (ec) {
       co_return RelayEnd::WriteFailed;
@@ -65,9 +66,9 @@ net::awaitable<RelayEnd> relay_length(beast::tcp_stream& from, beast::flat_buffe
 // Writes a message head, together with the body bytes that were read along with it when the
 // body has a Content-Length, so a small message goes out in one write. Returns how many body
 // bytes went with the head (they are consumed from `from_buffer`).
-template <bool IsRequest>
+template <bool IsRequest, class To>
 net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
-    beast::tcp_stream& to, http::serializer<IsRequest, http::buffer_body>& serializer,
+    To& to, http::serializer<IsRequest, http::buffer_body>& serializer,
     beast::flat_buffer& from_buffer, http::parser<IsRequest, http::buffer_body>& parser,
     std::chrono::milliseconds timeout) {
   auto& body = parser.get().body();
@@ -80,7 +81,7 @@ net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
   } else {
     body = {nullptr, 0, !parser.is_done()};
   }
-  to.expires_after(timeout);
+  beast::get_lowest_layer(to).expires_after(timeout);
   auto [ec, n] = carried > 0 || parser.is_done()
                      ? co_await http::async_write(to, serializer, use_nothrow)
                      : co_await http::async_write_header(to, serializer, use_nothrow);
@@ -95,10 +96,10 @@ net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
 // stays flat whatever the size. Content-Length bodies take relay_length(); chunked and
 // close-delimited ones are decoded by the parser and re-encoded by the serializer. One
 // function for both directions: request bodies and response bodies.
-template <bool IsRequest>
-net::awaitable<RelayEnd> relay_body(beast::tcp_stream& from, beast::flat_buffer& from_buffer,
+template <bool IsRequest, class From, class To>
+net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
                                     http::parser<IsRequest, http::buffer_body>& parser,
-                                    beast::tcp_stream& to,
+                                    To& to,
                                     http::serializer<IsRequest, http::buffer_body>& serializer,
                                     std::uint64_t sent_with_head, std::span<char> chunk,
                                     std::chrono::milliseconds timeout) {
@@ -112,7 +113,7 @@ net::awaitable<RelayEnd> relay_body(beast::tcp_stream& from, beast::flat_buffer&
     if (!parser.is_done()) {
       body.data = chunk.data();
       body.size = chunk.size();
-      from.expires_after(timeout);
+      beast::get_lowest_layer(from).expires_after(timeout);
       auto [ec, n] = co_await http::async_read_some(from, from_buffer, parser, use_nothrow);
       if (ec == http::error::need_buffer) {
         ec = {};
@@ -130,7 +131,7 @@ net::awaitable<RelayEnd> relay_body(beast::tcp_stream& from, beast::flat_buffer&
       body.size = 0;
       body.more = false;
     }
-    to.expires_after(timeout);
+    beast::get_lowest_layer(to).expires_after(timeout);
     auto [ec, n] = co_await http::async_write(to, serializer, use_nothrow);
     if (ec == http::error::need_buffer) {
       ec = {};
@@ -180,7 +181,8 @@ class LeasedBuffer {
 }  // namespace
 
 // Everything one request/response exchange carries between the phases.
-struct HttpSession::Exchange {
+template <class Stream>
+struct HttpSession<Stream>::Exchange {
   explicit Exchange(RequestParser& p) : parser(p), request(p.get()) {}
   RequestParser& parser;
   http::request<http::buffer_body>& request;
@@ -201,43 +203,48 @@ struct HttpSession::Exchange {
   std::optional<LeasedBuffer> relay_buffer;
 };
 
-HttpSession::HttpSession(Worker& worker, net::ip::tcp::socket socket, std::uint16_t listener_port)
-    : worker_(worker), client_(std::move(socket)), listener_port_(listener_port) {
+template <class Stream>
+HttpSession<Stream>::HttpSession(Worker& worker, Stream stream, std::uint16_t listener_port)
+    : worker_(worker), client_(std::move(stream)), listener_port_(listener_port) {
   boost::system::error_code ec;
-  client_.socket().set_option(net::ip::tcp::no_delay(true), ec);
-  const auto remote = client_.socket().remote_endpoint(ec);
+  transport().socket().set_option(net::ip::tcp::no_delay(true), ec);
+  const auto remote = transport().socket().remote_endpoint(ec);
   client_address_ = ec ? std::string("unknown") : remote.address().to_string();
   worker_.add_session(this);
   ++worker_.stats().client_connections;
 }
 
-HttpSession::~HttpSession() {
+template <class Stream>
+HttpSession<Stream>::~HttpSession() {
   --worker_.stats().client_connections;
   worker_.remove_session(this);
 }
 
-void HttpSession::close_if_idle() {
+template <class Stream>
+void HttpSession<Stream>::close_if_idle() {
   if (idle_) {
-    client_.cancel();
+    transport().cancel();
   }
 }
 
-net::awaitable<void> HttpSession::run() {
+template <class Stream>
+net::awaitable<void> HttpSession<Stream>::run() {
   while (co_await serve_one()) {
   }
   boost::system::error_code ignored;
-  client_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  client_.close();
+  transport().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  transport().close();
 }
 
 // read_request -> proxy (select_route, pick_endpoint, forward, relay) -> finish.
-net::awaitable<bool> HttpSession::serve_one() {
+template <class Stream>
+net::awaitable<bool> HttpSession<Stream>::serve_one() {
   const auto& settings = worker_.settings();
   RequestParser parser;
   parser.header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   idle_ = buffer_.size() == 0;
-  client_.expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
+  transport().expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
   auto [ec, n] = co_await http::async_read_header(client_, buffer_, parser, use_nothrow);
   idle_ = false;
   Exchange ex(parser);
@@ -268,7 +275,8 @@ net::awaitable<bool> HttpSession::serve_one() {
   co_return ex.keep_alive && fault != Fault::ClientGone && !worker_.draining();
 }
 
-net::awaitable<Fault> HttpSession::proxy(Exchange& ex) {
+template <class Stream>
+net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex) {
   if (const Fault fault = read_target(ex); fault != Fault::None) {
     co_return fault;
   }
@@ -287,7 +295,8 @@ net::awaitable<Fault> HttpSession::proxy(Exchange& ex) {
 }
 
 // Validates the request line and Host, and works out the host and normalized path to route.
-Fault HttpSession::read_target(Exchange& ex) {
+template <class Stream>
+Fault HttpSession<Stream>::read_target(Exchange& ex) {
   auto& req = ex.request;
   ex.client_version = req.version();
   ex.head = req.method() == http::verb::head;
@@ -325,7 +334,8 @@ Fault HttpSession::read_target(Exchange& ex) {
   return Fault::None;
 }
 
-Fault HttpSession::select_route(Exchange& ex) {
+template <class Stream>
+Fault HttpSession<Stream>::select_route(Exchange& ex) {
   ex.snapshot = worker_.pin();
   if (!ex.snapshot) {
     return Fault::NoRoute;
@@ -336,12 +346,14 @@ Fault HttpSession::select_route(Exchange& ex) {
   return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
 }
 
-const Endpoint* HttpSession::pick_endpoint(Exchange& ex) {
+template <class Stream>
+const Endpoint* HttpSession<Stream>::pick_endpoint(Exchange& ex) {
   ex.cluster = ex.snapshot->clusters->find(ex.route.action->cluster_id);
   return ex.cluster == nullptr ? nullptr : worker_.balancer().pick(*ex.cluster);
 }
 
-void HttpSession::prepare_upstream_request(Exchange& ex) {
+template <class Stream>
+void HttpSession<Stream>::prepare_upstream_request(Exchange& ex) {
   auto& req = ex.request;
   const std::string host_as_sent(req[http::field::host]);
   strip_hop_by_hop(req.base());
@@ -356,7 +368,8 @@ void HttpSession::prepare_upstream_request(Exchange& ex) {
 
 // curl and most clients wait for "100 Continue" before sending a large body. The proxy
 // answers it itself once the request is routed, and never forwards Expect.
-net::awaitable<bool> HttpSession::continue_if_expected(Exchange& ex) {
+template <class Stream>
+net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex) {
   auto& req = ex.request;
   const std::string expect(req[http::field::expect]);
   if (expect.empty()) {
@@ -367,12 +380,13 @@ net::awaitable<bool> HttpSession::continue_if_expected(Exchange& ex) {
     co_return true;
   }
   static constexpr std::string_view Continue = "HTTP/1.1 100 Continue\r\n\r\n";
-  client_.expires_after(worker_.settings().upstream_response_timeout);
+  transport().expires_after(worker_.settings().upstream_response_timeout);
   auto [ec, n] = co_await net::async_write(client_, net::buffer(Continue), use_nothrow);
   co_return !ec;
 }
 
-net::awaitable<Fault> HttpSession::exchange_with(Exchange& ex, const Endpoint& endpoint) {
+template <class Stream>
+net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const Endpoint& endpoint) {
   ex.relay_buffer.emplace(worker_.buffers());
   // Only a request without a body can be sent twice: its bytes are all still here.
   const bool resendable = ex.parser.is_done();
@@ -403,8 +417,9 @@ net::awaitable<Fault> HttpSession::exchange_with(Exchange& ex, const Endpoint& e
   }
 }
 
-net::awaitable<Fault> HttpSession::connect(const Endpoint& endpoint, UpstreamConnectionPtr& out) {
-  auto upstream = std::make_unique<UpstreamConnection>(client_.get_executor(), endpoint,
+template <class Stream>
+net::awaitable<Fault> HttpSession<Stream>::connect(const Endpoint& endpoint, UpstreamConnectionPtr& out) {
+  auto upstream = std::make_unique<UpstreamConnection>(transport().get_executor(), endpoint,
                                                        worker_.stats().upstream_connections);
   upstream->stream.expires_after(worker_.settings().upstream_connect_timeout);
   auto [ec] = co_await upstream->stream.async_connect(
@@ -422,7 +437,8 @@ net::awaitable<Fault> HttpSession::connect(const Endpoint& endpoint, UpstreamCon
 }
 
 // Sends the request head and streams the request body upstream.
-net::awaitable<Fault> HttpSession::forward(Exchange& ex, UpstreamConnection& upstream) {
+template <class Stream>
+net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnection& upstream) {
   const auto timeout = worker_.settings().upstream_response_timeout;
   http::request_serializer<http::buffer_body> serializer{ex.request};
   const auto [ec, sent] = co_await write_head(upstream.stream, serializer, buffer_, ex.parser, timeout);
@@ -441,7 +457,8 @@ net::awaitable<Fault> HttpSession::forward(Exchange& ex, UpstreamConnection& ups
 }
 
 // Reads the upstream response head, rewrites it for the client, and streams the body.
-net::awaitable<Fault> HttpSession::relay(Exchange& ex, UpstreamConnection& upstream) {
+template <class Stream>
+net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnection& upstream) {
   const auto& settings = worker_.settings();
   std::optional<ResponseParser> parser;
   // Interim 1xx responses are not relayed (Expect is never forwarded); 101 would be.
@@ -508,7 +525,8 @@ net::awaitable<Fault> HttpSession::relay(Exchange& ex, UpstreamConnection& upstr
   co_return Fault::None;
 }
 
-net::awaitable<bool> HttpSession::send_local_reply(Exchange& ex, unsigned status) {
+template <class Stream>
+net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigned status) {
   http::response<http::string_body> reply{static_cast<http::status>(status), 11};
   reply.set(http::field::server, worker_.settings().server_header);
   reply.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -524,12 +542,13 @@ net::awaitable<bool> HttpSession::send_local_reply(Exchange& ex, unsigned status
   }
   ex.status = status;
   ex.response_started = true;
-  client_.expires_after(worker_.settings().upstream_response_timeout);
+  transport().expires_after(worker_.settings().upstream_response_timeout);
   auto [ec, n] = co_await http::async_write(client_, reply, use_nothrow);
   co_return !ec;
 }
 
-void HttpSession::finish(Exchange& ex, Fault fault) {
+template <class Stream>
+void HttpSession<Stream>::finish(Exchange& ex, Fault fault) {
   auto& stats = worker_.stats();
   const unsigned status = ex.status != 0 ? ex.status : status_for(fault);
   stats.count_request(ex.route.host, status);
@@ -540,5 +559,7 @@ void HttpSession::finish(Exchange& ex, Fault fault) {
                 {"cluster", ex.cluster ? ex.cluster->name : std::string()}});
   }
 }
+
+template class HttpSession<beast::tcp_stream>;
 
 }  // namespace portico

@@ -2,9 +2,10 @@
 // HttpSession: one downstream HTTP/1.1 connection, on the worker that accepted it, for as
 // long as the client keeps it open. Requests are served one at a time in order (so pipelined
 // requests are answered in order), each through the phases of serve_one(). Owned by its
-// coroutine; registered with its Worker so a drain can close it while idle.
+// coroutine; registered with its Worker (as a Session) so a drain can close it while idle.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
 #include <string>
@@ -17,20 +18,30 @@ namespace portico {
 
 class Worker;
 
-class HttpSession {
+// What a worker may ask of any of its sessions, plain or TLS.
+class Session {
  public:
-  HttpSession(Worker& worker, net::ip::tcp::socket socket, std::uint16_t listener_port);
-  ~HttpSession();
+  virtual ~Session() = default;
+  // Drain: closes the connection now if it is between requests.
+  virtual void close_if_idle() = 0;
+};
+
+// `Stream` is beast::tcp_stream for plain HTTP (and, for HTTPS, an SSL stream over one).
+template <class Stream>
+class HttpSession final : public Session {
+ public:
+  HttpSession(Worker& worker, Stream stream, std::uint16_t listener_port);
+  ~HttpSession() override;
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
 
   net::awaitable<void> run();
-  // Drain: closes the connection now if it is between requests.
-  void close_if_idle();
+  void close_if_idle() override;
 
  private:
   struct Exchange;
 
+  beast::tcp_stream& transport() { return beast::get_lowest_layer(client_); }
   net::awaitable<bool> serve_one();
   net::awaitable<Fault> proxy(Exchange& ex);
   Fault read_target(Exchange& ex);
@@ -46,11 +57,14 @@ class HttpSession {
   void finish(Exchange& ex, Fault fault);
 
   Worker& worker_;
-  beast::tcp_stream client_;
+  Stream client_;
   beast::flat_buffer buffer_;
   std::string client_address_;
   std::uint16_t listener_port_;
   bool idle_ = true;
 };
+
+using PlainHttpSession = HttpSession<beast::tcp_stream>;
+extern template class HttpSession<beast::tcp_stream>;
 
 }  // namespace portico

@@ -106,13 +106,13 @@ void Worker::start_drain() {
     listener->acceptor.close(ignored);
   }
   // Copy first: closing a session may remove it from the set.
-  const std::vector<HttpSession*> sessions(sessions_.begin(), sessions_.end());
-  for (HttpSession* session : sessions) {
+  const std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
+  for (Session* session : sessions) {
     session->close_if_idle();
   }
 }
 
-void Worker::remove_session(HttpSession* session) {
+void Worker::remove_session(Session* session) {
   sessions_.erase(session);
 }
 
@@ -129,7 +129,7 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    auto session = std::make_shared<HttpSession>(*this, std::move(socket), listener.port);
+    auto session = std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)), listener.port);
     open_sessions_.fetch_add(1, std::memory_order_relaxed);
     net::co_spawn(*io_, session->run(), [this, session](std::exception_ptr error) {
       if (error) {

@@ -23,7 +23,7 @@
 
 namespace portico {
 
-class HttpSession;
+class Session;
 
 // Reusable relay buffers, so streaming a body allocates nothing in the steady state.
 class BufferPool {
@@ -78,8 +78,8 @@ class Worker {
   BufferPool& buffers() noexcept { return buffers_; }
   const ProxySettings& settings() const noexcept { return settings_; }
   bool draining() const noexcept { return draining_; }
-  void add_session(HttpSession* session) { sessions_.insert(session); }
-  void remove_session(HttpSession* session);
+  void add_session(Session* session) { sessions_.insert(session); }
+  void remove_session(Session* session);
 
  private:
   struct Listener {
@@ -102,7 +102,7 @@ class Worker {
   LoadBalancer balancer_;
   WorkerStats stats_;
   BufferPool buffers_;
-  std::unordered_set<HttpSession*> sessions_;
+  std::unordered_set<Session*> sessions_;
   bool draining_ = false;
   std::atomic<std::uint64_t> installed_{0};
   std::atomic<std::size_t> open_sessions_{0};
