@@ -1,16 +1,48 @@
 #include "app/application.hpp"
 
 #include <boost/asio/post.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "proxy/admin/metrics.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico {
 
+namespace {
+
+Expected<TlsContextPtr> load_default_certificate(const Options& options) {
+  if (options.default_cert_file.empty()) {
+    return TlsContext::self_signed();
+  }
+  std::string pem[2];
+  const std::string* paths[2] = {&options.default_cert_file, &options.default_key_file};
+  for (int i = 0; i < 2; ++i) {
+    std::ifstream in(*paths[i], std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      return fail((i == 0 ? "--default-cert-file " : "--default-key-file ") + *paths[i] + ": cannot be read");
+    }
+    pem[i] = text.str();
+  }
+  auto context = TlsContext::from_pem(pem[0], pem[1]);
+  if (!context) {
+    return fail("--default-cert-file/--default-key-file: " + context.error());
+  }
+  return *context;
+}
+
+}  // namespace
+
 Application::Application(Options options)
     : options_(std::move(options)),
+      default_certificate_(load_default_certificate(options_)),
       workers_(options_.workers, options_.proxy),
-      control_(options_.classes, [this](SnapshotPtr snapshot) { workers_.publish(std::move(snapshot)); }),
+      control_(options_.classes,
+               {default_certificate_ ? *default_certificate_ : TlsContext::self_signed(),
+                options_.default_certificate},
+               [this](SnapshotPtr snapshot) { workers_.publish(std::move(snapshot)); }),
       admin_(control_.io(), workers_),
       delay_timer_(control_.io()),
       drain_timer_(control_.io()) {}
@@ -117,6 +149,9 @@ void Application::stop_sources() {
 }
 
 std::optional<Application::StartFailure> Application::prepare() {
+  if (!default_certificate_) {
+    return StartFailure{2, default_certificate_.error()};
+  }
   if (auto failure = open_sources()) {
     return failure;
   }

@@ -40,6 +40,7 @@ class Application {
   void wait();
 
   std::uint16_t http_port() const noexcept { return http_port_; }
+  std::uint16_t https_port() const noexcept { return https_port_; }
   std::uint16_t admin_port() const noexcept { return admin_port_; }
 
  private:
@@ -51,6 +52,7 @@ class Application {
   void finish();
 
   Options options_;
+  Expected<TlsContextPtr> default_certificate_;  // from files, else self-signed
   WorkerPool workers_;
   ControlLoop control_;
   AdminServer admin_;
@@ -61,6 +63,7 @@ class Application {
   std::unique_ptr<k8s::LeaderElector> leader_;
   std::unique_ptr<k8s::StatusWriter> status_;
   std::uint16_t http_port_ = 0;
+  std::uint16_t https_port_ = 0;
   std::uint16_t admin_port_ = 0;
   // Shutdown state: touched only on the control thread.
   boost::asio::steady_timer delay_timer_;

@@ -84,11 +84,24 @@ const std::vector<Flag>& flags() {
          o.publish_service = v;
          return std::nullopt;
        }},
+      {"--default-certificate", "NS/NAME", "Secret with the certificate for hosts without one of their own",
+       [](Options& o, const std::string& v) -> std::optional<Failure> {
+         const auto slash = v.find('/');
+         if (slash == std::string::npos || slash == 0 || slash + 1 == v.size()) {
+           return Failure{"expected NAMESPACE/NAME, got \"" + v + "\""};
+         }
+         o.default_certificate = v;
+         return std::nullopt;
+       }},
+      {"--default-cert-file", "PATH", "PEM certificate chain of the default certificate",
+       [](Options& o, const std::string& v) { o.default_cert_file = v; return std::nullopt; }},
+      {"--default-key-file", "PATH", "PEM private key of the default certificate",
+       [](Options& o, const std::string& v) { o.default_key_file = v; return std::nullopt; }},
       {"--election-id", "NAME", "name of the leader-election Lease (default portico-leader)",
        [](Options& o, const std::string& v) { o.election_id = v; return std::nullopt; }},
       {"--http-listen", "HOST:PORT", "plain HTTP listener (default 0.0.0.0:80)",
        [](Options& o, const std::string& v) { return set_host_port(o.http_listen, v); }},
-      {"--https-listen", "HOST:PORT", "TLS listener (default 0.0.0.0:443; TLS termination is not built yet)",
+      {"--https-listen", "HOST:PORT", "TLS listener, certificates chosen by SNI (default 0.0.0.0:443)",
        [](Options& o, const std::string& v) { return set_host_port(o.https_listen, v); }},
       {"--admin-listen", "HOST:PORT", "/healthz, /readyz, /metrics (default 0.0.0.0:10254)",
        [](Options& o, const std::string& v) { return set_host_port(o.admin_listen, v); }},
@@ -184,6 +197,9 @@ Expected<Options> parse_options(const std::vector<std::string>& args) {
   }
   if (!options.kubeconfig.empty() && !options.manifests.empty()) {
     return fail("give either --manifests or --kubeconfig, not both");
+  }
+  if (options.default_cert_file.empty() != options.default_key_file.empty()) {
+    return fail("--default-cert-file and --default-key-file go together");
   }
   if (!options.publish_addresses.empty() && !options.publish_service.empty()) {
     return fail("give either --publish-address or --publish-service, not both");

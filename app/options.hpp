@@ -20,6 +20,9 @@ struct Options {
   std::vector<std::string> publish_addresses;  // --publish-address, comma-separated
   std::string publish_service;                 // --publish-service NS/NAME
   std::string election_id = "portico-leader";
+  std::string default_certificate;  // --default-certificate NS/NAME (a kubernetes.io/tls Secret)
+  std::string default_cert_file;    // --default-cert-file / --default-key-file (PEM)
+  std::string default_key_file;
   HostPort http_listen{"0.0.0.0", 80};
   HostPort https_listen{"0.0.0.0", 443};
   HostPort admin_listen{"0.0.0.0", 10254};

@@ -20,8 +20,8 @@ std::int64_t now_seconds() {
 
 }  // namespace
 
-ControlLoop::ControlLoop(ClassSettings settings, Publish publish)
-    : builder_(settings), translator_(std::move(settings)), publish_(std::move(publish)) {}
+ControlLoop::ControlLoop(ClassSettings settings, CertSettings certs, Publish publish)
+    : builder_(settings, std::move(certs)), translator_(std::move(settings)), publish_(std::move(publish)) {}
 
 void ControlLoop::report_status_to(ReportStatus report, std::vector<std::string> publish_addresses,
                                    std::string publish_service) {

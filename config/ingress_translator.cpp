@@ -12,55 +12,34 @@ namespace {
 constexpr const char* LegacyClassAnnotation = "kubernetes.io/ingress.class";
 constexpr const char* DefaultClassAnnotation = "ingressclass.kubernetes.io/is-default-class";
 
-struct Served {
-  const k8s::Ingress* ingress;
-  std::int64_t created;
-  std::string key;
-};
-
-// Oldest first (creationTimestamp, then namespace/name), so the first rule in wins conflicts.
-std::vector<Served> served_oldest_first(const ObjectCache& cache, const IngressTranslator& t) {
-  std::vector<Served> served;
-  for (const auto& [key, cached] : cache.of(k8s::Kind::Ingress)) {
-    const auto& ingress = std::get<k8s::Ingress>(*cached.object);
-    if (t.is_served(ingress, cache)) {
-      served.push_back({&ingress, cached.created, key});
-    }
-  }
-  std::sort(served.begin(), served.end(), [](const Served& a, const Served& b) {
-    return std::tie(a.created, a.key) < std::tie(b.created, b.key);
-  });
-  return served;
-}
-
 class RouteWriter {
  public:
   RouteWriter(RouteTable& table, Translation& out, ClusterIds& ids)
       : table_(table), out_(out), ids_(ids) {}
 
-  std::optional<RouteAction> action_for(const Served& s, const k8s::IngressBackend& backend,
+  std::optional<RouteAction> action_for(const k8s::Ingress& ingress, const k8s::IngressBackend& backend,
                                         const std::string& where) {
     if (!backend.service) {
       log::warn("config", "resource backends are not supported; skipped",
-                {{"ingress", s.key}, {"field", where}});
+                {{"ingress", k8s::key_of(ingress.meta)}, {"field", where}});
       return std::nullopt;
     }
     const auto& service = *backend.service;
-    ClusterRef ref{s.ingress->meta.namespace_, service.name, service.port_number, service.port_name};
+    ClusterRef ref{ingress.meta.namespace_, service.name, service.port_number, service.port_name};
     const std::uint32_t id = ids_.id_for(ref.key());
     out_.clusters.try_emplace(id, std::move(ref));
-    return RouteAction{id, s.key};
+    return RouteAction{id, k8s::key_of(ingress.meta)};
   }
 
-  void add_rules(const Served& s) {
-    for (std::size_t r = 0; r < s.ingress->rules.size(); ++r) {
-      const auto& rule = s.ingress->rules[r];
+  void add_rules(const k8s::Ingress& ingress) {
+    for (std::size_t r = 0; r < ingress.rules.size(); ++r) {
+      const auto& rule = ingress.rules[r];
       VirtualHost& host = table_.host(rule.host);
       for (std::size_t p = 0; p < rule.paths.size(); ++p) {
         const auto& path = rule.paths[p];
         const std::string where =
             "spec.rules[" + std::to_string(r) + "].http.paths[" + std::to_string(p) + "]";
-        auto action = action_for(s, path.backend, where);
+        auto action = action_for(ingress, path.backend, where);
         if (!action) {
           continue;
         }
@@ -69,7 +48,7 @@ class RouteWriter {
         const std::string& text = path.path.empty() ? std::string("/") : path.path;
         if (!host.add(match, text, std::move(*action))) {
           log::info("config", "path already served by an older Ingress; this rule is ignored",
-                    {{"ingress", s.key},
+                    {{"ingress", k8s::key_of(ingress.meta)},
                      {"host", rule.host.empty() ? "*" : rule.host},
                      {"path", text}});
         }
@@ -111,18 +90,41 @@ bool IngressTranslator::is_served(const k8s::Ingress& ingress, const ObjectCache
   return false;
 }
 
+std::vector<const k8s::Ingress*> IngressTranslator::served(const ObjectCache& cache) const {
+  struct Candidate {
+    const k8s::Ingress* ingress;
+    std::int64_t created;
+    const std::string* key;
+  };
+  std::vector<Candidate> candidates;
+  for (const auto& [key, cached] : cache.of(k8s::Kind::Ingress)) {
+    const auto& ingress = std::get<k8s::Ingress>(*cached.object);
+    if (is_served(ingress, cache)) {
+      candidates.push_back({&ingress, cached.created, &key});
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.created, *a.key) < std::tie(b.created, *b.key);
+  });
+  std::vector<const k8s::Ingress*> out;
+  for (const auto& candidate : candidates) {
+    out.push_back(candidate.ingress);
+  }
+  return out;
+}
+
 Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& ids) const {
   auto table = std::make_shared<RouteTable>();
   Translation out;
   RouteWriter writer(*table, out, ids);
-  for (const Served& s : served_oldest_first(cache, *this)) {
+  for (const k8s::Ingress* ingress : served(cache)) {
     // The oldest served Ingress with a defaultBackend provides the global default backend.
-    if (s.ingress->default_backend && !table->has_default_backend()) {
-      if (auto action = writer.action_for(s, *s.ingress->default_backend, "spec.defaultBackend")) {
+    if (ingress->default_backend && !table->has_default_backend()) {
+      if (auto action = writer.action_for(*ingress, *ingress->default_backend, "spec.defaultBackend")) {
         table->set_default_backend(std::move(*action));
       }
     }
-    writer.add_rules(s);
+    writer.add_rules(*ingress);
   }
   out.routes = std::move(table);
   return out;

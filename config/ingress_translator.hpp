@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "config/object_cache.hpp"
 #include "proxy/route/route_table.hpp"
@@ -56,6 +57,9 @@ class IngressTranslator {
   explicit IngressTranslator(ClassSettings settings) : settings_(std::move(settings)) {}
 
   bool is_served(const k8s::Ingress& ingress, const ObjectCache& cache) const;
+  // The served Ingresses, oldest first (creationTimestamp, then namespace/name): the order in
+  // which every conflict is decided. Pointers into `cache`, valid until it next changes.
+  std::vector<const k8s::Ingress*> served(const ObjectCache& cache) const;
   Translation translate(const ObjectCache& cache, ClusterIds& ids) const;
 
  private:

@@ -61,7 +61,8 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
       break;
     }
     case k8s::Kind::Secret:
-      break;  // certificates arrive with TLS termination
+      dirty.secrets = true;
+      break;
   }
 }
 

@@ -24,11 +24,13 @@ struct CachedObject {
 struct Dirty {
   bool routes = false;             // an Ingress's spec or an IngressClass changed
   bool status = false;             // an Ingress's status, or a Service, changed
+  bool secrets = false;            // a Secret changed (certificates)
   std::set<std::string> services;  // "namespace/name" of Services whose Service or slices changed
-  bool any() const noexcept { return routes || !services.empty(); }
+  bool any() const noexcept { return routes || secrets || !services.empty(); }
   void merge(const Dirty& other) {
     routes = routes || other.routes;
     status = status || other.status;
+    secrets = secrets || other.secrets;
     services.insert(other.services.begin(), other.services.end());
   }
 };

@@ -10,6 +10,10 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   if (routes_changed) {
     current_ = translator_.translate(cache, ids_);
   }
+  const bool certs_changed = routes_changed || dirty.secrets;
+  if (certs_changed) {
+    cert_table_ = certs_.build(cache, translator_.served(cache));
+  }
   auto clusters = std::make_shared<ClusterTable>();
   bool clusters_changed = first || !clusters_;
   for (const auto& [id, ref] : current_.clusters) {
@@ -33,7 +37,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
       clusters_changed = clusters->all()[id] != clusters_->all()[id];
     }
   }
-  if (!routes_changed && !clusters_changed) {
+  if (!routes_changed && !clusters_changed && !certs_changed) {
     return nullptr;
   }
   clusters_ = std::move(clusters);
@@ -41,6 +45,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   snapshot->generation = ++generation_;
   snapshot->routes = current_.routes;
   snapshot->clusters = clusters_;
+  snapshot->certs = cert_table_;
   return snapshot;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Snapshot: the whole routing state (routes and the endpoints they lead to), built by the
+// Snapshot: the whole routing state (routes, the endpoints they lead to, certificates), built by the
 // control thread and published as one immutable unit, so a route never appears before its
 // endpoints. The contract between control plane and data plane:
 //  - per worker: generations only move forward;
@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "proxy/route/route_table.hpp"
+#include "proxy/tls/cert_table.hpp"
 #include "proxy/upstream/cluster.hpp"
 
 namespace portico {
@@ -18,6 +19,7 @@ struct Snapshot {
   std::uint64_t generation = 0;
   std::shared_ptr<const RouteTable> routes;
   std::shared_ptr<const ClusterTable> clusters;
+  std::shared_ptr<const CertTable> certs;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

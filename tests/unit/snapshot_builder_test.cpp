@@ -29,7 +29,7 @@ std::uint16_t port_for(const Snapshot& s, const char* path) {
 TEST_CASE("Snapshot builder: an endpoint change rebuilds only that Service's cluster",
           "[snapshot]") {
   ObjectCache cache;
-  SnapshotBuilder builder({});
+  SnapshotBuilder builder({}, {TlsContext::self_signed(), ""});
   const auto first = builder.build(cache, cache.replace_all(objects_from(world(1001, 2001)), 0));
   REQUIRE(first);
   CHECK(first->generation == 1);
@@ -51,7 +51,7 @@ TEST_CASE("Snapshot builder: an endpoint change rebuilds only that Service's clu
 
 TEST_CASE("Snapshot builder: nothing visible changed, nothing published", "[snapshot]") {
   ObjectCache cache;
-  SnapshotBuilder builder({});
+  SnapshotBuilder builder({}, {TlsContext::self_signed(), ""});
   REQUIRE(builder.build(cache, cache.replace_all(objects_from(world(1001, 2001)), 0)));
   CHECK_FALSE(builder.build(cache, cache.replace_all(objects_from(world(1001, 2001)), 0)));
   // A Service no route uses changes: still nothing for the workers.
@@ -62,7 +62,7 @@ TEST_CASE("Snapshot builder: nothing visible changed, nothing published", "[snap
 TEST_CASE("Snapshot builder: an Ingress change keeps cluster ids and unchanged clusters",
           "[snapshot]") {
   ObjectCache cache;
-  SnapshotBuilder builder({});
+  SnapshotBuilder builder({}, {TlsContext::self_signed(), ""});
   const auto first = builder.build(cache, cache.replace_all(objects_from(world(1001, 2001)), 0));
   const std::string edited = world(1001, 2001) + "---\n" +
                              ingress_yaml("more", "y.com", {{"/", "Prefix", "web", "80"}});

@@ -1,0 +1,88 @@
+#include "config/cert_resolver.hpp"
+
+#include "proxy/common/log.hpp"
+
+namespace portico {
+namespace {
+
+// portico.dev/ssl-redirect wins over nginx.ingress.kubernetes.io/ssl-redirect.
+bool redirect_wanted(const k8s::Ingress& ingress) {
+  const auto& annotations = ingress.meta.annotations;
+  for (const char* name : {"portico.dev/ssl-redirect", "nginx.ingress.kubernetes.io/ssl-redirect"}) {
+    if (const auto it = annotations.find(name); it != annotations.end()) {
+      if (it->second == "false" || it->second == "true") {
+        return it->second == "true";
+      }
+      log::warn("config", "invalid annotation value ignored",
+                {{"ingress", k8s::key_of(ingress.meta)}, {"annotation", name},
+                 {"reason", "expected \"true\" or \"false\""}});
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::string& secret_key) {
+  const auto& secrets = cache.of(k8s::Kind::Secret);
+  const auto found = secrets.find(secret_key);
+  if (found == secrets.end()) {
+    if (made_.erase(secret_key) > 0 || !made_.contains(secret_key)) {
+      log::warn("tls", "Secret not found; its hosts get the default certificate", {{"secret", secret_key}});
+    }
+    made_[secret_key] = {};
+    return nullptr;
+  }
+  auto& made = made_[secret_key];
+  if (made.secret == found->second.object) {
+    return made.context;  // unchanged Secret: the same context, so sessions keep resuming
+  }
+  made.secret = found->second.object;
+  made.context = nullptr;
+  const auto& secret = std::get<k8s::Secret>(*found->second.object);
+  const auto certificate = secret.data.find("tls.crt");
+  const auto key = secret.data.find("tls.key");
+  if (certificate == secret.data.end() || key == secret.data.end()) {
+    log::warn("tls", "Secret has no tls.crt and tls.key; its hosts get the default certificate",
+              {{"secret", secret_key}});
+    return nullptr;
+  }
+  auto context = TlsContext::from_pem(certificate->second, key->second);
+  if (!context) {
+    log::warn("tls", "Secret holds no usable certificate; its hosts get the default certificate",
+              {{"secret", secret_key}, {"reason", context.error()}});
+    return nullptr;
+  }
+  made.context = *context;
+  return made.context;
+}
+
+std::shared_ptr<const CertTable> CertResolver::build(const ObjectCache& cache,
+                                                     const std::vector<const k8s::Ingress*>& served) {
+  TlsContextPtr fallback = settings_.fallback;
+  if (!settings_.default_secret.empty()) {
+    if (auto context = context_of(cache, settings_.default_secret)) {
+      fallback = std::move(context);
+    }
+  }
+  auto table = std::make_shared<CertTable>(std::move(fallback));
+  for (const k8s::Ingress* ingress : served) {
+    const bool redirect = redirect_wanted(*ingress);
+    for (const auto& tls : ingress->tls) {
+      TlsContextPtr context = tls.secret_name.empty()
+                                  ? nullptr
+                                  : context_of(cache, ingress->meta.namespace_ + "/" + tls.secret_name);
+      for (const auto& host : tls.hosts) {
+        if (context) {
+          table->add(host, context);
+        }
+        if (redirect) {
+          table->redirect_to_https(host);
+        }
+      }
+    }
+  }
+  return table;
+}
+
+}  // namespace portico

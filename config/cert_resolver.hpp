@@ -1,0 +1,42 @@
+#pragma once
+// CertResolver: served Ingresses' spec.tls entries and their kubernetes.io/tls Secrets become
+// the snapshot's CertTable. A Secret's context is made once and reused while the Secret is
+// unchanged; a missing or invalid Secret leaves its hosts on the default certificate (one log
+// line per change, never the key). Hosts in spec.tls redirect plain HTTP to HTTPS unless the
+// Ingress says ssl-redirect "false". Owned by the control thread.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/object_cache.hpp"
+#include "proxy/tls/cert_table.hpp"
+
+namespace portico {
+
+struct CertSettings {
+  TlsContextPtr fallback;      // --default-cert-file/--default-key-file, or self-signed
+  std::string default_secret;  // --default-certificate "namespace/name", or ""
+};
+
+class CertResolver {
+ public:
+  explicit CertResolver(CertSettings settings) : settings_(std::move(settings)) {}
+
+  // `served` in precedence order (oldest first): the first Ingress to name a host keeps it.
+  std::shared_ptr<const CertTable> build(const ObjectCache& cache,
+                                         const std::vector<const k8s::Ingress*>& served);
+
+ private:
+  // The context of the Secret "namespace/name", or null when it is missing or invalid.
+  TlsContextPtr context_of(const ObjectCache& cache, const std::string& secret_key);
+
+  struct Made {
+    std::shared_ptr<const k8s::Object> secret;  // the version the context was made from
+    TlsContextPtr context;                      // null: that version is invalid
+  };
+  CertSettings settings_;
+  std::map<std::string, Made> made_;
+};
+
+}  // namespace portico

@@ -1,0 +1,37 @@
+#pragma once
+// CertTable: where a certificate is chosen. By SNI: an exact host, else a one-label wildcard,
+// else the default certificate. Also the hosts listed in some Ingress's spec.tls, which plain
+// HTTP redirects to HTTPS. Built by the control plane, immutable, read by workers during
+// handshakes through their pinned snapshot.
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "proxy/common/string_hash.hpp"
+#include "proxy/tls/tls_context.hpp"
+
+namespace portico {
+
+class CertTable {
+ public:
+  explicit CertTable(TlsContextPtr default_certificate) : default_(std::move(default_certificate)) {}
+
+  // `host` is lowercase: "a.example.com" or "*.example.com". The first one set keeps a host.
+  void add(const std::string& host, TlsContextPtr context);
+  void redirect_to_https(const std::string& host);
+
+  const TlsContext& select(std::string_view server_name) const noexcept;
+  bool redirects(std::string_view host) const noexcept;
+  const TlsContextPtr& default_certificate() const noexcept { return default_; }
+
+ private:
+  using Contexts = std::unordered_map<std::string, TlsContextPtr, StringHash, std::equal_to<>>;
+  TlsContextPtr default_;
+  Contexts exact_;
+  Contexts wildcard_;  // by the suffix after "*."
+  std::unordered_set<std::string, StringHash, std::equal_to<>> redirect_exact_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> redirect_wildcard_;
+};
+
+}  // namespace portico
