@@ -155,11 +155,16 @@ std::optional<Application::StartFailure> Application::prepare() {
   if (auto failure = open_sources()) {
     return failure;
   }
-  auto http_port = workers_.listen(options_.http_listen);
+  auto http_port = workers_.listen(options_.http_listen, /*tls=*/false);
   if (!http_port) {
     return StartFailure{1, "--http-listen: " + http_port.error()};
   }
   http_port_ = *http_port;
+  auto https_port = workers_.listen(options_.https_listen, /*tls=*/true);
+  if (!https_port) {
+    return StartFailure{1, "--https-listen: " + https_port.error()};
+  }
+  https_port_ = *https_port;
   auto admin_port = admin_.listen(options_.admin_listen);
   if (!admin_port) {
     return StartFailure{1, "--admin-listen: " + admin_port.error()};
@@ -186,6 +191,7 @@ void Application::start() {
   }
   log::info("proxy", "listening",
             {{"http", options_.http_listen.host + ":" + std::to_string(http_port_)},
+             {"https", options_.https_listen.host + ":" + std::to_string(https_port_)},
              {"admin", options_.admin_listen.host + ":" + std::to_string(admin_port_)},
              {"workers", std::to_string(options_.workers)}});
 }

@@ -26,8 +26,10 @@ bool redirect_wanted(const k8s::Ingress& ingress) {
 TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::string& secret_key) {
   const auto& secrets = cache.of(k8s::Kind::Secret);
   const auto found = secrets.find(secret_key);
+  const auto known = made_.find(secret_key);
   if (found == secrets.end()) {
-    if (made_.erase(secret_key) > 0 || !made_.contains(secret_key)) {
+    // Said once when it goes missing (an entry without a Secret records that), not per build.
+    if (known == made_.end() || known->second.secret) {
       log::warn("tls", "Secret not found; its hosts get the default certificate", {{"secret", secret_key}});
     }
     made_[secret_key] = {};

@@ -8,6 +8,7 @@ enum class Fault {
   None,
   BadRequest,           // 400, connection closed
   NoRoute,              // 404: no rule and no default backend
+  RedirectToHttps,      // 308: plain HTTP to a host listed in some spec.tls
   NoEndpoint,           // 503: the Service is missing or has no usable endpoint
   UpstreamUnreachable,  // 502: connect refused or failed
   UpstreamBroken,       // 502: reset, closed early, or a malformed response
@@ -20,6 +21,7 @@ constexpr unsigned status_for(Fault fault) {
   switch (fault) {
     case Fault::BadRequest: return 400;
     case Fault::NoRoute: return 404;
+    case Fault::RedirectToHttps: return 308;
     case Fault::NoEndpoint: return 503;
     case Fault::UpstreamTimeout: return 504;
     case Fault::ClientGone: return 499;

@@ -3,6 +3,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <type_traits>
 #include <chrono>
 #include <limits>
 #include <optional>
@@ -15,6 +17,9 @@
 
 namespace portico {
 namespace {
+
+template <class Stream>
+constexpr bool IsTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
 using RequestParser = http::request_parser<http::buffer_body>;
 using ResponseParser = http::response_parser<http::buffer_body>;
@@ -229,6 +234,14 @@ void HttpSession<Stream>::close_if_idle() {
 
 template <class Stream>
 net::awaitable<void> HttpSession<Stream>::run() {
+  if constexpr (IsTls<Stream>) {
+    transport().expires_after(worker_.settings().client_header_timeout);
+    auto [ec] = co_await client_.async_handshake(net::ssl::stream_base::server, use_nothrow);
+    if (ec) {
+      transport().close();
+      co_return;
+    }
+  }
   while (co_await serve_one()) {
   }
   boost::system::error_code ignored;
@@ -342,6 +355,13 @@ Fault HttpSession<Stream>::select_route(Exchange& ex) {
   }
   const std::string_view path =
       std::string_view(ex.upstream_target).substr(0, ex.upstream_target.find('?'));
+  // Plain HTTP to a host served over TLS goes to HTTPS, except ACME's HTTP-01 answers.
+  if constexpr (!IsTls<Stream>) {
+    if (ex.snapshot->certs && ex.snapshot->certs->redirects(ex.host) &&
+        !path.starts_with("/.well-known/acme-challenge/")) {
+      return Fault::RedirectToHttps;
+    }
+  }
   ex.route = ex.snapshot->routes->match(ex.host, path);
   return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
 }
@@ -357,7 +377,8 @@ void HttpSession<Stream>::prepare_upstream_request(Exchange& ex) {
   auto& req = ex.request;
   const std::string host_as_sent(req[http::field::host]);
   strip_hop_by_hop(req.base());
-  set_forwarded_headers(req.base(), {client_address_, "http", listener_port_, host_as_sent});
+  set_forwarded_headers(req.base(), {client_address_, IsTls<Stream> ? "https" : "http", listener_port_,
+                                     host_as_sent});
   req.target(ex.upstream_target);
   req.version(11);
   // A chunked request body stays chunked upstream; a Content-Length one keeps its length.
@@ -536,6 +557,12 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   if (ex.keep_alive && ex.client_version == 10) {
     reply.set(http::field::connection, "keep-alive");
   }
+  if (status == status_for(Fault::RedirectToHttps)) {
+    const auto port = worker_.https_port();
+    reply.set(http::field::location, "https://" + std::string(ex.host) +
+                                         (port == 443 || port == 0 ? "" : ":" + std::to_string(port)) +
+                                         ex.upstream_target);
+  }
   reply.prepare_payload();
   if (ex.head) {
     reply.body().clear();  // the length stays: it is what a GET would have returned
@@ -561,5 +588,6 @@ void HttpSession<Stream>::finish(Exchange& ex, Fault fault) {
 }
 
 template class HttpSession<beast::tcp_stream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace portico

@@ -7,6 +7,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstdint>
 #include <string>
 
@@ -64,7 +65,10 @@ class HttpSession final : public Session {
   bool idle_ = true;
 };
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using PlainHttpSession = HttpSession<beast::tcp_stream>;
+using TlsHttpSession = HttpSession<TlsStream>;
 extern template class HttpSession<beast::tcp_stream>;
+extern template class HttpSession<TlsStream>;
 
 }  // namespace portico

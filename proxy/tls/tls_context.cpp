@@ -21,15 +21,6 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, cons
   return SSL_TLSEXT_ERR_NOACK;
 }
 
-std::string last_openssl_error() {
-  char buf[256] = "unknown error";
-  if (const unsigned long code = ERR_get_error(); code != 0) {
-    ERR_error_string_n(code, buf, sizeof buf);
-  }
-  ERR_clear_error();
-  return buf;
-}
-
 }  // namespace
 
 void apply_tls_policy(SSL_CTX* context) {
@@ -48,13 +39,18 @@ Expected<std::shared_ptr<const TlsContext>> TlsContext::from_pem(const std::stri
     ERR_clear_error();
     return fail("tls.crt is not a PEM certificate chain");
   }
-  context.use_private_key(boost::asio::buffer(private_key), ssl::context::pem, ec);
-  if (ec) {
+  BIO* key_bio = BIO_new_mem_buf(private_key.data(), static_cast<int>(private_key.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  BIO_free(key_bio);
+  if (key == nullptr) {
     ERR_clear_error();
     return fail("tls.key is not a PEM private key");  // never the key itself
   }
-  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
-    last_openssl_error();
+  const bool matches = SSL_CTX_use_PrivateKey(context.native_handle(), key) == 1 &&
+                       SSL_CTX_check_private_key(context.native_handle()) == 1;
+  EVP_PKEY_free(key);
+  if (!matches) {
+    ERR_clear_error();
     return fail("tls.key does not match the certificate in tls.crt");
   }
   apply_tls_policy(context.native_handle());

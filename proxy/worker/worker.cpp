@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
 #include <random>
 
 #include "proxy/common/log.hpp"
@@ -25,7 +26,25 @@ Worker::Worker(unsigned index, const ProxySettings& settings)
     : index_(index),
       settings_(settings),
       pool_(settings.upstream_idle_timeout, settings.max_idle_per_endpoint),
-      balancer_(random_seed(index)) {}
+      balancer_(random_seed(index)) {
+  apply_tls_policy(tls_front_.native_handle());
+  SSL_CTX_set_tlsext_servername_callback(tls_front_.native_handle(), choose_certificate);
+  SSL_CTX_set_tlsext_servername_arg(tls_front_.native_handle(), this);
+}
+
+int Worker::choose_certificate(SSL* ssl, int*, void* arg) {
+  const auto* worker = static_cast<const Worker*>(arg);
+  if (!worker->view_ || !worker->view_->certs) {
+    return SSL_TLSEXT_ERR_ALERT_FATAL;  // no routing state yet: nothing to serve
+  }
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  std::string lowered = name != nullptr ? name : "";
+  for (char& c : lowered) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  SSL_set_SSL_CTX(ssl, worker->view_->certs->select(lowered).native());
+  return SSL_TLSEXT_ERR_OK;
+}
 
 Worker::~Worker() {
   stop();
@@ -36,7 +55,7 @@ Worker::~Worker() {
   io_.reset();
 }
 
-Expected<net::ip::tcp::endpoint> Worker::listen(const net::ip::tcp::endpoint& where) {
+Expected<net::ip::tcp::endpoint> Worker::listen(const net::ip::tcp::endpoint& where, bool tls) {
   net::ip::tcp::acceptor acceptor(*io_);
   boost::system::error_code ec;
   acceptor.open(where.protocol(), ec);
@@ -57,7 +76,10 @@ Expected<net::ip::tcp::endpoint> Worker::listen(const net::ip::tcp::endpoint& wh
                 std::to_string(where.port()) + ": " + ec.message());
   }
   auto bound = acceptor.local_endpoint();
-  listeners_.push_back(std::make_unique<Listener>(Listener{std::move(acceptor), bound.port()}));
+  listeners_.push_back(std::make_unique<Listener>(Listener{std::move(acceptor), bound.port(), tls}));
+  if (tls) {
+    https_port_ = bound.port();
+  }
   return bound;
 }
 
@@ -129,20 +151,29 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    auto session = std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)), listener.port);
     open_sessions_.fetch_add(1, std::memory_order_relaxed);
-    net::co_spawn(*io_, session->run(), [this, session](std::exception_ptr error) {
-      if (error) {
-        // A bug, not an expected failure: it ends this connection only.
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          log::error("proxy", "session ended by an unexpected exception", {{"error", e.what()}});
-        }
-      }
-      open_sessions_.fetch_sub(1, std::memory_order_relaxed);
-    });
+    if (listener.tls) {
+      spawn(std::make_shared<TlsHttpSession>(*this, TlsStream(beast::tcp_stream(std::move(socket)), tls_front_),
+                                             listener.port));
+    } else {
+      spawn(std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)), listener.port));
+    }
   }
+}
+
+template <class SessionType>
+void Worker::spawn(std::shared_ptr<SessionType> session) {
+  net::co_spawn(*io_, session->run(), [this, session](std::exception_ptr error) {
+    if (error) {
+      // A bug, not an expected failure: it ends this connection only.
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        log::error("proxy", "session ended by an unexpected exception", {{"error", e.what()}});
+      }
+    }
+      open_sessions_.fetch_sub(1, std::memory_order_relaxed);
+  });
 }
 
 }  // namespace portico

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -55,9 +56,9 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // --- Called from the owning thread before start(), or posted by any thread. ---
-  // Binds an acceptor (SO_REUSEPORT) for plain HTTP; the session reports `port` upstream as
-  // X-Forwarded-Port.
-  Expected<net::ip::tcp::endpoint> listen(const net::ip::tcp::endpoint& where);
+  // Binds an acceptor (SO_REUSEPORT) for plain HTTP or, with `tls`, HTTPS; sessions report
+  // its port upstream as X-Forwarded-Port.
+  Expected<net::ip::tcp::endpoint> listen(const net::ip::tcp::endpoint& where, bool tls);
   void start();
   void stop();                       // stops the loop and joins the thread
   void publish(SnapshotPtr snapshot);  // installs on the worker's thread
@@ -78,6 +79,8 @@ class Worker {
   BufferPool& buffers() noexcept { return buffers_; }
   const ProxySettings& settings() const noexcept { return settings_; }
   bool draining() const noexcept { return draining_; }
+  // The HTTPS listener's port, for redirects (0: none).
+  std::uint16_t https_port() const noexcept { return https_port_; }
   void add_session(Session* session) { sessions_.insert(session); }
   void remove_session(Session* session);
 
@@ -85,9 +88,15 @@ class Worker {
   struct Listener {
     net::ip::tcp::acceptor acceptor;
     std::uint16_t port;
+    bool tls;
   };
+  // OpenSSL's SNI callback: switches the handshake to the certificate the worker's current
+  // snapshot chooses for the name. Runs on this worker's thread, inside the handshake.
+  static int choose_certificate(SSL* ssl, int* alert, void* worker);
   void install(SnapshotPtr snapshot);
   net::awaitable<void> accept_loop(Listener& listener);
+  template <class SessionType>
+  void spawn(std::shared_ptr<SessionType> session);
   void start_drain();
 
   unsigned index_;
@@ -104,6 +113,10 @@ class Worker {
   BufferPool buffers_;
   std::unordered_set<Session*> sessions_;
   bool draining_ = false;
+  std::uint16_t https_port_ = 0;
+  // Every TLS connection starts on this context; choose_certificate() moves it to the
+  // snapshot's choice. It carries the protocol policy, which that move keeps.
+  net::ssl::context tls_front_{net::ssl::context::tls_server};
   std::atomic<std::uint64_t> installed_{0};
   std::atomic<std::size_t> open_sessions_{0};
 };

@@ -10,7 +10,7 @@ WorkerPool::WorkerPool(unsigned count, const ProxySettings& settings) {
   }
 }
 
-Expected<std::uint16_t> WorkerPool::listen(const HostPort& where) {
+Expected<std::uint16_t> WorkerPool::listen(const HostPort& where, bool tls) {
   boost::system::error_code ec;
   const auto address = net::ip::make_address(where.host, ec);
   if (ec) {
@@ -18,7 +18,7 @@ Expected<std::uint16_t> WorkerPool::listen(const HostPort& where) {
   }
   net::ip::tcp::endpoint endpoint(address, where.port);
   for (auto& worker : workers_) {
-    auto bound = worker->listen(endpoint);
+    auto bound = worker->listen(endpoint, tls);
     if (!bound) {
       return fail(bound.error());
     }

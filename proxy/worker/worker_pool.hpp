@@ -20,7 +20,7 @@ class WorkerPool {
 
   // Every worker binds `where` with SO_REUSEPORT, so the kernel spreads connections. Port 0
   // is resolved by the first worker and reused by the rest. Returns the bound port.
-  Expected<std::uint16_t> listen(const HostPort& where);
+  Expected<std::uint16_t> listen(const HostPort& where, bool tls);
   void start();
   void stop();
   void publish(SnapshotPtr snapshot);

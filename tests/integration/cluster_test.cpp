@@ -26,7 +26,7 @@ struct FakeCluster {
   }
   std::unique_ptr<Application> start_portico(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--kubeconfig", (dir.path() / "kubeconfig").string(),
-                                     "--http-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                                     "--http-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
                                      "--workers", "2", "--shutdown-delay", "0s"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto options = parse_options(args);
@@ -156,7 +156,7 @@ TEST_CASE("Cluster: readiness waits for every kind's first list", "[cluster]") {
   kubeconfig.replace(kubeconfig.find("another-token"), 13, "wrong-token");
   dir.write("kubeconfig", kubeconfig);
   auto options = parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
-                                "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
+                                "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
   REQUIRE(options.ok());
   Application app(std::move(*options));
   REQUIRE_FALSE(app.prepare());
@@ -256,7 +256,7 @@ TEST_CASE("Cluster: over HTTPS, the server is trusted only through the configure
   const auto run = [&](const std::string& kubeconfig, bool expect_ready) {
     dir.write("kubeconfig", kubeconfig);
     auto options = parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
-                                  "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
+                                  "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
     REQUIRE(options.ok());
     Application app(std::move(*options));
     REQUIRE_FALSE(app.prepare());
@@ -326,7 +326,7 @@ TEST_CASE("Cluster: kubectl drives the fake API server, and Portico follows", "[
   dir.write("kubeconfig", api.kubeconfig());
   dir.write("ingress.yaml", ingress_yaml("made-by-kubectl", "kubectl.com", {{"/", "Prefix", "web", "80"}}));
   auto options = parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
-                                "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
+                                "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
   REQUIRE(options.ok());
   Application app(std::move(*options));
   REQUIRE_FALSE(app.prepare());

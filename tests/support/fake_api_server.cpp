@@ -2,11 +2,11 @@
 
 #include <httplib.h>
 #include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 #include <set>
 
 #include "config/manifest_documents.hpp"
+#include "tests/support/certificates.hpp"
 
 namespace portico::test {
 namespace {
@@ -42,53 +42,22 @@ json status(int code, const std::string& reason, const std::string& message) {
           {"status", "Failure"}, {"message", message}, {"reason", reason}, {"code", code}};
 }
 
-// A self-signed certificate for IP 127.0.0.1, made fresh for each test server.
-struct SelfSigned {
-  SelfSigned() {
-    key = EVP_EC_gen("P-256");
-    cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("fake-apiserver"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
-                                     std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-      X509_add_ext(cert, ext, -1);
-      X509_EXTENSION_free(ext);
-    }
-    X509_sign(cert, key, EVP_sha256());
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(bio, cert);
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio, &data);
-    pem.assign(data, static_cast<std::size_t>(size));
-    BIO_free(bio);
-  }
-  ~SelfSigned() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  std::string pem;
-};
-
 std::unique_ptr<httplib::Server> make_server(FakeApiServer::Transport transport, std::string& ca_pem) {
   if (transport == FakeApiServer::Transport::Http) {
     return std::make_unique<httplib::Server>();
   }
-  const SelfSigned identity;
-  ca_pem = identity.pem;
-  return std::make_unique<httplib::SSLServer>(identity.cert, identity.key);  // it keeps copies
+  const TestCertificate identity = make_certificate("fake-apiserver", {"IP:127.0.0.1"});
+  ca_pem = identity.certificate_pem;
+  BIO* cert_bio = BIO_new_mem_buf(identity.certificate_pem.data(), static_cast<int>(identity.certificate_pem.size()));
+  BIO* key_bio = BIO_new_mem_buf(identity.key_pem.data(), static_cast<int>(identity.key_pem.size()));
+  X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  auto server = std::make_unique<httplib::SSLServer>(cert, key);  // it keeps references
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  BIO_free(cert_bio);
+  BIO_free(key_bio);
+  return server;
 }
 
 std::string line(const std::string& type, const json& object) {

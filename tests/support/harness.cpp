@@ -70,6 +70,7 @@ Portico::Portico(const std::filesystem::path& manifests, unsigned workers,
                  std::vector<std::string> extra_flags) {
   std::vector<std::string> args = {"--manifests", manifests.string(),
                                    "--http-listen", "127.0.0.1:0",
+                                   "--https-listen", "127.0.0.1:0",
                                    "--admin-listen", "127.0.0.1:0",
                                    "--workers", std::to_string(workers),
                                    "--shutdown-delay", "0s"};
@@ -135,6 +136,23 @@ std::string service_yaml(const std::string& name, const std::vector<std::uint16_
             "\nendpoints:\n- addresses: [\"127.0.0.1\"]\n  conditions: {ready: true}\n";
   }
   return yaml;
+}
+
+std::string tls_secret_yaml(const std::string& name, const std::string& certificate_pem,
+                            const std::string& key_pem) {
+  const auto block = [](const std::string& pem) {
+    std::string out = "|\n";
+    std::size_t start = 0;
+    while (start < pem.size()) {
+      const auto end = pem.find('\n', start);
+      out += "    " + pem.substr(start, end - start) + "\n";
+      start = end == std::string::npos ? pem.size() : end + 1;
+    }
+    return out;
+  };
+  return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
+         "\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: " + block(certificate_pem) +
+         "  tls.key: " + block(key_pem);
 }
 
 }  // namespace portico::test

@@ -54,6 +54,7 @@ class Portico {
                    std::vector<std::string> extra_flags = {});
   ~Portico();
   std::uint16_t port() const { return app_->http_port(); }
+  std::uint16_t https_port() const { return app_->https_port(); }
   std::uint16_t admin_port() const { return app_->admin_port(); }
   Application& app() { return *app_; }
   // Waits until /readyz answers 200.
@@ -79,5 +80,8 @@ std::string ingress_yaml(const std::string& name, const std::string& host,
 // A Service with one port (name "http", port 80) and, for each of `ports`, a slice with one
 // ready endpoint at 127.0.0.1 on that port. No ports: a Service without endpoints.
 std::string service_yaml(const std::string& name, const std::vector<std::uint16_t>& ports);
+// A kubernetes.io/tls Secret in namespace default, with PEMs as stringData.
+std::string tls_secret_yaml(const std::string& name, const std::string& certificate_pem,
+                            const std::string& key_pem);
 
 }  // namespace portico::test

@@ -1,0 +1,104 @@
+#include "tests/support/certificates.hpp"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace portico::test {
+namespace {
+
+std::string pem_of(int (*write)(BIO*, void*), void* object) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  write(bio, object);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<std::size_t>(size));
+  BIO_free(bio);
+  return pem;
+}
+
+}  // namespace
+
+TestCertificate make_certificate(const std::string& common_name, const std::vector<std::string>& alt_names) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  static long serial = 1;
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), serial++);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
+                             -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  std::string alt;
+  for (const auto& entry : alt_names) {
+    alt += (alt.empty() ? "" : ",") + entry;
+  }
+  std::vector<std::pair<int, std::string>> extensions = {{NID_basic_constraints, "critical,CA:TRUE"}};
+  if (!alt.empty()) {
+    extensions.emplace_back(NID_subject_alt_name, alt);
+  }
+  for (const auto& [nid, value] : extensions) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(cert, key, EVP_sha256());
+  TestCertificate out{
+      pem_of([](BIO* b, void* o) { return PEM_write_bio_X509(b, static_cast<X509*>(o)); }, cert),
+      pem_of([](BIO* b, void* o) {
+        return PEM_write_bio_PrivateKey(b, static_cast<EVP_PKEY*>(o), nullptr, nullptr, 0, nullptr, nullptr);
+      }, key)};
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+TlsProbe probe_tls(unsigned short port, const std::string& server_name, const std::string& target) {
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  net::io_context io;
+  net::ssl::context context(net::ssl::context::tls_client);
+  context.set_verify_mode(net::ssl::verify_none);  // tests look at what is served, not trust
+  net::ssl::stream<net::ip::tcp::socket> stream(io, context);
+  stream.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+  if (!server_name.empty()) {
+    SSL_set_tlsext_host_name(stream.native_handle(), server_name.c_str());
+  }
+  static constexpr unsigned char Alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_set_alpn_protos(stream.native_handle(), Alpn, sizeof Alpn);
+  stream.handshake(net::ssl::stream_base::client);
+  TlsProbe probe;
+  if (X509* peer = SSL_get1_peer_certificate(stream.native_handle())) {
+    char cn[256] = {};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
+    probe.common_name = cn;
+    X509_free(peer);
+  }
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_length = 0;
+  SSL_get0_alpn_selected(stream.native_handle(), &alpn, &alpn_length);
+  probe.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, server_name.empty() ? "localhost" : server_name);
+  request.keep_alive(false);
+  http::write(stream, request);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  boost::system::error_code ec;
+  http::read(stream, buffer, response, ec);
+  probe.status = response.result_int();
+  probe.body = response.body();
+  return probe;
+}
+
+}  // namespace portico::test

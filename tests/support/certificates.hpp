@@ -1,0 +1,29 @@
+#pragma once
+// Certificates for tests, made with OpenSSL at run time (no files shipped, no CLI needed).
+#include <string>
+#include <vector>
+
+namespace portico::test {
+
+struct TestCertificate {
+  std::string certificate_pem;
+  std::string key_pem;
+};
+
+// A self-signed certificate (usable as its own CA) with this common name and subject
+// alternative names ("DNS:a.com", "IP:127.0.0.1").
+TestCertificate make_certificate(const std::string& common_name,
+                                 const std::vector<std::string>& alt_names);
+
+// What a TLS client saw: the certificate's common name, the ALPN protocol, the HTTP reply.
+struct TlsProbe {
+  std::string common_name;
+  std::string alpn;
+  unsigned status = 0;
+  std::string body;
+};
+// Connects to 127.0.0.1:port, sends `server_name` as SNI (none when empty), offers ALPN
+// http/1.1, and GETs `target` with Host `server_name` (or "localhost").
+TlsProbe probe_tls(unsigned short port, const std::string& server_name, const std::string& target = "/");
+
+}  // namespace portico::test
