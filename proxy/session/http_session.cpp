@@ -31,7 +31,30 @@ bool is_disconnect(const boost::system::error_code& ec) {
          ec == net::error::broken_pipe || ec == net::error::operation_aborted;
 }
 
-enum class RelayEnd { Complete, ReadFailed, ReadTimedOut, WriteFailed };
+enum class RelayEnd { Complete, ReadFailed, ReadInvalid, ReadTimedOut, WriteFailed };
+
+// A read that failed because the peer broke HTTP framing (a bad chunk), not the connection.
+RelayEnd read_failure(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return RelayEnd::ReadTimedOut;
+  }
+  const bool framing = ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+                       ec != http::error::end_of_stream && ec != http::error::partial_message;
+  return framing ? RelayEnd::ReadInvalid : RelayEnd::ReadFailed;
+}
+
+// The only transfer coding Portico implements is chunked, once: anything else in a request's
+// Transfer-Encoding could be framed differently by the next hop (request smuggling), so such a
+// request is refused (RFC 9112 §6.3).
+bool acceptable_transfer_encoding(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+    value.remove_prefix(1);
+  }
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+    value.remove_suffix(1);
+  }
+  return beast::iequals(value, "chunked");
+}
 
 // A Content-Length body goes socket to socket through `chunk`, with no parser in the loop:
 // first what was read ahead with the head (never past the body: the rest is the next
@@ -51,7 +74,7 @@ net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffe
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length));
       auto [ec, got] = co_await from.async_read_some(net::buffer(chunk.data(), want), use_nothrow);
       if (ec) {
-        co_return ec == beast::error::timeout ? RelayEnd::ReadTimedOut : RelayEnd::ReadFailed;
+        co_return read_failure(ec);
       }
       n = got;
     }
@@ -124,7 +147,7 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
         ec = {};
       }
       if (ec) {
-        co_return ec == beast::error::timeout ? RelayEnd::ReadTimedOut : RelayEnd::ReadFailed;
+        co_return read_failure(ec);
       }
       body.size = chunk.size() - body.size;
       // A read may parse framing only (a chunk header). An empty buffer must not reach a
@@ -324,6 +347,12 @@ Fault HttpSession<Stream>::read_target(Exchange& ex) {
   if (hosts > 1 || (hosts == 0 && ex.client_version == 11)) {
     return Fault::BadRequest;
   }
+  const auto codings = req.equal_range(http::field::transfer_encoding);
+  for (auto it = codings.first; it != codings.second; ++it) {
+    if (!acceptable_transfer_encoding(it->value()) || req.count(http::field::transfer_encoding) > 1) {
+      return Fault::BadRequest;
+    }
+  }
   std::string_view host = req[http::field::host];
   std::string_view target = req.target();
   std::string_view authority;
@@ -473,6 +502,7 @@ net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnect
                               ex.relay_buffer->span(), timeout)) {
     case RelayEnd::Complete: co_return Fault::None;
     case RelayEnd::WriteFailed: co_return Fault::UpstreamBroken;
+    case RelayEnd::ReadInvalid: co_return Fault::BadRequest;  // e.g. a bad chunk size
     default: co_return Fault::ClientGone;
   }
 }
@@ -535,7 +565,8 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
       case RelayEnd::Complete: break;
       case RelayEnd::WriteFailed: co_return Fault::ClientGone;
       case RelayEnd::ReadTimedOut: co_return Fault::UpstreamTimeout;
-      case RelayEnd::ReadFailed: co_return Fault::UpstreamBroken;
+      case RelayEnd::ReadFailed:
+      case RelayEnd::ReadInvalid: co_return Fault::UpstreamBroken;
     }
   }
   // The whole response was read (a close-delimited one ends only at close), and nothing

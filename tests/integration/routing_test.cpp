@@ -161,6 +161,50 @@ TEST_CASE("E2E: local replies 404, 503, 502, 504 and 400", "[e2e]") {
     CHECK_FALSE(r.keep_alive);
     CHECK(c.closed_by_peer());
   }
+  SECTION("request smuggling vectors are refused with 400 and the connection closed") {
+    for (const std::string& head : {
+             std::string("Content-Length: 4\r\nTransfer-Encoding: chunked\r\n"),
+             std::string("Content-Length: 4\r\nContent-Length: 5\r\n"),
+             std::string("Content-Length: +4\r\n"),
+             std::string("Transfer-Encoding: gzip\r\n"),
+             std::string("Transfer-Encoding: chunked, gzip\r\n"),
+             std::string("Transfer-Encoding: xchunked\r\n"),
+             std::string("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"),
+             std::string("X-Bad : space before the colon\r\n"),
+             std::string("X-Bad: bare\rCR\r\n"),
+         }) {
+      INFO(head);
+      Connection c(portico.port());
+      c.write_raw("POST /slow HTTP/1.1\r\nHost: x.com\r\n" + head + "\r\n0\r\n\r\n");
+      const auto r = c.read_response();
+      CHECK(r.status == 400);
+      CHECK(c.closed_by_peer());
+    }
+  }
+  SECTION("a bad chunk in a request body is a 400, not a silent close") {
+    Connection c(portico.port());
+    c.write_raw("POST /slow HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
+    CHECK(c.read_response().status == 400);
+    CHECK(c.closed_by_peer());
+  }
+  SECTION("versions other than 1.0 and 1.1, CONNECT and two Hosts are refused") {
+    for (const std::string& request : {std::string("GET / HTTP/1.2\r\nHost: x.com\r\n\r\n"),
+                                       std::string("GET / HTTP/2.0\r\nHost: x.com\r\n\r\n"),
+                                       std::string("CONNECT x.com:443 HTTP/1.1\r\nHost: x.com:443\r\n\r\n"),
+                                       std::string("GET / HTTP/1.1\r\nHost: x.com\r\nHost: y.com\r\n\r\n")}) {
+      INFO(request);
+      Connection c(portico.port());
+      c.write_raw(request);
+      CHECK(c.read_response().status == 400);
+    }
+  }
+  SECTION("an absolute-form target routes by its own host, never elsewhere") {
+    Connection c(portico.port());
+    c.write_raw("GET http://x.com/slow HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+    CHECK(c.read_response().status == 200);
+    c.write_raw("GET http://evil.example/ HTTP/1.1\r\nHost: x.com\r\n\r\n");
+    CHECK(c.read_response().status == 404);
+  }
   SECTION("HTTP/1.1 without Host is malformed") {
     Connection c(portico.port());
     c.write_raw("GET / HTTP/1.1\r\n\r\n");
