@@ -1,11 +1,10 @@
 #include "app/application.hpp"
 
 #include <boost/asio/post.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "proxy/admin/metrics.hpp"
 #include "proxy/common/log.hpp"
+#include "proxy/common/read_file.hpp"
 
 namespace portico {
 
@@ -15,18 +14,15 @@ Expected<TlsContextPtr> load_default_certificate(const Options& options) {
   if (options.default_cert_file.empty()) {
     return TlsContext::self_signed();
   }
-  std::string pem[2];
-  const std::string* paths[2] = {&options.default_cert_file, &options.default_key_file};
-  for (int i = 0; i < 2; ++i) {
-    std::ifstream in(*paths[i], std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) {
-      return fail((i == 0 ? "--default-cert-file " : "--default-key-file ") + *paths[i] + ": cannot be read");
-    }
-    pem[i] = text.str();
+  const auto certificate = read_file(options.default_cert_file);
+  if (!certificate) {
+    return fail("--default-cert-file " + options.default_cert_file + ": cannot be read");
   }
-  auto context = TlsContext::from_pem(pem[0], pem[1]);
+  const auto key = read_file(options.default_key_file);
+  if (!key) {
+    return fail("--default-key-file " + options.default_key_file + ": cannot be read");
+  }
+  auto context = TlsContext::from_pem(*certificate, *key);
   if (!context) {
     return fail("--default-cert-file/--default-key-file: " + context.error());
   }

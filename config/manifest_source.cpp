@@ -6,12 +6,11 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "config/manifest_documents.hpp"
 #include "k8swatch/decode.hpp"
+#include "proxy/common/read_file.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico {
@@ -25,15 +24,6 @@ bool is_manifest_name(const fs::path& path) {
   return !name.starts_with('.') && (ext == ".yaml" || ext == ".yml" || ext == ".json");
 }
 
-std::optional<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return in.bad() ? std::nullopt : std::optional<std::string>(text.str());
-}
 
 std::vector<k8s::Object> decode_documents(const std::string& file,
                                           std::vector<ManifestDocument> documents) {
@@ -72,7 +62,7 @@ Expected<std::unique_ptr<ManifestSource>> ManifestSource::open(std::vector<std::
     if (ec || !fs::exists(status)) {
       return fail("--manifests " + root + ": no such file or directory");
     }
-    if (fs::is_regular_file(status) && !read_text(root)) {
+    if (fs::is_regular_file(status) && !read_file(root)) {
       return fail("--manifests " + root + ": cannot be read");
     }
     if (fs::is_directory(status) && ::access(root.c_str(), R_OK | X_OK) != 0) {
@@ -140,7 +130,7 @@ Expected<std::vector<std::string>> ManifestSource::list_files() const {
 }
 
 void ManifestSource::load_file(const std::string& path, FileState& state, bool is_new) {
-  auto text = read_text(path);
+  auto text = read_file(path);
   if (!text || (!is_new && *text == state.content)) {
     return;
   }

@@ -1,11 +1,11 @@
 #include "k8swatch/api_client.hpp"
 
+#include "proxy/common/read_file.hpp"
+
 #include <httplib.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
-#include <sstream>
 
 namespace portico::k8s {
 namespace {
@@ -76,11 +76,8 @@ std::string ApiClient::bearer_token() {
   }
   const auto now = std::chrono::steady_clock::now();
   if (token_.empty() || now - token_read_ >= TokenRefresh) {
-    std::ifstream in(config_.token_file);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in && !text.str().empty()) {
-      token_ = text.str();
+    if (auto text = read_file(config_.token_file); text && !text->empty()) {
+      token_ = std::move(*text);
       while (!token_.empty() && (token_.back() == '\n' || token_.back() == ' ')) {
         token_.pop_back();
       }

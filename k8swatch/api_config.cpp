@@ -1,27 +1,17 @@
 #include "k8swatch/api_config.hpp"
 
 #include "k8swatch/base64.hpp"
+#include "proxy/common/read_file.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace portico::k8s {
 namespace {
 
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // "https://host:port" (or http, or an IPv6 literal in brackets) into the config.
 std::optional<Failure> set_server(ApiConfig& config, std::string server) {

@@ -25,15 +25,9 @@ struct FakeCluster {
     dir.write("kubeconfig", api.kubeconfig());
   }
   std::unique_ptr<Application> start_portico(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--kubeconfig", (dir.path() / "kubeconfig").string(),
-                                     "--http-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-                                     "--workers", "2", "--shutdown-delay", "0s"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto options = parse_options(args);
-    REQUIRE(options.ok());
-    auto app = std::make_unique<Application>(std::move(*options));
-    REQUIRE_FALSE(app->prepare());
-    app->start();
+    std::vector<std::string> flags = {"--kubeconfig", (dir.path() / "kubeconfig").string(), "--workers", "2"};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    auto app = start_application(std::move(flags));
     const auto admin = app->admin_port();
     REQUIRE(eventually([admin] { return get(admin, "localhost", "/readyz").status == 200; }));
     return app;
@@ -155,12 +149,8 @@ TEST_CASE("Cluster: readiness waits for every kind's first list", "[cluster]") {
   std::string kubeconfig = api.kubeconfig();
   kubeconfig.replace(kubeconfig.find("another-token"), 13, "wrong-token");
   dir.write("kubeconfig", kubeconfig);
-  auto options = parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
-                                "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
-  REQUIRE(options.ok());
-  Application app(std::move(*options));
-  REQUIRE_FALSE(app.prepare());
-  app.start();
+  auto owned = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string()});
+    Application& app = *owned;
   CHECK_FALSE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; },
                          std::chrono::milliseconds(1500)));
   CHECK(api.lists("ingresses") >= 1);  // it did ask, was refused, and keeps retrying
@@ -255,12 +245,8 @@ TEST_CASE("Cluster: over HTTPS, the server is trusted only through the configure
   TempDir dir;
   const auto run = [&](const std::string& kubeconfig, bool expect_ready) {
     dir.write("kubeconfig", kubeconfig);
-    auto options = parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
-                                  "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
-    REQUIRE(options.ok());
-    Application app(std::move(*options));
-    REQUIRE_FALSE(app.prepare());
-    app.start();
+    auto owned = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string()});
+    Application& app = *owned;
     const bool ready = eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; },
                                   std::chrono::milliseconds(expect_ready ? 5000 : 1500));
     CHECK(ready == expect_ready);
@@ -325,12 +311,8 @@ TEST_CASE("Cluster: kubectl drives the fake API server, and Portico follows", "[
   TempDir dir;
   dir.write("kubeconfig", api.kubeconfig());
   dir.write("ingress.yaml", ingress_yaml("made-by-kubectl", "kubectl.com", {{"/", "Prefix", "web", "80"}}));
-  auto options = parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
-                                "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"});
-  REQUIRE(options.ok());
-  Application app(std::move(*options));
-  REQUIRE_FALSE(app.prepare());
-  app.start();
+  auto owned = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string()});
+    Application& app = *owned;
   REQUIRE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; }));
 
   const std::string kubectl = "HOME=" + dir.path().string() + " kubectl --kubeconfig " +

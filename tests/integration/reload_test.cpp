@@ -98,13 +98,8 @@ TEST_CASE("E2E: shutdown turns /readyz 503 at once and lets in-flight requests f
   TempDir dir;
   dir.write("all.yaml", Class + "---\n" + ingress_yaml("s", "s.com", {{"/", "Prefix", "echo", "80"}}) +
                             "---\n" + service_yaml("echo", {port}));
-  auto options = parse_options({"--manifests", dir.path().string(), "--http-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0",
-                                "--admin-listen", "127.0.0.1:0", "--workers", "2",
-                                "--shutdown-delay", "1s"});
-  REQUIRE(options.ok());
-  Application app(std::move(*options));
-  REQUIRE_FALSE(app.prepare());
-  app.start();
+  auto owned = start_application({"--manifests", dir.path().string(), "--workers", "2", "--shutdown-delay", "1s"});
+  Application& app = *owned;
   REQUIRE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; }));
 
   Connection idle(app.http_port());

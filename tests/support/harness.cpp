@@ -66,24 +66,27 @@ std::uint16_t Backends::start(const std::string& name) {
   return port;
 }
 
-Portico::Portico(const std::filesystem::path& manifests, unsigned workers,
-                 std::vector<std::string> extra_flags) {
-  std::vector<std::string> args = {"--manifests", manifests.string(),
-                                   "--http-listen", "127.0.0.1:0",
-                                   "--https-listen", "127.0.0.1:0",
-                                   "--admin-listen", "127.0.0.1:0",
-                                   "--workers", std::to_string(workers),
-                                   "--shutdown-delay", "0s"};
-  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+std::unique_ptr<Application> start_application(std::vector<std::string> flags) {
+  std::vector<std::string> args = {"--http-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0",
+                                   "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"};
+  args.insert(args.end(), flags.begin(), flags.end());  // later flags win
   auto options = parse_options(args);
   if (!options) {
     throw std::runtime_error(options.error());
   }
-  app_ = std::make_unique<Application>(std::move(*options));
-  if (auto failure = app_->prepare()) {
+  auto app = std::make_unique<Application>(std::move(*options));
+  if (auto failure = app->prepare()) {
     throw std::runtime_error(failure->message);
   }
-  app_->start();
+  app->start();
+  return app;
+}
+
+Portico::Portico(const std::filesystem::path& manifests, unsigned workers,
+                 std::vector<std::string> extra_flags) {
+  std::vector<std::string> flags = {"--manifests", manifests.string(), "--workers", std::to_string(workers)};
+  flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+  app_ = start_application(std::move(flags));
 }
 
 Portico::~Portico() {

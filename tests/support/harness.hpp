@@ -47,6 +47,10 @@ class Backends {
   bool running_ = false;
 };
 
+// Starts an Application with `flags` plus loopback listeners on free ports (and no shutdown
+// delay, unless `flags` sets one); fails the test when it cannot start.
+std::unique_ptr<Application> start_application(std::vector<std::string> flags);
+
 // A running Portico on 127.0.0.1 with the given manifest directory.
 class Portico {
  public:
