@@ -51,9 +51,9 @@ Application::~Application() {
 
 std::optional<Application::StartFailure> Application::open_sources() {
   if (!options_.manifests.empty()) {
-    auto source = ManifestSource::open(options_.manifests, [this](std::vector<k8s::Object> objects) {
-      control_.replace_all(std::move(objects));
-    });
+    auto source = ManifestSource::open(
+        options_.manifests,
+        [this](std::vector<k8s::Object> objects) { control_.replace_all(std::move(objects)); });
     if (!source) {
       return StartFailure{2, source.error()};
     }
@@ -81,11 +81,13 @@ std::optional<Application::StartFailure> Application::open_sources() {
   }
   // The Lease lives in the controller's own namespace.
   const char* pod_namespace = std::getenv("POD_NAMESPACE");
-  const std::string own_namespace = in_cluster && options_.kubeconfig.empty() && !config->namespace_.empty()
-                                        ? config->namespace_
-                                        : pod_namespace != nullptr ? pod_namespace : "default";
+  const std::string own_namespace =
+      in_cluster && options_.kubeconfig.empty() && !config->namespace_.empty() ? config->namespace_
+      : pod_namespace != nullptr                                               ? pod_namespace
+                                                                               : "default";
   leader_ = std::make_unique<k8s::LeaderElector>(
-      *config, k8s::LeaseSettings{.namespace_ = own_namespace, .name = options_.election_id,
+      *config, k8s::LeaseSettings{.namespace_ = own_namespace,
+                                  .name = options_.election_id,
                                   .identity = k8s::replica_identity()});
   admin_.add_metrics([this] { return cluster_metrics(); });
   if (!options_.publish_addresses.empty() || !options_.publish_service.empty()) {
@@ -101,12 +103,14 @@ std::optional<Application::StartFailure> Application::open_sources() {
 
 std::string Application::cluster_metrics() const {
   PrometheusText out;
-  out.family("portico_watch_lists_total", "counter", "Lists of each kind: the first, then relists.");
+  out.family("portico_watch_lists_total", "counter",
+             "Lists of each kind: the first, then relists.");
   for (const auto& watcher : watchers_) {
     out.sample("portico_watch_lists_total", label("kind", k8s::kind_name(watcher->kind())),
                static_cast<double>(watcher->counters().lists.load()));
   }
-  out.family("portico_watch_restarts_total", "counter", "Watches re-opened after the first, by kind.");
+  out.family("portico_watch_restarts_total", "counter",
+             "Watches re-opened after the first, by kind.");
   for (const auto& watcher : watchers_) {
     const auto watches = watcher->counters().watches.load();
     out.sample("portico_watch_restarts_total", label("kind", k8s::kind_name(watcher->kind())),
@@ -121,9 +125,10 @@ std::string Application::cluster_metrics() const {
                  static_cast<double>(watcher->counters().events[i].load()));
     }
   }
-  out.histogram("portico_watch_event_to_live_seconds",
-                "From a watch event's arrival to the snapshot holding it being sent to the workers.",
-                control_.event_latency());
+  out.histogram(
+      "portico_watch_event_to_live_seconds",
+      "From a watch event's arrival to the snapshot holding it being sent to the workers.",
+      control_.event_latency());
   out.family("portico_leader", "gauge", "1 while this replica holds the leader Lease.");
   out.sample("portico_leader", "", leader_ && leader_->is_leader() ? 1 : 0);
   return out.take();
@@ -246,7 +251,8 @@ void Application::finish() {
   }
   finished_ = true;
   const auto left = workers_.open_sessions();
-  log::info("proxy", left == 0 ? "all connections closed; exiting" : "shutdown timeout reached; exiting",
+  log::info("proxy",
+            left == 0 ? "all connections closed; exiting" : "shutdown timeout reached; exiting",
             {{"open_connections", std::to_string(left)}});
   admin_.stop();
   done_.set_value();

@@ -55,12 +55,22 @@ std::optional<Failure> set_duration(std::chrono::milliseconds& target, const std
 
 const std::vector<Flag>& flags() {
   static const std::vector<Flag> all = {
-      {"--manifests", "PATH", "file or directory of Kubernetes manifests (YAML or JSON); repeatable; watched",
-       [](Options& o, const std::string& v) { o.manifests.push_back(v); return std::nullopt; }},
+      {"--manifests", "PATH",
+       "file or directory of Kubernetes manifests (YAML or JSON); repeatable; watched",
+       [](Options& o, const std::string& v) {
+         o.manifests.push_back(v);
+         return std::nullopt;
+       }},
       {"--kubeconfig", "PATH", "list and watch a Kubernetes API server with this kubeconfig",
-       [](Options& o, const std::string& v) { o.kubeconfig = v; return std::nullopt; }},
+       [](Options& o, const std::string& v) {
+         o.kubeconfig = v;
+         return std::nullopt;
+       }},
       {"--namespace", "NS", "watch only this namespace (default: all)",
-       [](Options& o, const std::string& v) { o.namespace_ = v; return std::nullopt; }},
+       [](Options& o, const std::string& v) {
+         o.namespace_ = v;
+         return std::nullopt;
+       }},
       {"--publish-address", "ADDR[,ADDR]", "address(es) written into served Ingresses' status",
        [](Options& o, const std::string& v) -> std::optional<Failure> {
          o.publish_addresses.clear();
@@ -75,7 +85,8 @@ const std::vector<Flag>& flags() {
          return o.publish_addresses.empty() ? std::optional<Failure>(Failure{"expected an address"})
                                             : std::nullopt;
        }},
-      {"--publish-service", "NS/NAME", "publish this Service's external address into Ingress status",
+      {"--publish-service", "NS/NAME",
+       "publish this Service's external address into Ingress status",
        [](Options& o, const std::string& v) -> std::optional<Failure> {
          const auto slash = v.find('/');
          if (slash == std::string::npos || slash == 0 || slash + 1 == v.size()) {
@@ -84,7 +95,8 @@ const std::vector<Flag>& flags() {
          o.publish_service = v;
          return std::nullopt;
        }},
-      {"--default-certificate", "NS/NAME", "Secret with the certificate for hosts without one of their own",
+      {"--default-certificate", "NS/NAME",
+       "Secret with the certificate for hosts without one of their own",
        [](Options& o, const std::string& v) -> std::optional<Failure> {
          const auto slash = v.find('/');
          if (slash == std::string::npos || slash == 0 || slash + 1 == v.size()) {
@@ -94,14 +106,24 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"--default-cert-file", "PATH", "PEM certificate chain of the default certificate",
-       [](Options& o, const std::string& v) { o.default_cert_file = v; return std::nullopt; }},
+       [](Options& o, const std::string& v) {
+         o.default_cert_file = v;
+         return std::nullopt;
+       }},
       {"--default-key-file", "PATH", "PEM private key of the default certificate",
-       [](Options& o, const std::string& v) { o.default_key_file = v; return std::nullopt; }},
+       [](Options& o, const std::string& v) {
+         o.default_key_file = v;
+         return std::nullopt;
+       }},
       {"--election-id", "NAME", "name of the leader-election Lease (default portico-leader)",
-       [](Options& o, const std::string& v) { o.election_id = v; return std::nullopt; }},
+       [](Options& o, const std::string& v) {
+         o.election_id = v;
+         return std::nullopt;
+       }},
       {"--http-listen", "HOST:PORT", "plain HTTP listener (default 0.0.0.0:80)",
        [](Options& o, const std::string& v) { return set_host_port(o.http_listen, v); }},
-      {"--https-listen", "HOST:PORT", "TLS listener, certificates chosen by SNI (default 0.0.0.0:443)",
+      {"--https-listen", "HOST:PORT",
+       "TLS listener, certificates chosen by SNI (default 0.0.0.0:443)",
        [](Options& o, const std::string& v) { return set_host_port(o.https_listen, v); }},
       {"--admin-listen", "HOST:PORT", "/healthz, /readyz, /metrics (default 0.0.0.0:10254)",
        [](Options& o, const std::string& v) { return set_host_port(o.admin_listen, v); }},
@@ -115,16 +137,32 @@ const std::vector<Flag>& flags() {
          o.workers = n;
          return std::nullopt;
        }},
-      {"--controller-name", "NAME", "IngressClass controller served (default portico.dev/ingress-controller)",
-       [](Options& o, const std::string& v) { o.classes.controller_name = v; return std::nullopt; }},
-      {"--ingress-class", "NAME", "class name for the legacy kubernetes.io/ingress.class annotation (default portico)",
-       [](Options& o, const std::string& v) { o.classes.ingress_class = v; return std::nullopt; }},
+      {"--controller-name", "NAME",
+       "IngressClass controller served (default portico.dev/ingress-controller)",
+       [](Options& o, const std::string& v) {
+         o.classes.controller_name = v;
+         return std::nullopt;
+       }},
+      {"--ingress-class", "NAME",
+       "class name for the legacy kubernetes.io/ingress.class annotation (default portico)",
+       [](Options& o, const std::string& v) {
+         o.classes.ingress_class = v;
+         return std::nullopt;
+       }},
       {"--watch-ingress-without-class", nullptr, "also serve Ingresses that name no class",
-       [](Options& o, const std::string&) { o.classes.watch_without_class = true; return std::nullopt; }},
+       [](Options& o, const std::string&) {
+         o.classes.watch_without_class = true;
+         return std::nullopt;
+       }},
       {"--upstream-connect-timeout", "DURATION", "upstream connect timeout (default 5s; then 504)",
-       [](Options& o, const std::string& v) { return set_duration(o.proxy.upstream_connect_timeout, v); }},
-      {"--upstream-response-timeout", "DURATION", "time to wait for upstream bytes (default 60s; then 504)",
-       [](Options& o, const std::string& v) { return set_duration(o.proxy.upstream_response_timeout, v); }},
+       [](Options& o, const std::string& v) {
+         return set_duration(o.proxy.upstream_connect_timeout, v);
+       }},
+      {"--upstream-response-timeout", "DURATION",
+       "time to wait for upstream bytes (default 60s; then 504)",
+       [](Options& o, const std::string& v) {
+         return set_duration(o.proxy.upstream_response_timeout, v);
+       }},
       {"--shutdown-delay", "DURATION", "after SIGTERM, keep accepting this long (default 5s)",
        [](Options& o, const std::string& v) { return set_duration(o.shutdown_delay, v); }},
       {"--shutdown-timeout", "DURATION", "after SIGTERM, exit within this long (default 30s)",
@@ -152,9 +190,15 @@ const std::vector<Flag>& flags() {
          return Failure{"expected debug, info, warn or error, got \"" + v + "\""};
        }},
       {"--help", nullptr, "print this help and exit",
-       [](Options& o, const std::string&) { o.show_help = true; return std::nullopt; }},
+       [](Options& o, const std::string&) {
+         o.show_help = true;
+         return std::nullopt;
+       }},
       {"--version", nullptr, "print the version and exit",
-       [](Options& o, const std::string&) { o.show_version = true; return std::nullopt; }},
+       [](Options& o, const std::string&) {
+         o.show_version = true;
+         return std::nullopt;
+       }},
   };
   return all;
 }
@@ -216,7 +260,8 @@ std::string usage() {
       "Kubernetes ingress controller and reverse proxy. Routing state comes from --manifests\n"
       "files, or from the API server (--kubeconfig, or in-cluster configuration).\n\nFlags:\n";
   for (const auto& f : flags()) {
-    std::string left = std::string("  ") + f.name + (f.value_name ? std::string(" ") + f.value_name : "");
+    std::string left =
+        std::string("  ") + f.name + (f.value_name ? std::string(" ") + f.value_name : "");
     left.resize(std::max<std::size_t>(left.size() + 2, 44), ' ');
     text += left + f.help + "\n";
   }

@@ -8,13 +8,15 @@ namespace {
 // portico.dev/ssl-redirect wins over nginx.ingress.kubernetes.io/ssl-redirect.
 bool redirect_wanted(const k8s::Ingress& ingress) {
   const auto& annotations = ingress.meta.annotations;
-  for (const char* name : {"portico.dev/ssl-redirect", "nginx.ingress.kubernetes.io/ssl-redirect"}) {
+  for (const char* name :
+       {"portico.dev/ssl-redirect", "nginx.ingress.kubernetes.io/ssl-redirect"}) {
     if (const auto it = annotations.find(name); it != annotations.end()) {
       if (it->second == "false" || it->second == "true") {
         return it->second == "true";
       }
       log::warn("config", "invalid annotation value ignored",
-                {{"ingress", k8s::key_of(ingress.meta)}, {"annotation", name},
+                {{"ingress", k8s::key_of(ingress.meta)},
+                 {"annotation", name},
                  {"reason", "expected \"true\" or \"false\""}});
     }
   }
@@ -30,7 +32,8 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
   if (found == secrets.end()) {
     // Said once when it goes missing (an entry without a Secret records that), not per build.
     if (known == made_.end() || known->second.secret) {
-      log::warn("tls", "Secret not found; its hosts get the default certificate", {{"secret", secret_key}});
+      log::warn("tls", "Secret not found; its hosts get the default certificate",
+                {{"secret", secret_key}});
     }
     made_[secret_key] = {};
     return nullptr;
@@ -59,8 +62,8 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
   return made.context;
 }
 
-std::shared_ptr<const CertTable> CertResolver::build(const ObjectCache& cache,
-                                                     const std::vector<const k8s::Ingress*>& served) {
+std::shared_ptr<const CertTable> CertResolver::build(
+    const ObjectCache& cache, const std::vector<const k8s::Ingress*>& served) {
   TlsContextPtr fallback = settings_.fallback;
   if (!settings_.default_secret.empty()) {
     if (auto context = context_of(cache, settings_.default_secret)) {
@@ -71,9 +74,10 @@ std::shared_ptr<const CertTable> CertResolver::build(const ObjectCache& cache,
   for (const k8s::Ingress* ingress : served) {
     const bool redirect = redirect_wanted(*ingress);
     for (const auto& tls : ingress->tls) {
-      TlsContextPtr context = tls.secret_name.empty()
-                                  ? nullptr
-                                  : context_of(cache, ingress->meta.namespace_ + "/" + tls.secret_name);
+      TlsContextPtr context =
+          tls.secret_name.empty()
+              ? nullptr
+              : context_of(cache, ingress->meta.namespace_ + "/" + tls.secret_name);
       for (const auto& host : tls.hosts) {
         if (context) {
           table->add(host, context);

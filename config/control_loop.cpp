@@ -21,7 +21,9 @@ std::int64_t now_seconds() {
 }  // namespace
 
 ControlLoop::ControlLoop(ClassSettings settings, CertSettings certs, Publish publish)
-    : builder_(settings, std::move(certs)), translator_(std::move(settings)), publish_(std::move(publish)) {}
+    : builder_(settings, std::move(certs)),
+      translator_(std::move(settings)),
+      publish_(std::move(publish)) {}
 
 void ControlLoop::report_status_to(ReportStatus report, std::vector<std::string> publish_addresses,
                                    std::string publish_service) {
@@ -46,7 +48,9 @@ void ControlLoop::report_status() {
   report_(std::move(served), std::move(addresses));
 }
 
-ControlLoop::~ControlLoop() { stop(); }
+ControlLoop::~ControlLoop() {
+  stop();
+}
 
 void ControlLoop::start() {
   thread_ = std::thread([this] {
@@ -77,7 +81,8 @@ void ControlLoop::replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects)
 }
 
 void ControlLoop::upsert(k8s::Object object) {
-  net::post(io_, [this, object = std::move(object), arrived = std::chrono::steady_clock::now()]() mutable {
+  net::post(io_, [this, object = std::move(object),
+                  arrived = std::chrono::steady_clock::now()]() mutable {
     pending_arrivals_.push_back(arrived);
     take(cache_.upsert(std::move(object), now_seconds()));
   });
@@ -129,7 +134,8 @@ void ControlLoop::rebuild() {
     event_latency_.observe(std::chrono::duration<double>(now - arrived).count());
   }
   pending_arrivals_.clear();
-  const auto took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+  const auto took =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   log::info("config", "routing snapshot published",
             {{"generation", std::to_string(snapshot->generation)},
              {"hosts", std::to_string(snapshot->routes->host_count())},

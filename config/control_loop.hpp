@@ -3,9 +3,9 @@
 // sources (manifest files, API watches) hand it immutable batches from their own threads,
 // and it coalesces bursts for a short holdoff, builds the next snapshot and publishes it.
 // The admin server and signal handling run on its io_context too. Lives for the process.
+#include <bitset>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <bitset>
 #include <chrono>
 #include <functional>
 #include <thread>
@@ -14,8 +14,8 @@
 #include "config/object_cache.hpp"
 #include "config/snapshot_builder.hpp"
 #include "k8swatch/status_writer.hpp"
-#include "proxy/worker/worker_stats.hpp"
 #include "proxy/net.hpp"
+#include "proxy/worker/worker_stats.hpp"
 
 namespace portico {
 

@@ -17,7 +17,8 @@ class RouteWriter {
   RouteWriter(RouteTable& table, Translation& out, ClusterIds& ids)
       : table_(table), out_(out), ids_(ids) {}
 
-  std::optional<RouteAction> action_for(const k8s::Ingress& ingress, const k8s::IngressBackend& backend,
+  std::optional<RouteAction> action_for(const k8s::Ingress& ingress,
+                                        const k8s::IngressBackend& backend,
                                         const std::string& where) {
     if (!backend.service) {
       log::warn("config", "resource backends are not supported; skipped",
@@ -44,7 +45,8 @@ class RouteWriter {
           continue;
         }
         // ImplementationSpecific is served as Prefix; its empty path means "/".
-        const PathMatch match = path.type == k8s::PathType::Exact ? PathMatch::Exact : PathMatch::Prefix;
+        const PathMatch match =
+            path.type == k8s::PathType::Exact ? PathMatch::Exact : PathMatch::Prefix;
         const std::string& text = path.path.empty() ? std::string("/") : path.path;
         if (!host.add(match, text, std::move(*action))) {
           log::info("config", "path already served by an older Ingress; this rule is ignored",
@@ -120,7 +122,8 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
   for (const k8s::Ingress* ingress : served(cache)) {
     // The oldest served Ingress with a defaultBackend provides the global default backend.
     if (ingress->default_backend && !table->has_default_backend()) {
-      if (auto action = writer.action_for(*ingress, *ingress->default_backend, "spec.defaultBackend")) {
+      if (auto action =
+              writer.action_for(*ingress, *ingress->default_backend, "spec.defaultBackend")) {
         table->set_default_backend(std::move(*action));
       }
     }

@@ -24,7 +24,8 @@ json plain_scalar(const std::string& s) {
       return true;
     }
   }
-  for (const char* f : {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"}) {
+  for (const char* f :
+       {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"}) {
     if (s == f) {
       return false;
     }

@@ -10,8 +10,8 @@
 
 #include "config/manifest_documents.hpp"
 #include "k8swatch/decode.hpp"
-#include "proxy/common/read_file.hpp"
 #include "proxy/common/log.hpp"
+#include "proxy/common/read_file.hpp"
 
 namespace portico {
 namespace {
@@ -24,14 +24,15 @@ bool is_manifest_name(const fs::path& path) {
   return !name.starts_with('.') && (ext == ".yaml" || ext == ".yml" || ext == ".json");
 }
 
-
 std::vector<k8s::Object> decode_documents(const std::string& file,
                                           std::vector<ManifestDocument> documents) {
   std::vector<k8s::Object> objects;
   for (auto& document : documents) {
     if (!k8s::kind_from_json(document.json)) {
       log::debug("manifests", "not a kind Portico reads; ignored",
-                 {{"file", file}, {"document", document.position}, {"object", k8s::describe(document.json)}});
+                 {{"file", file},
+                  {"document", document.position},
+                  {"object", k8s::describe(document.json)}});
       continue;
     }
     auto object = k8s::decode_object(document.json);
@@ -112,7 +113,8 @@ Expected<std::vector<std::string>> ManifestSource::list_files() const {
     if (!fs::is_directory(root, ec)) {
       continue;  // vanished since start: its objects go with it
     }
-    auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+    auto it =
+        fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
     for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       const auto& path = it->path();
       if (path.filename().string().starts_with('.')) {
@@ -138,7 +140,8 @@ void ManifestSource::load_file(const std::string& path, FileState& state, bool i
   auto documents = parse_manifest(state.content, fs::path(path).extension() == ".json");
   if (!documents) {
     log::warn("manifests",
-              is_new ? "file does not parse; skipped" : "file does not parse; keeping its last good contents",
+              is_new ? "file does not parse; skipped"
+                     : "file does not parse; keeping its last good contents",
               {{"file", path}, {"reason", documents.error()}});
     return;
   }
@@ -169,8 +172,9 @@ std::vector<k8s::Object> ManifestSource::objects() const {
 }
 
 void ManifestSource::watch_directories() {
-  constexpr std::uint32_t mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
-                                 IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
+  constexpr std::uint32_t mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |
+                                 IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
+                                 IN_ATTRIB;
   std::set<std::string> directories;
   for (const auto& root : roots_) {
     std::error_code ec;
@@ -182,7 +186,8 @@ void ManifestSource::watch_directories() {
       continue;
     }
     directories.insert(root);
-    auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+    auto it =
+        fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
     for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (it->is_directory(ec)) {
         directories.insert(it->path().string());

@@ -6,7 +6,8 @@ namespace portico {
 namespace {
 
 std::string service_key_of_slice(const k8s::EndpointSlice& slice) {
-  return slice.service_name.empty() ? std::string() : slice.meta.namespace_ + "/" + slice.service_name;
+  return slice.service_name.empty() ? std::string()
+                                    : slice.meta.namespace_ + "/" + slice.service_name;
 }
 
 }  // namespace
@@ -47,13 +48,15 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
     case k8s::Kind::EndpointSlice: {
       const std::string slice_key = k8s::key_of(k8s::meta_of(any));
       if (before != nullptr) {
-        if (auto service = service_key_of_slice(std::get<k8s::EndpointSlice>(*before)); !service.empty()) {
+        if (auto service = service_key_of_slice(std::get<k8s::EndpointSlice>(*before));
+            !service.empty()) {
           slices_by_service_[service].erase(slice_key);
           dirty.services.insert(std::move(service));
         }
       }
       if (after != nullptr) {
-        if (auto service = service_key_of_slice(std::get<k8s::EndpointSlice>(*after)); !service.empty()) {
+        if (auto service = service_key_of_slice(std::get<k8s::EndpointSlice>(*after));
+            !service.empty()) {
           slices_by_service_[service].insert(slice_key);
           dirty.services.insert(std::move(service));
         }
@@ -77,7 +80,8 @@ void ObjectCache::store(k8s::Object object, std::int64_t now, Dirty& dirty) {
   cached.object = std::make_shared<const k8s::Object>(std::move(object));
   const auto stamped = parse_timestamp(k8s::meta_of(*cached.object).creation_timestamp);
   cached.created = stamped ? *stamped : old != objects.end() ? old->second.created : now;
-  note_change(old != objects.end() ? old->second.object.get() : nullptr, cached.object.get(), dirty);
+  note_change(old != objects.end() ? old->second.object.get() : nullptr, cached.object.get(),
+              dirty);
   objects.insert_or_assign(key, std::move(cached));
 }
 
@@ -91,7 +95,8 @@ void ObjectCache::remove(k8s::Kind kind, const std::string& key, Dirty& dirty) {
   objects.erase(it);
 }
 
-Dirty ObjectCache::replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects, std::int64_t now) {
+Dirty ObjectCache::replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects,
+                                std::int64_t now) {
   Dirty dirty;
   std::set<std::string> listed;
   for (auto& object : objects) {
@@ -134,7 +139,8 @@ Dirty ObjectCache::erase(k8s::Kind kind, const std::string& key) {
   return dirty;
 }
 
-std::vector<const k8s::EndpointSlice*> ObjectCache::slices_of(const std::string& service_key) const {
+std::vector<const k8s::EndpointSlice*> ObjectCache::slices_of(
+    const std::string& service_key) const {
   std::vector<const k8s::EndpointSlice*> out;
   const auto it = slices_by_service_.find(service_key);
   if (it == slices_by_service_.end()) {

@@ -49,7 +49,9 @@ class ObjectCache {
   Dirty upsert(k8s::Object object, std::int64_t now);
   Dirty erase(k8s::Kind kind, const std::string& key);
 
-  const Objects& of(k8s::Kind kind) const noexcept { return by_kind_[static_cast<std::size_t>(kind)]; }
+  const Objects& of(k8s::Kind kind) const noexcept {
+    return by_kind_[static_cast<std::size_t>(kind)];
+  }
   template <class T>
   const T* find(k8s::Kind kind, const std::string& key) const {
     const auto& objects = of(kind);

@@ -6,7 +6,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-
 namespace portico::k8s {
 namespace {
 
@@ -29,8 +28,10 @@ std::unique_ptr<httplib::ClientImpl> make_client(const ApiConfig& config) {
   }
   std::unique_ptr<httplib::SSLClient> client;
   if (!config.client_cert_pem.empty() && !config.client_key_pem.empty()) {
-    BIO* cert_bio = BIO_new_mem_buf(config.client_cert_pem.data(), static_cast<int>(config.client_cert_pem.size()));
-    BIO* key_bio = BIO_new_mem_buf(config.client_key_pem.data(), static_cast<int>(config.client_key_pem.size()));
+    BIO* cert_bio = BIO_new_mem_buf(config.client_cert_pem.data(),
+                                    static_cast<int>(config.client_cert_pem.size()));
+    BIO* key_bio = BIO_new_mem_buf(config.client_key_pem.data(),
+                                   static_cast<int>(config.client_key_pem.size()));
     X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
     EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
     client = std::make_unique<httplib::SSLClient>(config.host, config.port, cert, key);
@@ -105,9 +106,10 @@ Expected<ApiReply> ApiClient::get(const std::string& target) {
 Expected<ApiReply> ApiClient::send(const std::string& method, const std::string& target,
                                    const std::string& body, const std::string& content_type) {
   const auto headers = headers_for(bearer_token());
-  httplib::Result result = method == "POST"  ? client_->Post(target.c_str(), headers, body, content_type.c_str())
-                           : method == "PUT" ? client_->Put(target.c_str(), headers, body, content_type.c_str())
-                                             : client_->Patch(target.c_str(), headers, body, content_type.c_str());
+  httplib::Result result =
+      method == "POST"  ? client_->Post(target.c_str(), headers, body, content_type.c_str())
+      : method == "PUT" ? client_->Put(target.c_str(), headers, body, content_type.c_str())
+                        : client_->Patch(target.c_str(), headers, body, content_type.c_str());
   if (!result) {
     return fail(describe(result));
   }
@@ -133,7 +135,8 @@ Expected<ApiReply> ApiClient::stream(const std::string& target, std::chrono::sec
         }
         pending.append(data, size);
         std::size_t start = 0;
-        for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n', start)) {
+        for (auto end = pending.find('\n'); end != std::string::npos;
+             end = pending.find('\n', start)) {
           if (!on_line(std::string_view(pending).substr(start, end - start))) {
             return false;
           }
@@ -151,6 +154,8 @@ Expected<ApiReply> ApiClient::stream(const std::string& target, std::chrono::sec
 }
 
 // cpp-httplib's stop() is safe from another thread: it shuts the in-flight socket down.
-void ApiClient::stop() { client_->stop(); }
+void ApiClient::stop() {
+  client_->stop();
+}
 
 }  // namespace portico::k8s

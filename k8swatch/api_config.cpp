@@ -12,7 +12,6 @@
 namespace portico::k8s {
 namespace {
 
-
 // "https://host:port" (or http, or an IPv6 literal in brackets) into the config.
 std::optional<Failure> set_server(ApiConfig& config, std::string server) {
   const auto scheme_end = server.find("://");
@@ -39,8 +38,9 @@ std::optional<Failure> set_server(ApiConfig& config, std::string server) {
     rest = rest.substr(1, rest.size() - 2);
   }
   config.host = rest;
-  return config.host.empty() ? std::optional<Failure>(Failure{"server \"" + server + "\" has no host"})
-                             : std::nullopt;
+  return config.host.empty()
+             ? std::optional<Failure>(Failure{"server \"" + server + "\" has no host"})
+             : std::nullopt;
 }
 
 // A PEM taken from NAME-data (base64) or NAME (a file, relative to the kubeconfig's folder).
@@ -85,12 +85,14 @@ Expected<ApiConfig> load_kubeconfig(const std::string& path) {
   // yaml-cpp reports malformed input only by throwing: converted to a Failure here.
   try {
     const YAML::Node root = YAML::Load(*text);
-    const std::string current = root["current-context"] ? root["current-context"].as<std::string>() : "";
+    const std::string current =
+        root["current-context"] ? root["current-context"].as<std::string>() : "";
     const YAML::Node context = named(root["contexts"], current, "context");
     if (!context.IsMap()) {
       return fail("--kubeconfig " + path + ": no current-context");
     }
-    const YAML::Node cluster = named(root["clusters"], context["cluster"].as<std::string>(""), "cluster");
+    const YAML::Node cluster =
+        named(root["clusters"], context["cluster"].as<std::string>(""), "cluster");
     const YAML::Node user = named(root["users"], context["user"].as<std::string>(""), "user");
     if (!cluster.IsMap() || !cluster["server"]) {
       return fail("--kubeconfig " + path + ": the current context has no cluster server");
@@ -100,7 +102,8 @@ Expected<ApiConfig> load_kubeconfig(const std::string& path) {
     }
     config.namespace_ = context["namespace"].as<std::string>("");
     config.insecure_skip_verify = cluster["insecure-skip-tls-verify"].as<bool>(false);
-    std::optional<Failure> failure = read_pem(cluster, "certificate-authority", base, config.ca_pem);
+    std::optional<Failure> failure =
+        read_pem(cluster, "certificate-authority", base, config.ca_pem);
     if (!failure && user.IsMap()) {
       failure = read_pem(user, "client-certificate", base, config.client_cert_pem);
     }

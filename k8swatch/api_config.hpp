@@ -12,13 +12,13 @@ struct ApiConfig {
   std::string scheme = "https";  // "http" only for tests and local proxies
   std::string host;
   int port = 443;
-  std::string ca_pem;            // trusted CA bundle; empty: the system's
+  std::string ca_pem;  // trusted CA bundle; empty: the system's
   bool insecure_skip_verify = false;
-  std::string token;             // a fixed bearer token, or
-  std::string token_file;        // a file holding it (in-cluster: rotated by the kubelet)
-  std::string client_cert_pem;   // client certificate authentication
+  std::string token;            // a fixed bearer token, or
+  std::string token_file;       // a file holding it (in-cluster: rotated by the kubelet)
+  std::string client_cert_pem;  // client certificate authentication
   std::string client_key_pem;
-  std::string namespace_;        // the context's namespace, or the pod's own
+  std::string namespace_;  // the context's namespace, or the pod's own
 };
 
 Expected<ApiConfig> load_kubeconfig(const std::string& path);

@@ -165,11 +165,16 @@ Check decode_meta(const json& document, ObjectMeta& meta) {
   if (!c && meta.name.empty()) {
     c = field_error("metadata.name", "required");
   }
-  if (!c) c = read_string(*metadata, "namespace", "metadata", meta.namespace_);
-  if (!c) c = read_string(*metadata, "creationTimestamp", "metadata", meta.creation_timestamp);
-  if (!c) c = read_string(*metadata, "resourceVersion", "metadata", meta.resource_version);
-  if (!c) c = read_string_map(*metadata, "labels", "metadata", meta.labels);
-  if (!c) c = read_string_map(*metadata, "annotations", "metadata", meta.annotations);
+  if (!c)
+    c = read_string(*metadata, "namespace", "metadata", meta.namespace_);
+  if (!c)
+    c = read_string(*metadata, "creationTimestamp", "metadata", meta.creation_timestamp);
+  if (!c)
+    c = read_string(*metadata, "resourceVersion", "metadata", meta.resource_version);
+  if (!c)
+    c = read_string_map(*metadata, "labels", "metadata", meta.labels);
+  if (!c)
+    c = read_string_map(*metadata, "annotations", "metadata", meta.annotations);
   return c;
 }
 
@@ -252,7 +257,8 @@ Check decode_path(const json& object, const std::string& path, std::vector<Ingre
   } else if (type.empty()) {
     return field_error(path + ".pathType", "required (Exact, Prefix or ImplementationSpecific)");
   } else {
-    return field_error(path + ".pathType", "\"" + type + "\" is not Exact, Prefix or ImplementationSpecific");
+    return field_error(path + ".pathType",
+                       "\"" + type + "\" is not Exact, Prefix or ImplementationSpecific");
   }
   if (Check c = check_path(p, path)) {
     return c;
@@ -436,36 +442,42 @@ Expected<Object> decode_endpoint_slice(const json& document, ObjectMeta meta) {
   if (Check c = read_string(document, "addressType", "", slice.address_type)) {
     return *c;
   }
-  if (slice.address_type != "IPv4" && slice.address_type != "IPv6" && slice.address_type != "FQDN") {
+  if (slice.address_type != "IPv4" && slice.address_type != "IPv6" &&
+      slice.address_type != "FQDN") {
     return field_error("addressType", "must be IPv4, IPv6 or FQDN");
   }
-  if (Check c = each(document, "endpoints", "", [&](const json& e, const std::string& path) -> Check {
-        SliceEndpoint endpoint;
-        const json* addresses = member(e, "addresses");
-        if (addresses == nullptr || !addresses->is_array() || addresses->empty() ||
-            !(*addresses)[0].is_string()) {
-          return field_error(path + ".addresses", "must list at least one address");
-        }
-        endpoint.address = (*addresses)[0].get<std::string>();
-        if (const json* conditions = member(e, "conditions")) {
-          const std::string cpath = path + ".conditions";
-          Check bad = read_bool(*conditions, "ready", cpath, endpoint.ready);
-          if (!bad) bad = read_bool(*conditions, "serving", cpath, endpoint.serving);
-          if (!bad) bad = read_bool(*conditions, "terminating", cpath, endpoint.terminating);
-          if (bad) {
-            return bad;
-          }
-        }
-        slice.endpoints.push_back(std::move(endpoint));
-        return std::nullopt;
-      })) {
+  if (Check c =
+          each(document, "endpoints", "", [&](const json& e, const std::string& path) -> Check {
+            SliceEndpoint endpoint;
+            const json* addresses = member(e, "addresses");
+            if (addresses == nullptr || !addresses->is_array() || addresses->empty() ||
+                !(*addresses)[0].is_string()) {
+              return field_error(path + ".addresses", "must list at least one address");
+            }
+            endpoint.address = (*addresses)[0].get<std::string>();
+            if (const json* conditions = member(e, "conditions")) {
+              const std::string cpath = path + ".conditions";
+              Check bad = read_bool(*conditions, "ready", cpath, endpoint.ready);
+              if (!bad)
+                bad = read_bool(*conditions, "serving", cpath, endpoint.serving);
+              if (!bad)
+                bad = read_bool(*conditions, "terminating", cpath, endpoint.terminating);
+              if (bad) {
+                return bad;
+              }
+            }
+            slice.endpoints.push_back(std::move(endpoint));
+            return std::nullopt;
+          })) {
     return *c;
   }
   if (Check c = each(document, "ports", "", [&](const json& p, const std::string& path) -> Check {
         SlicePort port;
         Check bad = read_string(p, "name", path, port.name);
-        if (!bad) bad = read_int32(p, "port", path, port.port);
-        if (!bad) bad = read_string(p, "protocol", path, port.protocol);
+        if (!bad)
+          bad = read_int32(p, "port", path, port.port);
+        if (!bad)
+          bad = read_string(p, "protocol", path, port.protocol);
         if (bad) {
           return bad;
         }
@@ -516,9 +528,10 @@ struct KindInfo {
 };
 
 constexpr std::array<KindInfo, KindCount> Kinds = {{
-    {Kind::Ingress, "networking.k8s.io/v1", "Ingress", true, "/apis/networking.k8s.io/v1", "ingresses"},
-    {Kind::IngressClass, "networking.k8s.io/v1", "IngressClass", false, "/apis/networking.k8s.io/v1",
-     "ingressclasses"},
+    {Kind::Ingress, "networking.k8s.io/v1", "Ingress", true, "/apis/networking.k8s.io/v1",
+     "ingresses"},
+    {Kind::IngressClass, "networking.k8s.io/v1", "IngressClass", false,
+     "/apis/networking.k8s.io/v1", "ingressclasses"},
     {Kind::Service, "v1", "Service", true, "/api/v1", "services"},
     {Kind::EndpointSlice, "discovery.k8s.io/v1", "EndpointSlice", true, "/apis/discovery.k8s.io/v1",
      "endpointslices"},
@@ -532,7 +545,9 @@ std::string string_member(const json& document, const char* name) {
 
 }  // namespace
 
-const char* kind_name(Kind kind) noexcept { return Kinds[static_cast<std::size_t>(kind)].name; }
+const char* kind_name(Kind kind) noexcept {
+  return Kinds[static_cast<std::size_t>(kind)].name;
+}
 
 const ObjectMeta& meta_of(const Object& object) noexcept {
   return std::visit([](const auto& o) -> const ObjectMeta& { return o.meta; }, object);
@@ -606,11 +621,16 @@ Expected<Object> decode_object(const json& document) {
     meta.namespace_.clear();
   }
   switch (*kind) {
-    case Kind::Ingress: return decode_ingress(document, std::move(meta));
-    case Kind::IngressClass: return decode_ingress_class(document, std::move(meta));
-    case Kind::Service: return decode_service(document, std::move(meta));
-    case Kind::EndpointSlice: return decode_endpoint_slice(document, std::move(meta));
-    case Kind::Secret: return decode_secret(document, std::move(meta));
+    case Kind::Ingress:
+      return decode_ingress(document, std::move(meta));
+    case Kind::IngressClass:
+      return decode_ingress_class(document, std::move(meta));
+    case Kind::Service:
+      return decode_service(document, std::move(meta));
+    case Kind::EndpointSlice:
+      return decode_endpoint_slice(document, std::move(meta));
+    case Kind::Secret:
+      return decode_secret(document, std::move(meta));
   }
   return fail("kind: not one Portico reads");
 }

@@ -5,8 +5,8 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 
-#include "proxy/common/expected.hpp"
 #include "k8swatch/resources.hpp"
+#include "proxy/common/expected.hpp"
 
 namespace portico::k8s {
 

@@ -16,12 +16,14 @@ using nlohmann::json;
 std::string micro_time_now() {
   const auto now = std::chrono::system_clock::now();
   const auto secs = std::chrono::system_clock::to_time_t(now);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()) % 1'000'000;
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()) % 1'000'000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(us.count()));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long>(us.count()));
   return buf;
 }
 
@@ -39,7 +41,9 @@ std::string replica_identity() {
 LeaderElector::LeaderElector(const ApiConfig& config, LeaseSettings settings)
     : client_(config), settings_(std::move(settings)) {}
 
-LeaderElector::~LeaderElector() { stop(); }
+LeaderElector::~LeaderElector() {
+  stop();
+}
 
 void LeaderElector::start() {
   thread_ = std::thread([this] { run(); });
@@ -69,12 +73,14 @@ void LeaderElector::run() {
     if (renewed) {
       last_renewed_ = now;
       if (!leader_.exchange(true)) {
-        log::info("leader", "became the leader", {{"lease", settings_.namespace_ + "/" + settings_.name},
-                                                  {"identity", settings_.identity}});
+        log::info("leader", "became the leader",
+                  {{"lease", settings_.namespace_ + "/" + settings_.name},
+                   {"identity", settings_.identity}});
       }
     } else if (leader_ && now - last_renewed_ >= settings_.renew_deadline) {
       leader_ = false;  // stop leading at once: another replica may hold it soon
-      log::warn("leader", "lost the lease: could not renew it in time", {{"identity", settings_.identity}});
+      log::warn("leader", "lost the lease: could not renew it in time",
+                {{"identity", settings_.identity}});
     }
     std::unique_lock lock(wait_mutex_);
     wake_.wait_for(lock, settings_.retry_period, [this] { return stopping_.load(); });
@@ -86,19 +92,23 @@ void LeaderElector::run() {
 
 bool LeaderElector::try_acquire_or_renew() {
   const auto now = std::chrono::steady_clock::now();
-  const std::string lease_seconds =
-      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_duration).count());
+  const std::string lease_seconds = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_duration).count());
   const auto reply = client_.get(lease_path() + "/" + settings_.name);
   if (!reply) {
     return false;
   }
   if (reply->status == 404) {
-    const json lease = {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"},
-                        {"metadata", {{"name", settings_.name}, {"namespace", settings_.namespace_}}},
-                        {"spec", {{"holderIdentity", settings_.identity},
-                                  {"leaseDurationSeconds", std::stoi(lease_seconds)},
-                                  {"acquireTime", micro_time_now()}, {"renewTime", micro_time_now()},
-                                  {"leaseTransitions", 0}}}};
+    const json lease = {
+        {"apiVersion", "coordination.k8s.io/v1"},
+        {"kind", "Lease"},
+        {"metadata", {{"name", settings_.name}, {"namespace", settings_.namespace_}}},
+        {"spec",
+         {{"holderIdentity", settings_.identity},
+          {"leaseDurationSeconds", std::stoi(lease_seconds)},
+          {"acquireTime", micro_time_now()},
+          {"renewTime", micro_time_now()},
+          {"leaseTransitions", 0}}}};
     const auto created = client_.send("POST", lease_path(), lease.dump());
     return created && created->status == 201;
   }
@@ -140,7 +150,8 @@ void LeaderElector::release() {
     return;
   }
   json lease = json::parse(reply->body, nullptr, false);
-  if (!lease.is_object() || lease["spec"].value("holderIdentity", std::string()) != settings_.identity) {
+  if (!lease.is_object() ||
+      lease["spec"].value("holderIdentity", std::string()) != settings_.identity) {
     return;
   }
   lease["spec"]["holderIdentity"] = "";

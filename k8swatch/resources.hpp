@@ -12,8 +12,8 @@ namespace portico::k8s {
 
 struct ObjectMeta {
   std::string name;
-  std::string namespace_;           // "" for cluster-scoped kinds
-  std::string creation_timestamp;   // RFC 3339 as sent, "" when absent
+  std::string namespace_;          // "" for cluster-scoped kinds
+  std::string creation_timestamp;  // RFC 3339 as sent, "" when absent
   std::string resource_version;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
@@ -125,7 +125,9 @@ enum class Kind { Ingress, IngressClass, Service, EndpointSlice, Secret };
 inline constexpr std::size_t KindCount = 5;
 
 const char* kind_name(Kind kind) noexcept;
-inline Kind kind_of(const Object& object) noexcept { return static_cast<Kind>(object.index()); }
+inline Kind kind_of(const Object& object) noexcept {
+  return static_cast<Kind>(object.index());
+}
 const ObjectMeta& meta_of(const Object& object) noexcept;
 // "namespace/name", or "name" for cluster-scoped objects: the key in caches and in logs.
 std::string key_of(const ObjectMeta& meta);

@@ -21,7 +21,9 @@ std::string status_patch(const std::vector<std::string>& addresses) {
 StatusWriter::StatusWriter(const ApiConfig& config, const LeaderElector& leader)
     : client_(config), leader_(leader) {}
 
-StatusWriter::~StatusWriter() { stop(); }
+StatusWriter::~StatusWriter() {
+  stop();
+}
 
 void StatusWriter::start() {
   thread_ = std::thread([this] { run(); });
@@ -78,7 +80,8 @@ void StatusWriter::write_differences(const std::vector<StatusTarget>& ingresses,
     }
     const std::string path = "/apis/networking.k8s.io/v1/namespaces/" + ingress.namespace_ +
                              "/ingresses/" + ingress.name + "/status";
-    const auto reply = client_.send("PATCH", path, status_patch(addresses), "application/merge-patch+json");
+    const auto reply =
+        client_.send("PATCH", path, status_patch(addresses), "application/merge-patch+json");
     if (!reply || reply->status != 200) {
       log::warn("status", "status update failed; will retry",
                 {{"ingress", ingress.namespace_ + "/" + ingress.name},

@@ -14,7 +14,9 @@ using nlohmann::json;
 constexpr std::chrono::milliseconds InitialBackoff{800};
 constexpr std::chrono::milliseconds MaxBackoff{30'000};
 
-std::string name_of(Kind kind) { return kind_name(kind); }
+std::string name_of(Kind kind) {
+  return kind_name(kind);
+}
 
 std::string resource_version_of(const json& object) {
   const auto metadata = object.find("metadata");
@@ -42,7 +44,9 @@ Watcher::Watcher(Kind kind, const ApiConfig& config, std::string namespace_, Wat
       sink_(std::move(sink)),
       backoff_(InitialBackoff) {}
 
-Watcher::~Watcher() { stop(); }
+Watcher::~Watcher() {
+  stop();
+}
 
 void Watcher::start() {
   thread_ = std::thread([this] { run(); });
@@ -105,7 +109,8 @@ std::optional<std::string> Watcher::list() {
       objects.push_back(std::move(*object));
     }
   }
-  log::debug("watch", "listed", {{"kind", name_of(kind_)}, {"objects", std::to_string(objects.size())}});
+  log::debug("watch", "listed",
+             {{"kind", name_of(kind_)}, {"objects", std::to_string(objects.size())}});
   sink_.replace(kind_, std::move(objects));
   return resource_version_of(list);
 }
@@ -115,19 +120,20 @@ Watcher::Next Watcher::watch(std::string& resource_version) {
   // cleanly, and a read timeout a little longer so a silent stream is noticed.
   static thread_local std::mt19937 random(std::random_device{}());
   const int timeout_seconds = 300 + static_cast<int>(random() % 300);
-  const std::string target = collection_path(kind_, namespace_) +
-                             "?watch=true&allowWatchBookmarks=true&resourceVersion=" +
-                             resource_version + "&timeoutSeconds=" + std::to_string(timeout_seconds);
+  const std::string target =
+      collection_path(kind_, namespace_) +
+      "?watch=true&allowWatchBookmarks=true&resourceVersion=" + resource_version +
+      "&timeoutSeconds=" + std::to_string(timeout_seconds);
   ++counters_.watches;
   Next next = Next::Rewatch;
   std::size_t events = 0;
   const auto started = std::chrono::steady_clock::now();
   const auto reply = client_.stream(target, std::chrono::seconds(timeout_seconds + 30),
-                                     [&](std::string_view line) {
-                                       ++events;
-                                       next = take_event(line, resource_version);
-                                       return next == Next::Rewatch && !stopping_;
-                                     });
+                                    [&](std::string_view line) {
+                                      ++events;
+                                      next = take_event(line, resource_version);
+                                      return next == Next::Rewatch && !stopping_;
+                                    });
   if (stopping_) {
     return Next::Relist;
   }
@@ -136,7 +142,8 @@ Watcher::Next Watcher::watch(std::string& resource_version) {
     return Next::Relist;
   }
   if (reply->status != 200) {
-    log::warn("watch", reply->status == 410 ? "watch expired; relisting" : "watch refused; relisting",
+    log::warn("watch",
+              reply->status == 410 ? "watch expired; relisting" : "watch refused; relisting",
               {{"kind", name_of(kind_)},
                {"status", std::to_string(reply->status)},
                {"message", status_message(reply->body)}});
@@ -180,10 +187,13 @@ Watcher::Next Watcher::take_event(std::string_view line, std::string& resource_v
   if (type == "DELETED" || !decoded) {
     if (!decoded && type != "DELETED") {
       // An object that no longer validates is not served at all, not served stale.
-      log::warn("watch", "invalid object skipped", {{"object", describe(object)}, {"reason", decoded.error()}});
+      log::warn("watch", "invalid object skipped",
+                {{"object", describe(object)}, {"reason", decoded.error()}});
     }
     const json& metadata = object["metadata"];
-    const std::string ns = kind_ == Kind::IngressClass ? std::string() : metadata.value("namespace", std::string("default"));
+    const std::string ns = kind_ == Kind::IngressClass
+                               ? std::string()
+                               : metadata.value("namespace", std::string("default"));
     const std::string name = metadata.value("name", std::string());
     sink_.erase(kind_, ns.empty() ? name : ns + "/" + name);
     return Next::Rewatch;

@@ -6,9 +6,9 @@
 // with jitter, so nothing ever busy-loops. Decoded objects go to the sink as immutable values.
 #include <array>
 #include <atomic>
-#include <cstdint>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -31,8 +31,8 @@ struct WatchSink {
 struct WatchCounters {
   static constexpr std::array<const char*, 5> EventTypes = {"ADDED", "MODIFIED", "DELETED",
                                                             "BOOKMARK", "ERROR"};
-  std::atomic<std::uint64_t> lists{0};     // the first one, then every relist
-  std::atomic<std::uint64_t> watches{0};   // every watch opened (restarts are watches - 1)
+  std::atomic<std::uint64_t> lists{0};    // the first one, then every relist
+  std::atomic<std::uint64_t> watches{0};  // every watch opened (restarts are watches - 1)
   std::array<std::atomic<std::uint64_t>, EventTypes.size()> events{};
 };
 

@@ -1,6 +1,6 @@
 #pragma once
-// Snapshot: the whole routing state (routes, the endpoints they lead to, certificates), built by the
-// control thread and published as one immutable unit, so a route never appears before its
+// Snapshot: the whole routing state (routes, the endpoints they lead to, certificates), built by
+// the control thread and published as one immutable unit, so a route never appears before its
 // endpoints. The contract between control plane and data plane:
 //  - per worker: generations only move forward;
 //  - across workers: eventually the same, bounded by one event-loop turn;

@@ -46,7 +46,8 @@ int main() {
       exact.add(PathMatch::Prefix, "/", {1, "ns/a"});
       exact.add(PathMatch::Prefix, "/api/v1/users", {2, "ns/a"});
       exact.add(PathMatch::Exact, "/healthz", {3, "ns/a"});
-      table.host("*.tenant-" + std::to_string(h) + ".example.org").add(PathMatch::Prefix, "/", {4, "ns/b"});
+      table.host("*.tenant-" + std::to_string(h) + ".example.org")
+          .add(PathMatch::Prefix, "/", {4, "ns/b"});
     }
     std::mt19937 random(42);
     std::vector<Probe> exact, wildcard, deep;

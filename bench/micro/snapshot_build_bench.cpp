@@ -19,7 +19,8 @@ k8s::Object ingress(int i) {
   in.meta.creation_timestamp = "2026-01-01T00:00:00Z";
   k8s::IngressRule rule;
   rule.host = "site-" + std::to_string(i) + ".example.com";
-  rule.paths.push_back({"/", k8s::PathType::Prefix, {k8s::ServiceBackend{"svc-" + std::to_string(i), 80, ""}}});
+  rule.paths.push_back(
+      {"/", k8s::PathType::Prefix, {k8s::ServiceBackend{"svc-" + std::to_string(i), 80, ""}}});
   in.rules.push_back(std::move(rule));
   return in;
 }
@@ -41,15 +42,16 @@ k8s::Object slice(int i, int generation) {
   e.address_type = "IPv4";
   e.ports.push_back({"http", 8080, "TCP"});
   for (int p = 0; p < 3; ++p) {
-    e.endpoints.push_back({"10." + std::to_string(generation % 250) + "." + std::to_string(i % 250) + "." +
-                               std::to_string(p + 1),
+    e.endpoints.push_back({"10." + std::to_string(generation % 250) + "." +
+                               std::to_string(i % 250) + "." + std::to_string(p + 1),
                            true, std::nullopt, std::nullopt});
   }
   return e;
 }
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 }  // namespace
@@ -58,8 +60,9 @@ int main() {
   constexpr int Ingresses = 10'000;
   ObjectCache cache;
   std::vector<k8s::Object> objects;
-  objects.push_back(k8s::IngressClass{{"portico", "", "", "", {}, {{"ingressclass.kubernetes.io/is-default-class", "true"}}},
-                                      "portico.dev/ingress-controller"});
+  objects.push_back(k8s::IngressClass{
+      {"portico", "", "", "", {}, {{"ingressclass.kubernetes.io/is-default-class", "true"}}},
+      "portico.dev/ingress-controller"});
   for (int i = 0; i < Ingresses; ++i) {
     objects.push_back(ingress(i));
     objects.push_back(service(i));
@@ -68,8 +71,8 @@ int main() {
   SnapshotBuilder builder({}, {TlsContext::self_signed(), ""});
   auto start = std::chrono::steady_clock::now();
   auto first = builder.build(cache, cache.replace_all(std::move(objects), 0));
-  std::printf("initial build, %d Ingresses: %.1f ms (generation %llu)\n", Ingresses, milliseconds_since(start),
-              static_cast<unsigned long long>(first->generation));
+  std::printf("initial build, %d Ingresses: %.1f ms (generation %llu)\n", Ingresses,
+              milliseconds_since(start), static_cast<unsigned long long>(first->generation));
 
   std::vector<double> samples;
   for (int round = 1; round <= 50; ++round) {
@@ -82,8 +85,8 @@ int main() {
     }
   }
   std::sort(samples.begin(), samples.end());
-  std::printf("endpoint-only change: median %.3f ms, max %.3f ms (50 changes)\n", samples[samples.size() / 2],
-              samples.back());
+  std::printf("endpoint-only change: median %.3f ms, max %.3f ms (50 changes)\n",
+              samples[samples.size() / 2], samples.back());
 
   const auto dirty = cache.upsert(ingress(Ingresses), 0);
   start = std::chrono::steady_clock::now();

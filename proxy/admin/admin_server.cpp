@@ -40,7 +40,9 @@ Expected<std::uint16_t> AdminServer::listen(const HostPort& where) {
   return port;
 }
 
-void AdminServer::start() { net::co_spawn(io_, accept_loop(), net::detached); }
+void AdminServer::start() {
+  net::co_spawn(io_, accept_loop(), net::detached);
+}
 
 void AdminServer::stop() {
   if (acceptor_) {

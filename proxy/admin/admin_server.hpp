@@ -5,8 +5,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <functional>
-#include <string>
 #include <optional>
+#include <string>
 
 #include "proxy/common/expected.hpp"
 #include "proxy/common/host_port.hpp"

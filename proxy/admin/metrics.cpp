@@ -50,8 +50,9 @@ void PrometheusText::histogram(std::string_view name, std::string_view help,
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < histogram.counts.size(); ++i) {
     cumulative += histogram.counts[i];
-    const std::string le = i < DurationHistogram::Bounds.size() ? number(DurationHistogram::Bounds[i])
-                                                                : std::string("+Inf");
+    const std::string le = i < DurationHistogram::Bounds.size()
+                               ? number(DurationHistogram::Bounds[i])
+                               : std::string("+Inf");
     sample(base + "_bucket", label("le", le), static_cast<double>(cumulative));
   }
   sample(base + "_sum", "", histogram.sum);
@@ -79,7 +80,8 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config)
                 totals.request_duration);
   out.family("portico_upstream_connect_errors_total", "counter",
              "Failed connection attempts to upstream endpoints.");
-  out.sample("portico_upstream_connect_errors_total", "", static_cast<double>(totals.upstream_connect_errors));
+  out.sample("portico_upstream_connect_errors_total", "",
+             static_cast<double>(totals.upstream_connect_errors));
   out.family("portico_upstream_retries_total", "counter",
              "Requests sent again on a fresh connection after a reused one closed early.");
   out.sample("portico_upstream_retries_total", "", static_cast<double>(totals.upstream_retries));
@@ -88,7 +90,8 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config)
   out.family("portico_upstream_connections", "gauge",
              "Open upstream connections, busy or idle in the pools.");
   out.sample("portico_upstream_connections", "", static_cast<double>(totals.upstream_connections));
-  out.family("portico_config_generation", "gauge", "Generation of the last published routing snapshot.");
+  out.family("portico_config_generation", "gauge",
+             "Generation of the last published routing snapshot.");
   out.sample("portico_config_generation", "", static_cast<double>(config.generation));
   out.family("portico_config_reloads_total", "counter",
              "Routing snapshots published since start (each applied without a restart).");

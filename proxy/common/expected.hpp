@@ -32,6 +32,8 @@ class [[nodiscard]] Expected {
   std::variant<T, Failure> state_;
 };
 
-inline Failure fail(std::string reason) { return Failure{std::move(reason)}; }
+inline Failure fail(std::string reason) {
+  return Failure{std::move(reason)};
+}
 
 }  // namespace portico

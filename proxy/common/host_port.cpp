@@ -15,8 +15,10 @@ Expected<HostPort> parse_host_port(std::string_view text) {
     host = host.substr(1, host.size() - 2);
   }
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535 || host.empty()) {
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535 ||
+      host.empty()) {
     return fail("expected HOST:PORT, got \"" + std::string(text) + "\"");
   }
   return HostPort{std::string(host), static_cast<std::uint16_t>(port)};

@@ -15,10 +15,14 @@ Level g_min_level = Level::Info;
 
 std::string_view level_name(Level level) {
   switch (level) {
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warn: return "warn";
-    case Level::Error: return "error";
+    case Level::Debug:
+      return "debug";
+    case Level::Info:
+      return "info";
+    case Level::Warn:
+      return "warn";
+    case Level::Error:
+      return "error";
   }
   return "info";
 }
@@ -26,12 +30,14 @@ std::string_view level_name(Level level) {
 std::string timestamp() {
   const auto now = std::chrono::system_clock::now();
   const auto secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms.count()));
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms.count()));
   return buf;
 }
 
@@ -54,18 +60,30 @@ void configure(Format format, Level min_level) {
   g_min_level = min_level;
 }
 
-bool enabled(Level level) noexcept { return level >= g_min_level; }
+bool enabled(Level level) noexcept {
+  return level >= g_min_level;
+}
 
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -87,14 +105,15 @@ void write(Level level, std::string_view component, std::string_view message,
   std::string line;
   if (g_format == Format::Json) {
     line = "{\"time\":\"" + timestamp() + "\",\"level\":\"" + std::string(level_name(level)) +
-           "\",\"component\":\"" + json_escape(component) + "\",\"msg\":\"" + json_escape(message) + '"';
+           "\",\"component\":\"" + json_escape(component) + "\",\"msg\":\"" + json_escape(message) +
+           '"';
     for (const auto& f : fields) {
       line += ",\"" + json_escape(f.key) + "\":\"" + json_escape(f.value) + '"';
     }
     line += "}\n";
   } else {
-    line = timestamp() + ' ' + std::string(level_name(level)) + ' ' + std::string(component) + ": " +
-           std::string(message);
+    line = timestamp() + ' ' + std::string(level_name(level)) + ' ' + std::string(component) +
+           ": " + std::string(message);
     for (const auto& f : fields) {
       line += ' ';
       line += f.key;

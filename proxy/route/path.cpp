@@ -15,7 +15,8 @@ bool has_dot_segment(std::string_view path) {
   if (path == "." || path == ".." || path.starts_with("./") || path.starts_with("../")) {
     return true;
   }
-  for (auto slash = path.find("/."); slash != std::string_view::npos; slash = path.find("/.", slash + 1)) {
+  for (auto slash = path.find("/."); slash != std::string_view::npos;
+       slash = path.find("/.", slash + 1)) {
     if (is_dot_segment_at(path, slash)) {
       return true;
     }

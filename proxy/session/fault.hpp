@@ -19,14 +19,22 @@ enum class Fault {
 
 constexpr unsigned status_for(Fault fault) {
   switch (fault) {
-    case Fault::BadRequest: return 400;
-    case Fault::NoRoute: return 404;
-    case Fault::RedirectToHttps: return 308;
-    case Fault::NoEndpoint: return 503;
-    case Fault::UpstreamTimeout: return 504;
-    case Fault::ClientGone: return 499;
-    case Fault::None: return 200;
-    default: return 502;
+    case Fault::BadRequest:
+      return 400;
+    case Fault::NoRoute:
+      return 404;
+    case Fault::RedirectToHttps:
+      return 308;
+    case Fault::NoEndpoint:
+      return 503;
+    case Fault::UpstreamTimeout:
+      return 504;
+    case Fault::ClientGone:
+      return 499;
+    case Fault::None:
+      return 200;
+    default:
+      return 502;
   }
 }
 

@@ -30,7 +30,8 @@ bool protected_from_connection_option(std::string_view name) {
 
 void strip_hop_by_hop(http::fields& fields) {
   std::vector<std::string> named;
-  for (const auto& field : boost::make_iterator_range(fields.equal_range(http::field::connection))) {
+  for (const auto& field :
+       boost::make_iterator_range(fields.equal_range(http::field::connection))) {
     std::string_view value = field.value();
     while (!value.empty()) {
       const auto comma = value.find(',');
@@ -44,9 +45,9 @@ void strip_hop_by_hop(http::fields& fields) {
   for (const auto& name : named) {
     fields.erase(name);
   }
-  for (const auto field : {http::field::connection, http::field::keep_alive,
-                           http::field::proxy_connection, http::field::te,
-                           http::field::transfer_encoding, http::field::upgrade}) {
+  for (const auto field :
+       {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
+        http::field::te, http::field::transfer_encoding, http::field::upgrade}) {
     fields.erase(field);
   }
 }

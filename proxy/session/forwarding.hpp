@@ -14,10 +14,10 @@ namespace portico {
 void strip_hop_by_hop(boost::beast::http::fields& fields);
 
 struct ClientOrigin {
-  std::string_view address;    // the client's IP as the proxy saw it
-  std::string_view proto;      // "http" or "https": the listener the client reached
-  std::uint16_t port;          // that listener's port
-  std::string_view host;       // the Host header as the client sent it
+  std::string_view address;  // the client's IP as the proxy saw it
+  std::string_view proto;    // "http" or "https": the listener the client reached
+  std::uint16_t port;        // that listener's port
+  std::string_view host;     // the Host header as the client sent it
 };
 
 // X-Forwarded-For gets the client's address appended to whatever the client sent;

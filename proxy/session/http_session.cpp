@@ -4,11 +4,11 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <type_traits>
 #include <chrono>
 #include <limits>
 #include <optional>
 #include <span>
+#include <type_traits>
 
 #include "proxy/common/log.hpp"
 #include "proxy/route/path.hpp"
@@ -61,8 +61,8 @@ bool acceptable_transfer_encoding(std::string_view value) {
 // request), then reads of at most what is left. One copy, 64 KiB system calls.
 template <class From, class To>
 net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffer,
-                                      std::uint64_t length, To& to,
-                                      std::span<char> chunk, std::chrono::milliseconds timeout) {
+                                      std::uint64_t length, To& to, std::span<char> chunk,
+                                      std::chrono::milliseconds timeout) {
   while (length > 0) {
     const char* data = chunk.data();
     std::size_t n = 0;
@@ -126,13 +126,13 @@ net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
 // function for both directions: request bodies and response bodies.
 template <bool IsRequest, class From, class To>
 net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
-                                    http::parser<IsRequest, http::buffer_body>& parser,
-                                    To& to,
+                                    http::parser<IsRequest, http::buffer_body>& parser, To& to,
                                     http::serializer<IsRequest, http::buffer_body>& serializer,
                                     std::uint64_t sent_with_head, std::span<char> chunk,
                                     std::chrono::milliseconds timeout) {
   if (const auto length = parser.content_length(); length && !parser.chunked()) {
-    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk, timeout);
+    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk,
+                                    timeout);
   }
   // The parser sizes its reads by the buffer's free capacity; give it room for large reads.
   from_buffer.reserve(chunk.size());
@@ -308,7 +308,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
   }
   finish(ex, fault);
   release_large_buffer(buffer_);
-  co_return ex.keep_alive && fault != Fault::ClientGone && !worker_.draining();
+  co_return ex.keep_alive&& fault != Fault::ClientGone && !worker_.draining();
 }
 
 template <class Stream>
@@ -349,7 +349,8 @@ Fault HttpSession<Stream>::read_target(Exchange& ex) {
   }
   const auto codings = req.equal_range(http::field::transfer_encoding);
   for (auto it = codings.first; it != codings.second; ++it) {
-    if (!acceptable_transfer_encoding(it->value()) || req.count(http::field::transfer_encoding) > 1) {
+    if (!acceptable_transfer_encoding(it->value()) ||
+        req.count(http::field::transfer_encoding) > 1) {
       return Fault::BadRequest;
     }
   }
@@ -406,8 +407,8 @@ void HttpSession<Stream>::prepare_upstream_request(Exchange& ex) {
   auto& req = ex.request;
   const std::string host_as_sent(req[http::field::host]);
   strip_hop_by_hop(req.base());
-  set_forwarded_headers(req.base(), {client_address_, IsTls<Stream> ? "https" : "http", listener_port_,
-                                     host_as_sent});
+  set_forwarded_headers(req.base(), {client_address_, IsTls<Stream> ? "https" : "http",
+                                     listener_port_, host_as_sent});
   req.target(ex.upstream_target);
   req.version(11);
   // A chunked request body stays chunked upstream; a Content-Length one keeps its length.
@@ -468,7 +469,8 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
 }
 
 template <class Stream>
-net::awaitable<Fault> HttpSession<Stream>::connect(const Endpoint& endpoint, UpstreamConnectionPtr& out) {
+net::awaitable<Fault> HttpSession<Stream>::connect(const Endpoint& endpoint,
+                                                   UpstreamConnectionPtr& out) {
   auto upstream = std::make_unique<UpstreamConnection>(transport().get_executor(), endpoint,
                                                        worker_.stats().upstream_connections);
   upstream->stream.expires_after(worker_.settings().upstream_connect_timeout);
@@ -491,7 +493,8 @@ template <class Stream>
 net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnection& upstream) {
   const auto timeout = worker_.settings().upstream_response_timeout;
   http::request_serializer<http::buffer_body> serializer{ex.request};
-  const auto [ec, sent] = co_await write_head(upstream.stream, serializer, buffer_, ex.parser, timeout);
+  const auto [ec, sent] =
+      co_await write_head(upstream.stream, serializer, buffer_, ex.parser, timeout);
   if (ec) {
     co_return ec == beast::error::timeout ? Fault::UpstreamTimeout : Fault::UpstreamClosedEarly;
   }
@@ -500,10 +503,14 @@ net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnect
   }
   switch (co_await relay_body(client_, buffer_, ex.parser, upstream.stream, serializer, sent,
                               ex.relay_buffer->span(), timeout)) {
-    case RelayEnd::Complete: co_return Fault::None;
-    case RelayEnd::WriteFailed: co_return Fault::UpstreamBroken;
-    case RelayEnd::ReadInvalid: co_return Fault::BadRequest;  // e.g. a bad chunk size
-    default: co_return Fault::ClientGone;
+    case RelayEnd::Complete:
+      co_return Fault::None;
+    case RelayEnd::WriteFailed:
+      co_return Fault::UpstreamBroken;
+    case RelayEnd::ReadInvalid:
+      co_return Fault::BadRequest;  // e.g. a bad chunk size
+    default:
+      co_return Fault::ClientGone;
   }
 }
 
@@ -519,8 +526,8 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
     parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser->skip(ex.head);
     upstream.stream.expires_after(settings.upstream_response_timeout);
-    auto [ec, n] = co_await http::async_read_header(upstream.stream, upstream.buffer, *parser,
-                                                    use_nothrow);
+    auto [ec, n] =
+        co_await http::async_read_header(upstream.stream, upstream.buffer, *parser, use_nothrow);
     if (ec == beast::error::timeout) {
       co_return Fault::UpstreamTimeout;
     }
@@ -560,19 +567,24 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
     co_return Fault::ClientGone;
   }
   if (body_follows && !serializer.is_done()) {
-    switch (co_await relay_body(upstream.stream, upstream.buffer, *parser, client_, serializer, sent,
-                                ex.relay_buffer->span(), settings.upstream_response_timeout)) {
-      case RelayEnd::Complete: break;
-      case RelayEnd::WriteFailed: co_return Fault::ClientGone;
-      case RelayEnd::ReadTimedOut: co_return Fault::UpstreamTimeout;
+    switch (co_await relay_body(upstream.stream, upstream.buffer, *parser, client_, serializer,
+                                sent, ex.relay_buffer->span(),
+                                settings.upstream_response_timeout)) {
+      case RelayEnd::Complete:
+        break;
+      case RelayEnd::WriteFailed:
+        co_return Fault::ClientGone;
+      case RelayEnd::ReadTimedOut:
+        co_return Fault::UpstreamTimeout;
       case RelayEnd::ReadFailed:
-      case RelayEnd::ReadInvalid: co_return Fault::UpstreamBroken;
+      case RelayEnd::ReadInvalid:
+        co_return Fault::UpstreamBroken;
     }
   }
   // The whole response was read (a close-delimited one ends only at close), and nothing
   // unexpected followed it.
-  ex.upstream_reusable = parser->keep_alive() && (parser->content_length() || parser->chunked() ||
-                                                  !body_follows) &&
+  ex.upstream_reusable = parser->keep_alive() &&
+                         (parser->content_length() || parser->chunked() || !body_follows) &&
                          upstream.buffer.size() == 0;
   co_return Fault::None;
 }
@@ -582,7 +594,8 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   http::response<http::string_body> reply{static_cast<http::status>(status), 11};
   reply.set(http::field::server, worker_.settings().server_header);
   reply.set(http::field::content_type, "text/plain; charset=utf-8");
-  reply.body() = std::to_string(status) + ' ' + std::string(http::obsolete_reason(reply.result())) + '\n';
+  reply.body() =
+      std::to_string(status) + ' ' + std::string(http::obsolete_reason(reply.result())) + '\n';
   ex.keep_alive = ex.keep_alive && !worker_.draining();
   reply.keep_alive(ex.keep_alive);
   if (ex.keep_alive && ex.client_version == 10) {
@@ -590,9 +603,10 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   }
   if (status == status_for(Fault::RedirectToHttps)) {
     const auto port = worker_.https_port();
-    reply.set(http::field::location, "https://" + std::string(ex.host) +
-                                         (port == 443 || port == 0 ? "" : ":" + std::to_string(port)) +
-                                         ex.upstream_target);
+    reply.set(http::field::location,
+              "https://" + std::string(ex.host) +
+                  (port == 443 || port == 0 ? "" : ":" + std::to_string(port)) +
+                  ex.upstream_target);
   }
   reply.prepare_payload();
   if (ex.head) {
@@ -613,7 +627,8 @@ void HttpSession<Stream>::finish(Exchange& ex, Fault fault) {
   stats.request_duration.observe(std::chrono::duration<double>(Clock::now() - ex.started).count());
   if (fault != Fault::None && fault != Fault::ClientGone && log::enabled(log::Level::Debug)) {
     log::debug("proxy", "request failed",
-               {{"host", std::string(ex.host)}, {"status", std::to_string(status)},
+               {{"host", std::string(ex.host)},
+                {"status", std::to_string(status)},
                 {"cluster", ex.cluster ? ex.cluster->name : std::string()}});
   }
 }

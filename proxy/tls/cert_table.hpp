@@ -15,7 +15,8 @@ namespace portico {
 
 class CertTable {
  public:
-  explicit CertTable(TlsContextPtr default_certificate) : default_(std::move(default_certificate)) {}
+  explicit CertTable(TlsContextPtr default_certificate)
+      : default_(std::move(default_certificate)) {}
 
   // `host` is lowercase: "a.example.com" or "*.example.com". The first one set keeps a host.
   void add(const std::string& host, TlsContextPtr context);

@@ -30,8 +30,8 @@ void apply_tls_policy(SSL_CTX* context) {
   SSL_CTX_set_alpn_select_cb(context, select_alpn, nullptr);
 }
 
-Expected<std::shared_ptr<const TlsContext>> TlsContext::from_pem(const std::string& certificate_chain,
-                                                                 const std::string& private_key) {
+Expected<std::shared_ptr<const TlsContext>> TlsContext::from_pem(
+    const std::string& certificate_chain, const std::string& private_key) {
   ssl::context context(ssl::context::tls_server);
   boost::system::error_code ec;
   context.use_certificate_chain(boost::asio::buffer(certificate_chain), ec);
@@ -66,9 +66,11 @@ TlsContextPtr TlsContext::self_signed() {
   X509_gmtime_adj(X509_getm_notAfter(cert), 10L * 365 * 24 * 3600);
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Portico"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("Portico"), -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("Portico default certificate"), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>("Portico default certificate"),
+                             -1, -1, 0);
   X509_set_issuer_name(cert, name);
   X509_sign(cert, key, EVP_sha256());
   ssl::context context(ssl::context::tls_server);

@@ -15,12 +15,16 @@ class TlsContext {
  public:
   // Fails when the PEM does not parse or the key does not match the certificate.
   static Expected<std::shared_ptr<const TlsContext>> from_pem(const std::string& certificate_chain,
-                                                             const std::string& private_key);
+                                                              const std::string& private_key);
   // A self-signed certificate for when nothing else is configured (made once at start).
   static std::shared_ptr<const TlsContext> self_signed();
 
-  SSL_CTX* native() const noexcept { return const_cast<boost::asio::ssl::context&>(context_).native_handle(); }
-  boost::asio::ssl::context& asio() const noexcept { return const_cast<boost::asio::ssl::context&>(context_); }
+  SSL_CTX* native() const noexcept {
+    return const_cast<boost::asio::ssl::context&>(context_).native_handle();
+  }
+  boost::asio::ssl::context& asio() const noexcept {
+    return const_cast<boost::asio::ssl::context&>(context_);
+  }
 
   explicit TlsContext(boost::asio::ssl::context context) : context_(std::move(context)) {}
 

@@ -20,7 +20,7 @@ struct Endpoint {
 
 struct Cluster {
   std::uint32_t id = 0;
-  std::string name;  // "namespace/service:port", for logs and stats
+  std::string name;                 // "namespace/service:port", for logs and stats
   std::vector<Endpoint> endpoints;  // only the endpoints new requests may go to
 };
 

@@ -76,7 +76,8 @@ Expected<net::ip::tcp::endpoint> Worker::listen(const net::ip::tcp::endpoint& wh
                 std::to_string(where.port()) + ": " + ec.message());
   }
   auto bound = acceptor.local_endpoint();
-  listeners_.push_back(std::make_unique<Listener>(Listener{std::move(acceptor), bound.port(), tls}));
+  listeners_.push_back(
+      std::make_unique<Listener>(Listener{std::move(acceptor), bound.port(), tls}));
   if (tls) {
     https_port_ = bound.port();
   }
@@ -102,7 +103,8 @@ void Worker::stop() {
 }
 
 void Worker::publish(SnapshotPtr snapshot) {
-  net::post(*io_, [this, snapshot = std::move(snapshot)]() mutable { install(std::move(snapshot)); });
+  net::post(*io_,
+            [this, snapshot = std::move(snapshot)]() mutable { install(std::move(snapshot)); });
 }
 
 void Worker::install(SnapshotPtr snapshot) {
@@ -153,10 +155,11 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
     }
     open_sessions_.fetch_add(1, std::memory_order_relaxed);
     if (listener.tls) {
-      spawn(std::make_shared<TlsHttpSession>(*this, TlsStream(beast::tcp_stream(std::move(socket)), tls_front_),
-                                             listener.port));
+      spawn(std::make_shared<TlsHttpSession>(
+          *this, TlsStream(beast::tcp_stream(std::move(socket)), tls_front_), listener.port));
     } else {
-      spawn(std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)), listener.port));
+      spawn(std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)),
+                                               listener.port));
     }
   }
 }
@@ -172,7 +175,7 @@ void Worker::spawn(std::shared_ptr<SessionType> session) {
         log::error("proxy", "session ended by an unexpected exception", {{"error", e.what()}});
       }
     }
-      open_sessions_.fetch_sub(1, std::memory_order_relaxed);
+    open_sessions_.fetch_sub(1, std::memory_order_relaxed);
   });
 }
 

@@ -60,9 +60,9 @@ class Worker {
   // its port upstream as X-Forwarded-Port.
   Expected<net::ip::tcp::endpoint> listen(const net::ip::tcp::endpoint& where, bool tls);
   void start();
-  void stop();                       // stops the loop and joins the thread
+  void stop();                         // stops the loop and joins the thread
   void publish(SnapshotPtr snapshot);  // installs on the worker's thread
-  void drain();                      // stop accepting; close idle connections; no keep-alive
+  void drain();                        // stop accepting; close idle connections; no keep-alive
   net::any_io_executor executor() { return io_->get_executor(); }
 
   // Read by any thread (readiness and shutdown).

@@ -7,8 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <limits>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "proxy/net.hpp"
 
@@ -143,13 +143,11 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
         break;
       }
     } else {
-      nlohmann::json description = {{"name", name_},
-                                    {"method", std::string(req.method_string())},
-                                    {"target", target},
-                                    {"version", req.version()},
-                                    {"connection", serial},
-                                    {"body_bytes", body_bytes},
-                                    {"body_fnv1a", fnv}};
+      nlohmann::json description = {
+          {"name", name_},        {"method", std::string(req.method_string())},
+          {"target", target},     {"version", req.version()},
+          {"connection", serial}, {"body_bytes", body_bytes},
+          {"body_fnv1a", fnv}};
       for (const auto& field : req) {
         description["headers"][std::string(field.name_string())] = std::string(field.value());
       }

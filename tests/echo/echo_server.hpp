@@ -9,10 +9,10 @@
 // Every response names the server (X-Echo-Name) and the connection it came on
 // (X-Echo-Connection: a serial number), so tests can count upstream connections.
 // Runs on the io_context it is given; thread-safe only through that context.
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <atomic>
 #include <cstdint>
 #include <string>
 

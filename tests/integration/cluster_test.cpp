@@ -25,7 +25,8 @@ struct FakeCluster {
     dir.write("kubeconfig", api.kubeconfig());
   }
   std::unique_ptr<Application> start_portico(std::vector<std::string> extra = {}) {
-    std::vector<std::string> flags = {"--kubeconfig", (dir.path() / "kubeconfig").string(), "--workers", "2"};
+    std::vector<std::string> flags = {"--kubeconfig", (dir.path() / "kubeconfig").string(),
+                                      "--workers", "2"};
     flags.insert(flags.end(), extra.begin(), extra.end());
     auto app = start_application(std::move(flags));
     const auto admin = app->admin_port();
@@ -59,20 +60,24 @@ TEST_CASE("Cluster: routes follow the API server's objects as they change", "[cl
 
   // An EndpointSlice change moves traffic.
   c.api.apply_yaml(service_yaml("web", {c.two}));
-  CHECK(eventually([&] { return backend_at(port, "x.com", "/") == "two"; }, std::chrono::seconds(1)));
+  CHECK(
+      eventually([&] { return backend_at(port, "x.com", "/") == "two"; }, std::chrono::seconds(1)));
 
   // A new Ingress adds a host; deleting it removes the host.
   c.api.apply_yaml(ingress_yaml("blog", "blog.com", {{"/", "Prefix", "web", "80"}}));
-  CHECK(eventually([&] { return backend_at(port, "blog.com", "/") == "two"; }, std::chrono::seconds(1)));
+  CHECK(eventually([&] { return backend_at(port, "blog.com", "/") == "two"; },
+                   std::chrono::seconds(1)));
   c.api.remove("ingresses", "default", "blog");
-  CHECK(eventually([&] { return backend_at(port, "blog.com", "/") == "404"; }, std::chrono::seconds(1)));
+  CHECK(eventually([&] { return backend_at(port, "blog.com", "/") == "404"; },
+                   std::chrono::seconds(1)));
 
   // An invalid object is skipped; the rest stays served.
   c.api.apply(nlohmann::json::parse(R"({"apiVersion":"networking.k8s.io/v1","kind":"Ingress",
       "metadata":{"name":"bad"},"spec":{"rules":[{"host":"bad.com","http":{"paths":[
       {"path":"no-slash","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}})"));
   c.api.apply_yaml(ingress_yaml("after", "after.com", {{"/", "Prefix", "web", "80"}}));
-  CHECK(eventually([&] { return backend_at(port, "after.com", "/") == "two"; }, std::chrono::seconds(1)));
+  CHECK(eventually([&] { return backend_at(port, "after.com", "/") == "two"; },
+                   std::chrono::seconds(1)));
   CHECK(backend_at(port, "bad.com", "/") == "404");
 
   std::string metrics;
@@ -81,8 +86,11 @@ TEST_CASE("Cluster: routes follow the API server's objects as they change", "[cl
     return metrics.find("portico_leader 1") != std::string::npos;
   }));
   CHECK_THAT(metrics, Catch::Contains("portico_watch_lists_total{kind=\"Ingress\"} 1"));
-  CHECK_THAT(metrics, Catch::Contains("portico_watch_events_total{kind=\"Ingress\",type=\"DELETED\"} 1"));
-  CHECK_THAT(metrics, Catch::Contains("portico_watch_events_total{kind=\"EndpointSlice\",type=\"MODIFIED\"} 1"));
+  CHECK_THAT(metrics,
+             Catch::Contains("portico_watch_events_total{kind=\"Ingress\",type=\"DELETED\"} 1"));
+  CHECK_THAT(
+      metrics,
+      Catch::Contains("portico_watch_events_total{kind=\"EndpointSlice\",type=\"MODIFIED\"} 1"));
   CHECK_THAT(metrics, Catch::Contains("portico_watch_event_to_live_seconds_count"));
   CHECK_THAT(metrics, !Catch::Contains("portico_watch_event_to_live_seconds_count 0"));
   stop(app);
@@ -101,7 +109,8 @@ TEST_CASE("Cluster: an expired watch relists, and deletions in the gap are appli
   c.api.compact_and_end_watches();
   // The watch is re-opened from its old version, gets 410, and the relist shows the deletion
   // (after the watcher's first backoff of 0.8 to 1.6 s).
-  CHECK(eventually([&] { return backend_at(port, "gone.com", "/") == "404"; }, std::chrono::seconds(4)));
+  CHECK(eventually([&] { return backend_at(port, "gone.com", "/") == "404"; },
+                   std::chrono::seconds(4)));
   CHECK(c.api.lists("ingresses") > lists_before);
   CHECK(backend_at(port, "x.com", "/") == "one");
   stop(app);
@@ -121,9 +130,10 @@ TEST_CASE("Cluster: a stream that ends is watched again from its bookmark, witho
   c.api.end_watches();
   CHECK(eventually([&] { return c.api.watches("services") == 2; }, std::chrono::seconds(4)));
   CHECK(c.api.last_watch_from("services") == bookmark);  // the bookmark moved it on
-  CHECK(c.api.lists("services") == lists_before);         // resumed, not relisted
+  CHECK(c.api.lists("services") == lists_before);        // resumed, not relisted
   c.api.apply_yaml(service_yaml("web", {c.two}));
-  CHECK(eventually([&] { return backend_at(port, "x.com", "/") == "two"; }, std::chrono::seconds(4)));
+  CHECK(
+      eventually([&] { return backend_at(port, "x.com", "/") == "two"; }, std::chrono::seconds(4)));
   stop(app);
 }
 
@@ -150,9 +160,10 @@ TEST_CASE("Cluster: readiness waits for every kind's first list", "[cluster]") {
   kubeconfig.replace(kubeconfig.find("another-token"), 13, "wrong-token");
   dir.write("kubeconfig", kubeconfig);
   auto owned = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string()});
-    Application& app = *owned;
-  CHECK_FALSE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; },
-                         std::chrono::milliseconds(1500)));
+  Application& app = *owned;
+  CHECK_FALSE(
+      eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; },
+                 std::chrono::milliseconds(1500)));
   CHECK(api.lists("ingresses") >= 1);  // it did ask, was refused, and keeps retrying
   app.request_shutdown(true);
   app.wait();
@@ -247,8 +258,9 @@ TEST_CASE("Cluster: over HTTPS, the server is trusted only through the configure
     dir.write("kubeconfig", kubeconfig);
     auto owned = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string()});
     Application& app = *owned;
-    const bool ready = eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; },
-                                  std::chrono::milliseconds(expect_ready ? 5000 : 1500));
+    const bool ready =
+        eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; },
+                   std::chrono::milliseconds(expect_ready ? 5000 : 1500));
     CHECK(ready == expect_ready);
     if (ready) {
       CHECK(backend_at(app.http_port(), "x.com", "/") == "secure");
@@ -256,12 +268,15 @@ TEST_CASE("Cluster: over HTTPS, the server is trusted only through the configure
     app.request_shutdown(true);
     app.wait();
   };
-  SECTION("the right CA") { run(api.kubeconfig(), true); }
+  SECTION("the right CA") {
+    run(api.kubeconfig(), true);
+  }
   SECTION("another CA: the handshake fails, nothing is trusted") {
     const FakeApiServer impostor("x", FakeApiServer::Transport::Https);
     std::string config = api.kubeconfig();
     const auto at = config.find("certificate-authority-data: ") + 28;
-    const std::string impostor_ca = impostor.kubeconfig().substr(impostor.kubeconfig().find("certificate-authority-data: ") + 28);
+    const std::string impostor_ca = impostor.kubeconfig().substr(
+        impostor.kubeconfig().find("certificate-authority-data: ") + 28);
     config.replace(at, config.find('\n', at) - at, impostor_ca.substr(0, impostor_ca.find('\n')));
     run(config, false);
   }
@@ -298,21 +313,24 @@ TEST_CASE("In-cluster: service host, CA and a token file re-read after a 401", "
 
 // The fake's fidelity, judged by the real kubectl where one is installed (developer machines;
 // CI machines have none, and then this only says so).
-TEST_CASE("Cluster: kubectl drives the fake API server, and Portico follows", "[cluster][kubectl]") {
+TEST_CASE("Cluster: kubectl drives the fake API server, and Portico follows",
+          "[cluster][kubectl]") {
   if (std::system("command -v kubectl >/dev/null 2>&1") != 0) {
     WARN("kubectl is not installed: the fake API server's fidelity check is skipped");
     return;
   }
   Backends backends;
   const auto port = backends.start("kube");
-  FakeApiServer api("kubectl-token", FakeApiServer::Transport::Https);  // kubectl sends tokens over TLS only
+  FakeApiServer api("kubectl-token",
+                    FakeApiServer::Transport::Https);  // kubectl sends tokens over TLS only
   api.apply_yaml(ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
                  service_yaml("web", {port}));
   TempDir dir;
   dir.write("kubeconfig", api.kubeconfig());
-  dir.write("ingress.yaml", ingress_yaml("made-by-kubectl", "kubectl.com", {{"/", "Prefix", "web", "80"}}));
+  dir.write("ingress.yaml",
+            ingress_yaml("made-by-kubectl", "kubectl.com", {{"/", "Prefix", "web", "80"}}));
   auto owned = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string()});
-    Application& app = *owned;
+  Application& app = *owned;
   REQUIRE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; }));
 
   const std::string kubectl = "HOME=" + dir.path().string() + " kubectl --kubeconfig " +
@@ -336,7 +354,8 @@ TEST_CASE("Cluster: kubectl drives the fake API server, and Portico follows", "[
   app.wait();
 }
 
-TEST_CASE("Leader election: a leader that cannot renew stops leading at once", "[cluster][leader]") {
+TEST_CASE("Leader election: a leader that cannot renew stops leading at once",
+          "[cluster][leader]") {
   FakeApiServer api;
   TempDir dir;
   dir.write("kubeconfig", api.kubeconfig());
@@ -344,7 +363,9 @@ TEST_CASE("Leader election: a leader that cannot renew stops leading at once", "
   REQUIRE(config.ok());
   // client-go's algorithm with short times: 1.5 s lease, 1 s renew deadline, 0.1 s retry.
   const auto settings = [](const char* identity) {
-    return k8s::LeaseSettings{.namespace_ = "default", .name = "portico-leader", .identity = identity,
+    return k8s::LeaseSettings{.namespace_ = "default",
+                              .name = "portico-leader",
+                              .identity = identity,
                               .lease_duration = std::chrono::milliseconds(1500),
                               .renew_deadline = std::chrono::milliseconds(1000),
                               .retry_period = std::chrono::milliseconds(100)};
@@ -365,7 +386,8 @@ TEST_CASE("Leader election: a leader that cannot renew stops leading at once", "
 
   // The server recovers: the unrenewed lease expires and one of the two wins it, never both.
   api.fail_leases(false);
-  REQUIRE(eventually([&] { return first.is_leader() || second.is_leader(); }, std::chrono::seconds(4)));
+  REQUIRE(
+      eventually([&] { return first.is_leader() || second.is_leader(); }, std::chrono::seconds(4)));
   CHECK(first.is_leader() != second.is_leader());
   second.stop();
   first.stop();

@@ -7,8 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
@@ -26,10 +26,11 @@ namespace {
 struct Fixture {
   Fixture() {
     const auto port = backends.start("echo");
-    dir.write("all.yaml", ingress_class_yaml("portico", "portico.dev/ingress-controller", true) +
-                              "---\n" + ingress_yaml("e", "x.com", {{"/", "Prefix", "echo", "80"}}) +
-                              "---\n" + ingress_yaml("nohost", "", {{"/", "Prefix", "echo", "80"}}) +
-                              "---\n" + service_yaml("echo", {port}));
+    dir.write("all.yaml",
+              ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+                  ingress_yaml("e", "x.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
+                  ingress_yaml("nohost", "", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
+                  service_yaml("echo", {port}));
     portico.emplace(dir.path(), 2);
     portico->wait_ready();
   }
@@ -98,10 +99,11 @@ TEST_CASE("E2E: upstream connections are kept alive and reused", "[e2e][keepaliv
 TEST_CASE("E2E: pipelined requests are answered in order", "[e2e]") {
   Fixture f;
   Connection c(f.port());
-  c.write_raw("GET /first HTTP/1.1\r\nHost: x.com\r\n\r\n"
-              "GET /second/delay/50 HTTP/1.1\r\nHost: x.com\r\n\r\n"
-              "GET /third HTTP/1.1\r\nHost: nowhere.com\r\n\r\n"
-              "POST /fourth HTTP/1.1\r\nHost: x.com\r\nContent-Length: 3\r\n\r\nabc");
+  c.write_raw(
+      "GET /first HTTP/1.1\r\nHost: x.com\r\n\r\n"
+      "GET /second/delay/50 HTTP/1.1\r\nHost: x.com\r\n\r\n"
+      "GET /third HTTP/1.1\r\nHost: nowhere.com\r\n\r\n"
+      "POST /fourth HTTP/1.1\r\nHost: x.com\r\nContent-Length: 3\r\n\r\nabc");
   CHECK(json::parse(c.read_response().body)["target"] == "/first");
   CHECK(json::parse(c.read_response().body)["target"] == "/second/delay/50");
   // Without a Host rule of its own, nowhere.com falls to the host-less rules.
@@ -138,13 +140,15 @@ TEST_CASE("E2E: HTTP/1.0 clients", "[e2e]") {
 TEST_CASE("E2E: request bodies, chunked and with Expect: 100-continue", "[e2e]") {
   Fixture f;
   Connection c(f.port());
-  c.write_raw("POST /up HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  c.write_raw(
+      "POST /up HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   const auto chunked = json::parse(c.read_response().body);
   CHECK(chunked["body_bytes"] == 11);
   CHECK(chunked["headers"]["Transfer-Encoding"] == "chunked");
 
-  c.write_raw("PUT /up HTTP/1.1\r\nHost: x.com\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  c.write_raw(
+      "PUT /up HTTP/1.1\r\nHost: x.com\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
   const auto interim = c.read_response();
   CHECK(interim.status == 100);
   c.write_raw("data");
@@ -162,8 +166,8 @@ TEST_CASE("E2E: 1 GiB up and down streams through with flat memory", "[e2e][larg
   s.connect({net::ip::make_address("127.0.0.1"), f.port()});
 
   // Upload: the echo backend counts and checksums what arrives.
-  const std::string head = "POST /upload HTTP/1.1\r\nHost: x.com\r\nContent-Length: " +
-                           std::to_string(GiB) + "\r\n\r\n";
+  const std::string head =
+      "POST /upload HTTP/1.1\r\nHost: x.com\r\nContent-Length: " + std::to_string(GiB) + "\r\n\r\n";
   net::write(s, net::buffer(head));
   std::vector<char> chunk(1 << 20);
   std::uint32_t fnv = 2166136261u;

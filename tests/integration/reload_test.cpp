@@ -67,8 +67,9 @@ TEST_CASE("E2E: readiness, health and metrics on the admin listener", "[e2e][adm
   Backends backends;
   const auto port = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml", Class + "---\n" + ingress_yaml("m", "m.com", {{"/", "Prefix", "echo", "80"}}) +
-                            "---\n" + service_yaml("echo", {port}));
+  dir.write("all.yaml", Class + "---\n" +
+                            ingress_yaml("m", "m.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
+                            service_yaml("echo", {port}));
   Portico portico(dir.path());
   portico.wait_ready();
   CHECK(get(portico.admin_port(), "localhost", "/healthz").status == 200);
@@ -83,7 +84,8 @@ TEST_CASE("E2E: readiness, health and metrics on the admin listener", "[e2e][adm
     return metrics.body.find("portico_request_duration_seconds_count 4") != std::string::npos;
   }));
   CHECK(metrics.status == 200);
-  CHECK_THAT(metrics.body, Catch::Contains("portico_requests_total{host=\"m.com\",code=\"2xx\"} 3"));
+  CHECK_THAT(metrics.body,
+             Catch::Contains("portico_requests_total{host=\"m.com\",code=\"2xx\"} 3"));
   CHECK_THAT(metrics.body, Catch::Contains("portico_requests_total{host=\"\",code=\"4xx\"} 1"));
   CHECK_THAT(metrics.body, Catch::Contains("portico_request_duration_seconds_count 4"));
   CHECK_THAT(metrics.body, Catch::Contains("portico_config_generation 1"));
@@ -96,9 +98,11 @@ TEST_CASE("E2E: shutdown turns /readyz 503 at once and lets in-flight requests f
   Backends backends;
   const auto port = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml", Class + "---\n" + ingress_yaml("s", "s.com", {{"/", "Prefix", "echo", "80"}}) +
-                            "---\n" + service_yaml("echo", {port}));
-  auto owned = start_application({"--manifests", dir.path().string(), "--workers", "2", "--shutdown-delay", "1s"});
+  dir.write("all.yaml", Class + "---\n" +
+                            ingress_yaml("s", "s.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
+                            service_yaml("echo", {port}));
+  auto owned = start_application(
+      {"--manifests", dir.path().string(), "--workers", "2", "--shutdown-delay", "1s"});
   Application& app = *owned;
   REQUIRE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; }));
 

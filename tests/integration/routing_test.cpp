@@ -76,8 +76,9 @@ TEST_CASE("E2E: the blog routes by host and path to its three services", "[e2e]"
                                           {{"/auth", "Prefix", "auth", "80"},
                                            {"/api", "Prefix", "api", "http"},
                                            {"/", "Prefix", "web", "80"}}));
-  dir.write("services/all.yaml", service_yaml("auth", {auth}) + "---\n" + service_yaml("api", {api}) +
-                                     "---\n" + service_yaml("web", {web}));
+  dir.write("services/all.yaml", service_yaml("auth", {auth}) + "---\n" +
+                                     service_yaml("api", {api}) + "---\n" +
+                                     service_yaml("web", {web}));
   Portico portico(dir.path());
   portico.wait_ready();
 
@@ -88,14 +89,16 @@ TEST_CASE("E2E: the blog routes by host and path to its three services", "[e2e]"
   CHECK(name_at("blog.example.com", "/auth/login") == "auth");
   CHECK(name_at("blog.example.com", "/api/posts/1") == "api");
   CHECK(name_at("blog.example.com", "/") == "web");
-  CHECK(name_at("blog.example.com", "/authors") == "web");  // not the /auth element
+  CHECK(name_at("blog.example.com", "/authors") == "web");   // not the /auth element
   CHECK(name_at("BLOG.Example.com:8080", "/api") == "api");  // case and port ignored
   CHECK(name_at("other.example.com", "/") == "404");
 
   SECTION("the upstream sees the normalized path and the forwarded headers") {
     const auto r = get(portico.port(), "blog.example.com:1234", "/static/../api/./x?q=1",
-                       {{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "gopher"},
-                        {"Connection", "X-Hop"}, {"X-Hop", "secret"}});
+                       {{"X-Forwarded-For", "203.0.113.9"},
+                        {"X-Forwarded-Proto", "gopher"},
+                        {"Connection", "X-Hop"},
+                        {"X-Hop", "secret"}});
     REQUIRE(r.status == 200);
     const auto seen = json::parse(r.body);
     CHECK(seen["name"] == "api");
@@ -131,7 +134,9 @@ TEST_CASE("E2E: local replies 404, 503, 502, 504 and 400", "[e2e]") {
                                service_yaml("cut", {cut.port()}));
   Portico portico(dir.path(), 2, {"--upstream-response-timeout", "300ms"});
   portico.wait_ready();
-  const auto status = [&](const std::string& path) { return get(portico.port(), "x.com", path).status; };
+  const auto status = [&](const std::string& path) {
+    return get(portico.port(), "x.com", path).status;
+  };
 
   CHECK(get(portico.port(), "nowhere.com", "/").status == 404);
   CHECK(status("/missing") == 503);
@@ -183,15 +188,18 @@ TEST_CASE("E2E: local replies 404, 503, 502, 504 and 400", "[e2e]") {
   }
   SECTION("a bad chunk in a request body is a 400, not a silent close") {
     Connection c(portico.port());
-    c.write_raw("POST /slow HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
+    c.write_raw(
+        "POST /slow HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: "
+        "chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
     CHECK(c.read_response().status == 400);
     CHECK(c.closed_by_peer());
   }
   SECTION("versions other than 1.0 and 1.1, CONNECT and two Hosts are refused") {
-    for (const std::string& request : {std::string("GET / HTTP/1.2\r\nHost: x.com\r\n\r\n"),
-                                       std::string("GET / HTTP/2.0\r\nHost: x.com\r\n\r\n"),
-                                       std::string("CONNECT x.com:443 HTTP/1.1\r\nHost: x.com:443\r\n\r\n"),
-                                       std::string("GET / HTTP/1.1\r\nHost: x.com\r\nHost: y.com\r\n\r\n")}) {
+    for (const std::string& request :
+         {std::string("GET / HTTP/1.2\r\nHost: x.com\r\n\r\n"),
+          std::string("GET / HTTP/2.0\r\nHost: x.com\r\n\r\n"),
+          std::string("CONNECT x.com:443 HTTP/1.1\r\nHost: x.com:443\r\n\r\n"),
+          std::string("GET / HTTP/1.1\r\nHost: x.com\r\nHost: y.com\r\n\r\n")}) {
       INFO(request);
       Connection c(portico.port());
       c.write_raw(request);

@@ -25,14 +25,17 @@ struct TlsSite {
     const auto port = backends.start("site");
     a = make_certificate("a.com", {"DNS:a.com"});
     wild = make_certificate("*.wild.com", {"DNS:*.wild.com"});
-    dir.write("site.yaml",
-              ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
-                  ingress_yaml("site", "", {{"/", "Prefix", "web", "80"}},
-                               tls_spec({{"a.com", "a-tls"}, {"*.wild.com", "wild-tls"}, {"broken.com", "broken-tls"}})) +
-                  "---\n" + service_yaml("web", {port}));
+    dir.write("site.yaml", ingress_class_yaml("portico", "portico.dev/ingress-controller", true) +
+                               "---\n" +
+                               ingress_yaml("site", "", {{"/", "Prefix", "web", "80"}},
+                                            tls_spec({{"a.com", "a-tls"},
+                                                      {"*.wild.com", "wild-tls"},
+                                                      {"broken.com", "broken-tls"}})) +
+                               "---\n" + service_yaml("web", {port}));
     const auto other = make_certificate("other", {});
     dir.write("secrets.yaml", tls_secret_yaml("a-tls", a.certificate_pem, a.key_pem) + "---\n" +
-                                  tls_secret_yaml("wild-tls", wild.certificate_pem, wild.key_pem) + "---\n" +
+                                  tls_secret_yaml("wild-tls", wild.certificate_pem, wild.key_pem) +
+                                  "---\n" +
                                   // a key that does not match its certificate
                                   tls_secret_yaml("broken-tls", a.certificate_pem, other.key_pem));
   }
@@ -61,11 +64,11 @@ TEST_CASE("TLS: the certificate is chosen by SNI, and requests are proxied over 
   CHECK(seen["headers"]["X-Forwarded-Port"] == std::to_string(port));
   CHECK(seen["target"] == "/hello");
 
-  CHECK(probe_tls(port, "x.wild.com").common_name == "*.wild.com");      // one label
-  CHECK(probe_tls(port, "y.x.wild.com").common_name == DefaultName);     // two labels: no
-  CHECK(probe_tls(port, "A.COM").common_name == "a.com");                 // case-insensitive
+  CHECK(probe_tls(port, "x.wild.com").common_name == "*.wild.com");   // one label
+  CHECK(probe_tls(port, "y.x.wild.com").common_name == DefaultName);  // two labels: no
+  CHECK(probe_tls(port, "A.COM").common_name == "a.com");             // case-insensitive
   CHECK(probe_tls(port, "unknown.com").common_name == DefaultName);
-  CHECK(probe_tls(port, "").common_name == DefaultName);                  // no SNI at all
+  CHECK(probe_tls(port, "").common_name == DefaultName);  // no SNI at all
   // A Secret whose key does not match: the host is still served, with the default.
   const auto broken = probe_tls(port, "broken.com");
   CHECK(broken.common_name == DefaultName);
@@ -78,21 +81,26 @@ TEST_CASE("TLS: a Secret change swaps the certificate live", "[tls]") {
   portico.wait_ready();
   REQUIRE(probe_tls(portico.https_port(), "a.com").common_name == "a.com");
   const auto renewed = make_certificate("a.com renewed", {"DNS:a.com"});
-  site.dir.write("secrets.yaml", tls_secret_yaml("a-tls", renewed.certificate_pem, renewed.key_pem) + "---\n" +
-                                     tls_secret_yaml("wild-tls", site.wild.certificate_pem, site.wild.key_pem));
-  CHECK(eventually([&] { return probe_tls(portico.https_port(), "a.com").common_name == "a.com renewed"; },
-                   std::chrono::seconds(1)));
+  site.dir.write("secrets.yaml",
+                 tls_secret_yaml("a-tls", renewed.certificate_pem, renewed.key_pem) + "---\n" +
+                     tls_secret_yaml("wild-tls", site.wild.certificate_pem, site.wild.key_pem));
+  CHECK(eventually(
+      [&] { return probe_tls(portico.https_port(), "a.com").common_name == "a.com renewed"; },
+      std::chrono::seconds(1)));
   // The Secret is gone: its hosts fall back to the default certificate.
-  site.dir.write("secrets.yaml", tls_secret_yaml("a-tls", renewed.certificate_pem, renewed.key_pem));
-  CHECK(eventually([&] { return probe_tls(portico.https_port(), "x.wild.com").common_name == DefaultName; },
-                   std::chrono::seconds(1)));
+  site.dir.write("secrets.yaml",
+                 tls_secret_yaml("a-tls", renewed.certificate_pem, renewed.key_pem));
+  CHECK(eventually(
+      [&] { return probe_tls(portico.https_port(), "x.wild.com").common_name == DefaultName; },
+      std::chrono::seconds(1)));
 }
 
 TEST_CASE("TLS: plain HTTP to a TLS host redirects with 308, except ACME and opt-outs", "[tls]") {
   TlsSite site;
-  site.dir.write("optout.yaml",
-                 ingress_yaml("optout", "", {{"/", "Prefix", "web", "80"}}, tls_spec({{"plain.com", "a-tls"}}),
-                              "  annotations:\n    nginx.ingress.kubernetes.io/ssl-redirect: \"false\"\n"));
+  site.dir.write(
+      "optout.yaml",
+      ingress_yaml("optout", "", {{"/", "Prefix", "web", "80"}}, tls_spec({{"plain.com", "a-tls"}}),
+                   "  annotations:\n    nginx.ingress.kubernetes.io/ssl-redirect: \"false\"\n"));
   Portico portico(site.dir.path());
   portico.wait_ready();
   const auto redirect = get(portico.port(), "A.com:8080", "/a/../path?q=1");

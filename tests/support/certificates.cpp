@@ -23,7 +23,8 @@ std::string pem_of(int (*write)(BIO*, void*), void* object) {
 
 }  // namespace
 
-TestCertificate make_certificate(const std::string& common_name, const std::vector<std::string>& alt_names) {
+TestCertificate make_certificate(const std::string& common_name,
+                                 const std::vector<std::string>& alt_names) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
   X509_set_version(cert, 2);
@@ -33,8 +34,9 @@ TestCertificate make_certificate(const std::string& common_name, const std::vect
   X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
   X509_set_issuer_name(cert, name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -43,7 +45,8 @@ TestCertificate make_certificate(const std::string& common_name, const std::vect
   for (const auto& entry : alt_names) {
     alt += (alt.empty() ? "" : ",") + entry;
   }
-  std::vector<std::pair<int, std::string>> extensions = {{NID_basic_constraints, "critical,CA:TRUE"}};
+  std::vector<std::pair<int, std::string>> extensions = {
+      {NID_basic_constraints, "critical,CA:TRUE"}};
   if (!alt.empty()) {
     extensions.emplace_back(NID_subject_alt_name, alt);
   }
@@ -55,9 +58,12 @@ TestCertificate make_certificate(const std::string& common_name, const std::vect
   X509_sign(cert, key, EVP_sha256());
   TestCertificate out{
       pem_of([](BIO* b, void* o) { return PEM_write_bio_X509(b, static_cast<X509*>(o)); }, cert),
-      pem_of([](BIO* b, void* o) {
-        return PEM_write_bio_PrivateKey(b, static_cast<EVP_PKEY*>(o), nullptr, nullptr, 0, nullptr, nullptr);
-      }, key)};
+      pem_of(
+          [](BIO* b, void* o) {
+            return PEM_write_bio_PrivateKey(b, static_cast<EVP_PKEY*>(o), nullptr, nullptr, 0,
+                                            nullptr, nullptr);
+          },
+          key)};
   X509_free(cert);
   EVP_PKEY_free(key);
   return out;

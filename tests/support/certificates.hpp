@@ -24,6 +24,7 @@ struct TlsProbe {
 };
 // Connects to 127.0.0.1:port, sends `server_name` as SNI (none when empty), offers ALPN
 // http/1.1, and GETs `target` with Host `server_name` (or "localhost").
-TlsProbe probe_tls(unsigned short port, const std::string& server_name, const std::string& target = "/");
+TlsProbe probe_tls(unsigned short port, const std::string& server_name,
+                   const std::string& target = "/");
 
 }  // namespace portico::test

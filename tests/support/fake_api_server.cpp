@@ -15,41 +15,56 @@ using nlohmann::json;
 
 // What a list of `plural` is called, and its apiVersion: {"IngressList", "networking.k8s.io/v1"}.
 std::pair<std::string, std::string> list_kind_of(const std::string& plural) {
-  if (plural == "ingresses") return {"IngressList", "networking.k8s.io/v1"};
-  if (plural == "ingressclasses") return {"IngressClassList", "networking.k8s.io/v1"};
-  if (plural == "endpointslices") return {"EndpointSliceList", "discovery.k8s.io/v1"};
-  if (plural == "services") return {"ServiceList", "v1"};
+  if (plural == "ingresses")
+    return {"IngressList", "networking.k8s.io/v1"};
+  if (plural == "ingressclasses")
+    return {"IngressClassList", "networking.k8s.io/v1"};
+  if (plural == "endpointslices")
+    return {"EndpointSliceList", "discovery.k8s.io/v1"};
+  if (plural == "services")
+    return {"ServiceList", "v1"};
   return {"SecretList", "v1"};
 }
 
 std::string plural_of(const std::string& kind) {
-  if (kind == "Ingress") return "ingresses";
-  if (kind == "IngressClass") return "ingressclasses";
-  if (kind == "Service") return "services";
-  if (kind == "EndpointSlice") return "endpointslices";
-  if (kind == "Secret") return "secrets";
+  if (kind == "Ingress")
+    return "ingresses";
+  if (kind == "IngressClass")
+    return "ingressclasses";
+  if (kind == "Service")
+    return "services";
+  if (kind == "EndpointSlice")
+    return "endpointslices";
+  if (kind == "Secret")
+    return "secrets";
   throw std::logic_error("the fake API server does not serve " + kind);
 }
 
-bool cluster_scoped(const std::string& plural) { return plural == "ingressclasses"; }
+bool cluster_scoped(const std::string& plural) {
+  return plural == "ingressclasses";
+}
 
 std::string key_of(const std::string& ns, const std::string& name) {
   return ns.empty() ? name : ns + "/" + name;
 }
 
 json status(int code, const std::string& reason, const std::string& message) {
-  return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()},
-          {"status", "Failure"}, {"message", message}, {"reason", reason}, {"code", code}};
+  return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
+          {"status", "Failure"}, {"message", message}, {"reason", reason},
+          {"code", code}};
 }
 
-std::unique_ptr<httplib::Server> make_server(FakeApiServer::Transport transport, std::string& ca_pem) {
+std::unique_ptr<httplib::Server> make_server(FakeApiServer::Transport transport,
+                                             std::string& ca_pem) {
   if (transport == FakeApiServer::Transport::Http) {
     return std::make_unique<httplib::Server>();
   }
   const TestCertificate identity = make_certificate("fake-apiserver", {"IP:127.0.0.1"});
   ca_pem = identity.certificate_pem;
-  BIO* cert_bio = BIO_new_mem_buf(identity.certificate_pem.data(), static_cast<int>(identity.certificate_pem.size()));
-  BIO* key_bio = BIO_new_mem_buf(identity.key_pem.data(), static_cast<int>(identity.key_pem.size()));
+  BIO* cert_bio = BIO_new_mem_buf(identity.certificate_pem.data(),
+                                  static_cast<int>(identity.certificate_pem.size()));
+  BIO* key_bio =
+      BIO_new_mem_buf(identity.key_pem.data(), static_cast<int>(identity.key_pem.size()));
   X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
   EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
   auto server = std::make_unique<httplib::SSLServer>(cert, key);  // it keeps references
@@ -71,106 +86,125 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
   // Every open watch holds a thread: leave room for all of Portico's and the tests' calls.
   server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
   server_->set_write_timeout(30, 0);
-  server_->Get(R"(/(api/v1|apis/[^/]+/[^/]+)(/namespaces/([^/]+))?/([a-z]+))",
-               [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string ns = req.matches[3];
-    const std::string plural = req.matches[4];
-    const bool watch = req.get_param_value("watch") == "true";
-    const auto in_scope = [ns](const std::string& object_ns) { return ns.empty() || ns == object_ns; };
-    std::unique_lock lock(mutex_);
-    ++(watch ? watches_ : lists_)[plural];
-    if (req.get_header_value("Authorization") != "Bearer " + token_) {  // under the lock: rotates
-      res.status = 401;
-      res.set_content(status(401, "Unauthorized", "Unauthorized").dump(), "application/json");
-      return;
-    }
-    static const std::set<std::string> served = {"ingresses", "ingressclasses", "services",
-                                                 "endpointslices", "secrets"};
-    if (!served.contains(plural)) {
-      res.status = 404;
-      res.set_content(status(404, "NotFound", "the server could not find the requested resource").dump(),
-                      "application/json");
-      return;
-    }
-    if (!watch) {
-      json items = json::array();
-      for (const auto& [key, object] : collections_[plural].objects) {
-        if (in_scope(object["metadata"].value("namespace", ""))) {
-          json item = object;
-          item.erase("kind");  // list items carry no kind or apiVersion
-          item.erase("apiVersion");
-          items.push_back(std::move(item));
+  server_->Get(
+      R"(/(api/v1|apis/[^/]+/[^/]+)(/namespaces/([^/]+))?/([a-z]+))",
+      [this](const httplib::Request& req, httplib::Response& res) {
+        const std::string ns = req.matches[3];
+        const std::string plural = req.matches[4];
+        const bool watch = req.get_param_value("watch") == "true";
+        const auto in_scope = [ns](const std::string& object_ns) {
+          return ns.empty() || ns == object_ns;
+        };
+        std::unique_lock lock(mutex_);
+        ++(watch ? watches_ : lists_)[plural];
+        if (req.get_header_value("Authorization") !=
+            "Bearer " + token_) {  // under the lock: rotates
+          res.status = 401;
+          res.set_content(status(401, "Unauthorized", "Unauthorized").dump(), "application/json");
+          return;
         }
-      }
-      const auto [list_kind, api_version] = list_kind_of(plural);
-      res.set_content(json{{"kind", list_kind}, {"apiVersion", api_version},
-                           {"metadata", {{"resourceVersion", std::to_string(rv_)}}},
-                           {"items", items}}.dump(),
-                      "application/json");
-      return;
-    }
-    const std::string from = req.get_param_value("resourceVersion");
-    last_watch_from_[plural] = from;
-    const int timeout = req.has_param("timeoutSeconds") ? std::stoi(req.get_param_value("timeoutSeconds")) : 1800;
-    // The stream's opening: a 410, synthetic ADDED events, or a replay of what followed `from`.
-    std::string opening;
-    std::int64_t cursor = rv_;
-    if (from.empty() || from == "0") {
-      for (const auto& [key, object] : collections_[plural].objects) {
-        if (in_scope(object["metadata"].value("namespace", ""))) {
-          opening += line("ADDED", object);
+        static const std::set<std::string> served = {"ingresses", "ingressclasses", "services",
+                                                     "endpointslices", "secrets"};
+        if (!served.contains(plural)) {
+          res.status = 404;
+          res.set_content(
+              status(404, "NotFound", "the server could not find the requested resource").dump(),
+              "application/json");
+          return;
         }
-      }
-    } else if (std::stoll(from) < oldest_rv_) {
-      res.set_chunked_content_provider("application/json", [from, this](std::size_t, httplib::DataSink& sink) {
-        const std::string expired = line("ERROR", status(410, "Expired", "too old resource version: " + from +
-                                                                               " (" + std::to_string(oldest_rv_) + ")"));
-        sink.write(expired.data(), expired.size());
-        sink.done();
-        return true;
+        if (!watch) {
+          json items = json::array();
+          for (const auto& [key, object] : collections_[plural].objects) {
+            if (in_scope(object["metadata"].value("namespace", ""))) {
+              json item = object;
+              item.erase("kind");  // list items carry no kind or apiVersion
+              item.erase("apiVersion");
+              items.push_back(std::move(item));
+            }
+          }
+          const auto [list_kind, api_version] = list_kind_of(plural);
+          res.set_content(json{{"kind", list_kind},
+                               {"apiVersion", api_version},
+                               {"metadata", {{"resourceVersion", std::to_string(rv_)}}},
+                               {"items", items}}
+                              .dump(),
+                          "application/json");
+          return;
+        }
+        const std::string from = req.get_param_value("resourceVersion");
+        last_watch_from_[plural] = from;
+        const int timeout = req.has_param("timeoutSeconds")
+                                ? std::stoi(req.get_param_value("timeoutSeconds"))
+                                : 1800;
+        // The stream's opening: a 410, synthetic ADDED events, or a replay of what followed `from`.
+        std::string opening;
+        std::int64_t cursor = rv_;
+        if (from.empty() || from == "0") {
+          for (const auto& [key, object] : collections_[plural].objects) {
+            if (in_scope(object["metadata"].value("namespace", ""))) {
+              opening += line("ADDED", object);
+            }
+          }
+        } else if (std::stoll(from) < oldest_rv_) {
+          res.set_chunked_content_provider(
+              "application/json", [from, this](std::size_t, httplib::DataSink& sink) {
+                const std::string expired =
+                    line("ERROR", status(410, "Expired",
+                                         "too old resource version: " + from + " (" +
+                                             std::to_string(oldest_rv_) + ")"));
+                sink.write(expired.data(), expired.size());
+                sink.done();
+                return true;
+              });
+          return;
+        } else {
+          cursor = std::stoll(from);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+        const auto generation = stream_generation_;
+        auto sent_opening = std::make_shared<bool>(false);
+        res.set_chunked_content_provider(
+            "application/json", [=, this](std::size_t, httplib::DataSink& sink) mutable {
+              if (!*sent_opening) {
+                *sent_opening = true;
+                if (!opening.empty()) {
+                  sink.write(opening.data(), opening.size());
+                  return true;
+                }
+              }
+              std::unique_lock lock(mutex_);
+              changed_.wait_until(lock, deadline, [&] {
+                return stopping_ || stream_generation_ != generation ||
+                       (!history_.empty() && history_.back().rv > cursor);
+              });
+              if (stopping_ || stream_generation_ != generation ||
+                  std::chrono::steady_clock::now() >= deadline) {
+                sink.done();
+                return true;
+              }
+              std::string batch;
+              for (const auto& event : history_) {
+                const bool ours =
+                    event.type == "BOOKMARK" || (event.plural == plural && in_scope(event.ns));
+                if (event.rv > cursor && ours) {
+                  batch +=
+                      event.type == "BOOKMARK"
+                          ? line("BOOKMARK",
+                                 {{"kind", "Bookmark"},
+                                  {"metadata", {{"resourceVersion", std::to_string(event.rv)}}}})
+                          : line(event.type, event.object);
+                }
+              }
+              cursor = history_.back().rv;
+              lock.unlock();
+              // Chunk boundaries carry no meaning on a real server: events share chunks, and one
+              // event may be split across two. Cut the batch at an arbitrary point to show it.
+              const std::size_t cut = batch.size() / 3 + 1;
+              return batch.empty() ||
+                     (sink.write(batch.data(), std::min(cut, batch.size())) &&
+                      (cut >= batch.size() || sink.write(batch.data() + cut, batch.size() - cut)));
+            });
       });
-      return;
-    } else {
-      cursor = std::stoll(from);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
-    const auto generation = stream_generation_;
-    auto sent_opening = std::make_shared<bool>(false);
-    res.set_chunked_content_provider("application/json", [=, this](std::size_t, httplib::DataSink& sink) mutable {
-      if (!*sent_opening) {
-        *sent_opening = true;
-        if (!opening.empty()) {
-          sink.write(opening.data(), opening.size());
-          return true;
-        }
-      }
-      std::unique_lock lock(mutex_);
-      changed_.wait_until(lock, deadline, [&] {
-        return stopping_ || stream_generation_ != generation ||
-               (!history_.empty() && history_.back().rv > cursor);
-      });
-      if (stopping_ || stream_generation_ != generation || std::chrono::steady_clock::now() >= deadline) {
-        sink.done();
-        return true;
-      }
-      std::string batch;
-      for (const auto& event : history_) {
-        const bool ours = event.type == "BOOKMARK" || (event.plural == plural && in_scope(event.ns));
-        if (event.rv > cursor && ours) {
-          batch += event.type == "BOOKMARK"
-                       ? line("BOOKMARK", {{"kind", "Bookmark"}, {"metadata", {{"resourceVersion", std::to_string(event.rv)}}}})
-                       : line(event.type, event.object);
-        }
-      }
-      cursor = history_.back().rv;
-      lock.unlock();
-      // Chunk boundaries carry no meaning on a real server: events share chunks, and one
-      // event may be split across two. Cut the batch at an arbitrary point to show it.
-      const std::size_t cut = batch.size() / 3 + 1;
-      return batch.empty() || (sink.write(batch.data(), std::min(cut, batch.size())) &&
-                               (cut >= batch.size() || sink.write(batch.data() + cut, batch.size() - cut)));
-    });
-  });
   serve_writes();
   serve_discovery();
   serve_crud();
@@ -194,7 +228,8 @@ void FakeApiServer::serve_writes() {
     std::unique_lock lock(mutex_);
     if (leases_failing_ && req.path.find("/leases") != std::string::npos) {
       res.status = 500;
-      res.set_content(status(500, "InternalError", "etcd is unavailable").dump(), "application/json");
+      res.set_content(status(500, "InternalError", "etcd is unavailable").dump(),
+                      "application/json");
       return false;
     }
     if (req.get_header_value("Authorization") == "Bearer " + token_) {
@@ -207,27 +242,27 @@ void FakeApiServer::serve_writes() {
   // Ingress status: a JSON merge patch of `status` only (RFC 7386: arrays are replaced).
   server_->Patch(R"(/apis/networking.k8s.io/v1/namespaces/([^/]+)/ingresses/([^/]+)/status)",
                  [=, this](const httplib::Request& req, httplib::Response& res) {
-    if (!authorized(req, res)) {
-      return;
-    }
-    std::lock_guard lock(mutex_);
-    ++status_patches_;
-    auto& objects = collections_["ingresses"].objects;
-    const auto it = objects.find(key_of(req.matches[1], req.matches[2]));
-    const json patch = json::parse(req.body, nullptr, false);
-    if (req.get_header_value("Content-Type") != "application/merge-patch+json") {
-      res.status = 415;
-      return;
-    }
-    if (it == objects.end() || !patch.is_object()) {
-      res.status = it == objects.end() ? 404 : 400;
-      return;
-    }
-    it->second["status"].merge_patch(patch.value("status", json::object()));
-    it->second["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    record("ingresses", req.matches[1], "MODIFIED", it->second);
-    res.set_content(it->second.dump(), "application/json");
-  });
+                   if (!authorized(req, res)) {
+                     return;
+                   }
+                   std::lock_guard lock(mutex_);
+                   ++status_patches_;
+                   auto& objects = collections_["ingresses"].objects;
+                   const auto it = objects.find(key_of(req.matches[1], req.matches[2]));
+                   const json patch = json::parse(req.body, nullptr, false);
+                   if (req.get_header_value("Content-Type") != "application/merge-patch+json") {
+                     res.status = 415;
+                     return;
+                   }
+                   if (it == objects.end() || !patch.is_object()) {
+                     res.status = it == objects.end() ? 404 : 400;
+                     return;
+                   }
+                   it->second["status"].merge_patch(patch.value("status", json::object()));
+                   it->second["metadata"]["resourceVersion"] = std::to_string(++rv_);
+                   record("ingresses", req.matches[1], "MODIFIED", it->second);
+                   res.set_content(it->second.dump(), "application/json");
+                 });
   // Leases: get, create, and update conditional on resourceVersion (409 when stale).
   const std::string leases = R"(/apis/coordination.k8s.io/v1/namespaces/([^/]+)/leases)";
   server_->Get(leases + "/([^/]+)", [=, this](const httplib::Request& req, httplib::Response& res) {
@@ -239,8 +274,11 @@ void FakeApiServer::serve_writes() {
     const auto it = objects.find(key_of(req.matches[1], req.matches[2]));
     if (it == objects.end()) {
       res.status = 404;
-      res.set_content(status(404, "NotFound", "leases.coordination.k8s.io \"" + std::string(req.matches[2]) +
-                                                  "\" not found").dump(), "application/json");
+      res.set_content(
+          status(404, "NotFound",
+                 "leases.coordination.k8s.io \"" + std::string(req.matches[2]) + "\" not found")
+              .dump(),
+          "application/json");
       return;
     }
     res.set_content(it->second.dump(), "application/json");
@@ -278,7 +316,8 @@ void FakeApiServer::serve_writes() {
     const std::string sent = lease["metadata"].value("resourceVersion", "");
     if (!sent.empty() && sent != it->second["metadata"].value("resourceVersion", "")) {
       res.status = 409;
-      res.set_content(status(409, "Conflict", "the object has been modified").dump(), "application/json");
+      res.set_content(status(409, "Conflict", "the object has been modified").dump(),
+                      "application/json");
       return;
     }
     lease["metadata"]["resourceVersion"] = std::to_string(++rv_);
@@ -292,26 +331,40 @@ void FakeApiServer::serve_discovery() {
     res.set_content(body.dump(), "application/json");  // plain JSON: legacy discovery
   };
   server_->Get("/version", [=](const httplib::Request&, httplib::Response& res) {
-    reply(res, {{"major", "1"}, {"minor", "32"}, {"gitVersion", "v1.32.4"}, {"gitCommit", "fake"},
-                {"gitTreeState", "clean"}, {"buildDate", "2026-01-01T00:00:00Z"}, {"goVersion", "go1.23"},
-                {"compiler", "gc"}, {"platform", "linux/amd64"}});
+    reply(res, {{"major", "1"},
+                {"minor", "32"},
+                {"gitVersion", "v1.32.4"},
+                {"gitCommit", "fake"},
+                {"gitTreeState", "clean"},
+                {"buildDate", "2026-01-01T00:00:00Z"},
+                {"goVersion", "go1.23"},
+                {"compiler", "gc"},
+                {"platform", "linux/amd64"}});
   });
   server_->Get("/api", [=, this](const httplib::Request&, httplib::Response& res) {
-    reply(res, {{"kind", "APIVersions"}, {"versions", {"v1"}},
-                {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"},
-                                                 {"serverAddress", "127.0.0.1:" + std::to_string(port_)}}}}});
+    reply(res, {{"kind", "APIVersions"},
+                {"versions", {"v1"}},
+                {"serverAddressByClientCIDRs",
+                 {{{"clientCIDR", "0.0.0.0/0"},
+                   {"serverAddress", "127.0.0.1:" + std::to_string(port_)}}}}});
   });
-  const std::vector<std::string> groups = {"networking.k8s.io", "discovery.k8s.io", "coordination.k8s.io"};
+  const std::vector<std::string> groups = {"networking.k8s.io", "discovery.k8s.io",
+                                           "coordination.k8s.io"};
   server_->Get("/apis", [=](const httplib::Request&, httplib::Response& res) {
     json list = {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", json::array()}};
     for (const auto& group : groups) {
       const json version = {{"groupVersion", group + "/v1"}, {"version", "v1"}};
-      list["groups"].push_back({{"name", group}, {"versions", {version}}, {"preferredVersion", version}});
+      list["groups"].push_back(
+          {{"name", group}, {"versions", {version}}, {"preferredVersion", version}});
     }
     reply(res, list);
   });
-  const auto resource = [](const char* name, const char* singular, bool namespaced, const char* kind) {
-    return json{{"name", name}, {"singularName", singular}, {"namespaced", namespaced}, {"kind", kind},
+  const auto resource = [](const char* name, const char* singular, bool namespaced,
+                           const char* kind) {
+    return json{{"name", name},
+                {"singularName", singular},
+                {"namespaced", namespaced},
+                {"kind", kind},
                 {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}}};
   };
   const std::map<std::string, json> resources = {
@@ -320,12 +373,15 @@ void FakeApiServer::serve_discovery() {
       {"/apis/networking.k8s.io/v1",
        json::array({resource("ingresses", "ingress", true, "Ingress"),
                     resource("ingressclasses", "ingressclass", false, "IngressClass")})},
-      {"/apis/discovery.k8s.io/v1", json::array({resource("endpointslices", "endpointslice", true, "EndpointSlice")})},
+      {"/apis/discovery.k8s.io/v1",
+       json::array({resource("endpointslices", "endpointslice", true, "EndpointSlice")})},
       {"/apis/coordination.k8s.io/v1", json::array({resource("leases", "lease", true, "Lease")})}};
   for (const auto& [path, list] : resources) {
     const std::string group_version = path == "/api/v1" ? "v1" : path.substr(6);
     server_->Get(path, [=](const httplib::Request&, httplib::Response& res) {
-      reply(res, {{"kind", "APIResourceList"}, {"apiVersion", "v1"}, {"groupVersion", group_version},
+      reply(res, {{"kind", "APIResourceList"},
+                  {"apiVersion", "v1"},
+                  {"groupVersion", group_version},
                   {"resources", list}});
     });
   }
@@ -337,7 +393,8 @@ void FakeApiServer::serve_crud() {
     json object = json::parse(req.body, nullptr, false);
     if (!object.is_object() || !object.contains("metadata")) {
       res.status = 400;
-      res.set_content(status(400, "BadRequest", "the body is not an object").dump(), "application/json");
+      res.set_content(status(400, "BadRequest", "the body is not an object").dump(),
+                      "application/json");
       return;
     }
     const std::string ns = req.matches[3];
@@ -345,44 +402,55 @@ void FakeApiServer::serve_crud() {
       object["metadata"]["namespace"] = ns;
     }
     const std::string plural = req.matches[4];
-    const std::string object_ns = cluster_scoped(plural) ? "" : object["metadata"].value("namespace", "default");
+    const std::string object_ns =
+        cluster_scoped(plural) ? "" : object["metadata"].value("namespace", "default");
     const std::string name = object["metadata"].value("name", "");
     if (this->object(plural, object_ns, name).is_object()) {
       res.status = 409;
-      res.set_content(status(409, "AlreadyExists", plural + " \"" + name + "\" already exists").dump(),
-                      "application/json");
+      res.set_content(
+          status(409, "AlreadyExists", plural + " \"" + name + "\" already exists").dump(),
+          "application/json");
       return;
     }
     apply(object);
     res.status = 201;
     res.set_content(this->object(plural, object_ns, name).dump(), "application/json");
   });
-  server_->Delete(collection + "/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string plural = req.matches[4];
-    const std::string name = req.matches[5];
-    const std::string ns = cluster_scoped(plural) ? "" : std::string(req.matches[3]);
-    if (!object(plural, ns, name).is_object()) {
-      res.status = 404;
-      res.set_content(status(404, "NotFound", plural + " \"" + name + "\" not found").dump(), "application/json");
-      return;
-    }
-    remove(plural, ns, name);
-    res.set_content(json{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()},
-                         {"status", "Success"}, {"details", {{"name", name}, {"kind", plural}}}}.dump(),
-                    "application/json");
-  });
+  server_->Delete(
+      collection + "/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
+        const std::string plural = req.matches[4];
+        const std::string name = req.matches[5];
+        const std::string ns = cluster_scoped(plural) ? "" : std::string(req.matches[3]);
+        if (!object(plural, ns, name).is_object()) {
+          res.status = 404;
+          res.set_content(status(404, "NotFound", plural + " \"" + name + "\" not found").dump(),
+                          "application/json");
+          return;
+        }
+        remove(plural, ns, name);
+        res.set_content(json{{"kind", "Status"},
+                             {"apiVersion", "v1"},
+                             {"metadata", json::object()},
+                             {"status", "Success"},
+                             {"details", {{"name", name}, {"kind", plural}}}}
+                            .dump(),
+                        "application/json");
+      });
   // A single object, as kubectl get NAME and delete --wait read it.
-  server_->Get(collection + "/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string plural = req.matches[4];
-    const std::string name = req.matches[5];
-    const json found = object(plural, cluster_scoped(plural) ? "" : std::string(req.matches[3]), name);
-    if (!found.is_object()) {
-      res.status = 404;
-      res.set_content(status(404, "NotFound", plural + " \"" + name + "\" not found").dump(), "application/json");
-      return;
-    }
-    res.set_content(found.dump(), "application/json");
-  });
+  server_->Get(
+      collection + "/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
+        const std::string plural = req.matches[4];
+        const std::string name = req.matches[5];
+        const json found =
+            object(plural, cluster_scoped(plural) ? "" : std::string(req.matches[3]), name);
+        if (!found.is_object()) {
+          res.status = 404;
+          res.set_content(status(404, "NotFound", plural + " \"" + name + "\" not found").dump(),
+                          "application/json");
+          return;
+        }
+        res.set_content(found.dump(), "application/json");
+      });
 }
 
 int FakeApiServer::status_patches() const {
@@ -390,7 +458,8 @@ int FakeApiServer::status_patches() const {
   return status_patches_;
 }
 
-json FakeApiServer::object(const std::string& plural, const std::string& ns, const std::string& name) const {
+json FakeApiServer::object(const std::string& plural, const std::string& ns,
+                           const std::string& name) const {
   std::lock_guard lock(mutex_);
   const auto collection = collections_.find(plural);
   if (collection == collections_.end()) {
@@ -407,14 +476,16 @@ std::string FakeApiServer::kubeconfig() const {
     // certificate-authority-data is base64 of the PEM.
     std::string b64(4 * ((ca_pem_.size() + 2) / 3) + 1, '\0');
     EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                    reinterpret_cast<const unsigned char*>(ca_pem_.data()), static_cast<int>(ca_pem_.size()));
+                    reinterpret_cast<const unsigned char*>(ca_pem_.data()),
+                    static_cast<int>(ca_pem_.size()));
     b64.resize(b64.find('\0'));
     ca = "    certificate-authority-data: " + b64 + "\n";
   }
   return "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
-         "clusters:\n- name: fake\n  cluster:\n    server: " + std::string(ca_pem_.empty() ? "http" : "https") +
-         "://127.0.0.1:" + std::to_string(port_) + "\n" + ca +
-         "users:\n- name: tester\n  user:\n    token: " + token_ + "\n"
+         "clusters:\n- name: fake\n  cluster:\n    server: " +
+         std::string(ca_pem_.empty() ? "http" : "https") + "://127.0.0.1:" + std::to_string(port_) +
+         "\n" + ca + "users:\n- name: tester\n  user:\n    token: " + token_ +
+         "\n"
          "contexts:\n- name: test\n  context: {cluster: fake, user: tester}\n";
 }
 
@@ -428,8 +499,8 @@ void FakeApiServer::set_token(std::string token) {
   token_ = std::move(token);
 }
 
-void FakeApiServer::record(const std::string& plural, const std::string& ns, const std::string& type,
-                           const json& object) {
+void FakeApiServer::record(const std::string& plural, const std::string& ns,
+                           const std::string& type, const json& object) {
   history_.push_back({rv_, plural, ns, type, object});
   changed_.notify_all();
 }
@@ -447,8 +518,9 @@ void FakeApiServer::apply(json object) {
   const bool exists = objects.contains(key);
   metadata["resourceVersion"] = std::to_string(++rv_);
   if (!metadata.contains("creationTimestamp")) {
-    metadata["creationTimestamp"] = exists ? objects[key]["metadata"]["creationTimestamp"]
-                                           : json("2026-11-26T00:00:" + std::to_string(10 + rv_ % 50) + "Z");
+    metadata["creationTimestamp"] =
+        exists ? objects[key]["metadata"]["creationTimestamp"]
+               : json("2026-11-26T00:00:" + std::to_string(10 + rv_ % 50) + "Z");
   }
   objects[key] = object;
   record(plural, ns, exists ? "MODIFIED" : "ADDED", object);
@@ -464,7 +536,8 @@ void FakeApiServer::apply_yaml(const std::string& yaml) {
   }
 }
 
-void FakeApiServer::remove(const std::string& plural, const std::string& ns, const std::string& name) {
+void FakeApiServer::remove(const std::string& plural, const std::string& ns,
+                           const std::string& name) {
   std::lock_guard lock(mutex_);
   auto& objects = collections_[plural].objects;
   const auto it = objects.find(key_of(ns, name));
@@ -477,7 +550,8 @@ void FakeApiServer::remove(const std::string& plural, const std::string& ns, con
   record(plural, ns, "DELETED", last);
 }
 
-void FakeApiServer::remove_silently(const std::string& plural, const std::string& ns, const std::string& name) {
+void FakeApiServer::remove_silently(const std::string& plural, const std::string& ns,
+                                    const std::string& name) {
   std::lock_guard lock(mutex_);
   collections_[plural].objects.erase(key_of(ns, name));
   ++rv_;

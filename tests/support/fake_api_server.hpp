@@ -59,7 +59,8 @@ class FakeApiServer {
   int watches(const std::string& plural) const;
   int status_patches() const;
   // An object as stored (null when absent), e.g. to read an Ingress's status or a Lease.
-  nlohmann::json object(const std::string& plural, const std::string& ns, const std::string& name) const;
+  nlohmann::json object(const std::string& plural, const std::string& ns,
+                        const std::string& name) const;
 
  private:
   struct Event {
@@ -86,7 +87,7 @@ class FakeApiServer {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::int64_t rv_ = 100;
-  std::int64_t oldest_rv_ = 100;  // watches from before this get 410
+  std::int64_t oldest_rv_ = 100;        // watches from before this get 410
   std::int64_t stream_generation_ = 0;  // bumped to end every open watch
   std::deque<Event> history_;
   std::map<std::string, Collection> collections_;  // by plural

@@ -42,7 +42,9 @@ void TempDir::write(const std::string& name, const std::string& text) const {
   std::filesystem::rename(temporary, target);
 }
 
-void TempDir::remove(const std::string& name) const { std::filesystem::remove(path_ / name); }
+void TempDir::remove(const std::string& name) const {
+  std::filesystem::remove(path_ / name);
+}
 
 Backends::Backends() = default;
 
@@ -67,8 +69,9 @@ std::uint16_t Backends::start(const std::string& name) {
 }
 
 std::unique_ptr<Application> start_application(std::vector<std::string> flags) {
-  std::vector<std::string> args = {"--http-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0",
-                                   "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"};
+  std::vector<std::string> args = {
+      "--http-listen",  "127.0.0.1:0", "--https-listen",   "127.0.0.1:0",
+      "--admin-listen", "127.0.0.1:0", "--shutdown-delay", "0s"};
   args.insert(args.end(), flags.begin(), flags.end());  // later flags win
   auto options = parse_options(args);
   if (!options) {
@@ -84,7 +87,8 @@ std::unique_ptr<Application> start_application(std::vector<std::string> flags) {
 
 Portico::Portico(const std::filesystem::path& manifests, unsigned workers,
                  std::vector<std::string> extra_flags) {
-  std::vector<std::string> flags = {"--manifests", manifests.string(), "--workers", std::to_string(workers)};
+  std::vector<std::string> flags = {"--manifests", manifests.string(), "--workers",
+                                    std::to_string(workers)};
   flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
   app_ = start_application(std::move(flags));
 }
@@ -103,7 +107,8 @@ void Portico::wait_ready() const {
 
 std::string ingress_class_yaml(const std::string& name, const std::string& controller,
                                bool is_default) {
-  std::string yaml = "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: " + name + "\n";
+  std::string yaml =
+      "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: " + name + "\n";
   if (is_default) {
     yaml += "  annotations:\n    ingressclass.kubernetes.io/is-default-class: \"true\"\n";
   }
@@ -122,7 +127,8 @@ std::string ingress_yaml(const std::string& name, const std::string& host,
       const bool numeric = !p.port.empty() && std::isdigit(static_cast<unsigned char>(p.port[0]));
       yaml += "      - path: " + p.path + "\n        pathType: " + p.type +
               "\n        backend:\n          service:\n            name: " + p.service +
-              "\n            port:\n              " + (numeric ? "number: " : "name: ") + p.port + "\n";
+              "\n            port:\n              " + (numeric ? "number: " : "name: ") + p.port +
+              "\n";
     }
   }
   return yaml;
@@ -133,10 +139,12 @@ std::string service_yaml(const std::string& name, const std::vector<std::uint16_
                      "\n  namespace: default\nspec:\n  ports:\n  - name: http\n    port: 80\n";
   // One slice per endpoint: all endpoints of a slice share one port number.
   for (std::size_t i = 0; i < ports.size(); ++i) {
-    yaml += "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: " + name +
-            "-" + std::to_string(i) + "\n  namespace: default\n  labels:\n    kubernetes.io/service-name: " +
-            name + "\naddressType: IPv4\nports:\n- name: http\n  port: " + std::to_string(ports[i]) +
-            "\nendpoints:\n- addresses: [\"127.0.0.1\"]\n  conditions: {ready: true}\n";
+    yaml +=
+        "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: " + name +
+        "-" + std::to_string(i) +
+        "\n  namespace: default\n  labels:\n    kubernetes.io/service-name: " + name +
+        "\naddressType: IPv4\nports:\n- name: http\n  port: " + std::to_string(ports[i]) +
+        "\nendpoints:\n- addresses: [\"127.0.0.1\"]\n  conditions: {ready: true}\n";
   }
   return yaml;
 }
@@ -154,8 +162,8 @@ std::string tls_secret_yaml(const std::string& name, const std::string& certific
     return out;
   };
   return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
-         "\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: " + block(certificate_pem) +
-         "  tls.key: " + block(key_pem);
+         "\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: " +
+         block(certificate_pem) + "  tls.key: " + block(key_pem);
 }
 
 }  // namespace portico::test

@@ -1,5 +1,6 @@
 #include "tests/support/http_client.hpp"
 
+#include <poll.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -7,7 +8,6 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <limits>
-#include <poll.h>
 
 namespace portico::test {
 
@@ -39,7 +39,9 @@ Response Connection::send(const std::string& method, const std::string& host,
   return read_response(method == "HEAD");
 }
 
-void Connection::write_raw(const std::string& bytes) { net::write(socket_, net::buffer(bytes)); }
+void Connection::write_raw(const std::string& bytes) {
+  net::write(socket_, net::buffer(bytes));
+}
 
 Response Connection::read_response(bool head) {
   http::response_parser<http::string_body> parser;

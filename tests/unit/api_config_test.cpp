@@ -52,12 +52,14 @@ TEST_CASE("kubeconfig: clear reasons for what cannot work", "[kubeconfig]") {
   };
   CHECK_THAT(k8s::load_kubeconfig((dir.path() / "missing").string()).error(),
              Catch::Contains("cannot be read"));
-  CHECK_THAT(error_for("current-context: nope\ncontexts: []\n"), Catch::Contains("no current-context"));
+  CHECK_THAT(error_for("current-context: nope\ncontexts: []\n"),
+             Catch::Contains("no current-context"));
   CHECK_THAT(error_for("current-context: a\ncontexts: [{name: a, context: {cluster: c}}]\n"
                        "clusters: [{name: c, cluster: {server: 'ftp://x'}}]\n"),
              Catch::Contains("only http and https"));
   CHECK_THAT(error_for("current-context: a\ncontexts: [{name: a, context: {cluster: c}}]\n"
-                       "clusters: [{name: c, cluster: {server: 'https://x', certificate-authority: nope.pem}}]\n"),
+                       "clusters: [{name: c, cluster: {server: 'https://x', certificate-authority: "
+                       "nope.pem}}]\n"),
              Catch::Contains("cannot read"));
   CHECK_THAT(error_for("{{{ not yaml"), Catch::Contains("not valid YAML"));
 }
@@ -77,5 +79,6 @@ TEST_CASE("in-cluster: the service host and the service account's files", "[kube
   CHECK(config->ca_pem == "CA");
   CHECK(config->namespace_ == "ingress");
   CHECK(config->token_file == account.path().string() + "/token");
-  CHECK_THAT(k8s::in_cluster_config(account.path().string()).error(), Catch::Contains("not in a cluster"));
+  CHECK_THAT(k8s::in_cluster_config(account.path().string()).error(),
+             Catch::Contains("not in a cluster"));
 }

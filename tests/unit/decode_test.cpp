@@ -106,10 +106,12 @@ spec:
   rules: [{host: "a.*.com"}]
 )"),
              Catch::Contains("not a valid host"));
-  CHECK_THAT(error_of("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec: {}\n"),
-             Catch::Contains("either defaultBackend or rules"));
-  CHECK_THAT(error_of("apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: i}\nspec: {}\n"),
-             Catch::Contains("apiVersion: \"extensions/v1beta1\" is not supported"));
+  CHECK_THAT(
+      error_of("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec: {}\n"),
+      Catch::Contains("either defaultBackend or rules"));
+  CHECK_THAT(
+      error_of("apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: i}\nspec: {}\n"),
+      Catch::Contains("apiVersion: \"extensions/v1beta1\" is not supported"));
   CHECK_THAT(error_of("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {}\nspec: {}\n"),
              Catch::Contains("metadata.name: required"));
   CHECK_THAT(error_of(R"(apiVersion: networking.k8s.io/v1
@@ -126,11 +128,14 @@ TEST_CASE("Decode: IngressClass, Service, EndpointSlice and Secret", "[decode]")
       "spec: {controller: portico.dev/ingress-controller}\n");
   REQUIRE(cls.ok());
   CHECK(std::get<k8s::IngressClass>(*cls).meta.namespace_.empty());  // cluster-scoped
-  CHECK_THAT(error_of("apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: c}\nspec: {}\n"),
-             Catch::Contains("spec.controller: required"));
+  CHECK_THAT(
+      error_of(
+          "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: c}\nspec: {}\n"),
+      Catch::Contains("spec.controller: required"));
 
-  CHECK_THAT(error_of("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{name: a}]}\n"),
-             Catch::Contains("spec.ports[0].port: required"));
+  CHECK_THAT(
+      error_of("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{name: a}]}\n"),
+      Catch::Contains("spec.ports[0].port: required"));
 
   const auto slice = decode_yaml(R"(apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
@@ -163,7 +168,8 @@ stringData: {tls.key: plain-key}
   REQUIRE(secret.ok());
   CHECK(std::get<k8s::Secret>(*secret).data.at("tls.crt") == "cert");
   CHECK(std::get<k8s::Secret>(*secret).data.at("tls.key") == "plain-key");  // stringData wins
-  const auto bad = error_of("apiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata: {k: \"not base64!\"}\n");
+  const auto bad =
+      error_of("apiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata: {k: \"not base64!\"}\n");
   CHECK_THAT(bad, Catch::Contains("data.k: is not valid base64"));
   CHECK_THAT(bad, !Catch::Contains("not base64!"));  // secret values never reach a message
 }

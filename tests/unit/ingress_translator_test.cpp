@@ -33,9 +33,8 @@ std::set<std::string> served(const std::string& yaml, ClassSettings settings = {
 }  // namespace
 
 TEST_CASE("Class filter: ingressClassName must name a class with our controller", "[translate]") {
-  const std::string yaml = OurClass + "---\n" +
-                           ingress_class_yaml("other", "example.com/other") + "---\n" +
-                           with_class("ours", "a.com", "portico") + "---\n" +
+  const std::string yaml = OurClass + "---\n" + ingress_class_yaml("other", "example.com/other") +
+                           "---\n" + with_class("ours", "a.com", "portico") + "---\n" +
                            with_class("theirs", "b.com", "other") + "---\n" +
                            with_class("dangling", "c.com", "missing") + "---\n" +
                            with_class("classless", "d.com", "");
@@ -76,12 +75,14 @@ TEST_CASE("Translation: oldest Ingress wins conflicts and provides the default b
           "[translate]") {
   const auto stamped = [](const std::string& name, const std::string& ts, const std::string& svc,
                           bool default_backend) {
-    const std::string spec = "  ingressClassName: portico\n" +
-                             (default_backend ? "  defaultBackend:\n    service:\n      name: " + svc +
-                                                    "-default\n      port:\n        number: 80\n"
-                                              : std::string());
-    return ingress_yaml(name, "blog.com", {{"/api", "Prefix", svc, "80"}, {"/" + name, "Exact", svc, "80"}},
-                        spec, "  creationTimestamp: \"" + ts + "\"\n");
+    const std::string spec =
+        "  ingressClassName: portico\n" +
+        (default_backend ? "  defaultBackend:\n    service:\n      name: " + svc +
+                               "-default\n      port:\n        number: 80\n"
+                         : std::string());
+    return ingress_yaml(name, "blog.com",
+                        {{"/api", "Prefix", svc, "80"}, {"/" + name, "Exact", svc, "80"}}, spec,
+                        "  creationTimestamp: \"" + ts + "\"\n");
   };
   const std::string yaml = OurClass + "---\n" +
                            stamped("young", "2026-01-02T00:00:00Z", "young-svc", true) + "---\n" +
@@ -105,12 +106,12 @@ TEST_CASE("Translation: oldest Ingress wins conflicts and provides the default b
 }
 
 TEST_CASE("Translation: ties on creation time break by namespace/name", "[translate]") {
-  const std::string yaml = OurClass + "---\n" +
-                           ingress_yaml("b", "x.com", {{"/", "Prefix", "b-svc", "80"}},
-                                        "  ingressClassName: portico\n") +
-                           "---\n" +
-                           ingress_yaml("a", "x.com", {{"/", "Prefix", "a-svc", "80"}},
-                                        "  ingressClassName: portico\n");
+  const std::string yaml =
+      OurClass + "---\n" +
+      ingress_yaml("b", "x.com", {{"/", "Prefix", "b-svc", "80"}},
+                   "  ingressClassName: portico\n") +
+      "---\n" +
+      ingress_yaml("a", "x.com", {{"/", "Prefix", "a-svc", "80"}}, "  ingressClassName: portico\n");
   ObjectCache cache;
   cache.replace_all(objects_from(yaml), 500);  // neither has a creationTimestamp: both "now"
   ClusterIds ids;
@@ -120,10 +121,11 @@ TEST_CASE("Translation: ties on creation time break by namespace/name", "[transl
 
 TEST_CASE("Translation: ImplementationSpecific is Prefix, and resource backends are skipped",
           "[translate]") {
-  const std::string yaml = OurClass + "---\n" +
-                           ingress_yaml("i", "x.com", {{"/docs", "ImplementationSpecific", "docs", "http"}},
-                                        "  ingressClassName: portico\n") +
-                           R"(---
+  const std::string yaml =
+      OurClass + "---\n" +
+      ingress_yaml("i", "x.com", {{"/docs", "ImplementationSpecific", "docs", "http"}},
+                   "  ingressClassName: portico\n") +
+      R"(---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: r, namespace: default}

@@ -31,7 +31,8 @@ std::vector<std::string> endpoints(const std::string& slices, ClusterRef ref) {
 
 std::string slice(const std::string& name, const std::string& body) {
   return "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: " + name +
-         "\n  namespace: shop\n  labels: {kubernetes.io/service-name: web}\naddressType: IPv4\n" + body;
+         "\n  namespace: shop\n  labels: {kubernetes.io/service-name: web}\naddressType: IPv4\n" +
+         body;
 }
 
 const ClusterRef ByNumber{"shop", "web", 80, ""};
@@ -59,7 +60,8 @@ endpoints:
   CHECK(endpoints(slices, {"shop", "missing", 80, ""}).empty());
 }
 
-TEST_CASE("Endpoints: ready or unset, and terminating ones only when none is ready", "[endpoints]") {
+TEST_CASE("Endpoints: ready or unset, and terminating ones only when none is ready",
+          "[endpoints]") {
   const std::string mixed = slice("a", R"(ports: [{name: http, port: 80}]
 endpoints:
 - addresses: [10.0.0.1]

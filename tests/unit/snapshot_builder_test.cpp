@@ -11,7 +11,8 @@ namespace {
 
 std::string world(std::uint16_t api_port, std::uint16_t web_port) {
   return ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
-         ingress_yaml("site", "x.com", {{"/api", "Prefix", "api", "80"}, {"/", "Prefix", "web", "80"}}) +
+         ingress_yaml("site", "x.com",
+                      {{"/api", "Prefix", "api", "80"}, {"/", "Prefix", "web", "80"}}) +
          "---\n" + service_yaml("api", {api_port}) + "---\n" + service_yaml("web", {web_port});
 }
 
@@ -64,8 +65,8 @@ TEST_CASE("Snapshot builder: an Ingress change keeps cluster ids and unchanged c
   ObjectCache cache;
   SnapshotBuilder builder({}, {TlsContext::self_signed(), ""});
   const auto first = builder.build(cache, cache.replace_all(objects_from(world(1001, 2001)), 0));
-  const std::string edited = world(1001, 2001) + "---\n" +
-                             ingress_yaml("more", "y.com", {{"/", "Prefix", "web", "80"}});
+  const std::string edited =
+      world(1001, 2001) + "---\n" + ingress_yaml("more", "y.com", {{"/", "Prefix", "web", "80"}});
   const auto second = builder.build(cache, cache.replace_all(objects_from(edited), 0));
   REQUIRE(second);
   CHECK(second->routes != first->routes);
