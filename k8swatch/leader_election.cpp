@@ -6,26 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "proxy/common/log.hpp"
+#include "proxy/common/utc_time.hpp"
 
 namespace portico::k8s {
 namespace {
 
 using nlohmann::json;
-
-// MicroTime as the API server writes it: RFC 3339 with microseconds, UTC.
-std::string micro_time_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::system_clock::to_time_t(now);
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()) % 1'000'000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long>(us.count()));
-  return buf;
-}
 
 }  // namespace
 
@@ -46,20 +32,11 @@ LeaderElector::~LeaderElector() {
 }
 
 void LeaderElector::start() {
-  thread_ = std::thread([this] { run(); });
+  loop_.start([this] { run(); });
 }
 
 void LeaderElector::stop() {
-  {
-    std::lock_guard lock(wait_mutex_);
-    if (stopping_.exchange(true)) {
-      return;
-    }
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+  loop_.stop();
 }
 
 std::string LeaderElector::lease_path() const {
@@ -67,7 +44,7 @@ std::string LeaderElector::lease_path() const {
 }
 
 void LeaderElector::run() {
-  while (!stopping_) {
+  do {
     const bool renewed = try_acquire_or_renew();
     const auto now = std::chrono::steady_clock::now();
     if (renewed) {
@@ -82,9 +59,7 @@ void LeaderElector::run() {
       log::warn("leader", "lost the lease: could not renew it in time",
                 {{"identity", settings_.identity}});
     }
-    std::unique_lock lock(wait_mutex_);
-    wake_.wait_for(lock, settings_.retry_period, [this] { return stopping_.load(); });
-  }
+  } while (loop_.pause(settings_.retry_period));
   if (leader_) {
     release();
   }
@@ -106,8 +81,8 @@ bool LeaderElector::try_acquire_or_renew() {
         {"spec",
          {{"holderIdentity", settings_.identity},
           {"leaseDurationSeconds", std::stoi(lease_seconds)},
-          {"acquireTime", micro_time_now()},
-          {"renewTime", micro_time_now()},
+          {"acquireTime", utc_now_rfc3339(6)},
+          {"renewTime", utc_now_rfc3339(6)},
           {"leaseTransitions", 0}}}};
     const auto created = client_.send("POST", lease_path(), lease.dump());
     return created && created->status == 201;
@@ -131,12 +106,12 @@ bool LeaderElector::try_acquire_or_renew() {
     return false;  // someone else holds an unexpired lease
   }
   if (!ours) {
-    spec["acquireTime"] = micro_time_now();
+    spec["acquireTime"] = utc_now_rfc3339(6);
     spec["leaseTransitions"] = spec.value("leaseTransitions", 0) + 1;
   }
   spec["holderIdentity"] = settings_.identity;
   spec["leaseDurationSeconds"] = std::stoi(lease_seconds);
-  spec["renewTime"] = micro_time_now();
+  spec["renewTime"] = utc_now_rfc3339(6);
   // The resourceVersion read above makes this update conditional: a 409 means another replica
   // changed it first, and it wins.
   const auto updated = client_.send("PUT", lease_path() + "/" + settings_.name, lease.dump());

@@ -7,12 +7,10 @@
 // thread; is_leader() may be read from any thread, and a lost lease reads false at once.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "k8swatch/api_client.hpp"
+#include "k8swatch/background_loop.hpp"
 
 namespace portico::k8s {
 
@@ -45,10 +43,7 @@ class LeaderElector {
   std::string observed_;  // the Lease's holder and renewTime when last seen
   std::chrono::steady_clock::time_point observed_at_{};
   std::chrono::steady_clock::time_point last_renewed_{};
-  std::atomic<bool> stopping_{false};
-  std::mutex wait_mutex_;  // only for the interruptible wait between attempts
-  std::condition_variable wake_;
-  std::thread thread_;
+  BackgroundLoop loop_;
 };
 
 // POD_NAME when set, else hostname and process id: two replicas on one machine never collide.

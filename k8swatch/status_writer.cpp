@@ -26,19 +26,11 @@ StatusWriter::~StatusWriter() {
 }
 
 void StatusWriter::start() {
-  thread_ = std::thread([this] { run(); });
+  loop_.start([this] { run(); });
 }
 
 void StatusWriter::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  client_.stop();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+  loop_.stop([this] { client_.stop(); });
 }
 
 void StatusWriter::update(std::vector<StatusTarget> ingresses, std::vector<std::string> addresses) {
@@ -46,23 +38,18 @@ void StatusWriter::update(std::vector<StatusTarget> ingresses, std::vector<std::
     std::lock_guard lock(mutex_);
     ingresses_ = std::move(ingresses);
     addresses_ = std::move(addresses);
-    changed_ = true;
   }
-  wake_.notify_all();
+  loop_.wake();
 }
 
 void StatusWriter::run() {
-  for (;;) {
+  // Wakes on each update, and every couple of seconds: leadership may have arrived, or a
+  // write failed and is due again. Each round writes only what differs.
+  while (loop_.pause(std::chrono::seconds(2))) {
     std::vector<StatusTarget> ingresses;
     std::vector<std::string> addresses;
     {
-      std::unique_lock lock(mutex_);
-      // Also wake every couple of seconds: leadership may have arrived, or a write failed.
-      wake_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_ || changed_; });
-      if (stopping_) {
-        return;
-      }
-      changed_ = false;
+      std::lock_guard lock(mutex_);
       ingresses = ingresses_;
       addresses = addresses_;
     }
@@ -86,8 +73,6 @@ void StatusWriter::write_differences(const std::vector<StatusTarget>& ingresses,
       log::warn("status", "status update failed; will retry",
                 {{"ingress", ingress.namespace_ + "/" + ingress.name},
                  {"error", reply ? std::to_string(reply->status) : reply.error()}});
-      std::lock_guard lock(mutex_);
-      changed_ = true;
     }
   }
 }

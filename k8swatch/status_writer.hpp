@@ -3,14 +3,12 @@
 // published address, writing only as the leader and only where it differs (a merge patch on
 // the /status subresource). Runs on its own thread; update() takes immutable values from the
 // control thread. Failed writes are retried on the next round, every retry period.
-#include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "k8swatch/api_client.hpp"
+#include "k8swatch/background_loop.hpp"
 
 namespace portico::k8s {
 
@@ -38,13 +36,10 @@ class StatusWriter {
 
   ApiClient client_;
   const LeaderElector& leader_;
-  std::mutex mutex_;  // guards the pending values handed over by update()
-  std::condition_variable wake_;
+  std::mutex mutex_;  // guards the values handed over by update()
   std::vector<StatusTarget> ingresses_;
   std::vector<std::string> addresses_;
-  bool changed_ = false;
-  bool stopping_ = false;
-  std::thread thread_;
+  BackgroundLoop loop_;
 };
 
 // The JSON merge patch that sets an Ingress's status to `addresses` (ip or hostname each).

@@ -49,32 +49,24 @@ Watcher::~Watcher() {
 }
 
 void Watcher::start() {
-  thread_ = std::thread([this] { run(); });
+  loop_.start([this] { run(); });
 }
 
 void Watcher::stop() {
-  {
-    std::lock_guard lock(wait_mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  client_.stop();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+  loop_.stop([this] { client_.stop(); });
 }
 
 void Watcher::run() {
-  while (!stopping_) {
+  while (!loop_.stopping()) {
     auto resource_version = list();
     if (!resource_version) {
       wait_backoff();
       continue;
     }
     backoff_ = InitialBackoff;
-    while (!stopping_ && watch(*resource_version) == Next::Rewatch) {
+    while (!loop_.stopping() && watch(*resource_version) == Next::Rewatch) {
     }
-    if (!stopping_) {
+    if (!loop_.stopping()) {
       wait_backoff();
     }
   }
@@ -84,7 +76,7 @@ std::optional<std::string> Watcher::list() {
   ++counters_.lists;
   const auto reply = client_.get(collection_path(kind_, namespace_));
   if (!reply || reply->status != 200) {
-    if (!stopping_) {
+    if (!loop_.stopping()) {
       log::warn("watch", "list failed; retrying",
                 {{"kind", name_of(kind_)},
                  {"error", reply ? std::to_string(reply->status) + " " + status_message(reply->body)
@@ -132,9 +124,9 @@ Watcher::Next Watcher::watch(std::string& resource_version) {
                                     [&](std::string_view line) {
                                       ++events;
                                       next = take_event(line, resource_version);
-                                      return next == Next::Rewatch && !stopping_;
+                                      return next == Next::Rewatch && !loop_.stopping();
                                     });
-  if (stopping_) {
+  if (loop_.stopping()) {
     return Next::Relist;
   }
   if (!reply) {
@@ -208,8 +200,7 @@ void Watcher::wait_backoff() {
   // Jitter as client-go: a delay d becomes a random value in [d, 2d).
   static thread_local std::mt19937 random(std::random_device{}());
   const auto jittered = backoff_ + std::chrono::milliseconds(random() % (backoff_.count() + 1));
-  std::unique_lock lock(wait_mutex_);
-  wake_.wait_for(lock, jittered, [this] { return stopping_.load(); });
+  loop_.pause(jittered);
   backoff_ = std::min(backoff_ * 2, MaxBackoff);
 }
 

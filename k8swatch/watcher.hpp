@@ -7,16 +7,14 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "k8swatch/api_client.hpp"
+#include "k8swatch/background_loop.hpp"
 #include "k8swatch/resources.hpp"
 
 namespace portico::k8s {
@@ -59,10 +57,7 @@ class Watcher {
   WatchSink sink_;
   std::chrono::milliseconds backoff_;
   WatchCounters counters_;
-  std::atomic<bool> stopping_{false};
-  std::mutex wait_mutex_;  // only for the interruptible backoff sleep
-  std::condition_variable wake_;
-  std::thread thread_;
+  BackgroundLoop loop_;
 };
 
 }  // namespace portico::k8s

@@ -1,5 +1,7 @@
 #include "proxy/common/log.hpp"
 
+#include "proxy/common/utc_time.hpp"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -25,20 +27,6 @@ std::string_view level_name(Level level) {
       return "error";
   }
   return "info";
-}
-
-std::string timestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms.count()));
-  return buf;
 }
 
 // Text values are quoted only when they would otherwise be ambiguous to read back.
@@ -104,16 +92,16 @@ void write(Level level, std::string_view component, std::string_view message,
   }
   std::string line;
   if (g_format == Format::Json) {
-    line = "{\"time\":\"" + timestamp() + "\",\"level\":\"" + std::string(level_name(level)) +
-           "\",\"component\":\"" + json_escape(component) + "\",\"msg\":\"" + json_escape(message) +
-           '"';
+    line = "{\"time\":\"" + utc_now_rfc3339(3) + "\",\"level\":\"" +
+           std::string(level_name(level)) + "\",\"component\":\"" + json_escape(component) +
+           "\",\"msg\":\"" + json_escape(message) + '"';
     for (const auto& f : fields) {
       line += ",\"" + json_escape(f.key) + "\":\"" + json_escape(f.value) + '"';
     }
     line += "}\n";
   } else {
-    line = timestamp() + ' ' + std::string(level_name(level)) + ' ' + std::string(component) +
-           ": " + std::string(message);
+    line = utc_now_rfc3339(3) + ' ' + std::string(level_name(level)) + ' ' +
+           std::string(component) + ": " + std::string(message);
     for (const auto& f : fields) {
       line += ' ';
       line += f.key;
