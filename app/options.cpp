@@ -44,6 +44,17 @@ std::optional<Failure> set_host_port(HostPort& target, const std::string& value)
   return std::nullopt;
 }
 
+// "namespace/name" of an object the flag refers to.
+std::optional<Failure> set_namespaced_name(std::string& target, const std::string& value) {
+  const auto slash = value.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
+      value.find('/', slash + 1) != std::string::npos) {
+    return Failure{"expected NAMESPACE/NAME, got \"" + value + "\""};
+  }
+  target = value;
+  return std::nullopt;
+}
+
 std::optional<Failure> set_duration(std::chrono::milliseconds& target, const std::string& value) {
   auto parsed = parse_duration(value);
   if (!parsed) {
@@ -87,23 +98,11 @@ const std::vector<Flag>& flags() {
        }},
       {"--publish-service", "NS/NAME",
        "publish this Service's external address into Ingress status",
-       [](Options& o, const std::string& v) -> std::optional<Failure> {
-         const auto slash = v.find('/');
-         if (slash == std::string::npos || slash == 0 || slash + 1 == v.size()) {
-           return Failure{"expected NAMESPACE/NAME, got \"" + v + "\""};
-         }
-         o.publish_service = v;
-         return std::nullopt;
-       }},
+       [](Options& o, const std::string& v) { return set_namespaced_name(o.publish_service, v); }},
       {"--default-certificate", "NS/NAME",
        "Secret with the certificate for hosts without one of their own",
-       [](Options& o, const std::string& v) -> std::optional<Failure> {
-         const auto slash = v.find('/');
-         if (slash == std::string::npos || slash == 0 || slash + 1 == v.size()) {
-           return Failure{"expected NAMESPACE/NAME, got \"" + v + "\""};
-         }
-         o.default_certificate = v;
-         return std::nullopt;
+       [](Options& o, const std::string& v) {
+         return set_namespaced_name(o.default_certificate, v);
        }},
       {"--default-cert-file", "PATH", "PEM certificate chain of the default certificate",
        [](Options& o, const std::string& v) {

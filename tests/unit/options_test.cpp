@@ -26,6 +26,10 @@ TEST_CASE("Options: a bad flag is one clear reason", "[options]") {
   CHECK_THAT(parse_options({"--http-listen", "nowhere"}).error(), Catch::Contains("HOST:PORT"));
   CHECK_THAT(parse_options({"--manifests"}).error(), Catch::Contains("needs a value"));
   CHECK_THAT(parse_options({"--shutdown-delay", "5 parsecs"}).error(), Catch::Contains("duration"));
+  CHECK_THAT(parse_options({"--publish-service", "no-slash"}).error(),
+             Catch::Contains("NAMESPACE/NAME"));
+  CHECK_THAT(parse_options({"--default-certificate", "a/b/c"}).error(),
+             Catch::Contains("NAMESPACE/NAME"));
   CHECK_THAT(parse_options({"--manifests", "a", "--kubeconfig", "k"}).error(),
              Catch::Contains("not both"));
 }
