@@ -269,6 +269,19 @@ net::awaitable<void> HttpSession<Stream>::run() {
   }
   boost::system::error_code ignored;
   transport().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  if (linger_) {
+    // Closing with unread input makes the kernel send a reset, which can destroy the reply
+    // still in flight. Read what the client is still sending, for a moment, first.
+    transport().expires_after(std::chrono::seconds(1));
+    char discard[4096];
+    for (std::size_t total = 0; total < 256 * 1024;) {
+      auto [ec, n] = co_await transport().async_read_some(net::buffer(discard), use_nothrow);
+      if (ec) {
+        break;
+      }
+      total += n;
+    }
+  }
   transport().close();
 }
 
@@ -289,7 +302,10 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
       co_return false;  // closed or silent between requests: nothing to answer
     }
     ex.keep_alive = false;
-    co_await send_local_reply(ex, status_for(Fault::BadRequest));
+    linger_ = true;
+    // An oversized head is 431 (RFC 6585), anything else malformed is 400; both close.
+    const unsigned status = ec == http::error::header_limit ? 431 : status_for(Fault::BadRequest);
+    co_await send_local_reply(ex, status);
     finish(ex, Fault::BadRequest);
     co_return false;
   }
@@ -301,6 +317,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
     // An unread request body would be taken for the next request: close instead.
     if (fault == Fault::BadRequest || !parser.is_done()) {
       ex.keep_alive = false;
+      linger_ = true;
     }
     if (!co_await send_local_reply(ex, status_for(fault))) {
       fault = Fault::ClientGone;

@@ -63,6 +63,7 @@ class HttpSession final : public Session {
   std::string client_address_;
   std::uint16_t listener_port_;
   bool idle_ = true;
+  bool linger_ = false;  // closing after rejecting a request whose bytes may still be arriving
 };
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;

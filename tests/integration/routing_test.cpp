@@ -213,6 +213,13 @@ TEST_CASE("E2E: local replies 404, 503, 502, 504 and 400", "[e2e]") {
     c.write_raw("GET http://evil.example/ HTTP/1.1\r\nHost: x.com\r\n\r\n");
     CHECK(c.read_response().status == 404);
   }
+  SECTION("a header section over 32 KiB gets 431 and the connection closed") {
+    Connection c(portico.port());
+    c.write_raw("GET / HTTP/1.1\r\nHost: x.com\r\nX-Big: " + std::string(40 * 1024, 'a') +
+                "\r\n\r\n");
+    CHECK(c.read_response().status == 431);
+    CHECK(c.closed_by_peer());
+  }
   SECTION("HTTP/1.1 without Host is malformed") {
     Connection c(portico.port());
     c.write_raw("GET / HTTP/1.1\r\n\r\n");
