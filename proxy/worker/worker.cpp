@@ -22,12 +22,16 @@ std::uint64_t random_seed(unsigned index) {
 
 }  // namespace
 
-Worker::Worker(unsigned index, const ProxySettings& settings)
+Worker::Worker(unsigned index, const ProxySettings& settings, const TicketKeys& ticket_keys)
     : index_(index),
       settings_(settings),
       pool_(settings.upstream_idle_timeout, settings.max_idle_per_endpoint),
       balancer_(random_seed(index)) {
   apply_tls_policy(tls_front_.native_handle());
+  // Tickets are sealed with the keys of the context a connection started on: this one.
+  SSL_CTX_set_tlsext_ticket_keys(tls_front_.native_handle(),
+                                 const_cast<unsigned char*>(ticket_keys.data()),
+                                 static_cast<long>(ticket_keys.size()));
   SSL_CTX_set_tlsext_servername_callback(tls_front_.native_handle(), choose_certificate);
   SSL_CTX_set_tlsext_servername_arg(tls_front_.native_handle(), this);
 }

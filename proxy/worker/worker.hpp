@@ -3,6 +3,7 @@
 // its upstream connections and its load-balancer state never leave the worker that accepted
 // it, so everything here except the atomics below is touched only by the worker's thread.
 // Lives from start-up to shutdown; owned by the WorkerPool.
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -50,7 +51,10 @@ class BufferPool {
 
 class Worker {
  public:
-  Worker(unsigned index, const ProxySettings& settings);
+  // `ticket_keys`: the TLS session ticket keys every worker shares, so a ticket issued on one
+  // worker resumes on any other (the kernel spreads a client's connections across workers).
+  using TicketKeys = std::array<unsigned char, 80>;
+  Worker(unsigned index, const ProxySettings& settings, const TicketKeys& ticket_keys);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

@@ -1,12 +1,15 @@
 #include "proxy/worker/worker_pool.hpp"
 
+#include <openssl/rand.h>
 #include <boost/asio/co_spawn.hpp>
 
 namespace portico {
 
 WorkerPool::WorkerPool(unsigned count, const ProxySettings& settings) {
+  Worker::TicketKeys ticket_keys;
+  RAND_bytes(ticket_keys.data(), static_cast<int>(ticket_keys.size()));
   for (unsigned i = 0; i < count; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, settings));
+    workers_.push_back(std::make_unique<Worker>(i, settings, ticket_keys));
   }
 }
 

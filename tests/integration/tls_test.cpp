@@ -1,5 +1,6 @@
 // End to end: HTTPS termination. The certificate is chosen by SNI from Ingress spec.tls and
 // Secrets, swapped live when a Secret changes, and plain HTTP to those hosts redirects.
+#include <openssl/ssl.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -69,6 +70,9 @@ TEST_CASE("TLS: the certificate is chosen by SNI, and requests are proxied over 
   CHECK(probe_tls(port, "A.COM").common_name == "a.com");             // case-insensitive
   CHECK(probe_tls(port, "unknown.com").common_name == DefaultName);
   CHECK(probe_tls(port, "").common_name == DefaultName);  // no SNI at all
+  // TLS 1.2 and 1.3 only.
+  CHECK(tls_handshake_succeeds(port, TLS1_2_VERSION));
+  CHECK_FALSE(tls_handshake_succeeds(port, TLS1_1_VERSION));
   // A Secret whose key does not match: the host is still served, with the default.
   const auto broken = probe_tls(port, "broken.com");
   CHECK(broken.common_name == DefaultName);

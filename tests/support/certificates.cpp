@@ -107,4 +107,18 @@ TlsProbe probe_tls(unsigned short port, const std::string& server_name, const st
   return probe;
 }
 
+bool tls_handshake_succeeds(unsigned short port, int max_version) {
+  namespace net = boost::asio;
+  net::io_context io;
+  net::ssl::context context(net::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context.native_handle(), 0);
+  SSL_CTX_set_max_proto_version(context.native_handle(), max_version);
+  SSL_CTX_set_security_level(context.native_handle(), 0);  // let the old version be offered
+  net::ssl::stream<net::ip::tcp::socket> stream(io, context);
+  stream.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+  boost::system::error_code ec;
+  stream.handshake(net::ssl::stream_base::client, ec);
+  return !ec;
+}
+
 }  // namespace portico::test

@@ -27,4 +27,7 @@ struct TlsProbe {
 TlsProbe probe_tls(unsigned short port, const std::string& server_name,
                    const std::string& target = "/");
 
+// Whether a handshake succeeds when the client offers at most `max_version` (e.g. TLS1_1_VERSION).
+bool tls_handshake_succeeds(unsigned short port, int max_version);
+
 }  // namespace portico::test
