@@ -70,9 +70,12 @@ TEST_CASE("TLS: the certificate is chosen by SNI, and requests are proxied over 
   CHECK(probe_tls(port, "A.COM").common_name == "a.com");             // case-insensitive
   CHECK(probe_tls(port, "unknown.com").common_name == DefaultName);
   CHECK(probe_tls(port, "").common_name == DefaultName);  // no SNI at all
-  // TLS 1.2 and 1.3 only.
+  // TLS 1.2 and 1.3 only; sessions resume from tickets, whichever worker takes the connection.
   CHECK(tls_handshake_succeeds(port, TLS1_2_VERSION));
   CHECK_FALSE(tls_handshake_succeeds(port, TLS1_1_VERSION));
+  for (int i = 0; i < 4; ++i) {
+    CHECK(tls_session_resumes(port, "a.com"));
+  }
   // A Secret whose key does not match: the host is still served, with the default.
   const auto broken = probe_tls(port, "broken.com");
   CHECK(broken.common_name == DefaultName);

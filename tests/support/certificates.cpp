@@ -121,4 +121,39 @@ bool tls_handshake_succeeds(unsigned short port, int max_version) {
   return !ec;
 }
 
+bool tls_session_resumes(unsigned short port, const std::string& server_name) {
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  net::io_context io;
+  net::ssl::context context(net::ssl::context::tls_client);
+  SSL_SESSION* session = nullptr;
+  bool reused = false;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    net::ssl::stream<net::ip::tcp::socket> stream(io, context);
+    stream.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+    SSL_set_tlsext_host_name(stream.native_handle(), server_name.c_str());
+    if (session != nullptr) {
+      SSL_set_session(stream.native_handle(), session);
+    }
+    stream.handshake(net::ssl::stream_base::client);
+    // TLS 1.3 tickets follow the handshake: one exchange makes sure they have arrived.
+    http::request<http::empty_body> request{http::verb::get, "/", 11};
+    request.set(http::field::host, server_name);
+    request.keep_alive(false);
+    http::write(stream, request);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    boost::system::error_code ec;
+    http::read(stream, buffer, response, ec);
+    reused = SSL_session_reused(stream.native_handle()) == 1;
+    if (session == nullptr) {
+      session = SSL_get1_session(stream.native_handle());
+    }
+    // Without our close_notify, OpenSSL would mark the session as not resumable.
+    stream.shutdown(ec);
+  }
+  SSL_SESSION_free(session);
+  return reused;
+}
+
 }  // namespace portico::test

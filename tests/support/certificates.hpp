@@ -30,4 +30,7 @@ TlsProbe probe_tls(unsigned short port, const std::string& server_name,
 // Whether a handshake succeeds when the client offers at most `max_version` (e.g. TLS1_1_VERSION).
 bool tls_handshake_succeeds(unsigned short port, int max_version);
 
+// Whether a second connection resumes the first one's session (from its ticket).
+bool tls_session_resumes(unsigned short port, const std::string& server_name);
+
 }  // namespace portico::test
