@@ -364,13 +364,13 @@ Fault HttpSession<Stream>::read_target(Exchange& ex) {
   if (hosts > 1 || (hosts == 0 && ex.client_version == 11)) {
     return Fault::BadRequest;
   }
-  const auto codings = req.equal_range(http::field::transfer_encoding);
-  for (auto it = codings.first; it != codings.second; ++it) {
-    if (!acceptable_transfer_encoding(it->value()) ||
-        req.count(http::field::transfer_encoding) > 1) {
-      return Fault::BadRequest;
-    }
+  // At most one Transfer-Encoding field, and it must say exactly "chunked".
+  if (const auto codings = req.count(http::field::transfer_encoding);
+      codings > 1 ||
+      (codings == 1 && !acceptable_transfer_encoding(req[http::field::transfer_encoding]))) {
+    return Fault::BadRequest;
   }
+
   std::string_view host = req[http::field::host];
   std::string_view target = req.target();
   std::string_view authority;

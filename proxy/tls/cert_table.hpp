@@ -24,7 +24,6 @@ class CertTable {
 
   const TlsContext& select(std::string_view server_name) const noexcept;
   bool redirects(std::string_view host) const noexcept;
-  const TlsContextPtr& default_certificate() const noexcept { return default_; }
 
  private:
   using Contexts = std::unordered_map<std::string, TlsContextPtr, StringHash, std::equal_to<>>;

@@ -22,10 +22,6 @@ class TlsContext {
   SSL_CTX* native() const noexcept {
     return const_cast<boost::asio::ssl::context&>(context_).native_handle();
   }
-  boost::asio::ssl::context& asio() const noexcept {
-    return const_cast<boost::asio::ssl::context&>(context_);
-  }
-
   explicit TlsContext(boost::asio::ssl::context context) : context_(std::move(context)) {}
 
  private:

@@ -23,8 +23,7 @@ std::uint64_t random_seed(unsigned index) {
 }  // namespace
 
 Worker::Worker(unsigned index, const ProxySettings& settings, const TicketKeys& ticket_keys)
-    : index_(index),
-      settings_(settings),
+    : settings_(settings),
       pool_(settings.upstream_idle_timeout, settings.max_idle_per_endpoint),
       balancer_(random_seed(index)) {
   apply_tls_policy(tls_front_.native_handle());
@@ -119,7 +118,6 @@ void Worker::install(SnapshotPtr snapshot) {
   // The worker-local holder: requests copy `view_`, whose control block is this holder's.
   auto holder = std::make_shared<const SnapshotPtr>(std::move(snapshot));
   view_ = SnapshotPtr(holder, holder->get());
-  stats_.installed_generation = view_->generation;
   installed_.store(view_->generation);
 }
 

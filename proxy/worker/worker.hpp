@@ -103,7 +103,6 @@ class Worker {
   void spawn(std::shared_ptr<SessionType> session);
   void start_drain();
 
-  unsigned index_;
   ProxySettings settings_;
   // Destroyed explicitly first in ~Worker: its pending coroutine frames (sessions) refer to
   // the members below, which must still be alive when those frames are torn down.

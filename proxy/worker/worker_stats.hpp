@@ -42,7 +42,6 @@ struct WorkerStats {
   std::uint64_t upstream_retries = 0;
   std::int64_t client_connections = 0;
   std::int64_t upstream_connections = 0;
-  std::uint64_t installed_generation = 0;
 
   void count_request(std::string_view host, unsigned status) {
     auto it = requests.find(host);

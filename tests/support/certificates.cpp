@@ -21,6 +21,24 @@ std::string pem_of(int (*write)(BIO*, void*), void* object) {
   return pem;
 }
 
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+using TlsClientStream = net::ssl::stream<net::ip::tcp::socket>;
+
+// One GET over an established TLS connection, the connection closed after it.
+http::response<http::string_body> get_over(TlsClientStream& stream, const std::string& host,
+                                           const std::string& target) {
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, host);
+  request.keep_alive(false);
+  http::write(stream, request);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  boost::system::error_code ec;
+  http::read(stream, buffer, response, ec);
+  return response;
+}
+
 }  // namespace
 
 TestCertificate make_certificate(const std::string& common_name,
@@ -70,12 +88,10 @@ TestCertificate make_certificate(const std::string& common_name,
 }
 
 TlsProbe probe_tls(unsigned short port, const std::string& server_name, const std::string& target) {
-  namespace net = boost::asio;
-  namespace http = boost::beast::http;
   net::io_context io;
   net::ssl::context context(net::ssl::context::tls_client);
   context.set_verify_mode(net::ssl::verify_none);  // tests look at what is served, not trust
-  net::ssl::stream<net::ip::tcp::socket> stream(io, context);
+  TlsClientStream stream(io, context);
   stream.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
   if (!server_name.empty()) {
     SSL_set_tlsext_host_name(stream.native_handle(), server_name.c_str());
@@ -94,27 +110,19 @@ TlsProbe probe_tls(unsigned short port, const std::string& server_name, const st
   unsigned int alpn_length = 0;
   SSL_get0_alpn_selected(stream.native_handle(), &alpn, &alpn_length);
   probe.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
-  http::request<http::empty_body> request{http::verb::get, target, 11};
-  request.set(http::field::host, server_name.empty() ? "localhost" : server_name);
-  request.keep_alive(false);
-  http::write(stream, request);
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  boost::system::error_code ec;
-  http::read(stream, buffer, response, ec);
+  const auto response = get_over(stream, server_name.empty() ? "localhost" : server_name, target);
   probe.status = response.result_int();
   probe.body = response.body();
   return probe;
 }
 
 bool tls_handshake_succeeds(unsigned short port, int max_version) {
-  namespace net = boost::asio;
   net::io_context io;
   net::ssl::context context(net::ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(context.native_handle(), 0);
   SSL_CTX_set_max_proto_version(context.native_handle(), max_version);
   SSL_CTX_set_security_level(context.native_handle(), 0);  // let the old version be offered
-  net::ssl::stream<net::ip::tcp::socket> stream(io, context);
+  TlsClientStream stream(io, context);
   stream.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
   boost::system::error_code ec;
   stream.handshake(net::ssl::stream_base::client, ec);
@@ -122,14 +130,12 @@ bool tls_handshake_succeeds(unsigned short port, int max_version) {
 }
 
 bool tls_session_resumes(unsigned short port, const std::string& server_name) {
-  namespace net = boost::asio;
-  namespace http = boost::beast::http;
   net::io_context io;
   net::ssl::context context(net::ssl::context::tls_client);
   SSL_SESSION* session = nullptr;
   bool reused = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    net::ssl::stream<net::ip::tcp::socket> stream(io, context);
+    TlsClientStream stream(io, context);
     stream.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
     SSL_set_tlsext_host_name(stream.native_handle(), server_name.c_str());
     if (session != nullptr) {
@@ -137,20 +143,14 @@ bool tls_session_resumes(unsigned short port, const std::string& server_name) {
     }
     stream.handshake(net::ssl::stream_base::client);
     // TLS 1.3 tickets follow the handshake: one exchange makes sure they have arrived.
-    http::request<http::empty_body> request{http::verb::get, "/", 11};
-    request.set(http::field::host, server_name);
-    request.keep_alive(false);
-    http::write(stream, request);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> response;
-    boost::system::error_code ec;
-    http::read(stream, buffer, response, ec);
+    get_over(stream, server_name, "/");
     reused = SSL_session_reused(stream.native_handle()) == 1;
     if (session == nullptr) {
       session = SSL_get1_session(stream.native_handle());
     }
     // Without our close_notify, OpenSSL would mark the session as not resumable.
-    stream.shutdown(ec);
+    boost::system::error_code ignored;
+    stream.shutdown(ignored);
   }
   SSL_SESSION_free(session);
   return reused;
