@@ -4,29 +4,10 @@
 #include <functional>
 #include <thread>
 
+#include "proxy/common/quantity.hpp"
+
 namespace portico {
 namespace {
-
-// "5s", "500ms", "2m", or a plain number of seconds.
-Expected<std::chrono::milliseconds> parse_duration(const std::string& text) {
-  double number = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  const std::string unit(end, text.data() + text.size());
-  if (ec != std::errc{} || number < 0) {
-    return fail("expected a duration such as 5s or 500ms, got \"" + text + "\"");
-  }
-  double ms = 0;
-  if (unit.empty() || unit == "s") {
-    ms = number * 1000;
-  } else if (unit == "ms") {
-    ms = number;
-  } else if (unit == "m") {
-    ms = number * 60'000;
-  } else {
-    return fail("expected a duration such as 5s or 500ms, got \"" + text + "\"");
-  }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
-}
 
 struct Flag {
   const char* name;
@@ -61,6 +42,20 @@ std::optional<Failure> set_duration(std::chrono::milliseconds& target, const std
     return Failure{parsed.error()};
   }
   target = *parsed;
+  return std::nullopt;
+}
+
+// A size with a lower bound, so a limit cannot make every request fail.
+std::optional<Failure> set_size(std::size_t& target, const std::string& value,
+                                std::uint64_t at_least) {
+  auto parsed = parse_size(value);
+  if (!parsed) {
+    return Failure{parsed.error()};
+  }
+  if (*parsed != 0 && *parsed < at_least) {
+    return Failure{"must be at least " + std::to_string(at_least) + " bytes, got \"" + value + "\""};
+  }
+  target = static_cast<std::size_t>(*parsed);
   return std::nullopt;
 }
 
@@ -161,6 +156,49 @@ const std::vector<Flag>& flags() {
        "time to wait for upstream bytes (default 60s; then 504)",
        [](Options& o, const std::string& v) {
          return set_duration(o.proxy.upstream_response_timeout, v);
+       }},
+      {"--upstream-send-timeout", "DURATION",
+       "time to wait while sending to an upstream (default 60s; then 504)",
+       [](Options& o, const std::string& v) {
+         return set_duration(o.proxy.upstream_send_timeout, v);
+       }},
+      {"--client-header-timeout", "DURATION",
+       "time a client has to send a request head (default 60s; slowloris guard)",
+       [](Options& o, const std::string& v) {
+         return set_duration(o.proxy.client_header_timeout, v);
+       }},
+      {"--client-idle-timeout", "DURATION",
+       "keep-alive: close a client connection idle this long (default 60s)",
+       [](Options& o, const std::string& v) {
+         return set_duration(o.proxy.client_idle_timeout, v);
+       }},
+      {"--tunnel-idle-timeout", "DURATION",
+       "close a WebSocket (Upgrade) tunnel idle this long in both directions (default 1h)",
+       [](Options& o, const std::string& v) {
+         return set_duration(o.proxy.tunnel_idle_timeout, v);
+       }},
+      {"--max-request-line", "SIZE", "longest request line (default 8k; then 414)",
+       [](Options& o, const std::string& v) {
+         return set_size(o.proxy.max_request_line_bytes, v, 64);
+       }},
+      {"--max-header-size", "SIZE", "largest request head (default 32k; then 431)",
+       [](Options& o, const std::string& v) {
+         return set_size(o.proxy.max_header_bytes, v, 1024);
+       }},
+      {"--max-header-fields", "N", "most header fields in a request (default 100; then 431)",
+       [](Options& o, const std::string& v) -> std::optional<Failure> {
+         unsigned n = 0;
+         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+         if (ec != std::errc{} || end != v.data() + v.size() || n < 8 || n > 10'000) {
+           return Failure{"expected a number from 8 to 10000, got \"" + v + "\""};
+         }
+         o.proxy.max_header_fields = n;
+         return std::nullopt;
+       }},
+      {"--max-body-size", "SIZE",
+       "largest request body (default 0: unlimited; then 413); per Ingress: proxy-body-size",
+       [](Options& o, const std::string& v) {
+         return set_size(o.proxy.max_body_bytes, v, 1);
        }},
       {"--shutdown-delay", "DURATION", "after SIGTERM, keep accepting this long (default 5s)",
        [](Options& o, const std::string& v) { return set_duration(o.shutdown_delay, v); }},

@@ -3,27 +3,6 @@
 #include "proxy/common/log.hpp"
 
 namespace portico {
-namespace {
-
-// portico.dev/ssl-redirect wins over nginx.ingress.kubernetes.io/ssl-redirect.
-bool redirect_wanted(const k8s::Ingress& ingress) {
-  const auto& annotations = ingress.meta.annotations;
-  for (const char* name :
-       {"portico.dev/ssl-redirect", "nginx.ingress.kubernetes.io/ssl-redirect"}) {
-    if (const auto it = annotations.find(name); it != annotations.end()) {
-      if (it->second == "false" || it->second == "true") {
-        return it->second == "true";
-      }
-      log::warn("config", "invalid annotation value ignored",
-                {{"ingress", k8s::key_of(ingress.meta)},
-                 {"annotation", name},
-                 {"reason", "expected \"true\" or \"false\""}});
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::string& secret_key) {
   const auto& secrets = cache.of(k8s::Kind::Secret);
@@ -63,7 +42,8 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
 }
 
 std::shared_ptr<const CertTable> CertResolver::build(
-    const ObjectCache& cache, const std::vector<const k8s::Ingress*>& served) {
+    const ObjectCache& cache, const std::vector<const k8s::Ingress*>& served,
+    const std::map<std::string, IngressAnnotations>& annotations) {
   TlsContextPtr fallback = settings_.fallback;
   if (!settings_.default_secret.empty()) {
     if (auto context = context_of(cache, settings_.default_secret)) {
@@ -72,7 +52,8 @@ std::shared_ptr<const CertTable> CertResolver::build(
   }
   auto table = std::make_shared<CertTable>(std::move(fallback));
   for (const k8s::Ingress* ingress : served) {
-    const bool redirect = redirect_wanted(*ingress);
+    const auto read = annotations.find(k8s::key_of(ingress->meta));
+    const bool redirect = read == annotations.end() || read->second.ssl_redirect;
     for (const auto& tls : ingress->tls) {
       TlsContextPtr context =
           tls.secret_name.empty()

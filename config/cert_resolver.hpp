@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/annotations.hpp"
 #include "config/object_cache.hpp"
 #include "proxy/tls/cert_table.hpp"
 
@@ -23,9 +24,11 @@ class CertResolver {
  public:
   explicit CertResolver(CertSettings settings) : settings_(std::move(settings)) {}
 
-  // `served` in precedence order (oldest first): the first Ingress to name a host keeps it.
+  // `served` in precedence order (oldest first): the first Ingress to name a host keeps it;
+  // `annotations` as the translation read them (for ssl-redirect).
   std::shared_ptr<const CertTable> build(const ObjectCache& cache,
-                                         const std::vector<const k8s::Ingress*>& served);
+                                         const std::vector<const k8s::Ingress*>& served,
+                                         const std::map<std::string, IngressAnnotations>& annotations);
 
  private:
   // The context of the Secret "namespace/name", or null when it is missing or invalid.

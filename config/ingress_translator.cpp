@@ -19,7 +19,7 @@ class RouteWriter {
 
   std::optional<RouteAction> action_for(const k8s::Ingress& ingress,
                                         const k8s::IngressBackend& backend,
-                                        const std::string& where) {
+                                        const std::string& where, const RoutePolicyPtr& policy) {
     if (!backend.service) {
       log::warn("config", "resource backends are not supported; skipped",
                 {{"ingress", k8s::key_of(ingress.meta)}, {"field", where}});
@@ -29,10 +29,10 @@ class RouteWriter {
     ClusterRef ref{ingress.meta.namespace_, service.name, service.port_number, service.port_name};
     const std::uint32_t id = ids_.id_for(ref.key());
     out_.clusters.try_emplace(id, std::move(ref));
-    return RouteAction{id, k8s::key_of(ingress.meta)};
+    return RouteAction{id, k8s::key_of(ingress.meta), policy};
   }
 
-  void add_rules(const k8s::Ingress& ingress) {
+  void add_rules(const k8s::Ingress& ingress, const RoutePolicyPtr& policy) {
     for (std::size_t r = 0; r < ingress.rules.size(); ++r) {
       const auto& rule = ingress.rules[r];
       VirtualHost& host = table_.host(rule.host);
@@ -40,7 +40,7 @@ class RouteWriter {
         const auto& path = rule.paths[p];
         const std::string where =
             "spec.rules[" + std::to_string(r) + "].http.paths[" + std::to_string(p) + "]";
-        auto action = action_for(ingress, path.backend, where);
+        auto action = action_for(ingress, path.backend, where, policy);
         if (!action) {
           continue;
         }
@@ -120,14 +120,17 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
   Translation out;
   RouteWriter writer(*table, out, ids);
   for (const k8s::Ingress* ingress : served(cache)) {
+    const auto& annotations =
+        out.annotations.emplace(k8s::key_of(ingress->meta), read_annotations(*ingress))
+            .first->second;
     // The oldest served Ingress with a defaultBackend provides the global default backend.
     if (ingress->default_backend && !table->has_default_backend()) {
-      if (auto action =
-              writer.action_for(*ingress, *ingress->default_backend, "spec.defaultBackend")) {
+      if (auto action = writer.action_for(*ingress, *ingress->default_backend,
+                                          "spec.defaultBackend", annotations.policy)) {
         table->set_default_backend(std::move(*action));
       }
     }
-    writer.add_rules(*ingress);
+    writer.add_rules(*ingress, annotations.policy);
   }
   out.routes = std::move(table);
   return out;

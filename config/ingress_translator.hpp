@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/annotations.hpp"
 #include "config/object_cache.hpp"
 #include "proxy/route/route_table.hpp"
 
@@ -50,6 +51,7 @@ class ClusterIds {
 struct Translation {
   std::shared_ptr<const RouteTable> routes;
   std::map<std::uint32_t, ClusterRef> clusters;  // every backend the routes refer to
+  std::map<std::string, IngressAnnotations> annotations;  // by served Ingress "namespace/name"
 };
 
 class IngressTranslator {

@@ -12,7 +12,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   }
   const bool certs_changed = routes_changed || dirty.secrets;
   if (certs_changed) {
-    cert_table_ = certs_.build(cache, translator_.served(cache));
+    cert_table_ = certs_.build(cache, translator_.served(cache), current_.annotations);
   }
   auto clusters = std::make_shared<ClusterTable>();
   bool clusters_changed = first || !clusters_;

@@ -1,6 +1,6 @@
 #pragma once
 // ProxySettings: the data plane's knobs, fixed at start-up from flags and copied into every
-// worker (read-only afterwards).
+// worker (read-only afterwards). An Ingress's RoutePolicy overrides some of them per route.
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -9,14 +9,19 @@ namespace portico {
 
 struct ProxySettings {
   std::chrono::milliseconds upstream_connect_timeout{5'000};
-  std::chrono::milliseconds upstream_response_timeout{60'000};
+  std::chrono::milliseconds upstream_response_timeout{60'000};  // between upstream reads
+  std::chrono::milliseconds upstream_send_timeout{60'000};      // between upstream writes
   std::chrono::milliseconds client_header_timeout{60'000};
   std::chrono::milliseconds client_idle_timeout{60'000};
+  std::chrono::milliseconds tunnel_idle_timeout{3'600'000};
   // Backends commonly close idle keep-alive connections after 60-75 s; staying below that
   // keeps most reuses clear of the close race (the rest are retried, see HttpSession).
   std::chrono::milliseconds upstream_idle_timeout{30'000};
   std::size_t max_idle_per_endpoint = 64;
+  std::size_t max_request_line_bytes = 8 * 1024;
   std::size_t max_header_bytes = 32 * 1024;
+  std::size_t max_header_fields = 100;
+  std::size_t max_body_bytes = 0;  // 0: unlimited (bodies stream, so memory is not at stake)
   std::string server_header = "portico";
 };
 

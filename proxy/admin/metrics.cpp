@@ -83,8 +83,10 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config)
   out.sample("portico_upstream_connect_errors_total", "",
              static_cast<double>(totals.upstream_connect_errors));
   out.family("portico_upstream_retries_total", "counter",
-             "Requests sent again on a fresh connection after a reused one closed early.");
+             "Requests sent again, to another endpoint or over a fresh connection.");
   out.sample("portico_upstream_retries_total", "", static_cast<double>(totals.upstream_retries));
+  out.family("portico_tunnels_total", "counter", "WebSocket tunnels opened.");
+  out.sample("portico_tunnels_total", "", static_cast<double>(totals.tunnels));
   out.family("portico_client_connections", "gauge", "Open client connections.");
   out.sample("portico_client_connections", "", static_cast<double>(totals.client_connections));
   out.family("portico_upstream_connections", "gauge",

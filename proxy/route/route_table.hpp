@@ -10,13 +10,15 @@
 #include <unordered_map>
 
 #include "proxy/common/string_hash.hpp"
+#include "proxy/route/route_policy.hpp"
 
 namespace portico {
 
-// What a matched rule does: send the request to one backend cluster.
+// What a matched rule does: send the request to one backend cluster, under its Ingress's policy.
 struct RouteAction {
   std::uint32_t cluster_id = 0;
   std::string ingress;  // "namespace/name" of the Ingress the rule came from, for logs and stats.
+  RoutePolicyPtr policy;  // null: the flags' defaults
   bool operator==(const RouteAction&) const = default;
 };
 

@@ -7,20 +7,36 @@ namespace portico {
 enum class Fault {
   None,
   BadRequest,           // 400, connection closed
+  UriTooLong,           // 414: request line over --max-request-line, connection closed
+  HeadersTooLarge,      // 431: head over --max-header-size or --max-header-fields, closed
+  BodyTooLarge,         // 413: body over --max-body-size or the Ingress's proxy-body-size
   NoRoute,              // 404: no rule and no default backend
   RedirectToHttps,      // 308: plain HTTP to a host listed in some spec.tls
   NoEndpoint,           // 503: the Service is missing or has no usable endpoint
   UpstreamUnreachable,  // 502: connect refused or failed
   UpstreamBroken,       // 502: reset, closed early, or a malformed response
   UpstreamTimeout,      // 504: connect or response timed out
-  UpstreamClosedEarly,  // a reused connection closed before any response byte: retried once
+  UpstreamClosedEarly,  // a reused connection closed before any response byte: maybe retried
   ClientGone,           // the client went away: nothing to reply to
 };
+
+// A request refused for what it is, not for where it was going: its unread bytes may be
+// anything, so the connection closes after the reply.
+constexpr bool rejects_request(Fault fault) {
+  return fault == Fault::BadRequest || fault == Fault::UriTooLong ||
+         fault == Fault::HeadersTooLarge || fault == Fault::BodyTooLarge;
+}
 
 constexpr unsigned status_for(Fault fault) {
   switch (fault) {
     case Fault::BadRequest:
       return 400;
+    case Fault::UriTooLong:
+      return 414;
+    case Fault::HeadersTooLarge:
+      return 431;
+    case Fault::BodyTooLarge:
+      return 413;
     case Fault::NoRoute:
       return 404;
     case Fault::RedirectToHttps:

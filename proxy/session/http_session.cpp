@@ -1,5 +1,7 @@
 #include "proxy/session/http_session.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
@@ -31,12 +33,15 @@ bool is_disconnect(const boost::system::error_code& ec) {
          ec == net::error::broken_pipe || ec == net::error::operation_aborted;
 }
 
-enum class RelayEnd { Complete, ReadFailed, ReadInvalid, ReadTimedOut, WriteFailed };
+enum class RelayEnd { Complete, ReadFailed, ReadInvalid, ReadTimedOut, TooLarge, WriteFailed };
 
 // A read that failed because the peer broke HTTP framing (a bad chunk), not the connection.
 RelayEnd read_failure(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) {
     return RelayEnd::ReadTimedOut;
+  }
+  if (ec == http::error::body_limit) {
+    return RelayEnd::TooLarge;
   }
   const bool framing = ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
                        ec != http::error::end_of_stream && ec != http::error::partial_message;
@@ -187,6 +192,76 @@ bool split_absolute_form(std::string_view target, std::string_view& authority,
   return false;
 }
 
+// Which limit an oversized head broke: the request line (414), when the parser never got to
+// the end of it, or the header section (431).
+Fault oversized_head(const RequestParser& parser) {
+  return parser.get().method_string().empty() ? Fault::UriTooLong : Fault::HeadersTooLarge;
+}
+
+bool is_idempotent(http::verb method) {
+  switch (method) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::trace:
+    case http::verb::put:
+    case http::verb::delete_:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One direction of a tunnel: what was read ahead with the heads first, then bytes as they
+// come, until either side fails or closes. Ending stops the whole tunnel (`stop`), since a
+// WebSocket is over once either side has closed.
+template <class From, class To, class Stop>
+net::awaitable<void> pump(From& from, beast::flat_buffer& read_ahead, To& to,
+                          Clock::time_point& last_activity, Stop& stop) {
+  if (read_ahead.size() > 0) {
+    auto [ec, n] = co_await net::async_write(to, read_ahead.data(), use_nothrow);
+    read_ahead.consume(read_ahead.size());
+    if (ec) {
+      stop();
+      co_return;
+    }
+  }
+  // Small: a tunnel lives long and mostly idles, and 10,000 of them must fit in memory.
+  constexpr std::size_t TunnelBufferSize = 16 * 1024;
+  const auto chunk = std::make_unique_for_overwrite<char[]>(TunnelBufferSize);
+  for (;;) {
+    auto [ec, n] = co_await from.async_read_some(net::buffer(chunk.get(), TunnelBufferSize),
+                                                 use_nothrow);
+    if (ec) {
+      break;
+    }
+    last_activity = Clock::now();
+    auto [write_ec, written] = co_await net::async_write(to, net::buffer(chunk.get(), n),
+                                                         use_nothrow);
+    if (write_ec) {
+      break;
+    }
+  }
+  stop();
+}
+
+// Ends a tunnel that saw no byte in either direction for `idle`.
+template <class Stop>
+net::awaitable<void> watch_idle(net::steady_timer& timer, const Clock::time_point& last_activity,
+                                std::chrono::milliseconds idle, Stop& stop) {
+  for (;;) {
+    timer.expires_at(last_activity + idle);
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec) {
+      co_return;  // the tunnel ended first
+    }
+    if (Clock::now() >= last_activity + idle) {
+      stop();
+      co_return;
+    }
+  }
+}
+
 // A body relay grows a connection's read buffer; an idle connection should not keep that.
 void release_large_buffer(beast::flat_buffer& buffer) {
   if (buffer.size() == 0 && buffer.capacity() > 16 * 1024) {
@@ -222,6 +297,11 @@ struct HttpSession<Stream>::Exchange {
   std::string path_scratch;
   std::string_view host;
   std::string upstream_target;
+  std::string upgrade;  // the protocol a WebSocket handshake asks for, or ""
+  // The route's timeouts (its Ingress's annotations, else the flags), set once routed.
+  std::chrono::milliseconds connect_timeout{};
+  std::chrono::milliseconds read_timeout{};
+  std::chrono::milliseconds send_timeout{};
   unsigned client_version = 11;
   bool head = false;
   bool keep_alive = true;  // may the client connection carry another request after this one
@@ -267,6 +347,12 @@ net::awaitable<void> HttpSession<Stream>::run() {
   }
   while (co_await serve_one()) {
   }
+  if constexpr (IsTls<Stream>) {
+    // close_notify says the end is deliberate: without it OpenSSL-based clients report a
+    // truncated stream and drop the session. The client's reply, or its close, ends the wait.
+    transport().expires_after(std::chrono::seconds(1));
+    co_await client_.async_shutdown(use_nothrow);
+  }
   boost::system::error_code ignored;
   transport().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   if (linger_) {
@@ -303,10 +389,10 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
     }
     ex.keep_alive = false;
     linger_ = true;
-    // An oversized head is 431 (RFC 6585), anything else malformed is 400; both close.
-    const unsigned status = ec == http::error::header_limit ? 431 : status_for(Fault::BadRequest);
-    co_await send_local_reply(ex, status);
-    finish(ex, Fault::BadRequest);
+    // An oversized head is 414 or 431 (RFC 6585), anything else malformed is 400; all close.
+    const Fault fault = ec == http::error::header_limit ? oversized_head(parser) : Fault::BadRequest;
+    co_await send_local_reply(ex, status_for(fault));
+    finish(ex, fault);
     co_return false;
   }
   Fault fault = co_await proxy(ex);
@@ -315,7 +401,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
     ex.keep_alive = false;
   } else if (fault != Fault::None && fault != Fault::ClientGone) {
     // An unread request body would be taken for the next request: close instead.
-    if (fault == Fault::BadRequest || !parser.is_done()) {
+    if (rejects_request(fault) || !parser.is_done()) {
       ex.keep_alive = false;
       linger_ = true;
     }
@@ -334,6 +420,9 @@ net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex) {
     co_return fault;
   }
   if (const Fault fault = select_route(ex); fault != Fault::None) {
+    co_return fault;
+  }
+  if (const Fault fault = apply_policy(ex); fault != Fault::None) {
     co_return fault;
   }
   const Endpoint* endpoint = pick_endpoint(ex);
@@ -359,6 +448,15 @@ Fault HttpSession<Stream>::read_target(Exchange& ex) {
   }
   if (req.method() == http::verb::connect) {
     return Fault::BadRequest;  // never a tunnel to wherever the client names
+  }
+  const auto& settings = worker_.settings();
+  // "METHOD SP target SP HTTP/1.1": what --max-request-line bounds.
+  if (req.method_string().size() + req.target().size() + 10 > settings.max_request_line_bytes) {
+    return Fault::UriTooLong;
+  }
+  if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) >
+      settings.max_header_fields) {
+    return Fault::HeadersTooLarge;
   }
   const auto hosts = req.count(http::field::host);
   if (hosts > 1 || (hosts == 0 && ex.client_version == 11)) {
@@ -388,6 +486,12 @@ Fault HttpSession<Stream>::read_target(Exchange& ex) {
       question == std::string_view::npos ? std::string_view{} : target.substr(question);
   const std::string_view path = remove_dot_segments(raw_path, ex.path_scratch);
   ex.host = normalize_host(host, ex.host_scratch);
+  // A WebSocket handshake (RFC 6455 §4.1) is the one upgrade relayed: it has no body, and
+  // after the upstream's 101 the connection becomes a tunnel.
+  if (ex.parser.upgrade() && ex.parser.is_done() &&
+      beast::iequals(req[http::field::upgrade], "websocket")) {
+    ex.upgrade = req[http::field::upgrade];
+  }
   // The upstream receives the same normalized path the route was chosen by.
   ex.upstream_target.reserve(path.size() + query.size());
   ex.upstream_target.append(path).append(query);
@@ -413,10 +517,29 @@ Fault HttpSession<Stream>::select_route(Exchange& ex) {
   return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
 }
 
+// The matched Ingress's annotations, else the flags: timeouts and the body size limit.
+template <class Stream>
+Fault HttpSession<Stream>::apply_policy(Exchange& ex) {
+  const auto& settings = worker_.settings();
+  static const RoutePolicy defaults;
+  const RoutePolicy& policy = ex.route.action->policy ? *ex.route.action->policy : defaults;
+  ex.connect_timeout = policy.connect_timeout.value_or(settings.upstream_connect_timeout);
+  ex.read_timeout = policy.read_timeout.value_or(settings.upstream_response_timeout);
+  ex.send_timeout = policy.send_timeout.value_or(settings.upstream_send_timeout);
+  const std::uint64_t limit = policy.max_body_bytes.value_or(settings.max_body_bytes);
+  if (limit != 0) {
+    if (const auto length = ex.parser.content_length(); length && *length > limit) {
+      return Fault::BodyTooLarge;
+    }
+    ex.parser.body_limit(limit);  // a chunked body is counted as it streams
+  }
+  return Fault::None;
+}
+
 template <class Stream>
 const Endpoint* HttpSession<Stream>::pick_endpoint(Exchange& ex) {
   ex.cluster = ex.snapshot->clusters->find(ex.route.action->cluster_id);
-  return ex.cluster == nullptr ? nullptr : worker_.balancer().pick(*ex.cluster);
+  return ex.cluster == nullptr ? nullptr : worker_.balancer().pick(*ex.cluster, Clock::now());
 }
 
 template <class Stream>
@@ -428,6 +551,10 @@ void HttpSession<Stream>::prepare_upstream_request(Exchange& ex) {
                                      listener_port_, host_as_sent});
   req.target(ex.upstream_target);
   req.version(11);
+  if (!ex.upgrade.empty()) {
+    req.set(http::field::upgrade, ex.upgrade);
+    req.set(http::field::connection, "upgrade");
+  }
   // A chunked request body stays chunked upstream; a Content-Length one keeps its length.
   if (!ex.parser.is_done() && !ex.parser.content_length()) {
     req.chunked(true);
@@ -448,31 +575,47 @@ net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex) {
     co_return true;
   }
   static constexpr std::string_view Continue = "HTTP/1.1 100 Continue\r\n\r\n";
-  transport().expires_after(worker_.settings().upstream_response_timeout);
+  transport().expires_after(ex.send_timeout);
   auto [ec, n] = co_await net::async_write(client_, net::buffer(Continue), use_nothrow);
   co_return !ec;
 }
 
+// Sends the request to `first`, or, when that fails before anything could have reached an
+// application, once more to another endpoint (or, for a stale pooled connection to the only
+// endpoint, over a fresh connection to it).
 template <class Stream>
-net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const Endpoint& endpoint) {
+net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const Endpoint& first) {
   ex.relay_buffer.emplace(worker_.buffers());
-  // Only a request without a body can be sent twice: its bytes are all still here.
-  const bool resendable = ex.parser.is_done();
-  for (;;) {
-    UpstreamConnectionPtr upstream = worker_.pool().take(endpoint);
+  auto& balancer = worker_.balancer();
+  // Sent once, a request may have been acted on: only one whose bytes are all still here (no
+  // body) and whose method is idempotent may be sent again.
+  const bool resendable = ex.parser.is_done() && is_idempotent(ex.request.method());
+  const Endpoint* endpoint = &first;
+  for (bool retried = false;; retried = true) {
+    UpstreamConnectionPtr upstream = retried ? nullptr : worker_.pool().take(*endpoint);
     if (!upstream) {
-      if (const Fault fault = co_await connect(endpoint, upstream); fault != Fault::None) {
-        co_return fault;
+      if (const Fault fault = co_await connect(ex, *endpoint, upstream); fault != Fault::None) {
+        balancer.report_connect_failure(*endpoint, Clock::now());
+        // Nothing was sent, so any request may go elsewhere.
+        const Endpoint* other = retried ? endpoint : balancer.pick(*ex.cluster, Clock::now(), endpoint);
+        if (other == endpoint) {
+          co_return fault;
+        }
+        ++worker_.stats().upstream_retries;
+        endpoint = other;
+        continue;
       }
+      balancer.report_connect_success(*endpoint);
     }
     Fault fault = co_await forward(ex, *upstream);
     if (fault == Fault::None) {
       fault = co_await relay(ex, *upstream);
     }
     if (fault == Fault::UpstreamClosedEarly) {
-      if (upstream->reused && resendable) {
-        // The upstream closed this idle connection as we reused it: try a fresh one.
+      // Most often the upstream closed this idle connection as we reused it.
+      if (upstream->reused && resendable && !retried) {
         ++worker_.stats().upstream_retries;
+        endpoint = balancer.pick(*ex.cluster, Clock::now(), endpoint);
         continue;
       }
       fault = Fault::UpstreamBroken;
@@ -486,11 +629,11 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
 }
 
 template <class Stream>
-net::awaitable<Fault> HttpSession<Stream>::connect(const Endpoint& endpoint,
+net::awaitable<Fault> HttpSession<Stream>::connect(Exchange& ex, const Endpoint& endpoint,
                                                    UpstreamConnectionPtr& out) {
   auto upstream = std::make_unique<UpstreamConnection>(transport().get_executor(), endpoint,
                                                        worker_.stats().upstream_connections);
-  upstream->stream.expires_after(worker_.settings().upstream_connect_timeout);
+  upstream->stream.expires_after(ex.connect_timeout);
   auto [ec] = co_await upstream->stream.async_connect(
       net::ip::tcp::endpoint(endpoint.address, endpoint.port), use_nothrow);
   if (ec) {
@@ -508,7 +651,7 @@ net::awaitable<Fault> HttpSession<Stream>::connect(const Endpoint& endpoint,
 // Sends the request head and streams the request body upstream.
 template <class Stream>
 net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnection& upstream) {
-  const auto timeout = worker_.settings().upstream_response_timeout;
+  const auto timeout = ex.send_timeout;
   http::request_serializer<http::buffer_body> serializer{ex.request};
   const auto [ec, sent] =
       co_await write_head(upstream.stream, serializer, buffer_, ex.parser, timeout);
@@ -526,6 +669,8 @@ net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnect
       co_return Fault::UpstreamBroken;
     case RelayEnd::ReadInvalid:
       co_return Fault::BadRequest;  // e.g. a bad chunk size
+    case RelayEnd::TooLarge:
+      co_return Fault::BodyTooLarge;
     default:
       co_return Fault::ClientGone;
   }
@@ -542,7 +687,7 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
     parser->header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
     parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser->skip(ex.head);
-    upstream.stream.expires_after(settings.upstream_response_timeout);
+    upstream.stream.expires_after(ex.read_timeout);
     auto [ec, n] =
         co_await http::async_read_header(upstream.stream, upstream.buffer, *parser, use_nothrow);
     if (ec == beast::error::timeout) {
@@ -555,10 +700,19 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
   } while (parser->get().result_int() < 200 && parser->get().result_int() != 101);
 
   auto& response = parser->get();
-  const bool body_follows = !parser->is_done();
+  const bool switching = response.result() == http::status::switching_protocols;
+  if (switching && ex.upgrade.empty()) {
+    co_return Fault::UpstreamBroken;  // 101 to a request that asked for no upgrade
+  }
+  const bool body_follows = !parser->is_done() && !switching;
+  const std::string upgraded_to = switching ? std::string(response[http::field::upgrade]) : "";
   strip_hop_by_hop(response.base());
   response.set(http::field::server, settings.server_header);
   response.version(11);
+  if (switching) {
+    response.set(http::field::upgrade, upgraded_to);
+    ex.keep_alive = false;  // after the tunnel, the connection is over
+  }
   if (body_follows && !parser->content_length()) {
     // Chunked or close-delimited upstream: re-chunk for HTTP/1.1; an HTTP/1.0 client reads
     // the body until the connection closes.
@@ -570,7 +724,11 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
   }
   // Decided as the head goes out: a drain that began mid-request still says "close".
   ex.keep_alive = ex.keep_alive && !worker_.draining();
-  response.keep_alive(ex.keep_alive);
+  if (switching) {
+    response.set(http::field::connection, "upgrade");
+  } else {
+    response.keep_alive(ex.keep_alive);
+  }
   if (ex.keep_alive && ex.client_version == 10) {
     response.set(http::field::connection, "keep-alive");
   }
@@ -579,14 +737,17 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
 
   http::response_serializer<http::buffer_body> serializer{response};
   const auto [ec, sent] = co_await write_head(client_, serializer, upstream.buffer, *parser,
-                                              settings.upstream_response_timeout);
+                                              ex.send_timeout);
   if (ec) {
     co_return Fault::ClientGone;
   }
+  if (switching) {
+    co_await tunnel(ex, upstream);
+    co_return Fault::None;
+  }
   if (body_follows && !serializer.is_done()) {
     switch (co_await relay_body(upstream.stream, upstream.buffer, *parser, client_, serializer,
-                                sent, ex.relay_buffer->span(),
-                                settings.upstream_response_timeout)) {
+                                sent, ex.relay_buffer->span(), ex.read_timeout)) {
       case RelayEnd::Complete:
         break;
       case RelayEnd::WriteFailed:
@@ -595,6 +756,7 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
         co_return Fault::UpstreamTimeout;
       case RelayEnd::ReadFailed:
       case RelayEnd::ReadInvalid:
+      case RelayEnd::TooLarge:  // responses have no limit; listed for the compiler
         co_return Fault::UpstreamBroken;
     }
   }
@@ -604,6 +766,31 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
                          (parser->content_length() || parser->chunked() || !body_follows) &&
                          upstream.buffer.size() == 0;
   co_return Fault::None;
+}
+
+// After a 101 the connection is a byte pipe both ways, until either side closes or neither
+// sends anything for the route's read timeout (else --tunnel-idle-timeout).
+template <class Stream>
+net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, UpstreamConnection& upstream) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  const auto& settings = worker_.settings();
+  const auto* policy = ex.route.action->policy.get();
+  const auto idle = policy != nullptr && policy->read_timeout ? *policy->read_timeout
+                                                               : settings.tunnel_idle_timeout;
+  // One idle deadline for the whole tunnel replaces the streams' per-operation timers.
+  transport().expires_never();
+  upstream.stream.expires_never();
+  net::steady_timer watchdog(transport().get_executor());
+  auto last_activity = Clock::now();
+  auto stop = [&] {
+    transport().cancel();
+    upstream.stream.cancel();
+    watchdog.cancel();
+  };
+  ++worker_.stats().tunnels;
+  co_await (pump(client_, buffer_, upstream.stream, last_activity, stop) &&
+            pump(upstream.stream, upstream.buffer, client_, last_activity, stop) &&
+            watch_idle(watchdog, last_activity, idle, stop));
 }
 
 template <class Stream>
@@ -631,7 +818,7 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   }
   ex.status = status;
   ex.response_started = true;
-  transport().expires_after(worker_.settings().upstream_response_timeout);
+  transport().expires_after(worker_.settings().upstream_send_timeout);
   auto [ec, n] = co_await http::async_write(client_, reply, use_nothrow);
   co_return !ec;
 }

@@ -47,13 +47,16 @@ class HttpSession final : public Session {
   net::awaitable<Fault> proxy(Exchange& ex);
   Fault read_target(Exchange& ex);
   Fault select_route(Exchange& ex);
+  Fault apply_policy(Exchange& ex);
   const Endpoint* pick_endpoint(Exchange& ex);
   void prepare_upstream_request(Exchange& ex);
   net::awaitable<bool> continue_if_expected(Exchange& ex);
   net::awaitable<Fault> exchange_with(Exchange& ex, const Endpoint& endpoint);
-  net::awaitable<Fault> connect(const Endpoint& endpoint, UpstreamConnectionPtr& out);
+  net::awaitable<Fault> connect(Exchange& ex, const Endpoint& endpoint,
+                                UpstreamConnectionPtr& out);
   net::awaitable<Fault> forward(Exchange& ex, UpstreamConnection& upstream);
   net::awaitable<Fault> relay(Exchange& ex, UpstreamConnection& upstream);
+  net::awaitable<void> tunnel(Exchange& ex, UpstreamConnection& upstream);
   net::awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
   void finish(Exchange& ex, Fault fault);
 

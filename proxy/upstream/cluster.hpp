@@ -18,6 +18,14 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+struct EndpointHash {
+  std::size_t operator()(const Endpoint& e) const noexcept {
+    const std::size_t a = e.address.is_v4() ? e.address.to_v4().to_uint()
+                                            : std::hash<std::string>{}(e.address.to_string());
+    return a * 31 + e.port;
+  }
+};
+
 struct Cluster {
   std::uint32_t id = 0;
   std::string name;                 // "namespace/service:port", for logs and stats

@@ -5,12 +5,6 @@
 
 namespace portico {
 
-std::size_t ConnPool::EndpointHash::operator()(const Endpoint& e) const noexcept {
-  const std::size_t a = e.address.is_v4() ? e.address.to_v4().to_uint()
-                                          : std::hash<std::string>{}(e.address.to_string());
-  return a * 31 + e.port;
-}
-
 UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint) {
   const auto it = idle_.find(endpoint);
   if (it == idle_.end()) {

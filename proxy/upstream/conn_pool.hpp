@@ -53,9 +53,6 @@ class ConnPool {
   void clear() noexcept { idle_.clear(); }
 
  private:
-  struct EndpointHash {
-    std::size_t operator()(const Endpoint& e) const noexcept;
-  };
   std::chrono::milliseconds idle_timeout_;
   std::size_t max_idle_;
   std::unordered_map<Endpoint, std::vector<UpstreamConnectionPtr>, EndpointHash> idle_;

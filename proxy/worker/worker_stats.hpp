@@ -40,6 +40,7 @@ struct WorkerStats {
   DurationHistogram request_duration;
   std::uint64_t upstream_connect_errors = 0;
   std::uint64_t upstream_retries = 0;
+  std::uint64_t tunnels = 0;
   std::int64_t client_connections = 0;
   std::int64_t upstream_connections = 0;
 
@@ -62,6 +63,7 @@ struct WorkerStats {
     request_duration.merge(other.request_duration);
     upstream_connect_errors += other.upstream_connect_errors;
     upstream_retries += other.upstream_retries;
+    tunnels += other.tunnels;
     client_connections += other.client_connections;
     upstream_connections += other.upstream_connections;
   }

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,28 @@ net::awaitable<bool> send_bytes(beast::tcp_stream& stream, http::response<http::
   co_return true;
 }
 
+// A WebSocket session: every message comes back as it was sent (text or binary), until the
+// client closes.
+net::awaitable<void> echo_websocket(beast::tcp_stream stream,
+                                    const http::request<http::buffer_body>& handshake) {
+  beast::websocket::stream<beast::tcp_stream> ws(std::move(stream));
+  if (auto [ec] = co_await ws.async_accept(handshake, use_nothrow); ec) {
+    co_return;
+  }
+  beast::flat_buffer message;
+  for (;;) {
+    auto [ec, n] = co_await ws.async_read(message, use_nothrow);
+    if (ec) {
+      co_return;
+    }
+    ws.text(ws.got_text());
+    if (auto [wec, wn] = co_await ws.async_write(message.data(), use_nothrow); wec) {
+      co_return;
+    }
+    message.consume(message.size());
+  }
+}
+
 }  // namespace
 
 EchoServer::EchoServer(net::io_context& io, std::string name)
@@ -113,6 +136,10 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
       break;
     }
     auto& req = parser.get();
+    if (beast::websocket::is_upgrade(req)) {
+      co_await echo_websocket(std::move(stream), req);
+      co_return;
+    }
     std::uint64_t body_bytes = 0;
     std::uint32_t fnv = 2166136261u;
     if (!co_await consume_body(stream, buffer, parser, body_bytes, fnv)) {

@@ -5,6 +5,7 @@
 //   .../bytes/N[?chunked=1]  N bytes of body, streamed (Content-Length, or chunked)
 //   .../status/CODE          that status
 //   .../delay/MS             answers after MS milliseconds
+//   a WebSocket handshake    accepted; each message is echoed back
 // (anywhere in the path, so they work behind any Prefix route).
 // Every response names the server (X-Echo-Name) and the connection it came on
 // (X-Echo-Connection: a serial number), so tests can count upstream connections.

@@ -18,13 +18,6 @@ namespace {
 
 const std::string Class = ingress_class_yaml("portico", "portico.dev/ingress-controller", true);
 
-// A port nothing listens on: bound, then closed.
-std::uint16_t closed_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
 // A fake upstream that answers every connection with `reply` and closes.
 class RawUpstream {
  public:

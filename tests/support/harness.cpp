@@ -20,6 +20,26 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
+std::uint16_t closed_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+double metric(const std::string& metrics_text, const std::string& sample) {
+  const std::string line_start = sample + " ";
+  for (std::size_t at = 0; at < metrics_text.size();) {
+    const auto end = metrics_text.find('\n', at);
+    const std::string_view line(metrics_text.data() + at,
+                                (end == std::string::npos ? metrics_text.size() : end) - at);
+    if (line.starts_with(line_start)) {
+      return std::stod(std::string(line.substr(line_start.size())));
+    }
+    at = end == std::string::npos ? metrics_text.size() : end + 1;
+  }
+  return -1;
+}
+
 TempDir::TempDir() {
   std::random_device random;
   path_ = std::filesystem::temp_directory_path() / ("portico-test-" + std::to_string(random()));

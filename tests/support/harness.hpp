@@ -19,6 +19,12 @@ namespace portico::test {
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// A loopback port nothing listens on (bound, then closed): connecting to it is refused.
+std::uint16_t closed_port();
+
+// The value of one sample line ("name{labels} value") in Prometheus text, or -1 if absent.
+double metric(const std::string& metrics_text, const std::string& sample);
+
 class TempDir {
  public:
   TempDir();

@@ -1,0 +1,67 @@
+#include <catch2/catch.hpp>
+
+#include "config/annotations.hpp"
+#include "proxy/common/quantity.hpp"
+
+using namespace portico;
+
+namespace {
+
+k8s::Ingress annotated(std::map<std::string, std::string> annotations) {
+  k8s::Ingress ingress;
+  ingress.meta.namespace_ = "default";
+  ingress.meta.name = "web";
+  ingress.meta.annotations = std::move(annotations);
+  return ingress;
+}
+
+}  // namespace
+
+TEST_CASE("Annotations: typed settings, ours winning over nginx's", "[annotations]") {
+  const auto read = read_annotations(annotated({
+      {"nginx.ingress.kubernetes.io/proxy-body-size", "8m"},
+      {"nginx.ingress.kubernetes.io/proxy-read-timeout", "120"},
+      {"portico.dev/proxy-read-timeout", "2s"},
+      {"nginx.ingress.kubernetes.io/proxy-connect-timeout", "3"},
+      {"nginx.ingress.kubernetes.io/ssl-redirect", "false"},
+  }));
+  REQUIRE(read.policy);
+  CHECK(read.policy->max_body_bytes == 8u << 20);
+  CHECK(read.policy->read_timeout == std::chrono::seconds(2));
+  CHECK(read.policy->connect_timeout == std::chrono::seconds(3));
+  CHECK_FALSE(read.policy->send_timeout);
+  CHECK_FALSE(read.ssl_redirect);
+}
+
+TEST_CASE("Annotations: invalid values and snippets are ignored", "[annotations]") {
+  const auto read = read_annotations(annotated({
+      {"nginx.ingress.kubernetes.io/proxy-body-size", "lots"},
+      {"nginx.ingress.kubernetes.io/proxy-read-timeout", "0"},
+      {"nginx.ingress.kubernetes.io/proxy-send-timeout", "48h"},
+      {"nginx.ingress.kubernetes.io/ssl-redirect", "yes"},
+      {"nginx.ingress.kubernetes.io/configuration-snippet", "proxy_pass http://evil;"},
+      {"unrelated.io/anything", "x"},
+  }));
+  CHECK_FALSE(read.policy);  // nothing valid: every default applies
+  CHECK(read.ssl_redirect);
+}
+
+TEST_CASE("Quantities: durations and nginx sizes", "[annotations]") {
+  CHECK(*parse_duration("90") == std::chrono::seconds(90));
+  CHECK(*parse_duration("1.5s") == std::chrono::milliseconds(1500));
+  CHECK(*parse_duration("250ms") == std::chrono::milliseconds(250));
+  CHECK(*parse_duration("2m") == std::chrono::minutes(2));
+  CHECK(*parse_duration("1h") == std::chrono::hours(1));
+  CHECK_FALSE(parse_duration("5 parsecs"));
+  CHECK_FALSE(parse_duration("-1s"));
+  CHECK_FALSE(parse_duration("9999h"));
+  CHECK(*parse_size("0") == 0);
+  CHECK(*parse_size("512") == 512);
+  CHECK(*parse_size("8k") == 8192);
+  CHECK(*parse_size("8M") == 8u << 20);
+  CHECK(*parse_size("1g") == 1u << 30);
+  CHECK_FALSE(parse_size("1t"));
+  CHECK_FALSE(parse_size("m"));
+  CHECK_FALSE(parse_size("-1"));
+  CHECK_FALSE(parse_size("99999999999g"));
+}
