@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <charconv>
+#include <future>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -113,6 +114,19 @@ std::uint16_t EchoServer::listen(const std::string& host, std::uint16_t port) {
   return acceptor_.local_endpoint().port();
 }
 
+void EchoServer::kill() {
+  std::promise<void> done;
+  net::post(io_, [&] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto* stream : open_) {
+      stream->socket().close(ignored);
+    }
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
 net::awaitable<void> EchoServer::accept_loop() {
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
@@ -127,6 +141,12 @@ net::awaitable<void> EchoServer::accept_loop() {
 net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_t serial) {
   beast::tcp_stream stream(std::move(socket));
   stream.socket().set_option(net::ip::tcp::no_delay(true));
+  open_.insert(&stream);
+  struct Unregister {
+    std::unordered_set<beast::tcp_stream*>& open;
+    beast::tcp_stream* stream;
+    ~Unregister() { open.erase(stream); }
+  } unregister{open_, &stream};
   beast::flat_buffer buffer;
   for (;;) {
     RequestParser parser;
@@ -137,6 +157,7 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
     }
     auto& req = parser.get();
     if (beast::websocket::is_upgrade(req)) {
+      open_.erase(&stream);
       co_await echo_websocket(std::move(stream), req);
       co_return;
     }

@@ -14,8 +14,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 
 namespace portico::echo {
 
@@ -25,6 +27,9 @@ class EchoServer {
   // Binds and starts accepting; returns the bound port.
   std::uint16_t listen(const std::string& host, std::uint16_t port);
   std::uint64_t connections_accepted() const noexcept { return accepted_.load(); }
+  // Stops as a killed process would: the port refuses connections and every open HTTP
+  // connection is closed. Call from outside the io_context's thread; returns when done.
+  void kill();
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -34,6 +39,7 @@ class EchoServer {
   std::string name_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<std::uint64_t> accepted_{0};
+  std::unordered_set<boost::beast::tcp_stream*> open_;  // touched on the io_context only
 };
 
 }  // namespace portico::echo

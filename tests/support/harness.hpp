@@ -45,6 +45,7 @@ class Backends {
   ~Backends();
   std::uint16_t start(const std::string& name);
   const echo::EchoServer& server(std::size_t i) const { return *servers_.at(i); }
+  echo::EchoServer& server(std::size_t i) { return *servers_.at(i); }
 
  private:
   boost::asio::io_context io_;
