@@ -29,6 +29,13 @@ Expected<TlsContextPtr> load_default_certificate(const Options& options) {
   return *context;
 }
 
+// The Secret that carries ACME HTTP-01 answers, in the controller's namespace.
+std::string challenge_secret_key() {
+  const char* pod_namespace = std::getenv("POD_NAMESPACE");
+  return std::string(pod_namespace != nullptr ? pod_namespace : "default") +
+         "/portico-acme-challenges";
+}
+
 }  // namespace
 
 Application::Application(Options options)
@@ -37,7 +44,7 @@ Application::Application(Options options)
       workers_(options_.workers, options_.proxy),
       control_(options_.classes,
                {default_certificate_ ? *default_certificate_ : TlsContext::self_signed(),
-                options_.default_certificate},
+                options_.default_certificate, challenge_secret_key()},
                [this](SnapshotPtr snapshot) { workers_.publish(std::move(snapshot)); }),
       admin_(control_.io(), workers_),
       delay_timer_(control_.io()),
@@ -101,6 +108,30 @@ std::optional<Application::StartFailure> Application::open_sources() {
   return std::nullopt;
 }
 
+// Before the sources open: stored certificates reach the control loop ahead of the first
+// objects, so the first snapshot (and readiness) already serves them.
+std::optional<Application::StartFailure> Application::open_acme() {
+  if (options_.acme_directory.empty()) {
+    return std::nullopt;
+  }
+  if (!options_.acme_ca_file.empty() && !read_file(options_.acme_ca_file)) {
+    return StartFailure{2, "--acme-ca-file " + options_.acme_ca_file + ": cannot be read"};
+  }
+  acme::ManagerSettings settings{
+      .acme = {options_.acme_directory, options_.acme_email, options_.acme_ca_file},
+      .storage_dir = options_.acme_storage,
+      .challenge_secret_key = challenge_secret_key(),
+      .http_listener = {options_.http_listen.host, http_port_}};
+  acme_ = std::make_unique<acme::AcmeManager>(
+      std::move(settings), [this](k8s::Secret secret) { control_.add_owned(std::move(secret)); });
+  if (auto failure = acme_->load()) {
+    return StartFailure{2, "--acme-storage: " + failure->reason};
+  }
+  control_.report_acme_to(
+      [this](std::vector<acme::WantedCertificate> wanted) { acme_->want(std::move(wanted)); });
+  return std::nullopt;
+}
+
 std::string Application::cluster_metrics() const {
   PrometheusText out;
   out.family("portico_watch_lists_total", "counter",
@@ -135,6 +166,9 @@ std::string Application::cluster_metrics() const {
 }
 
 void Application::stop_sources() {
+  if (acme_) {
+    acme_->stop();
+  }
   if (manifests_) {
     manifests_->stop();
   }
@@ -153,9 +187,6 @@ std::optional<Application::StartFailure> Application::prepare() {
   if (!default_certificate_) {
     return StartFailure{2, default_certificate_.error()};
   }
-  if (auto failure = open_sources()) {
-    return failure;
-  }
   auto http_port = workers_.listen(options_.http_listen, /*tls=*/false);
   if (!http_port) {
     return StartFailure{1, "--http-listen: " + http_port.error()};
@@ -171,7 +202,10 @@ std::optional<Application::StartFailure> Application::prepare() {
     return StartFailure{1, "--admin-listen: " + admin_port.error()};
   }
   admin_port_ = *admin_port;
-  return std::nullopt;
+  if (auto failure = open_acme()) {
+    return failure;
+  }
+  return open_sources();
 }
 
 void Application::start() {
@@ -180,6 +214,9 @@ void Application::start() {
   admin_.start();
   if (manifests_) {
     manifests_->start();
+  }
+  if (acme_) {
+    acme_->start();
   }
   for (auto& watcher : watchers_) {
     watcher->start();

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "app/options.hpp"
+#include "config/acme/acme_manager.hpp"
 #include "config/control_loop.hpp"
 #include "config/manifest_source.hpp"
 #include "k8swatch/leader_election.hpp"
@@ -45,6 +46,7 @@ class Application {
 
  private:
   std::optional<StartFailure> open_sources();
+  std::optional<StartFailure> open_acme();
   std::string cluster_metrics() const;
   void stop_sources();
   void begin_drain();
@@ -62,6 +64,7 @@ class Application {
   // Cluster mode: one leader among the replicas writes status.
   std::unique_ptr<k8s::LeaderElector> leader_;
   std::unique_ptr<k8s::StatusWriter> status_;
+  std::unique_ptr<acme::AcmeManager> acme_;
   std::uint16_t http_port_ = 0;
   std::uint16_t https_port_ = 0;
   std::uint16_t admin_port_ = 0;

@@ -53,7 +53,8 @@ std::optional<Failure> set_size(std::size_t& target, const std::string& value,
     return Failure{parsed.error()};
   }
   if (*parsed != 0 && *parsed < at_least) {
-    return Failure{"must be at least " + std::to_string(at_least) + " bytes, got \"" + value + "\""};
+    return Failure{"must be at least " + std::to_string(at_least) + " bytes, got \"" + value +
+                   "\""};
   }
   target = static_cast<std::size_t>(*parsed);
   return std::nullopt;
@@ -107,6 +108,30 @@ const std::vector<Flag>& flags() {
       {"--default-key-file", "PATH", "PEM private key of the default certificate",
        [](Options& o, const std::string& v) {
          o.default_key_file = v;
+         return std::nullopt;
+       }},
+      {"--acme-directory", "URL",
+       "ACME directory for Ingresses annotated kubernetes.io/tls-acme: \"true\"",
+       [](Options& o, const std::string& v) -> std::optional<Failure> {
+         if (!v.starts_with("https://")) {
+           return Failure{"expected an https:// URL, got \"" + v + "\""};
+         }
+         o.acme_directory = v;
+         return std::nullopt;
+       }},
+      {"--acme-email", "EMAIL", "contact address of the ACME account",
+       [](Options& o, const std::string& v) {
+         o.acme_email = v;
+         return std::nullopt;
+       }},
+      {"--acme-ca-file", "PATH", "PEM CA that signs a private ACME server's API certificate",
+       [](Options& o, const std::string& v) {
+         o.acme_ca_file = v;
+         return std::nullopt;
+       }},
+      {"--acme-storage", "DIR", "where ACME account and certificates are kept (manifest mode)",
+       [](Options& o, const std::string& v) {
+         o.acme_storage = v;
          return std::nullopt;
        }},
       {"--election-id", "NAME", "name of the leader-election Lease (default portico-leader)",
@@ -197,9 +222,7 @@ const std::vector<Flag>& flags() {
        }},
       {"--max-body-size", "SIZE",
        "largest request body (default 0: unlimited; then 413); per Ingress: proxy-body-size",
-       [](Options& o, const std::string& v) {
-         return set_size(o.proxy.max_body_bytes, v, 1);
-       }},
+       [](Options& o, const std::string& v) { return set_size(o.proxy.max_body_bytes, v, 1); }},
       {"--shutdown-delay", "DURATION", "after SIGTERM, keep accepting this long (default 5s)",
        [](Options& o, const std::string& v) { return set_duration(o.shutdown_delay, v); }},
       {"--shutdown-timeout", "DURATION", "after SIGTERM, exit within this long (default 30s)",
@@ -284,6 +307,14 @@ Expected<Options> parse_options(const std::vector<std::string>& args) {
   }
   if (!options.publish_addresses.empty() && !options.publish_service.empty()) {
     return fail("give either --publish-address or --publish-service, not both");
+  }
+  if (!options.acme_directory.empty() && options.manifests.empty()) {
+    return fail(
+        "--acme-directory: certificates stored in Secrets (cluster mode) are not supported yet; "
+        "use manifest mode with --acme-storage, or cert-manager");
+  }
+  if (!options.acme_directory.empty() && options.acme_storage.empty()) {
+    return fail("--acme-directory in manifest mode needs --acme-storage DIR");
   }
   if (options.workers == 0) {
     options.workers = std::max(1u, std::thread::hardware_concurrency());

@@ -23,6 +23,10 @@ struct Options {
   std::string default_certificate;  // --default-certificate NS/NAME (a kubernetes.io/tls Secret)
   std::string default_cert_file;    // --default-cert-file / --default-key-file (PEM)
   std::string default_key_file;
+  std::string acme_directory;  // --acme-directory URL: ACME on for tls-acme Ingresses
+  std::string acme_email;
+  std::string acme_ca_file;
+  std::string acme_storage;
   HostPort http_listen{"0.0.0.0", 80};
   HostPort https_listen{"0.0.0.0", 443};
   HostPort admin_listen{"0.0.0.0", 10254};

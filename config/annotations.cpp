@@ -116,6 +116,17 @@ class Reader {
 
 }  // namespace
 
+bool wants_builtin_acme(const k8s::Ingress& ingress) {
+  const auto& annotations = ingress.meta.annotations;
+  const auto acme = annotations.find("kubernetes.io/tls-acme");
+  if (acme == annotations.end() || acme->second != "true") {
+    return false;
+  }
+  return std::none_of(annotations.begin(), annotations.end(), [](const auto& entry) {
+    return entry.first.starts_with("cert-manager.io/");
+  });
+}
+
 IngressAnnotations read_annotations(const k8s::Ingress& ingress) {
   Reader reader(ingress);
   IngressAnnotations out;

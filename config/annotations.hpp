@@ -20,4 +20,8 @@ struct IngressAnnotations {
 // Pure apart from its warnings (one per problem, each time the Ingress is translated).
 IngressAnnotations read_annotations(const k8s::Ingress& ingress);
 
+// kubernetes.io/tls-acme: "true", unless cert-manager manages the Ingress (any
+// cert-manager.io/ annotation): then its certificates are left to cert-manager.
+bool wants_builtin_acme(const k8s::Ingress& ingress);
+
 }  // namespace portico

@@ -16,8 +16,9 @@
 namespace portico {
 
 struct CertSettings {
-  TlsContextPtr fallback;      // --default-cert-file/--default-key-file, or self-signed
-  std::string default_secret;  // --default-certificate "namespace/name", or ""
+  TlsContextPtr fallback;        // --default-cert-file/--default-key-file, or self-signed
+  std::string default_secret;    // --default-certificate "namespace/name", or ""
+  std::string challenge_secret;  // "namespace/name" of the Secret of ACME HTTP-01 answers
 };
 
 class CertResolver {
@@ -26,9 +27,9 @@ class CertResolver {
 
   // `served` in precedence order (oldest first): the first Ingress to name a host keeps it;
   // `annotations` as the translation read them (for ssl-redirect).
-  std::shared_ptr<const CertTable> build(const ObjectCache& cache,
-                                         const std::vector<const k8s::Ingress*>& served,
-                                         const std::map<std::string, IngressAnnotations>& annotations);
+  std::shared_ptr<const CertTable> build(
+      const ObjectCache& cache, const std::vector<const k8s::Ingress*>& served,
+      const std::map<std::string, IngressAnnotations>& annotations);
 
  private:
   // The context of the Secret "namespace/name", or null when it is missing or invalid.

@@ -1,5 +1,6 @@
 #include "config/control_loop.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -68,6 +69,9 @@ void ControlLoop::stop() {
 
 void ControlLoop::replace_all(std::vector<k8s::Object> objects) {
   net::post(io_, [this, objects = std::move(objects)]() mutable {
+    for (const auto& [key, object] : owned_) {
+      objects.push_back(object);
+    }
     listed_.set();
     take(cache_.replace_all(std::move(objects), now_seconds()));
   });
@@ -95,10 +99,44 @@ void ControlLoop::erase(k8s::Kind kind, std::string key) {
   });
 }
 
+void ControlLoop::add_owned(k8s::Secret secret) {
+  net::post(io_, [this, secret = std::move(secret)]() mutable {
+    k8s::Object object = std::move(secret);
+    owned_[k8s::key_of(std::get<k8s::Secret>(object).meta)] = object;
+    take(cache_.upsert(std::move(object), now_seconds()));
+  });
+}
+
+void ControlLoop::report_acme() {
+  std::vector<acme::WantedCertificate> wanted;
+  for (const k8s::Ingress* ingress : translator_.served(cache_)) {
+    if (!wants_builtin_acme(*ingress)) {
+      continue;
+    }
+    for (const auto& tls : ingress->tls) {
+      acme::WantedCertificate certificate{ingress->meta.namespace_ + "/" + tls.secret_name,
+                                          tls.hosts};
+      std::sort(certificate.names.begin(), certificate.names.end());
+      certificate.names.erase(std::unique(certificate.names.begin(), certificate.names.end()),
+                              certificate.names.end());
+      if (!tls.secret_name.empty() && !certificate.names.empty()) {
+        wanted.push_back(std::move(certificate));
+      }
+    }
+  }
+  if (wanted != acme_wanted_) {
+    acme_wanted_ = wanted;
+    report_acme_(std::move(wanted));
+  }
+}
+
 void ControlLoop::take(Dirty dirty) {
   pending_.merge(dirty);
   if (report_ && listed_.all() && (dirty.status || dirty.routes || !published_once_)) {
     report_status();
+  }
+  if (report_acme_ && listed_.all() && (dirty.routes || !published_once_)) {
+    report_acme();
   }
   if (!published_once_) {
     if (listed_.all()) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "config/acme/acme_manager.hpp"
 #include "config/object_cache.hpp"
 #include "config/snapshot_builder.hpp"
 #include "k8swatch/status_writer.hpp"
@@ -33,6 +34,11 @@ class ControlLoop {
   void report_status_to(ReportStatus report, std::vector<std::string> publish_addresses,
                         std::string publish_service);
 
+  // Where the certificates that served Ingresses ask ACME for go, each time they change.
+  // Call before start().
+  using ReportAcme = std::function<void(std::vector<acme::WantedCertificate>)>;
+  void report_acme_to(ReportAcme report) { report_acme_ = std::move(report); }
+
   net::io_context& io() noexcept { return io_; }
   // From a watch event's arrival to the snapshot holding it being posted to the workers
   // (installed one event-loop turn later). Read on the control thread (the admin server's).
@@ -47,11 +53,15 @@ class ControlLoop {
   void replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects);
   void upsert(k8s::Object object);
   void erase(k8s::Kind kind, std::string key);
+  // Any thread: a Secret Portico itself produced (an ACME certificate, challenge answers).
+  // It stays across the manifest source's complete replacements.
+  void add_owned(k8s::Secret secret);
 
  private:
   void take(Dirty dirty);
   void rebuild();
   void report_status();
+  void report_acme();
 
   net::io_context io_{1};
   std::thread thread_;
@@ -60,6 +70,9 @@ class ControlLoop {
   IngressTranslator translator_;  // which Ingresses are ours, for status
   Publish publish_;
   ReportStatus report_;
+  ReportAcme report_acme_;
+  std::vector<acme::WantedCertificate> acme_wanted_;
+  std::map<std::string, k8s::Object> owned_;  // by "namespace/name"
   std::vector<std::string> publish_addresses_;
   std::string publish_service_;
   net::steady_timer holdoff_{io_};

@@ -13,6 +13,11 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   const bool certs_changed = routes_changed || dirty.secrets;
   if (certs_changed) {
     cert_table_ = certs_.build(cache, translator_.served(cache), current_.annotations);
+    auto challenges = std::make_shared<AcmeChallenges>();
+    if (const auto* answers = cache.find<k8s::Secret>(k8s::Kind::Secret, challenge_secret_)) {
+      challenges->insert(answers->data.begin(), answers->data.end());
+    }
+    challenges_ = std::move(challenges);
   }
   auto clusters = std::make_shared<ClusterTable>();
   bool clusters_changed = first || !clusters_;
@@ -46,6 +51,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   snapshot->routes = current_.routes;
   snapshot->clusters = clusters_;
   snapshot->certs = cert_table_;
+  snapshot->challenges = challenges_;
   return snapshot;
 }
 

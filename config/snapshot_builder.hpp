@@ -18,18 +18,22 @@ namespace portico {
 class SnapshotBuilder {
  public:
   SnapshotBuilder(ClassSettings settings, CertSettings certs)
-      : translator_(std::move(settings)), certs_(std::move(certs)) {}
+      : translator_(std::move(settings)),
+        challenge_secret_(certs.challenge_secret),
+        certs_(std::move(certs)) {}
 
   // The next snapshot, or null when `dirty` changed nothing a worker would see.
   SnapshotPtr build(const ObjectCache& cache, const Dirty& dirty);
 
  private:
   IngressTranslator translator_;
+  std::string challenge_secret_;
   CertResolver certs_;
   ClusterIds ids_;
   Translation current_;
   std::shared_ptr<const ClusterTable> clusters_;
   std::shared_ptr<const CertTable> cert_table_;
+  std::shared_ptr<const AcmeChallenges> challenges_;
   std::uint64_t generation_ = 0;
 };
 

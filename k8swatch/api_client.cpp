@@ -1,5 +1,7 @@
 #include "k8swatch/api_client.hpp"
 
+#include "k8swatch/line_splitter.hpp"
+
 #include "proxy/common/read_file.hpp"
 
 #include <httplib.h>
@@ -121,7 +123,7 @@ Expected<ApiReply> ApiClient::stream(const std::string& target, std::chrono::sec
                                      const std::function<bool(std::string_view line)>& on_line) {
   client_->set_read_timeout(read_timeout);
   ApiReply reply;
-  std::string pending;  // bytes of a line not yet complete: chunks carry no meaning
+  LineSplitter lines;
   auto result = client_->Get(
       target.c_str(), headers_for(bearer_token()),
       [&](const httplib::Response& response) {
@@ -133,17 +135,7 @@ Expected<ApiReply> ApiClient::stream(const std::string& target, std::chrono::sec
           reply.body.append(data, size);
           return true;
         }
-        pending.append(data, size);
-        std::size_t start = 0;
-        for (auto end = pending.find('\n'); end != std::string::npos;
-             end = pending.find('\n', start)) {
-          if (!on_line(std::string_view(pending).substr(start, end - start))) {
-            return false;
-          }
-          start = end + 1;
-        }
-        pending.erase(0, start);
-        return true;
+        return lines.feed(std::string_view(data, size), on_line);
       });
   client_->set_read_timeout(std::chrono::seconds(30));
   if (!result && result.error() != httplib::Error::Canceled) {

@@ -1,9 +1,8 @@
 #include "k8swatch/api_config.hpp"
 
 #include "k8swatch/base64.hpp"
+#include "k8swatch/yaml.hpp"
 #include "proxy/common/read_file.hpp"
-
-#include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -11,6 +10,18 @@
 
 namespace portico::k8s {
 namespace {
+
+using nlohmann::json;
+
+// The string at `key` of an object, or `fallback`.
+std::string string_at(const json& node, const char* key, std::string fallback = "") {
+  if (node.is_object()) {
+    if (const auto it = node.find(key); it != node.end() && it->is_string()) {
+      return it->get<std::string>();
+    }
+  }
+  return fallback;
+}
 
 // "https://host:port" (or http, or an IPv6 literal in brackets) into the config.
 std::optional<Failure> set_server(ApiConfig& config, std::string server) {
@@ -44,16 +55,16 @@ std::optional<Failure> set_server(ApiConfig& config, std::string server) {
 }
 
 // A PEM taken from NAME-data (base64) or NAME (a file, relative to the kubeconfig's folder).
-std::optional<Failure> read_pem(const YAML::Node& node, const std::string& name,
+std::optional<Failure> read_pem(const json& node, const std::string& name,
                                 const std::filesystem::path& base, std::string& out) {
-  if (const auto data = node[name + "-data"]; data && data.IsScalar()) {
-    auto decoded = base64_decode(data.as<std::string>());
+  if (const auto data = string_at(node, (name + "-data").c_str()); !data.empty()) {
+    auto decoded = base64_decode(data);
     if (!decoded) {
       return Failure{name + "-data is not valid base64"};
     }
     out = std::move(*decoded);
-  } else if (const auto file = node[name]; file && file.IsScalar()) {
-    const auto path = base / file.as<std::string>();
+  } else if (const auto file = string_at(node, name.c_str()); !file.empty()) {
+    const auto path = base / file;
     auto text = read_file(path.string());
     if (!text) {
       return Failure{name + ": cannot read " + path.string()};
@@ -63,14 +74,18 @@ std::optional<Failure> read_pem(const YAML::Node& node, const std::string& name,
   return std::nullopt;
 }
 
-// The `field` of the entry called `name` in a kubeconfig list; a null node when absent.
-YAML::Node named(const YAML::Node& list, const std::string& name, const char* field) {
-  for (const auto& entry : list) {
-    if (entry["name"] && entry["name"].as<std::string>() == name) {
+// The `field` of the entry called `name` in a kubeconfig list; null when absent.
+json named(const json& root, const char* list, const std::string& name, const char* field) {
+  const auto entries = root.find(list);
+  if (entries == root.end() || !entries->is_array()) {
+    return nullptr;
+  }
+  for (const auto& entry : *entries) {
+    if (string_at(entry, "name") == name && entry.contains(field)) {
       return entry[field];
     }
   }
-  return YAML::Node();
+  return nullptr;
 }
 
 }  // namespace
@@ -82,45 +97,42 @@ Expected<ApiConfig> load_kubeconfig(const std::string& path) {
   }
   const auto base = std::filesystem::path(path).parent_path();
   ApiConfig config;
-  // yaml-cpp reports malformed input only by throwing: converted to a Failure here.
-  try {
-    const YAML::Node root = YAML::Load(*text);
-    const std::string current =
-        root["current-context"] ? root["current-context"].as<std::string>() : "";
-    const YAML::Node context = named(root["contexts"], current, "context");
-    if (!context.IsMap()) {
-      return fail("--kubeconfig " + path + ": no current-context");
-    }
-    const YAML::Node cluster =
-        named(root["clusters"], context["cluster"].as<std::string>(""), "cluster");
-    const YAML::Node user = named(root["users"], context["user"].as<std::string>(""), "user");
-    if (!cluster.IsMap() || !cluster["server"]) {
-      return fail("--kubeconfig " + path + ": the current context has no cluster server");
-    }
-    if (auto failure = set_server(config, cluster["server"].as<std::string>())) {
-      return fail("--kubeconfig " + path + ": " + failure->reason);
-    }
-    config.namespace_ = context["namespace"].as<std::string>("");
-    config.insecure_skip_verify = cluster["insecure-skip-tls-verify"].as<bool>(false);
-    std::optional<Failure> failure =
-        read_pem(cluster, "certificate-authority", base, config.ca_pem);
-    if (!failure && user.IsMap()) {
-      failure = read_pem(user, "client-certificate", base, config.client_cert_pem);
-    }
-    if (!failure && user.IsMap()) {
-      failure = read_pem(user, "client-key", base, config.client_key_pem);
-    }
-    if (failure) {
-      return fail("--kubeconfig " + path + ": " + failure->reason);
-    }
-    if (user.IsMap()) {
-      config.token = user["token"].as<std::string>("");
-      if (const auto file = user["tokenFile"]; file && file.IsScalar()) {
-        config.token_file = (base / file.as<std::string>()).string();
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    return fail("--kubeconfig " + path + ": not valid YAML: " + e.what());
+  auto documents = parse_yaml(*text);
+  if (!documents) {
+    return fail("--kubeconfig " + path + ": not valid YAML: " + documents.error());
+  }
+  const json root = documents->empty() ? json() : std::move(documents->front());
+  if (!root.is_object()) {
+    return fail("--kubeconfig " + path + ": not a kubeconfig");
+  }
+  const json context = named(root, "contexts", string_at(root, "current-context"), "context");
+  if (!context.is_object()) {
+    return fail("--kubeconfig " + path + ": no current-context");
+  }
+  const json cluster = named(root, "clusters", string_at(context, "cluster"), "cluster");
+  const json user = named(root, "users", string_at(context, "user"), "user");
+  if (string_at(cluster, "server").empty()) {
+    return fail("--kubeconfig " + path + ": the current context has no cluster server");
+  }
+  if (auto failure = set_server(config, string_at(cluster, "server"))) {
+    return fail("--kubeconfig " + path + ": " + failure->reason);
+  }
+  config.namespace_ = string_at(context, "namespace");
+  const auto insecure = cluster.find("insecure-skip-tls-verify");
+  config.insecure_skip_verify = insecure != cluster.end() && *insecure == true;
+  std::optional<Failure> failure = read_pem(cluster, "certificate-authority", base, config.ca_pem);
+  if (!failure) {
+    failure = read_pem(user, "client-certificate", base, config.client_cert_pem);
+  }
+  if (!failure) {
+    failure = read_pem(user, "client-key", base, config.client_key_pem);
+  }
+  if (failure) {
+    return fail("--kubeconfig " + path + ": " + failure->reason);
+  }
+  config.token = string_at(user, "token");
+  if (const auto file = string_at(user, "tokenFile"); !file.empty()) {
+    config.token_file = (base / file).string();
   }
   return config;
 }

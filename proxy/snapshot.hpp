@@ -8,6 +8,10 @@
 //    update never changes the rules under a request in flight.
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "proxy/common/string_hash.hpp"
 
 #include "proxy/route/route_table.hpp"
 #include "proxy/tls/cert_table.hpp"
@@ -15,11 +19,15 @@
 
 namespace portico {
 
+// HTTP-01 answers of ACME orders in progress: token -> key authorization (RFC 8555 §8.3).
+using AcmeChallenges = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
+
 struct Snapshot {
   std::uint64_t generation = 0;
   std::shared_ptr<const RouteTable> routes;
   std::shared_ptr<const ClusterTable> clusters;
   std::shared_ptr<const CertTable> certs;
+  std::shared_ptr<const AcmeChallenges> challenges;  // never null once built
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

@@ -18,6 +18,7 @@ enum class Fault {
   UpstreamTimeout,      // 504: connect or response timed out
   UpstreamClosedEarly,  // a reused connection closed before any response byte: maybe retried
   ClientGone,           // the client went away: nothing to reply to
+  ChallengeAnswer,      // not a fault: 200 with an ACME HTTP-01 key authorization
 };
 
 // A request refused for what it is, not for where it was going: its unread bytes may be
@@ -48,6 +49,7 @@ constexpr unsigned status_for(Fault fault) {
     case Fault::ClientGone:
       return 499;
     case Fault::None:
+    case Fault::ChallengeAnswer:
       return 200;
     default:
       return 502;

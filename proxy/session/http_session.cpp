@@ -13,8 +13,8 @@
 #include <type_traits>
 
 #include "proxy/common/log.hpp"
-#include "proxy/route/path.hpp"
 #include "proxy/session/forwarding.hpp"
+#include "proxy/session/request_head.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -46,19 +46,6 @@ RelayEnd read_failure(const boost::system::error_code& ec) {
   const bool framing = ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
                        ec != http::error::end_of_stream && ec != http::error::partial_message;
   return framing ? RelayEnd::ReadInvalid : RelayEnd::ReadFailed;
-}
-
-// The only transfer coding Portico implements is chunked, once: anything else in a request's
-// Transfer-Encoding could be framed differently by the next hop (request smuggling), so such a
-// request is refused (RFC 9112 §6.3).
-bool acceptable_transfer_encoding(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-    value.remove_prefix(1);
-  }
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-    value.remove_suffix(1);
-  }
-  return beast::iequals(value, "chunked");
 }
 
 // A Content-Length body goes socket to socket through `chunk`, with no parser in the loop:
@@ -176,22 +163,6 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
   co_return RelayEnd::Complete;
 }
 
-// Splits an absolute-form target ("http://host/path?q") into its authority and the rest.
-// Routing uses that authority, never anything else (no open proxy).
-bool split_absolute_form(std::string_view target, std::string_view& authority,
-                         std::string_view& rest) {
-  for (const std::string_view scheme : {"http://", "https://"}) {
-    if (target.size() > scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
-      target.remove_prefix(scheme.size());
-      const auto slash = target.find_first_of("/?");
-      authority = target.substr(0, slash);
-      rest = slash == std::string_view::npos ? std::string_view{} : target.substr(slash);
-      return !authority.empty();
-    }
-  }
-  return false;
-}
-
 // Which limit an oversized head broke: the request line (414), when the parser never got to
 // the end of it, or the header section (431).
 Fault oversized_head(const RequestParser& parser) {
@@ -230,14 +201,14 @@ net::awaitable<void> pump(From& from, beast::flat_buffer& read_ahead, To& to,
   constexpr std::size_t TunnelBufferSize = 16 * 1024;
   const auto chunk = std::make_unique_for_overwrite<char[]>(TunnelBufferSize);
   for (;;) {
-    auto [ec, n] = co_await from.async_read_some(net::buffer(chunk.get(), TunnelBufferSize),
-                                                 use_nothrow);
+    auto [ec, n] =
+        co_await from.async_read_some(net::buffer(chunk.get(), TunnelBufferSize), use_nothrow);
     if (ec) {
       break;
     }
     last_activity = Clock::now();
-    auto [write_ec, written] = co_await net::async_write(to, net::buffer(chunk.get(), n),
-                                                         use_nothrow);
+    auto [write_ec, written] =
+        co_await net::async_write(to, net::buffer(chunk.get(), n), use_nothrow);
     if (write_ec) {
       break;
     }
@@ -293,11 +264,8 @@ struct HttpSession<Stream>::Exchange {
   SnapshotPtr snapshot;  // pinned for the whole exchange
   RouteMatch route;
   const Cluster* cluster = nullptr;
-  std::string host_scratch;
-  std::string path_scratch;
-  std::string_view host;
-  std::string upstream_target;
-  std::string upgrade;  // the protocol a WebSocket handshake asks for, or ""
+  RequestHead target;
+  std::string_view local_body;  // a local reply's body, when not the status line's text
   // The route's timeouts (its Ingress's annotations, else the flags), set once routed.
   std::chrono::milliseconds connect_timeout{};
   std::chrono::milliseconds read_timeout{};
@@ -390,7 +358,8 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
     ex.keep_alive = false;
     linger_ = true;
     // An oversized head is 414 or 431 (RFC 6585), anything else malformed is 400; all close.
-    const Fault fault = ec == http::error::header_limit ? oversized_head(parser) : Fault::BadRequest;
+    const Fault fault =
+        ec == http::error::header_limit ? oversized_head(parser) : Fault::BadRequest;
     co_await send_local_reply(ex, status_for(fault));
     finish(ex, fault);
     co_return false;
@@ -436,66 +405,15 @@ net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex) {
   co_return co_await exchange_with(ex, *endpoint);
 }
 
-// Validates the request line and Host, and works out the host and normalized path to route.
+// Judges the head (vet_request_head) and notes what the rest of the exchange needs from it.
 template <class Stream>
 Fault HttpSession<Stream>::read_target(Exchange& ex) {
   auto& req = ex.request;
   ex.client_version = req.version();
   ex.head = req.method() == http::verb::head;
   ex.keep_alive = req.keep_alive() && !worker_.draining();
-  if (ex.client_version != 10 && ex.client_version != 11) {
-    return Fault::BadRequest;
-  }
-  if (req.method() == http::verb::connect) {
-    return Fault::BadRequest;  // never a tunnel to wherever the client names
-  }
-  const auto& settings = worker_.settings();
-  // "METHOD SP target SP HTTP/1.1": what --max-request-line bounds.
-  if (req.method_string().size() + req.target().size() + 10 > settings.max_request_line_bytes) {
-    return Fault::UriTooLong;
-  }
-  if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) >
-      settings.max_header_fields) {
-    return Fault::HeadersTooLarge;
-  }
-  const auto hosts = req.count(http::field::host);
-  if (hosts > 1 || (hosts == 0 && ex.client_version == 11)) {
-    return Fault::BadRequest;
-  }
-  // At most one Transfer-Encoding field, and it must say exactly "chunked".
-  if (const auto codings = req.count(http::field::transfer_encoding);
-      codings > 1 ||
-      (codings == 1 && !acceptable_transfer_encoding(req[http::field::transfer_encoding]))) {
-    return Fault::BadRequest;
-  }
-
-  std::string_view host = req[http::field::host];
-  std::string_view target = req.target();
-  std::string_view authority;
-  std::string_view rest;
-  if (split_absolute_form(target, authority, rest)) {
-    host = authority;  // RFC 9112 §3.2.2: the target's authority wins over Host
-    target = rest.empty() ? std::string_view("/") : rest;
-  }
-  if (target.empty() || target.front() != '/') {
-    return Fault::BadRequest;
-  }
-  const auto question = target.find('?');
-  const std::string_view raw_path = target.substr(0, question);
-  const std::string_view query =
-      question == std::string_view::npos ? std::string_view{} : target.substr(question);
-  const std::string_view path = remove_dot_segments(raw_path, ex.path_scratch);
-  ex.host = normalize_host(host, ex.host_scratch);
-  // A WebSocket handshake (RFC 6455 §4.1) is the one upgrade relayed: it has no body, and
-  // after the upstream's 101 the connection becomes a tunnel.
-  if (ex.parser.upgrade() && ex.parser.is_done() &&
-      beast::iequals(req[http::field::upgrade], "websocket")) {
-    ex.upgrade = req[http::field::upgrade];
-  }
-  // The upstream receives the same normalized path the route was chosen by.
-  ex.upstream_target.reserve(path.size() + query.size());
-  ex.upstream_target.append(path).append(query);
-  return Fault::None;
+  return vet_request_head(req.base(), ex.parser.upgrade() && ex.parser.is_done(),
+                          worker_.settings(), ex.target);
 }
 
 template <class Stream>
@@ -504,16 +422,21 @@ Fault HttpSession<Stream>::select_route(Exchange& ex) {
   if (!ex.snapshot) {
     return Fault::NoRoute;
   }
-  const std::string_view path =
-      std::string_view(ex.upstream_target).substr(0, ex.upstream_target.find('?'));
-  // Plain HTTP to a host served over TLS goes to HTTPS, except ACME's HTTP-01 answers.
+  const std::string_view path = ex.target.path();
   if constexpr (!IsTls<Stream>) {
-    if (ex.snapshot->certs && ex.snapshot->certs->redirects(ex.host) &&
-        !path.starts_with("/.well-known/acme-challenge/")) {
-      return Fault::RedirectToHttps;
+    constexpr std::string_view ChallengePrefix = "/.well-known/acme-challenge/";
+    if (path.starts_with(ChallengePrefix)) {
+      // Our own orders' answers first; other tokens (cert-manager's solvers) route as usual.
+      const auto& answers = *ex.snapshot->challenges;
+      if (const auto it = answers.find(path.substr(ChallengePrefix.size())); it != answers.end()) {
+        ex.local_body = it->second;
+        return Fault::ChallengeAnswer;
+      }
+    } else if (ex.snapshot->certs && ex.snapshot->certs->redirects(ex.target.host)) {
+      return Fault::RedirectToHttps;  // plain HTTP to a host served over TLS
     }
   }
-  ex.route = ex.snapshot->routes->match(ex.host, path);
+  ex.route = ex.snapshot->routes->match(ex.target.host, path);
   return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
 }
 
@@ -549,10 +472,10 @@ void HttpSession<Stream>::prepare_upstream_request(Exchange& ex) {
   strip_hop_by_hop(req.base());
   set_forwarded_headers(req.base(), {client_address_, IsTls<Stream> ? "https" : "http",
                                      listener_port_, host_as_sent});
-  req.target(ex.upstream_target);
+  req.target(ex.target.upstream_target);
   req.version(11);
-  if (!ex.upgrade.empty()) {
-    req.set(http::field::upgrade, ex.upgrade);
+  if (!ex.target.websocket.empty()) {
+    req.set(http::field::upgrade, ex.target.websocket);
     req.set(http::field::connection, "upgrade");
   }
   // A chunked request body stays chunked upstream; a Content-Length one keeps its length.
@@ -597,7 +520,8 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
       if (const Fault fault = co_await connect(ex, *endpoint, upstream); fault != Fault::None) {
         balancer.report_connect_failure(*endpoint, Clock::now());
         // Nothing was sent, so any request may go elsewhere.
-        const Endpoint* other = retried ? endpoint : balancer.pick(*ex.cluster, Clock::now(), endpoint);
+        const Endpoint* other =
+            retried ? endpoint : balancer.pick(*ex.cluster, Clock::now(), endpoint);
         if (other == endpoint) {
           co_return fault;
         }
@@ -701,7 +625,7 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
 
   auto& response = parser->get();
   const bool switching = response.result() == http::status::switching_protocols;
-  if (switching && ex.upgrade.empty()) {
+  if (switching && ex.target.websocket.empty()) {
     co_return Fault::UpstreamBroken;  // 101 to a request that asked for no upgrade
   }
   const bool body_follows = !parser->is_done() && !switching;
@@ -736,8 +660,8 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
   ex.response_started = true;
 
   http::response_serializer<http::buffer_body> serializer{response};
-  const auto [ec, sent] = co_await write_head(client_, serializer, upstream.buffer, *parser,
-                                              ex.send_timeout);
+  const auto [ec, sent] =
+      co_await write_head(client_, serializer, upstream.buffer, *parser, ex.send_timeout);
   if (ec) {
     co_return Fault::ClientGone;
   }
@@ -776,7 +700,7 @@ net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, UpstreamConnectio
   const auto& settings = worker_.settings();
   const auto* policy = ex.route.action->policy.get();
   const auto idle = policy != nullptr && policy->read_timeout ? *policy->read_timeout
-                                                               : settings.tunnel_idle_timeout;
+                                                              : settings.tunnel_idle_timeout;
   // One idle deadline for the whole tunnel replaces the streams' per-operation timers.
   transport().expires_never();
   upstream.stream.expires_never();
@@ -798,8 +722,10 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   http::response<http::string_body> reply{static_cast<http::status>(status), 11};
   reply.set(http::field::server, worker_.settings().server_header);
   reply.set(http::field::content_type, "text/plain; charset=utf-8");
-  reply.body() =
-      std::to_string(status) + ' ' + std::string(http::obsolete_reason(reply.result())) + '\n';
+  reply.body() = !ex.local_body.empty()
+                     ? std::string(ex.local_body)
+                     : std::to_string(status) + ' ' +
+                           std::string(http::obsolete_reason(reply.result())) + '\n';
   ex.keep_alive = ex.keep_alive && !worker_.draining();
   reply.keep_alive(ex.keep_alive);
   if (ex.keep_alive && ex.client_version == 10) {
@@ -808,9 +734,9 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   if (status == status_for(Fault::RedirectToHttps)) {
     const auto port = worker_.https_port();
     reply.set(http::field::location,
-              "https://" + std::string(ex.host) +
+              "https://" + std::string(ex.target.host) +
                   (port == 443 || port == 0 ? "" : ":" + std::to_string(port)) +
-                  ex.upstream_target);
+                  ex.target.upstream_target);
   }
   reply.prepare_payload();
   if (ex.head) {
@@ -829,9 +755,9 @@ void HttpSession<Stream>::finish(Exchange& ex, Fault fault) {
   const unsigned status = ex.status != 0 ? ex.status : status_for(fault);
   stats.count_request(ex.route.host, status);
   stats.request_duration.observe(std::chrono::duration<double>(Clock::now() - ex.started).count());
-  if (fault != Fault::None && fault != Fault::ClientGone && log::enabled(log::Level::Debug)) {
+  if (status >= 400 && fault != Fault::ClientGone && log::enabled(log::Level::Debug)) {
     log::debug("proxy", "request failed",
-               {{"host", std::string(ex.host)},
+               {{"host", std::string(ex.target.host)},
                 {"status", std::to_string(status)},
                 {"cluster", ex.cluster ? ex.cluster->name : std::string()}});
   }

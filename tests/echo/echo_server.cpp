@@ -119,7 +119,7 @@ void EchoServer::kill() {
   net::post(io_, [&] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    for (auto* stream : open_) {
+    for (auto* stream : *open_) {
       stream->socket().close(ignored);
     }
     done.set_value();
@@ -141,11 +141,11 @@ net::awaitable<void> EchoServer::accept_loop() {
 net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_t serial) {
   beast::tcp_stream stream(std::move(socket));
   stream.socket().set_option(net::ip::tcp::no_delay(true));
-  open_.insert(&stream);
+  open_->insert(&stream);
   struct Unregister {
-    std::unordered_set<beast::tcp_stream*>& open;
+    std::shared_ptr<OpenStreams> open;
     beast::tcp_stream* stream;
-    ~Unregister() { open.erase(stream); }
+    ~Unregister() { open->erase(stream); }
   } unregister{open_, &stream};
   beast::flat_buffer buffer;
   for (;;) {
@@ -157,7 +157,7 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
     }
     auto& req = parser.get();
     if (beast::websocket::is_upgrade(req)) {
-      open_.erase(&stream);
+      open_->erase(&stream);
       co_await echo_websocket(std::move(stream), req);
       co_return;
     }

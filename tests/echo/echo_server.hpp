@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_set>
 
@@ -39,7 +40,10 @@ class EchoServer {
   std::string name_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<std::uint64_t> accepted_{0};
-  std::unordered_set<boost::beast::tcp_stream*> open_;  // touched on the io_context only
+  // Touched on the io_context only; shared with the connections' frames, which the
+  // io_context may destroy after this server.
+  using OpenStreams = std::unordered_set<boost::beast::tcp_stream*>;
+  std::shared_ptr<OpenStreams> open_ = std::make_shared<OpenStreams>();
 };
 
 }  // namespace portico::echo

@@ -378,7 +378,7 @@ void FakeApiServer::serve_discovery() {
       {"/apis/coordination.k8s.io/v1", json::array({resource("leases", "lease", true, "Lease")})}};
   for (const auto& [path, list] : resources) {
     const std::string group_version = path == "/api/v1" ? "v1" : path.substr(6);
-    server_->Get(path, [=](const httplib::Request&, httplib::Response& res) {
+    server_->Get(path, [=, list = list](const httplib::Request&, httplib::Response& res) {
       reply(res, {{"kind", "APIResourceList"},
                   {"apiVersion", "v1"},
                   {"groupVersion", group_version},

@@ -73,7 +73,6 @@ class Portico {
 
  private:
   std::unique_ptr<Application> app_;
-  bool stopped_ = false;
 };
 
 // --- YAML builders ---

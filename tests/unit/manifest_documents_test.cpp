@@ -64,3 +64,39 @@ TEST_CASE("Manifests: a syntax error fails the whole file with a reason", "[mani
   CHECK_THAT(broken.error(), Catch::Contains("not valid YAML"));
   CHECK_FALSE(parse_manifest("{\"kind\": ", true).ok());
 }
+
+TEST_CASE("Manifests: inputs that broke YAML parsers fail fast with a reason", "[manifests]") {
+  // yaml-cpp 0.7 never returned from a file holding a lone "," (found by the manifest fuzzer).
+  for (const std::string text : {",", ", a", "---\n,\n", "a: [1,\n"}) {
+    INFO(text);
+    CHECK_FALSE(parse_manifest(text, false).ok());
+  }
+  std::string deep(500, '[');
+  CHECK_THAT(parse_manifest(deep + std::string(500, ']'), false).error(),
+             Catch::Contains("deeper"));
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    laughs += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) {
+      laughs += std::string(i ? ", *" : "*") + static_cast<char>(c - 1);
+    }
+    laughs += "]\n";
+  }
+  CHECK_THAT(parse_manifest(laughs, false).error(), Catch::Contains("too many nodes"));
+}
+
+TEST_CASE("Manifests: anchors and aliases, tags and quoting", "[manifests]") {
+  const auto docs = parse_manifest(R"(
+base: &labels {app: blog, tier: "1"}
+copy: *labels
+port: !!str 80
+plain: 80
+)",
+                                   false);
+  REQUIRE(docs.ok());
+  const auto& json = docs->at(0).json;
+  CHECK(json["copy"] == json["base"]);
+  CHECK(json["base"]["tier"] == "1");
+  CHECK(json["port"] == "80");
+  CHECK(json["plain"] == 80);
+}

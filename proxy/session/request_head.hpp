@@ -1,0 +1,31 @@
+#pragma once
+// vet_request_head: where a request head is judged before anything acts on it. It applies
+// the smuggling rules (RFC 9112 §6.3: one Transfer-Encoding, exactly "chunked"), the limits,
+// the Host rules, absolute-form targets (routed by their own authority, never elsewhere: no
+// open proxy), and works out what routing needs: the normalized host and the dot-segment-free
+// path the upstream will receive too. Pure, so the fuzzer drives it directly.
+#include <boost/beast/http/message.hpp>
+#include <string>
+#include <string_view>
+
+#include "proxy/proxy_settings.hpp"
+#include "proxy/session/fault.hpp"
+
+namespace portico {
+
+struct RequestHead {
+  std::string_view host;        // lowercase, no port; points into the head or `host_scratch`
+  std::string upstream_target;  // normalized path, then the query as sent
+  std::size_t path_length = 0;  // upstream_target's path part
+  std::string websocket;        // the Upgrade value of a WebSocket handshake, else ""
+  std::string host_scratch;
+  std::string path_scratch;
+
+  std::string_view path() const { return std::string_view(upstream_target).substr(0, path_length); }
+};
+
+// `upgrade_without_body`: the parser saw Connection: upgrade and no body follows.
+Fault vet_request_head(const boost::beast::http::request_header<>& head, bool upgrade_without_body,
+                       const ProxySettings& limits, RequestHead& out);
+
+}  // namespace portico
