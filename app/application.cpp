@@ -1,6 +1,7 @@
 #include "app/application.hpp"
 
 #include <boost/asio/post.hpp>
+#include <cctype>
 
 #include "proxy/admin/metrics.hpp"
 #include "proxy/common/log.hpp"
@@ -30,21 +31,32 @@ Expected<TlsContextPtr> load_default_certificate(const Options& options) {
 }
 
 // The Secret that carries ACME HTTP-01 answers, in the controller's namespace.
-std::string challenge_secret_key() {
+std::string challenge_secret_key(const std::string& own_namespace) {
+  return own_namespace + "/portico-acme-challenges";
+}
+
+// Before the sources know it: the in-cluster namespace file, else POD_NAMESPACE, else default.
+std::string controller_namespace() {
+  if (auto file = read_file("/var/run/secrets/kubernetes.io/serviceaccount/namespace")) {
+    while (!file->empty() && std::isspace(static_cast<unsigned char>(file->back()))) {
+      file->pop_back();
+    }
+    return *file;
+  }
   const char* pod_namespace = std::getenv("POD_NAMESPACE");
-  return std::string(pod_namespace != nullptr ? pod_namespace : "default") +
-         "/portico-acme-challenges";
+  return pod_namespace != nullptr ? pod_namespace : "default";
 }
 
 }  // namespace
 
 Application::Application(Options options)
     : options_(std::move(options)),
+      own_namespace_(controller_namespace()),
       default_certificate_(load_default_certificate(options_)),
       workers_(options_.workers, options_.proxy),
       control_(options_.classes,
                {default_certificate_ ? *default_certificate_ : TlsContext::self_signed(),
-                options_.default_certificate, challenge_secret_key()},
+                options_.default_certificate, challenge_secret_key(own_namespace_)},
                [this](SnapshotPtr snapshot) { workers_.publish(std::move(snapshot)); }),
       admin_(control_.io(), workers_),
       delay_timer_(control_.io()),
@@ -86,14 +98,9 @@ std::optional<Application::StartFailure> Application::open_sources() {
     watchers_.push_back(std::make_unique<k8s::Watcher>(static_cast<k8s::Kind>(kind), *config,
                                                        options_.namespace_, sink));
   }
-  // The Lease lives in the controller's own namespace.
-  const char* pod_namespace = std::getenv("POD_NAMESPACE");
-  const std::string own_namespace =
-      in_cluster && options_.kubeconfig.empty() && !config->namespace_.empty() ? config->namespace_
-      : pod_namespace != nullptr                                               ? pod_namespace
-                                                                               : "default";
+  api_config_ = *config;
   leader_ = std::make_unique<k8s::LeaderElector>(
-      *config, k8s::LeaseSettings{.namespace_ = own_namespace,
+      *config, k8s::LeaseSettings{.namespace_ = own_namespace_,
                                   .name = options_.election_id,
                                   .identity = k8s::replica_identity()});
   admin_.add_metrics([this] { return cluster_metrics(); });
@@ -108,8 +115,10 @@ std::optional<Application::StartFailure> Application::open_sources() {
   return std::nullopt;
 }
 
-// Before the sources open: stored certificates reach the control loop ahead of the first
-// objects, so the first snapshot (and readiness) already serves them.
+// In manifest mode before the files are read: stored certificates reach the control loop
+// ahead of the first objects, so the first snapshot (and readiness) already serves them. In
+// cluster mode after the sources: certificates are Secrets the watches bring, and only the
+// leader orders.
 std::optional<Application::StartFailure> Application::open_acme() {
   if (options_.acme_directory.empty()) {
     return std::nullopt;
@@ -119,13 +128,21 @@ std::optional<Application::StartFailure> Application::open_acme() {
   }
   acme::ManagerSettings settings{
       .acme = {options_.acme_directory, options_.acme_email, options_.acme_ca_file},
-      .storage_dir = options_.acme_storage,
-      .challenge_secret_key = challenge_secret_key(),
-      .http_listener = {options_.http_listen.host, http_port_}};
-  acme_ = std::make_unique<acme::AcmeManager>(
-      std::move(settings), [this](k8s::Secret secret) { control_.add_owned(std::move(secret)); });
+      .http_listener = {options_.http_listen.host, http_port_},
+      .may_order = nullptr};
+  std::unique_ptr<acme::AcmeStore> store;
+  if (api_config_) {
+    store = std::make_unique<acme::SecretStore>(*api_config_, own_namespace_,
+                                                challenge_secret_key(own_namespace_));
+    settings.may_order = [this] { return leader_->is_leader(); };
+  } else {
+    store = std::make_unique<acme::FileStore>(
+        options_.acme_storage, challenge_secret_key(own_namespace_),
+        [this](k8s::Secret secret) { control_.add_owned(std::move(secret)); });
+  }
+  acme_ = std::make_unique<acme::AcmeManager>(std::move(settings), std::move(store));
   if (auto failure = acme_->load()) {
-    return StartFailure{2, "--acme-storage: " + failure->reason};
+    return StartFailure{api_config_ ? 1 : 2, "ACME: " + failure->reason};
   }
   control_.report_acme_to(
       [this](std::vector<acme::WantedCertificate> wanted) { acme_->want(std::move(wanted)); });
@@ -202,6 +219,12 @@ std::optional<Application::StartFailure> Application::prepare() {
     return StartFailure{1, "--admin-listen: " + admin_port.error()};
   }
   admin_port_ = *admin_port;
+  if (options_.manifests.empty()) {
+    if (auto failure = open_sources()) {
+      return failure;
+    }
+    return open_acme();
+  }
   if (auto failure = open_acme()) {
     return failure;
   }

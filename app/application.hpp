@@ -54,6 +54,9 @@ class Application {
   void finish();
 
   Options options_;
+  // The controller's own namespace (the Lease, ACME's Secrets): the in-cluster namespace
+  // file, else POD_NAMESPACE, else default.
+  std::string own_namespace_;
   Expected<TlsContextPtr> default_certificate_;  // from files, else self-signed
   WorkerPool workers_;
   ControlLoop control_;
@@ -65,6 +68,7 @@ class Application {
   std::unique_ptr<k8s::LeaderElector> leader_;
   std::unique_ptr<k8s::StatusWriter> status_;
   std::unique_ptr<acme::AcmeManager> acme_;
+  std::optional<k8s::ApiConfig> api_config_;  // cluster mode
   std::uint16_t http_port_ = 0;
   std::uint16_t https_port_ = 0;
   std::uint16_t admin_port_ = 0;

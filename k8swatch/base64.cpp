@@ -35,4 +35,37 @@ std::optional<std::string> base64_decode(std::string_view in) {
   return out;
 }
 
+std::string base64_encode(std::string_view bytes, bool url_safe) {
+  const char* Alphabet = url_safe
+                             ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16 |
+                   static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+                   static_cast<unsigned char>(bytes[i + 2]);
+    out += Alphabet[n >> 18 & 63];
+    out += Alphabet[n >> 12 & 63];
+    out += Alphabet[n >> 6 & 63];
+    out += Alphabet[n & 63];
+  }
+  if (const auto rest = bytes.size() - i; rest > 0) {
+    auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (rest == 2) {
+      n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    }
+    out += Alphabet[n >> 18 & 63];
+    out += Alphabet[n >> 12 & 63];
+    if (rest == 2) {
+      out += Alphabet[n >> 6 & 63];
+    }
+    if (!url_safe) {
+      out.append(3 - rest, '=');
+    }
+  }
+  return out;
+}
+
 }  // namespace portico::k8s

@@ -8,5 +8,8 @@
 namespace portico::k8s {
 
 std::optional<std::string> base64_decode(std::string_view in);
+// Standard base64 with padding, or (`url_safe`) RFC 4648 §5's URL alphabet without padding,
+// as JWS wants it (RFC 7515 §2).
+std::string base64_encode(std::string_view in, bool url_safe = false);
 
 }  // namespace portico::k8s

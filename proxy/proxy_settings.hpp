@@ -23,6 +23,7 @@ struct ProxySettings {
   std::size_t max_header_fields = 100;
   std::size_t max_body_bytes = 0;  // 0: unlimited (bodies stream, so memory is not at stake)
   std::string server_header = "portico";
+  std::string hsts_header;  // Strict-Transport-Security on HTTPS responses; "" for none
 };
 
 }  // namespace portico

@@ -1,5 +1,7 @@
 #include "config/acme/acme_crypto.hpp"
 
+#include "k8swatch/base64.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -46,32 +48,7 @@ std::chrono::system_clock::time_point to_time_point(const ASN1_TIME* time) {
 }  // namespace
 
 std::string base64url(std::string_view bytes) {
-  static constexpr char Alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16 |
-                   static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                   static_cast<unsigned char>(bytes[i + 2]);
-    out += Alphabet[n >> 18 & 63];
-    out += Alphabet[n >> 12 & 63];
-    out += Alphabet[n >> 6 & 63];
-    out += Alphabet[n & 63];
-  }
-  if (const auto rest = bytes.size() - i; rest > 0) {
-    auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) {
-      n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    }
-    out += Alphabet[n >> 18 & 63];
-    out += Alphabet[n >> 12 & 63];
-    if (rest == 2) {
-      out += Alphabet[n >> 6 & 63];
-    }
-  }
-  return out;
+  return k8s::base64_encode(bytes, /*url_safe=*/true);
 }
 
 EcKey::EcKey(EVP_PKEY* key) : key_(key, EVP_PKEY_free) {}

@@ -1,21 +1,15 @@
 #include "config/acme/acme_manager.hpp"
 
-#include <fcntl.h>
 #include <httplib.h>
-#include <sys/stat.h>
 
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <thread>
 
 #include "proxy/common/log.hpp"
-#include "proxy/common/read_file.hpp"
 
 namespace portico::acme {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr std::chrono::seconds FirstUnreachableBackoff{5};
@@ -23,93 +17,41 @@ constexpr std::chrono::seconds LongestUnreachableBackoff{60};
 constexpr std::chrono::seconds FirstRejectedBackoff{60};
 constexpr std::chrono::seconds LongestRejectedBackoff{3600};
 
-// Writes atomically (temporary file, then rename), readable only by the owner when `secret`.
-std::optional<Failure> write_file(const fs::path& path, const std::string& text, bool secret) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  const fs::path temporary = path.string() + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, secret ? 0600 : 0644);
-  if (fd < 0) {
-    return Failure{"cannot write " + temporary.string()};
-  }
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  fs::rename(temporary, path, ec);
-  if (!written || ec) {
-    return Failure{"cannot write " + path.string()};
-  }
-  return std::nullopt;
-}
-
-k8s::Secret tls_secret(const std::string& key, std::map<std::string, std::string> data,
-                       const char* type) {
-  k8s::Secret secret;
-  const auto slash = key.find('/');
-  secret.meta.namespace_ = key.substr(0, slash);
-  secret.meta.name = key.substr(slash + 1);
-  secret.type = type;
-  secret.data = std::move(data);
-  return secret;
-}
-
 std::string seconds(std::chrono::seconds s) {
   return std::to_string(s.count());
 }
 
 }  // namespace
 
-AcmeManager::AcmeManager(ManagerSettings settings, Deliver deliver)
-    : settings_(std::move(settings)), deliver_(std::move(deliver)) {}
+AcmeManager::AcmeManager(ManagerSettings settings, std::unique_ptr<AcmeStore> store)
+    : settings_(std::move(settings)), store_(std::move(store)) {}
 
 AcmeManager::~AcmeManager() {
   stop();
 }
 
-std::string AcmeManager::certificate_dir(const std::string& secret_key) const {
-  return (fs::path(settings_.storage_dir) / "certificates" / secret_key).string();
-}
-
 std::optional<Failure> AcmeManager::load() {
-  const fs::path account_file = fs::path(settings_.storage_dir) / "account.key";
-  std::optional<EcKey> account;
-  if (auto pem = read_file(account_file.string())) {
-    auto key = EcKey::from_pem(*pem);
-    if (!key) {
-      return Failure{account_file.string() + ": " + key.error()};
-    }
-    account = std::move(*key);
-  } else {
+  std::optional<Failure> made_failure;
+  auto pem = store_->account_key([&] {
     auto key = EcKey::generate();
     if (!key) {
-      return Failure{key.error()};
+      made_failure = Failure{key.error()};
+      return std::string();
     }
-    if (auto failure = write_file(account_file, key->private_pem(), true)) {
-      return failure;
-    }
-    log::info("acme", "account key made", {{"file", account_file.string()}});
-    account = std::move(*key);
+    return key->private_pem();
+  });
+  if (made_failure) {
+    return made_failure;
+  }
+  if (!pem) {
+    return Failure{pem.error()};
+  }
+  auto account = EcKey::from_pem(*pem);
+  if (!account) {
+    return Failure{"the stored ACME account key: " + account.error()};
   }
   client_.emplace(settings_.acme, std::move(*account));
-
-  // certificates/NAMESPACE/NAME/tls.crt and tls.key: served at once, before readiness.
-  const fs::path root = fs::path(settings_.storage_dir) / "certificates";
-  std::error_code ec;
-  for (const auto& ns : fs::directory_iterator(root, ec)) {
-    for (const auto& entry : fs::directory_iterator(ns.path(), ec)) {
-      const std::string key =
-          ns.path().filename().string() + "/" + entry.path().filename().string();
-      const auto chain = read_file((entry.path() / "tls.crt").string());
-      const auto private_key = read_file((entry.path() / "tls.key").string());
-      auto validity = chain ? certificate_validity(*chain) : Expected<Validity>(fail("missing"));
-      if (!chain || !private_key || !validity) {
-        log::warn("acme", "stored certificate unreadable; it will be ordered again",
-                  {{"secret", key}, {"dir", entry.path().string()}});
-        continue;
-      }
-      stored_[key] = *validity;
-      deliver_certificate(key, *chain, *private_key);
-    }
-  }
+  store_->serve_stored();
   return std::nullopt;
 }
 
@@ -129,11 +71,6 @@ void AcmeManager::want(std::vector<WantedCertificate> wanted) {
   loop_.wake();
 }
 
-void AcmeManager::deliver_certificate(const std::string& secret_key, const std::string& chain,
-                                      const std::string& key) {
-  deliver_(tls_secret(secret_key, {{"tls.crt", chain}, {"tls.key", key}}, "kubernetes.io/tls"));
-}
-
 void AcmeManager::sync_wanted() {
   std::vector<WantedCertificate> wanted;
   {
@@ -145,8 +82,10 @@ void AcmeManager::sync_wanted() {
     auto& managed = next[certificate.secret_key];
     if (auto it = managed_.find(certificate.secret_key); it != managed_.end()) {
       managed = std::move(it->second);  // keeps its backoff and schedule
-    } else if (auto stored = stored_.find(certificate.secret_key); stored != stored_.end()) {
-      remember(managed, stored->second);
+    } else if (auto stored = store_->certificate(certificate.secret_key)) {
+      if (auto validity = certificate_validity(stored->chain_pem)) {
+        remember(managed, *validity);
+      }
     }
     managed.wanted = std::move(certificate);
   }
@@ -164,6 +103,11 @@ void AcmeManager::remember(Managed& managed, const Validity& validity) {
 
 void AcmeManager::run() {
   while (!loop_.stopping()) {
+    if (settings_.may_order && !settings_.may_order()) {
+      managed_.clear();  // the leader's business; re-read from the store when we lead
+      loop_.pause(std::chrono::seconds(1));
+      continue;
+    }
     sync_wanted();
     auto now = Clock::now();
     auto next = now + 1h;
@@ -227,29 +171,29 @@ void AcmeManager::maintain(Managed& managed, Clock::time_point now) {
               {{"secret", wanted.secret_key}, {"reason", validity.error()}});
     return;
   }
-  const fs::path dir = certificate_dir(wanted.secret_key);
-  for (const auto& failure : {write_file(dir / "tls.crt", issued->chain_pem, false),
-                              write_file(dir / "tls.key", issued->key_pem, true)}) {
-    if (failure) {
-      log::error("acme", "cannot store the certificate; serving it from memory",
-                 {{"secret", wanted.secret_key}, {"reason", failure->reason}});
-    }
+  if (auto failure = store_->save(wanted.secret_key, {issued->chain_pem, issued->key_pem})) {
+    log::error("acme", "cannot store the certificate; ordering again later",
+               {{"secret", wanted.secret_key}, {"reason", failure->reason}});
+    managed.backoff = FirstUnreachableBackoff;
+    managed.retry_at = Clock::now() + managed.backoff;
+    return;
   }
   managed.backoff = std::chrono::seconds(0);
   managed.retry_at = {};
   remember(managed, *validity);
-  deliver_certificate(wanted.secret_key, issued->chain_pem, issued->key_pem);
   log::info("acme", "certificate issued",
             {{"secret", wanted.secret_key},
              {"not_after_unix", std::to_string(Clock::to_time_t(validity->not_after))}});
 }
 
-// Hands the answers to the control loop (they travel as a Secret, as everything the data
-// plane serves does), then waits until this process's HTTP listener serves them, so the ACME
-// server is never asked to validate before they are live.
+// Hands the answers to the store (they travel as a Secret, as everything the data plane
+// serves does), then waits until this process's HTTP listener serves them, so the ACME server
+// is never asked to validate before they are live.
 void AcmeManager::publish_challenges(const std::map<std::string, std::string>& answers,
                                      const std::string& host) {
-  deliver_(tls_secret(settings_.challenge_secret_key, answers, "Opaque"));
+  if (auto failure = store_->publish_challenges(answers)) {
+    log::warn("acme", "cannot publish challenge answers", {{"reason", failure->reason}});
+  }
   if (answers.empty()) {
     return;
   }

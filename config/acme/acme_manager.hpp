@@ -1,10 +1,10 @@
 #pragma once
 // AcmeManager: keeps a certificate for each spec.tls entry of the Ingresses annotated
 // kubernetes.io/tls-acme: "true" (see ../shared/interface.md, "TLS and certificates"). Its own
-// thread orders, stores and renews; results reach the data plane as Secrets handed to the
-// control loop, the same path every certificate takes. Stored certificates and the account
-// key live under --acme-storage (private keys 0600) and are loaded before readiness, so a
-// restart reuses both and orders nothing.
+// thread orders, stores and renews, only while `may_order` says so (the leader, in a
+// cluster). Certificates and the account key live in an AcmeStore (files, or Secrets) and
+// reach the data plane as Secrets, the path every certificate takes; stored ones are served
+// before readiness, so a restart reuses them and orders nothing.
 //
 // Schedule per certificate: order when there is none or its names changed; renew once a third
 // of its lifetime is left (jittered earlier by up to a thirtieth), checking at least every
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "config/acme/acme_client.hpp"
+#include "config/acme/acme_store.hpp"
 #include "k8swatch/background_loop.hpp"
 #include "k8swatch/resources.hpp"
 #include "proxy/common/host_port.hpp"
@@ -34,19 +35,16 @@ struct WantedCertificate {
 
 struct ManagerSettings {
   AcmeSettings acme;
-  std::string storage_dir;
-  std::string challenge_secret_key;  // "namespace/name" of the Secret carrying HTTP-01 answers
-  HostPort http_listener;            // where this process serves them, for the self-check
+  HostPort http_listener;           // where this process serves HTTP-01 answers (self-check)
+  std::function<bool()> may_order;  // any thread; null: always
 };
 
 class AcmeManager {
  public:
-  using Deliver = std::function<void(k8s::Secret)>;  // any thread -> the control loop
-
-  AcmeManager(ManagerSettings settings, Deliver deliver);
+  AcmeManager(ManagerSettings settings, std::unique_ptr<AcmeStore> store);
   ~AcmeManager();
 
-  // Loads (or makes and stores) the account key and delivers every stored certificate.
+  // Loads (or makes and stores) the account key and serves every stored certificate.
   // Call before start(), before readiness.
   std::optional<Failure> load();
   void start();
@@ -69,14 +67,10 @@ class AcmeManager {
   void remember(Managed& managed, const Validity& validity);
   void publish_challenges(const std::map<std::string, std::string>& answers,
                           const std::string& host);
-  std::string certificate_dir(const std::string& secret_key) const;
-  void deliver_certificate(const std::string& secret_key, const std::string& chain,
-                           const std::string& key);
 
   ManagerSettings settings_;
-  Deliver deliver_;
+  std::unique_ptr<AcmeStore> store_;
   std::optional<AcmeClient> client_;
-  std::map<std::string, Validity> stored_;  // by secret key: what load() found
   std::map<std::string, Managed> managed_;  // the manager thread's own
   std::mutex mutex_;                        // guards wanted_
   std::vector<WantedCertificate> wanted_;

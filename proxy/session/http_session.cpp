@@ -632,6 +632,11 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
   const std::string upgraded_to = switching ? std::string(response[http::field::upgrade]) : "";
   strip_hop_by_hop(response.base());
   response.set(http::field::server, settings.server_header);
+  if constexpr (IsTls<Stream>) {
+    if (!settings.hsts_header.empty()) {
+      response.set(http::field::strict_transport_security, settings.hsts_header);
+    }
+  }
   response.version(11);
   if (switching) {
     response.set(http::field::upgrade, upgraded_to);
@@ -721,6 +726,11 @@ template <class Stream>
 net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigned status) {
   http::response<http::string_body> reply{static_cast<http::status>(status), 11};
   reply.set(http::field::server, worker_.settings().server_header);
+  if constexpr (IsTls<Stream>) {
+    if (!worker_.settings().hsts_header.empty()) {
+      reply.set(http::field::strict_transport_security, worker_.settings().hsts_header);
+    }
+  }
   reply.set(http::field::content_type, "text/plain; charset=utf-8");
   reply.body() = !ex.local_body.empty()
                      ? std::string(ex.local_body)

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tests/support/certificates.hpp"
+#include "tests/support/fake_api_server.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/pebble.hpp"
@@ -125,6 +126,37 @@ TEST_CASE("ACME: the server down at first, then up", "[e2e][acme]") {
   CHECK(eventually(
       [&] { return AcmeFixture::served_name(*portico, "a.example.com") == "a.example.com"; },
       IssueDeadline));
+}
+
+TEST_CASE("ACME in a cluster: the leader orders, and certificate and answers are Secrets",
+          "[e2e][acme]") {
+  AcmeFixture f;
+  f.pebble.start();
+  FakeApiServer api;
+  api.apply_yaml(blog_manifests(f.backends.start("echo2")));
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  auto app = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string(),
+                                "--http-listen", "127.0.0.1:" + std::to_string(f.http_port),
+                                "--acme-directory", f.pebble.directory_url(), "--acme-ca-file",
+                                f.pebble.ca_file(), "--workers", "1"});
+  REQUIRE(eventually([&] { return get(app->admin_port(), "localhost", "/readyz").status == 200; }));
+  // The certificate lands in the spec.tls entry's Secret, through the API server, and the
+  // Secret watch brings it to the data plane.
+  REQUIRE(eventually([&] { return api.object("secrets", "default", "blog-tls").is_object(); },
+                     IssueDeadline));
+  const auto secret = api.object("secrets", "default", "blog-tls");
+  CHECK(secret["type"] == "kubernetes.io/tls");
+  CHECK(secret["data"].contains("tls.crt"));
+  CHECK(secret["data"].contains("tls.key"));
+  CHECK(eventually([&] {
+    return probe_tls(app->https_port(), "a.example.com").common_name == "a.example.com";
+  }));
+  // The account key is a Secret too, so any replica that leads next reuses the account.
+  CHECK(api.object("secrets", "default", "portico-acme-account")["data"].contains("account.key"));
+  CHECK(api.object("secrets", "default", "portico-acme-challenges").is_object());
+  app->request_shutdown(true);
+  app->wait();
 }
 
 TEST_CASE("ACME: HTTP-01 answers are served before routing and redirects", "[e2e][acme]") {

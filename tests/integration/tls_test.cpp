@@ -119,3 +119,12 @@ TEST_CASE("TLS: plain HTTP to a TLS host redirects with 308, except ACME and opt
   CHECK(get(portico.port(), "plain.com", "/").status == 200);   // ssl-redirect "false"
   CHECK(get(portico.port(), "no-tls.com", "/").status == 200);  // not in any spec.tls
 }
+
+TEST_CASE("TLS: --hsts-max-age adds Strict-Transport-Security to HTTPS responses only", "[tls]") {
+  TlsSite site;
+  Portico portico(site.dir.path(), 1, {"--hsts-max-age", "8760h"});
+  portico.wait_ready();
+  CHECK(probe_tls(portico.https_port(), "a.com", "/").strict_transport_security ==
+        "max-age=31536000");
+  CHECK(get(portico.port(), "no-tls.com", "/").header("strict-transport-security").empty());
+}

@@ -113,6 +113,7 @@ TlsProbe probe_tls(unsigned short port, const std::string& server_name, const st
   const auto response = get_over(stream, server_name.empty() ? "localhost" : server_name, target);
   probe.status = response.result_int();
   probe.body = response.body();
+  probe.strict_transport_security = response[http::field::strict_transport_security];
   return probe;
 }
 

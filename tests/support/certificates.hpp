@@ -21,6 +21,7 @@ struct TlsProbe {
   std::string alpn;
   unsigned status = 0;
   std::string body;
+  std::string strict_transport_security;
 };
 // Connects to 127.0.0.1:port, sends `server_name` as SNI (none when empty), offers ALPN
 // http/1.1, and GETs `target` with Host `server_name` (or "localhost").

@@ -416,6 +416,30 @@ void FakeApiServer::serve_crud() {
     res.status = 201;
     res.set_content(this->object(plural, object_ns, name).dump(), "application/json");
   });
+  // Replace (unconditional without a resourceVersion, as for Secrets); 404 when absent.
+  server_->Put(
+      collection + "/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
+        json object = json::parse(req.body, nullptr, false);
+        const std::string plural = req.matches[4];
+        const std::string name = req.matches[5];
+        const std::string ns = cluster_scoped(plural) ? "" : std::string(req.matches[3]);
+        if (!object.is_object() || !object.contains("metadata") || !object.contains("kind")) {
+          res.status = 400;
+          res.set_content(status(400, "BadRequest", "the body is not an object").dump(),
+                          "application/json");
+          return;
+        }
+        if (!this->object(plural, ns, name).is_object()) {
+          res.status = 404;
+          res.set_content(status(404, "NotFound", plural + " \"" + name + "\" not found").dump(),
+                          "application/json");
+          return;
+        }
+        object["metadata"]["namespace"] = ns;
+        object["metadata"]["name"] = name;
+        apply(object);
+        res.set_content(this->object(plural, ns, name).dump(), "application/json");
+      });
   server_->Delete(
       collection + "/([^/]+)", [this](const httplib::Request& req, httplib::Response& res) {
         const std::string plural = req.matches[4];
