@@ -65,3 +65,12 @@ TEST_CASE("Quantities: durations and nginx sizes", "[annotations]") {
   CHECK_FALSE(parse_size("-1"));
   CHECK_FALSE(parse_size("99999999999g"));
 }
+
+TEST_CASE("Annotations: built-in ACME only for tls-acme Ingresses cert-manager does not own",
+          "[annotations]") {
+  CHECK(wants_builtin_acme(annotated({{"kubernetes.io/tls-acme", "true"}})));
+  CHECK_FALSE(wants_builtin_acme(annotated({{"kubernetes.io/tls-acme", "false"}})));
+  CHECK_FALSE(wants_builtin_acme(annotated({})));
+  CHECK_FALSE(wants_builtin_acme(annotated(
+      {{"kubernetes.io/tls-acme", "true"}, {"cert-manager.io/cluster-issuer", "letsencrypt"}})));
+}

@@ -1,0 +1,23 @@
+# Portico's container image: built on Debian 12 with the project's own scripts, run on a slim
+# Debian 12 with only the runtime libraries, as a non-root user.
+#   docker build -t portico .
+#   docker run --rm -p 8080:8080 -v $PWD/examples/blog:/manifests:ro portico \
+#     --manifests /manifests --http-listen 0.0.0.0:8080
+FROM debian:12 AS build
+WORKDIR /src
+COPY . .
+RUN apt-get update -qq \
+ && script/bootstrap \
+ && script/build Release
+
+FROM debian:12-slim
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends \
+      libssl3 libyaml-0-2 libcpp-httplib0.11 libstdc++6 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 65532 --no-create-home --shell /usr/sbin/nologin portico
+COPY --from=build /src/build/bin/portico /usr/local/bin/portico
+USER 65532:65532
+# 80/443 inside the pod need NET_BIND_SERVICE (the chart adds it); 10254 is the admin port.
+EXPOSE 80 443 10254
+ENTRYPOINT ["/usr/local/bin/portico"]
