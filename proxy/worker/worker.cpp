@@ -128,8 +128,19 @@ void Worker::drain() {
 void Worker::start_drain() {
   draining_ = true;
   for (auto& listener : listeners_) {
-    boost::system::error_code ignored;
-    listener->acceptor.close(ignored);
+    // Connections the kernel completed but nobody accepted yet would be reset by the close:
+    // take them first; they are served once, with Connection: close.
+    boost::system::error_code ec;
+    listener->acceptor.non_blocking(true, ec);
+    for (;;) {
+      net::ip::tcp::socket socket(*io_);
+      listener->acceptor.accept(socket, ec);
+      if (ec) {
+        break;
+      }
+      start_session(*listener, std::move(socket));
+    }
+    listener->acceptor.close(ec);
   }
   // Copy first: closing a session may remove it from the set.
   const std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
@@ -155,14 +166,18 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    open_sessions_.fetch_add(1, std::memory_order_relaxed);
-    if (listener.tls) {
-      spawn(std::make_shared<TlsHttpSession>(
-          *this, TlsStream(beast::tcp_stream(std::move(socket)), tls_front_), listener.port));
-    } else {
-      spawn(std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)),
-                                               listener.port));
-    }
+    start_session(listener, std::move(socket));
+  }
+}
+
+void Worker::start_session(Listener& listener, net::ip::tcp::socket socket) {
+  open_sessions_.fetch_add(1, std::memory_order_relaxed);
+  if (listener.tls) {
+    spawn(std::make_shared<TlsHttpSession>(
+        *this, TlsStream(beast::tcp_stream(std::move(socket)), tls_front_), listener.port));
+  } else {
+    spawn(std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)),
+                                             listener.port));
   }
 }
 

@@ -99,6 +99,7 @@ class Worker {
   static int choose_certificate(SSL* ssl, int* alert, void* worker);
   void install(SnapshotPtr snapshot);
   net::awaitable<void> accept_loop(Listener& listener);
+  void start_session(Listener& listener, net::ip::tcp::socket socket);
   template <class SessionType>
   void spawn(std::shared_ptr<SessionType> session);
   void start_drain();

@@ -1,14 +1,13 @@
 // End to end: zero-downtime churn. Under steady load, the backing Service scales up and down,
 // goes through a rolling update (new pods ready, old ones terminating, removed, then killed)
 // and its Ingress is edited every 500 ms; not one request may fail.
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
-#include <mutex>
 #include <set>
 
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/load.hpp"
 
 using namespace portico;
 using namespace portico::test;
@@ -52,55 +51,6 @@ std::string ingress(unsigned edit) {
                           std::to_string(30 + edit) + "\"\n");
 }
 
-struct Load {
-  std::atomic<std::uint64_t> ok{0};
-  std::atomic<std::uint64_t> failed{0};         // any status but 200
-  std::atomic<std::uint64_t> socket_errors{0};  // connect, reset, or a cut response
-  std::atomic<bool> stop{false};
-  std::mutex mutex;
-  std::vector<std::string> first_problems;
-
-  void problem(const std::string& what) {
-    std::lock_guard lock(mutex);
-    if (first_problems.size() < 5) {
-      first_problems.push_back(what);
-    }
-  }
-
-  // Keep-alive clients send request after request on one connection; the others open a
-  // connection per request. Slow POSTs are in flight at every change, and cannot be
-  // retried: they pass only if removed endpoints really drain.
-  void client(std::uint16_t port, bool keep_alive, bool slow_post = false) {
-    std::optional<Connection> connection;
-    while (!stop) {
-      try {
-        if (!connection || !keep_alive) {
-          connection.emplace(port);
-        }
-        const auto r =
-            slow_post ? connection->send("POST", "blog.com", "/comments/delay/50", "a comment")
-                      : connection->get("blog.com", "/posts",
-                                        keep_alive ? std::map<std::string, std::string>{}
-                                                   : std::map<std::string, std::string>{
-                                                         {"Connection", "close"}});
-        if (r.status == 200) {
-          ++ok;
-        } else {
-          ++failed;
-          problem("status " + std::to_string(r.status) + ": " + r.body);
-        }
-        if (!r.keep_alive) {
-          connection.reset();
-        }
-      } catch (const std::exception& e) {
-        ++socket_errors;
-        problem(std::string("socket: ") + e.what());
-        connection.reset();
-      }
-    }
-  }
-};
-
 }  // namespace
 
 TEST_CASE("Churn: scaling, a rolling update and Ingress edits under load lose nothing",
@@ -117,15 +67,12 @@ TEST_CASE("Churn: scaling, a rolling update and Ingress edits under load lose no
   Portico portico(dir.path(), 2);
   portico.wait_ready();
 
-  Load load;
-  std::vector<std::thread> clients;
-  for (int i = 0; i < 4; ++i) {
-    clients.emplace_back([&] { load.client(portico.port(), true); });
-  }
-  clients.emplace_back([&] { load.client(portico.port(), false); });
-  for (int i = 0; i < 4; ++i) {
-    clients.emplace_back([&] { load.client(portico.port(), true, true); });
-  }
+  // Slow POSTs are in flight at every change, and cannot be retried: they pass only if
+  // removed endpoints really drain.
+  LoadGenerator load(portico.port(), "blog.com", "/posts", "/comments/delay/50");
+  load.add_keep_alive_clients(4);
+  load.add_closing_clients(1);
+  load.add_slow_posts(4);
 
   // Each step: the pods after it, and the pods killed as it starts (those removed by the
   // step before, as a pod's process ends after its endpoint is gone).
@@ -134,17 +81,17 @@ TEST_CASE("Churn: scaling, a rolling update and Ingress edits under load lose no
     std::vector<std::size_t> kill;
   };
   const std::vector<Step> steps = {
-      {{{A}, {B}, {C}}, {}},                          // scale up
-      {{{A}, {B}, {C}, {D}}, {}},                     // scale up
-      {{{A}, {B}, {C}, {D, true}}, {}},               // scale down: D terminating
-      {{{A}, {B}, {C}}, {}},                          // D removed
-      {{{A, true}, {B}, {C}, {E}}, {D}},              // rolling update: surge E, A terminating
-      {{{B}, {C}, {E}}, {}},                          // A removed
-      {{{B, true}, {C}, {E}, {F}}, {A}},              // F up, B terminating
-      {{{C}, {E}, {F}}, {}},                          // B removed
-      {{{C, true}, {E}, {F}, {G}}, {B}},              // G up, C terminating
-      {{{E}, {F}, {G}}, {}},                          // C removed
-      {{{E}, {F}, {G}}, {C}},                         // the old version is gone
+      {{{A}, {B}, {C}}, {}},              // scale up
+      {{{A}, {B}, {C}, {D}}, {}},         // scale up
+      {{{A}, {B}, {C}, {D, true}}, {}},   // scale down: D terminating
+      {{{A}, {B}, {C}}, {}},              // D removed
+      {{{A, true}, {B}, {C}, {E}}, {D}},  // rolling update: surge E, A terminating
+      {{{B}, {C}, {E}}, {}},              // A removed
+      {{{B, true}, {C}, {E}, {F}}, {A}},  // F up, B terminating
+      {{{C}, {E}, {F}}, {}},              // B removed
+      {{{C, true}, {E}, {F}, {G}}, {B}},  // G up, C terminating
+      {{{E}, {F}, {G}}, {}},              // C removed
+      {{{E}, {F}, {G}}, {C}},             // the old version is gone
   };
   unsigned edit = 0;
   for (const auto& step : steps) {
@@ -155,20 +102,14 @@ TEST_CASE("Churn: scaling, a rolling update and Ingress edits under load lose no
     dir.write("ingress.yaml", ingress(++edit));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  load.stop = true;
-  for (auto& client : clients) {
-    client.join();
-  }
-  std::fprintf(stderr, "churn: %llu requests ok, %llu failed, %llu socket errors\n",
-               static_cast<unsigned long long>(load.ok.load()),
-               static_cast<unsigned long long>(load.failed.load()),
-               static_cast<unsigned long long>(load.socket_errors.load()));
-  for (const auto& problem : load.first_problems) {
-    UNSCOPED_INFO(problem);
-  }
-  CHECK(load.failed == 0);
-  CHECK(load.socket_errors == 0);
-  CHECK(load.ok > 1000);
+  load.stop();
+  std::fprintf(stderr, "churn: %s\n", load.summary().c_str());
+  INFO(load.summary());
+  CHECK(load.failed() == 0);
+  CHECK(load.socket_errors() == 0);
+  CHECK(load.retried() == 0);  // Portico never closed a keep-alive connection
+  CHECK(load.refused() == 0);
+  CHECK(load.ok() > 1000);
 
   // Only the new version serves now, all of it.
   std::set<std::string> serving;
