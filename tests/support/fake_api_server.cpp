@@ -205,6 +205,16 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
                       (cut >= batch.size() || sink.write(batch.data() + cut, batch.size() - cut)));
             });
       });
+  // Every request, as it arrives (watches never complete while a test looks).
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    std::string query;
+    for (const auto& [name, value] : req.params) {
+      query += (query.empty() ? "?" : "&") + name + "=" + value;
+    }
+    std::lock_guard lock(mutex_);
+    requests_.push_back(req.method + " " + req.path + query);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   serve_writes();
   serve_discovery();
   serve_crud();
@@ -475,6 +485,11 @@ void FakeApiServer::serve_crud() {
         }
         res.set_content(found.dump(), "application/json");
       });
+}
+
+std::vector<std::string> FakeApiServer::requests() const {
+  std::lock_guard lock(mutex_);
+  return requests_;
 }
 
 int FakeApiServer::status_patches() const {

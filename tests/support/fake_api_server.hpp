@@ -58,6 +58,8 @@ class FakeApiServer {
   int lists(const std::string& plural) const;
   int watches(const std::string& plural) const;
   int status_patches() const;
+  // Every request so far: "METHOD /path?query".
+  std::vector<std::string> requests() const;
   // An object as stored (null when absent), e.g. to read an Ingress's status or a Lease.
   nlohmann::json object(const std::string& plural, const std::string& ns,
                         const std::string& name) const;
@@ -95,6 +97,7 @@ class FakeApiServer {
   std::map<std::string, int> watches_;
   std::map<std::string, std::string> last_watch_from_;
   int status_patches_ = 0;
+  std::vector<std::string> requests_;
   bool leases_failing_ = false;
   bool stopping_ = false;
 };
