@@ -61,237 +61,265 @@ std::optional<Failure> set_size(std::size_t& target, const std::string& value,
 }
 
 const std::vector<Flag>& flags() {
-  static const std::vector<Flag>
-      all =
-          {
-              {"--manifests", "PATH",
-               "file or directory of Kubernetes manifests (YAML or JSON); repeatable; watched",
-               [](Options& o, const std::string& v) {
-                 o.manifests.push_back(v);
-                 return std::nullopt;
-               }},
-              {"--kubeconfig", "PATH",
-               "list and watch a Kubernetes API server with this kubeconfig",
-               [](Options& o, const std::string& v) {
-                 o.kubeconfig = v;
-                 return std::nullopt;
-               }},
-              {"--namespace", "NS", "watch only this namespace (default: all)",
-               [](Options& o, const std::string& v) {
-                 o.namespace_ = v;
-                 return std::nullopt;
-               }},
-              {"--publish-address", "ADDR[,ADDR]",
-               "address(es) written into served Ingresses' status",
-               [](Options& o, const std::string& v) -> std::optional<Failure> {
-                 o.publish_addresses.clear();
-                 std::string_view rest = v;
-                 while (!rest.empty()) {
-                   const auto comma = rest.find(',');
-                   if (comma != 0) {
-                     o.publish_addresses.emplace_back(rest.substr(0, comma));
-                   }
-                   rest = comma == std::string_view::npos ? std::string_view{}
-                                                          : rest.substr(comma + 1);
-                 }
-                 return o.publish_addresses.empty()
-                            ? std::optional<Failure>(Failure{"expected an address"})
-                            : std::nullopt;
-               }},
-              {"--publish-service", "NS/NAME",
-               "publish this Service's external address into Ingress status",
-               [](Options& o, const std::string& v) {
-                 return set_namespaced_name(o.publish_service, v);
-               }},
-              {"--default-certificate", "NS/NAME",
-               "Secret with the certificate for hosts without one of their own",
-               [](Options& o, const std::string& v) {
-                 return set_namespaced_name(o.default_certificate, v);
-               }},
-              {"--default-cert-file", "PATH", "PEM certificate chain of the default certificate",
-               [](Options& o, const std::string& v) {
-                 o.default_cert_file = v;
-                 return std::nullopt;
-               }},
-              {"--default-key-file", "PATH", "PEM private key of the default certificate",
-               [](Options& o, const std::string& v) {
-                 o.default_key_file = v;
-                 return std::nullopt;
-               }},
-              {"--acme-directory", "URL",
-               "ACME directory for Ingresses annotated kubernetes.io/tls-acme: \"true\"",
-               [](Options& o, const std::string& v) -> std::optional<Failure> {
-                 if (!v.starts_with("https://")) {
-                   return Failure{"expected an https:// URL, got \"" + v + "\""};
-                 }
-                 o.acme_directory = v;
-                 return std::nullopt;
-               }},
-              {"--acme-email", "EMAIL", "contact address of the ACME account",
-               [](Options& o, const std::string& v) {
-                 o.acme_email = v;
-                 return std::nullopt;
-               }},
-              {"--acme-ca-file", "PATH",
-               "PEM CA that signs a private ACME server's API certificate",
-               [](Options& o, const std::string& v) {
-                 o.acme_ca_file = v;
-                 return std::nullopt;
-               }},
-              {"--acme-storage", "DIR",
-               "manifest mode: where the ACME account and certificates are kept (cluster: Secrets)",
-               [](Options& o, const std::string& v) {
-                 o.acme_storage = v;
-                 return std::nullopt;
-               }},
-              {"--hsts-max-age", "DURATION",
-               "send Strict-Transport-Security with this max-age on HTTPS (default: none)",
-               [](Options& o, const std::string& v) -> std::optional<Failure> {
-                 auto parsed = parse_duration(v);
-                 if (!parsed) {
-                   return Failure{parsed.error()};
-                 }
-                 const auto seconds =
-                     std::chrono::duration_cast<std::chrono::seconds>(*parsed).count();
-                 o.proxy.hsts_header = seconds > 0 ? "max-age=" + std::to_string(seconds) : "";
-                 return std::nullopt;
-               }},
-              {"--election-id", "NAME",
-               "name of the leader-election Lease (default portico-leader)",
-               [](Options& o, const std::string& v) {
-                 o.election_id = v;
-                 return std::nullopt;
-               }},
-              {"--http-listen", "HOST:PORT", "plain HTTP listener (default 0.0.0.0:80)",
-               [](Options& o, const std::string& v) { return set_host_port(o.http_listen, v); }},
-              {"--https-listen", "HOST:PORT",
-               "TLS listener, certificates chosen by SNI (default 0.0.0.0:443)",
-               [](Options& o, const std::string& v) { return set_host_port(o.https_listen, v); }},
-              {"--admin-listen", "HOST:PORT", "/healthz, /readyz, /metrics (default 0.0.0.0:10254)",
-               [](Options& o, const std::string& v) { return set_host_port(o.admin_listen, v); }},
-              {"--workers", "N", "proxy worker threads (default: number of CPUs)",
-               [](Options& o, const std::string& v) -> std::optional<Failure> {
-                 unsigned n = 0;
-                 const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                 if (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 1024) {
-                   return Failure{"expected a number of workers from 1 to 1024, got \"" + v + "\""};
-                 }
-                 o.workers = n;
-                 return std::nullopt;
-               }},
-              {"--controller-name", "NAME",
-               "IngressClass controller served (default portico.dev/ingress-controller)",
-               [](Options& o, const std::string& v) {
-                 o.classes.controller_name = v;
-                 return std::nullopt;
-               }},
-              {"--ingress-class", "NAME",
-               "class name for the legacy kubernetes.io/ingress.class annotation (default portico)",
-               [](Options& o, const std::string& v) {
-                 o.classes.ingress_class = v;
-                 return std::nullopt;
-               }},
-              {"--watch-ingress-without-class", nullptr, "also serve Ingresses that name no class",
-               [](Options& o, const std::string&) {
-                 o.classes.watch_without_class = true;
-                 return std::nullopt;
-               }},
-              {"--upstream-connect-timeout", "DURATION",
-               "upstream connect timeout (default 5s; then 504)",
-               [](Options& o, const std::string& v) {
-                 return set_duration(o.proxy.upstream_connect_timeout, v);
-               }},
-              {"--upstream-response-timeout", "DURATION",
-               "time to wait for upstream bytes (default 60s; then 504)",
-               [](Options& o, const std::string& v) {
-                 return set_duration(o.proxy.upstream_response_timeout, v);
-               }},
-              {"--upstream-send-timeout", "DURATION",
-               "time to wait while sending to an upstream (default 60s; then 504)",
-               [](Options& o, const std::string& v) {
-                 return set_duration(o.proxy.upstream_send_timeout, v);
-               }},
-              {"--client-header-timeout", "DURATION",
-               "time a client has to send a request head (default 60s; slowloris guard)",
-               [](Options& o, const std::string& v) {
-                 return set_duration(o.proxy.client_header_timeout, v);
-               }},
-              {"--client-idle-timeout", "DURATION",
-               "keep-alive: close a client connection idle this long (default 60s)",
-               [](Options& o, const std::string& v) {
-                 return set_duration(o.proxy.client_idle_timeout, v);
-               }},
-              {"--tunnel-idle-timeout", "DURATION",
-               "close a WebSocket (Upgrade) tunnel idle this long in both directions (default 1h)",
-               [](Options& o, const std::string& v) {
-                 return set_duration(o.proxy.tunnel_idle_timeout, v);
-               }},
-              {"--max-request-line", "SIZE", "longest request line (default 8k; then 414)",
-               [](Options& o, const std::string& v) {
-                 return set_size(o.proxy.max_request_line_bytes, v, 64);
-               }},
-              {"--max-header-size", "SIZE", "largest request head (default 32k; then 431)",
-               [](Options& o, const std::string& v) {
-                 return set_size(o.proxy.max_header_bytes, v, 1024);
-               }},
-              {"--max-header-fields", "N",
-               "most header fields in a request (default 100; then 431)",
-               [](Options& o, const std::string& v) -> std::optional<Failure> {
-                 unsigned n = 0;
-                 const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                 if (ec != std::errc{} || end != v.data() + v.size() || n < 8 || n > 10'000) {
-                   return Failure{"expected a number from 8 to 10000, got \"" + v + "\""};
-                 }
-                 o.proxy.max_header_fields = n;
-                 return std::nullopt;
-               }},
-              {"--max-body-size", "SIZE",
-               "largest request body (default 0: unlimited; then 413); per Ingress: "
-               "proxy-body-size",
-               [](Options& o, const std::string& v) {
-                 return set_size(o.proxy.max_body_bytes, v, 1);
-               }},
-              {"--shutdown-delay", "DURATION",
-               "after SIGTERM, keep accepting this long (default 5s)",
-               [](Options& o, const std::string& v) { return set_duration(o.shutdown_delay, v); }},
-              {"--shutdown-timeout", "DURATION",
-               "after SIGTERM, exit within this long (default 30s)",
-               [](Options& o, const std::string& v) {
-                 return set_duration(o.shutdown_timeout, v);
-               }},
-              {"--log-format", "text|json", "log line format on stderr (default text)",
-               [](Options& o, const std::string& v) -> std::optional<Failure> {
-                 if (v != "text" && v != "json") {
-                   return Failure{"expected text or json, got \"" + v + "\""};
-                 }
-                 o.log_format = v == "json" ? log::Format::Json : log::Format::Text;
-                 return std::nullopt;
-               }},
-              {"--log-level", "LEVEL", "debug, info, warn or error (default info)",
-               [](Options& o, const std::string& v) -> std::optional<Failure> {
-                 const std::pair<const char*, log::Level> levels[] = {{"debug", log::Level::Debug},
-                                                                      {"info", log::Level::Info},
-                                                                      {"warn", log::Level::Warn},
-                                                                      {"error", log::Level::Error}};
-                 for (const auto& [name, level] : levels) {
-                   if (v == name) {
-                     o.log_level = level;
+  static const std::
+      vector<Flag>
+          all =
+              {
+                  {"--manifests", "PATH",
+                   "file or directory of Kubernetes manifests (YAML or JSON); repeatable; watched",
+                   [](Options& o, const std::string& v) {
+                     o.manifests.push_back(v);
                      return std::nullopt;
-                   }
-                 }
-                 return Failure{"expected debug, info, warn or error, got \"" + v + "\""};
-               }},
-              {"--help", nullptr, "print this help and exit",
-               [](Options& o, const std::string&) {
-                 o.show_help = true;
-                 return std::nullopt;
-               }},
-              {"--version", nullptr, "print the version and exit",
-               [](Options& o, const std::string&) {
-                 o.show_version = true;
-                 return std::nullopt;
-               }},
-          };
+                   }},
+                  {"--kubeconfig", "PATH",
+                   "list and watch a Kubernetes API server with this kubeconfig",
+                   [](Options& o, const std::string& v) {
+                     o.kubeconfig = v;
+                     return std::nullopt;
+                   }},
+                  {"--namespace", "NS", "watch only this namespace (default: all)",
+                   [](Options& o, const std::string& v) {
+                     o.namespace_ = v;
+                     return std::nullopt;
+                   }},
+                  {"--publish-address", "ADDR[,ADDR]",
+                   "address(es) written into served Ingresses' status",
+                   [](Options& o, const std::string& v) -> std::optional<Failure> {
+                     o.publish_addresses.clear();
+                     std::string_view rest = v;
+                     while (!rest.empty()) {
+                       const auto comma = rest.find(',');
+                       if (comma != 0) {
+                         o.publish_addresses.emplace_back(rest.substr(0, comma));
+                       }
+                       rest = comma == std::string_view::npos ? std::string_view{}
+                                                              : rest.substr(comma + 1);
+                     }
+                     return o.publish_addresses.empty()
+                                ? std::optional<Failure>(Failure{"expected an address"})
+                                : std::nullopt;
+                   }},
+                  {"--publish-service", "NS/NAME",
+                   "publish this Service's external address into Ingress status",
+                   [](Options& o, const std::string& v) {
+                     return set_namespaced_name(o.publish_service, v);
+                   }},
+                  {"--default-certificate", "NS/NAME",
+                   "Secret with the certificate for hosts without one of their own",
+                   [](Options& o, const std::string& v) {
+                     return set_namespaced_name(o.default_certificate, v);
+                   }},
+                  {"--default-cert-file", "PATH",
+                   "PEM certificate chain of the default certificate",
+                   [](Options& o, const std::string& v) {
+                     o.default_cert_file = v;
+                     return std::nullopt;
+                   }},
+                  {"--default-key-file", "PATH", "PEM private key of the default certificate",
+                   [](Options& o, const std::string& v) {
+                     o.default_key_file = v;
+                     return std::nullopt;
+                   }},
+                  {"--acme-directory", "URL",
+                   "ACME directory for Ingresses annotated kubernetes.io/tls-acme: \"true\"",
+                   [](Options& o, const std::string& v) -> std::optional<Failure> {
+                     if (!v.starts_with("https://")) {
+                       return Failure{"expected an https:// URL, got \"" + v + "\""};
+                     }
+                     o.acme_directory = v;
+                     return std::nullopt;
+                   }},
+                  {"--acme-email", "EMAIL", "contact address of the ACME account",
+                   [](Options& o, const std::string& v) {
+                     o.acme_email = v;
+                     return std::nullopt;
+                   }},
+                  {"--acme-ca-file", "PATH",
+                   "PEM CA that signs a private ACME server's API certificate",
+                   [](Options& o, const std::string& v) {
+                     o.acme_ca_file = v;
+                     return std::nullopt;
+                   }},
+                  {"--acme-storage", "DIR",
+                   "manifest mode: where the ACME account and certificates are kept (cluster: "
+                   "Secrets)",
+                   [](Options& o, const std::string& v) {
+                     o.acme_storage = v;
+                     return std::nullopt;
+                   }},
+                  {"--hsts-max-age", "DURATION",
+                   "send Strict-Transport-Security with this max-age on HTTPS (default: none)",
+                   [](Options& o, const std::string& v) -> std::optional<Failure> {
+                     auto parsed = parse_duration(v);
+                     if (!parsed) {
+                       return Failure{parsed.error()};
+                     }
+                     const auto seconds =
+                         std::chrono::duration_cast<std::chrono::seconds>(*parsed).count();
+                     o.proxy.hsts_header = seconds > 0 ? "max-age=" + std::to_string(seconds) : "";
+                     return std::nullopt;
+                   }},
+                  {"--election-id", "NAME",
+                   "name of the leader-election Lease (default portico-leader)",
+                   [](Options& o, const std::string& v) {
+                     o.election_id = v;
+                     return std::nullopt;
+                   }},
+                  {"--http-listen", "HOST:PORT", "plain HTTP listener (default 0.0.0.0:80)",
+                   [](Options& o, const std::string& v) {
+                     return set_host_port(o.http_listen, v);
+                   }},
+                  {"--https-listen", "HOST:PORT",
+                   "TLS listener, certificates chosen by SNI (default 0.0.0.0:443)",
+                   [](Options& o, const std::string& v) {
+                     return set_host_port(o.https_listen, v);
+                   }},
+                  {"--admin-listen", "HOST:PORT",
+                   "/healthz, /readyz, /metrics (default 0.0.0.0:10254)",
+                   [](Options& o, const std::string& v) {
+                     return set_host_port(o.admin_listen, v);
+                   }},
+                  {"--workers", "N", "proxy worker threads (default: number of CPUs)",
+                   [](Options& o, const std::string& v) -> std::optional<Failure> {
+                     unsigned n = 0;
+                     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                     if (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 1024) {
+                       return Failure{"expected a number of workers from 1 to 1024, got \"" + v +
+                                      "\""};
+                     }
+                     o.workers = n;
+                     return std::nullopt;
+                   }},
+                  {"--controller-name", "NAME",
+                   "IngressClass controller served (default portico.dev/ingress-controller)",
+                   [](Options& o, const std::string& v) {
+                     o.classes.controller_name = v;
+                     return std::nullopt;
+                   }},
+                  {"--ingress-class", "NAME",
+                   "class name for the legacy kubernetes.io/ingress.class annotation (default "
+                   "portico)",
+                   [](Options& o, const std::string& v) {
+                     o.classes.ingress_class = v;
+                     return std::nullopt;
+                   }},
+                  {"--watch-ingress-without-class", nullptr,
+                   "also serve Ingresses that name no class",
+                   [](Options& o, const std::string&) {
+                     o.classes.watch_without_class = true;
+                     return std::nullopt;
+                   }},
+                  {"--upstream-connect-timeout", "DURATION",
+                   "upstream connect timeout (default 5s; then 504)",
+                   [](Options& o, const std::string& v) {
+                     return set_duration(o.proxy.upstream_connect_timeout, v);
+                   }},
+                  {"--upstream-response-timeout", "DURATION",
+                   "time to wait for upstream bytes (default 60s; then 504)",
+                   [](Options& o, const std::string& v) {
+                     return set_duration(o.proxy.upstream_response_timeout, v);
+                   }},
+                  {"--upstream-send-timeout", "DURATION",
+                   "time to wait while sending to an upstream (default 60s; then 504)",
+                   [](Options& o, const std::string& v) {
+                     return set_duration(o.proxy.upstream_send_timeout, v);
+                   }},
+                  {"--client-header-timeout", "DURATION",
+                   "time a client has to send a request head (default 60s; slowloris guard)",
+                   [](Options& o, const std::string& v) {
+                     return set_duration(o.proxy.client_header_timeout, v);
+                   }},
+                  {"--client-idle-timeout", "DURATION",
+                   "keep-alive: close a client connection idle this long (default 60s)",
+                   [](Options& o, const std::string& v) {
+                     return set_duration(o.proxy.client_idle_timeout, v);
+                   }},
+                  {"--tunnel-idle-timeout", "DURATION",
+                   "close a WebSocket (Upgrade) tunnel idle this long in both directions (default "
+                   "1h)",
+                   [](Options& o, const std::string& v) {
+                     return set_duration(o.proxy.tunnel_idle_timeout, v);
+                   }},
+                  {"--max-request-line", "SIZE", "longest request line (default 8k; then 414)",
+                   [](Options& o, const std::string& v) {
+                     return set_size(o.proxy.max_request_line_bytes, v, 64);
+                   }},
+                  {"--max-header-size", "SIZE", "largest request head (default 32k; then 431)",
+                   [](Options& o, const std::string& v) {
+                     return set_size(o.proxy.max_header_bytes, v, 1024);
+                   }},
+                  {"--max-header-fields", "N",
+                   "most header fields in a request (default 100; then 431)",
+                   [](Options& o, const std::string& v) -> std::optional<Failure> {
+                     unsigned n = 0;
+                     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                     if (ec != std::errc{} || end != v.data() + v.size() || n < 8 || n > 10'000) {
+                       return Failure{"expected a number from 8 to 10000, got \"" + v + "\""};
+                     }
+                     o.proxy.max_header_fields = n;
+                     return std::nullopt;
+                   }},
+                  {"--max-body-size", "SIZE",
+                   "largest request body (default 0: unlimited; then 413); per Ingress: "
+                   "proxy-body-size",
+                   [](Options& o, const std::string& v) {
+                     return set_size(o.proxy.max_body_bytes, v, 1);
+                   }},
+                  {"--shutdown-delay", "DURATION",
+                   "after SIGTERM, keep accepting this long (default 5s)",
+                   [](Options& o, const std::string& v) {
+                     return set_duration(o.shutdown_delay, v);
+                   }},
+                  {"--shutdown-timeout", "DURATION",
+                   "after SIGTERM, exit within this long (default 30s)",
+                   [](Options& o, const std::string& v) {
+                     return set_duration(o.shutdown_timeout, v);
+                   }},
+                  {"--log-format", "text|json", "log line format on stderr (default text)",
+                   [](Options& o, const std::string& v) -> std::optional<Failure> {
+                     if (v != "text" && v != "json") {
+                       return Failure{"expected text or json, got \"" + v + "\""};
+                     }
+                     o.log_format = v == "json" ? log::Format::Json : log::Format::Text;
+                     return std::nullopt;
+                   }},
+                  {"--log-level", "LEVEL", "debug, info, warn or error (default info)",
+                   [](Options& o, const std::string& v) -> std::optional<Failure> {
+                     const std::pair<const char*, log::Level> levels[] = {
+                         {"debug", log::Level::Debug},
+                         {"info", log::Level::Info},
+                         {"warn", log::Level::Warn},
+                         {"error", log::Level::Error}};
+                     for (const auto& [name, level] : levels) {
+                       if (v == name) {
+                         o.log_level = level;
+                         return std::nullopt;
+                       }
+                     }
+                     return Failure{"expected debug, info, warn or error, got \"" + v + "\""};
+                   }},
+                  {"--access-log", nullptr,
+                   "one JSON line per request on stderr (default: on with --log-format json)",
+                   [](Options& o, const std::string&) {
+                     o.access_log = true;
+                     return std::nullopt;
+                   }},
+                  {"--no-access-log", nullptr, "no access log, whatever the log format",
+                   [](Options& o, const std::string&) {
+                     o.access_log = false;
+                     return std::nullopt;
+                   }},
+                  {"--help", nullptr, "print this help and exit",
+                   [](Options& o, const std::string&) {
+                     o.show_help = true;
+                     return std::nullopt;
+                   }},
+                  {"--version", nullptr, "print the version and exit",
+                   [](Options& o, const std::string&) {
+                     o.show_version = true;
+                     return std::nullopt;
+                   }},
+              };
   return all;
 }
 
@@ -344,6 +372,7 @@ Expected<Options> parse_options(const std::vector<std::string>& args) {
       options.acme_storage.empty()) {
     return fail("--acme-directory in manifest mode needs --acme-storage DIR");
   }
+  options.proxy.access_log = options.access_log.value_or(options.log_format == log::Format::Json);
   if (options.workers == 0) {
     options.workers = std::max(1u, std::thread::hardware_concurrency());
   }

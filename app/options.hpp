@@ -2,6 +2,7 @@
 // Options: every command-line flag of `portico` (see ../shared/interface.md), parsed once at
 // start-up. A bad flag is a Failure carrying the one line to print before exiting with 2.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct Options {
   std::chrono::milliseconds shutdown_timeout{30'000};
   log::Format log_format = log::Format::Text;
   log::Level log_level = log::Level::Info;
+  std::optional<bool> access_log;  // --access-log / --no-access-log; default: JSON logs
   bool show_help = false;
   bool show_version = false;
 };

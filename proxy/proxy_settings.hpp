@@ -24,6 +24,7 @@ struct ProxySettings {
   std::size_t max_body_bytes = 0;  // 0: unlimited (bodies stream, so memory is not at stake)
   std::string server_header = "portico";
   std::string hsts_header;  // Strict-Transport-Security on HTTPS responses; "" for none
+  bool access_log = false;  // one JSON line per request on stderr
 };
 
 }  // namespace portico

@@ -46,35 +46,67 @@ void PrometheusText::sample(std::string_view name, std::string_view labels, doub
 void PrometheusText::histogram(std::string_view name, std::string_view help,
                                const DurationHistogram& histogram) {
   family(name, "histogram", help);
+  histogram_samples(name, "", histogram);
+}
+
+void PrometheusText::histogram_samples(std::string_view name, std::string_view labels,
+                                       const DurationHistogram& histogram) {
   const std::string base(name);
+  const std::string prefix = labels.empty() ? std::string() : std::string(labels) + ",";
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < histogram.counts.size(); ++i) {
     cumulative += histogram.counts[i];
     const std::string le = i < DurationHistogram::Bounds.size()
                                ? number(DurationHistogram::Bounds[i])
                                : std::string("+Inf");
-    sample(base + "_bucket", label("le", le), static_cast<double>(cumulative));
+    sample(base + "_bucket", prefix + label("le", le), static_cast<double>(cumulative));
   }
-  sample(base + "_sum", "", histogram.sum);
-  sample(base + "_count", "", static_cast<double>(cumulative));
+  sample(base + "_sum", labels, histogram.sum);
+  sample(base + "_count", labels, static_cast<double>(cumulative));
 }
 
 std::string render_metrics(const WorkerStats& totals, const ConfigStats& config) {
   PrometheusText out;
-  out.family("portico_requests_total", "counter",
-             "Requests answered, by the Ingress rule host that matched and status class.");
   // Sorted, so scrapes diff cleanly.
-  const std::map<std::string, std::array<std::uint64_t, 5>> sorted(totals.requests.begin(),
-                                                                   totals.requests.end());
-  for (const auto& [host, counts] : sorted) {
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      if (counts[i] != 0) {
+  const std::map<std::string, IngressStats> ingresses(totals.ingresses.begin(),
+                                                      totals.ingresses.end());
+  out.family("portico_requests_total", "counter",
+             "Requests answered, by the Ingress whose rule matched (\"\" for none) and status "
+             "class.");
+  for (const auto& [ingress, stats] : ingresses) {
+    for (std::size_t i = 0; i < stats.by_class.size(); ++i) {
+      if (stats.by_class[i] != 0) {
         out.sample("portico_requests_total",
-                   label("host", host) + "," + label("code", std::to_string(i + 1) + "xx"),
-                   static_cast<double>(counts[i]));
+                   label("ingress", ingress) + "," + label("code", std::to_string(i + 1) + "xx"),
+                   static_cast<double>(stats.by_class[i]));
       }
     }
   }
+  out.family("portico_ingress_request_duration_seconds", "histogram",
+             "Time from a request's head being read to its response being sent, by Ingress.");
+  for (const auto& [ingress, stats] : ingresses) {
+    out.histogram_samples("portico_ingress_request_duration_seconds", label("ingress", ingress),
+                          stats.duration);
+  }
+  const std::map<std::string, ServiceStats> services(totals.services.begin(),
+                                                     totals.services.end());
+  out.family("portico_service_upstream_errors_total", "counter",
+             "Upstream failures (refused, reset, timed out, malformed), by backend Service port.");
+  for (const auto& [service, stats] : services) {
+    out.sample("portico_service_upstream_errors_total", label("service", service),
+               static_cast<double>(stats.upstream_errors));
+  }
+  out.family("portico_service_retries_total", "counter",
+             "Requests sent again to another endpoint or connection, by backend Service port.");
+  for (const auto& [service, stats] : services) {
+    out.sample("portico_service_retries_total", label("service", service),
+               static_cast<double>(stats.retries));
+  }
+  out.family("portico_tls_handshakes_total", "counter", "TLS handshakes, by outcome.");
+  out.sample("portico_tls_handshakes_total", label("result", "ok"),
+             static_cast<double>(totals.tls_handshakes));
+  out.sample("portico_tls_handshakes_total", label("result", "failed"),
+             static_cast<double>(totals.tls_handshake_failures));
   out.histogram("portico_request_duration_seconds",
                 "Time from a request's head being read to its response being sent.",
                 totals.request_duration);

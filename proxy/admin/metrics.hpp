@@ -21,6 +21,9 @@ class PrometheusText {
   void family(std::string_view name, std::string_view type, std::string_view help);
   void sample(std::string_view name, std::string_view labels, double value);
   void histogram(std::string_view name, std::string_view help, const DurationHistogram& histogram);
+  // One labelled series of a histogram family already announced with family().
+  void histogram_samples(std::string_view name, std::string_view labels,
+                         const DurationHistogram& histogram);
   std::string take() { return std::move(text_); }
 
  private:

@@ -110,6 +110,10 @@ void write(Level level, std::string_view component, std::string_view message,
     }
     line += '\n';
   }
+  write_line(line);
+}
+
+void write_line(std::string_view line) {
   // One write per line keeps lines whole when several threads log at once.
   [[maybe_unused]] const auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }

@@ -37,6 +37,9 @@ inline void error(std::string_view c, std::string_view m, std::initializer_list<
   write(Level::Error, c, m, f);
 }
 
+// A line formatted elsewhere (the access log), written whole, whatever the level.
+void write_line(std::string_view line);
+
 // Escapes a string for inclusion in a JSON document (also used by the admin endpoints).
 std::string json_escape(std::string_view s);
 

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "proxy/common/log.hpp"
+#include "proxy/common/utc_time.hpp"
 #include "proxy/session/forwarding.hpp"
 #include "proxy/session/request_head.hpp"
 #include "proxy/worker/worker.hpp"
@@ -50,11 +51,12 @@ RelayEnd read_failure(const boost::system::error_code& ec) {
 
 // A Content-Length body goes socket to socket through `chunk`, with no parser in the loop:
 // first what was read ahead with the head (never past the body: the rest is the next
-// request), then reads of at most what is left. One copy, 64 KiB system calls.
+// request), then reads of at most what is left. One copy, 64 KiB system calls. Body bytes
+// delivered are added to `moved`.
 template <class From, class To>
 net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffer,
                                       std::uint64_t length, To& to, std::span<char> chunk,
-                                      std::chrono::milliseconds timeout) {
+                                      std::chrono::milliseconds timeout, std::uint64_t& moved) {
   while (length > 0) {
     const char* data = chunk.data();
     std::size_t n = 0;
@@ -79,6 +81,7 @@ net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffe
       from_buffer.consume(n);
     }
     length -= n;
+    moved += n;
   }
   co_return RelayEnd::Complete;
 }
@@ -121,10 +124,10 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
                                     http::parser<IsRequest, http::buffer_body>& parser, To& to,
                                     http::serializer<IsRequest, http::buffer_body>& serializer,
                                     std::uint64_t sent_with_head, std::span<char> chunk,
-                                    std::chrono::milliseconds timeout) {
+                                    std::chrono::milliseconds timeout, std::uint64_t& moved) {
   if (const auto length = parser.content_length(); length && !parser.chunked()) {
-    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk,
-                                    timeout);
+    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk, timeout,
+                                    moved);
   }
   // The parser sizes its reads by the buffer's free capacity; give it room for large reads.
   from_buffer.reserve(chunk.size());
@@ -159,6 +162,7 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
     if (ec) {
       co_return RelayEnd::WriteFailed;
     }
+    moved += body.data != nullptr ? body.size : 0;
   } while (!parser.is_done() && !serializer.is_done());
   co_return RelayEnd::Complete;
 }
@@ -266,6 +270,12 @@ struct HttpSession<Stream>::Exchange {
   const Cluster* cluster = nullptr;
   RequestHead target;
   std::string_view local_body;  // a local reply's body, when not the status line's text
+  // For the access log.
+  const Endpoint* upstream = nullptr;  // the endpoint of the last attempt
+  Clock::time_point upstream_started{};
+  Clock::duration upstream_time{};  // from the last attempt's start to the response head
+  std::uint64_t request_bytes = 0;  // body bytes, as relayed
+  std::uint64_t response_bytes = 0;
   // The route's timeouts (its Ingress's annotations, else the flags), set once routed.
   std::chrono::milliseconds connect_timeout{};
   std::chrono::milliseconds read_timeout{};
@@ -309,9 +319,11 @@ net::awaitable<void> HttpSession<Stream>::run() {
     transport().expires_after(worker_.settings().client_header_timeout);
     auto [ec] = co_await client_.async_handshake(net::ssl::stream_base::server, use_nothrow);
     if (ec) {
+      ++worker_.stats().tls_handshake_failures;
       transport().close();
       co_return;
     }
+    ++worker_.stats().tls_handshakes;
   }
   while (co_await serve_one()) {
   }
@@ -515,6 +527,8 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
   const bool resendable = ex.parser.is_done() && is_idempotent(ex.request.method());
   const Endpoint* endpoint = &first;
   for (bool retried = false;; retried = true) {
+    ex.upstream = endpoint;
+    ex.upstream_started = Clock::now();
     UpstreamConnectionPtr upstream = retried ? nullptr : worker_.pool().take(*endpoint);
     if (!upstream) {
       if (const Fault fault = co_await connect(ex, *endpoint, upstream); fault != Fault::None) {
@@ -525,7 +539,7 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
         if (other == endpoint) {
           co_return fault;
         }
-        ++worker_.stats().upstream_retries;
+        count_retry(ex);
         endpoint = other;
         continue;
       }
@@ -538,7 +552,7 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
     if (fault == Fault::UpstreamClosedEarly) {
       // Most often the upstream closed this idle connection as we reused it.
       if (upstream->reused && resendable && !retried) {
-        ++worker_.stats().upstream_retries;
+        count_retry(ex);
         endpoint = balancer.pick(*ex.cluster, Clock::now(), endpoint);
         continue;
       }
@@ -585,8 +599,9 @@ net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnect
   if (ex.parser.is_done() || serializer.is_done()) {
     co_return Fault::None;
   }
+  ex.request_bytes += sent;
   switch (co_await relay_body(client_, buffer_, ex.parser, upstream.stream, serializer, sent,
-                              ex.relay_buffer->span(), timeout)) {
+                              ex.relay_buffer->span(), timeout, ex.request_bytes)) {
     case RelayEnd::Complete:
       co_return Fault::None;
     case RelayEnd::WriteFailed:
@@ -623,6 +638,7 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
     }
   } while (parser->get().result_int() < 200 && parser->get().result_int() != 101);
 
+  ex.upstream_time = Clock::now() - ex.upstream_started;
   auto& response = parser->get();
   const bool switching = response.result() == http::status::switching_protocols;
   if (switching && ex.target.websocket.empty()) {
@@ -670,13 +686,15 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
   if (ec) {
     co_return Fault::ClientGone;
   }
+  ex.response_bytes += sent;
   if (switching) {
     co_await tunnel(ex, upstream);
     co_return Fault::None;
   }
   if (body_follows && !serializer.is_done()) {
     switch (co_await relay_body(upstream.stream, upstream.buffer, *parser, client_, serializer,
-                                sent, ex.relay_buffer->span(), ex.read_timeout)) {
+                                sent, ex.relay_buffer->span(), ex.read_timeout,
+                                ex.response_bytes)) {
       case RelayEnd::Complete:
         break;
       case RelayEnd::WriteFailed:
@@ -754,6 +772,7 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   }
   ex.status = status;
   ex.response_started = true;
+  ex.response_bytes = ex.head ? 0 : reply.body().size();
   transport().expires_after(worker_.settings().upstream_send_timeout);
   auto [ec, n] = co_await http::async_write(client_, reply, use_nothrow);
   co_return !ec;
@@ -763,14 +782,54 @@ template <class Stream>
 void HttpSession<Stream>::finish(Exchange& ex, Fault fault) {
   auto& stats = worker_.stats();
   const unsigned status = ex.status != 0 ? ex.status : status_for(fault);
-  stats.count_request(ex.route.host, status);
-  stats.request_duration.observe(std::chrono::duration<double>(Clock::now() - ex.started).count());
+  stats.count_request(ex.route.action != nullptr ? std::string_view(ex.route.action->ingress) : "",
+                      status, std::chrono::duration<double>(Clock::now() - ex.started).count());
+  if (ex.cluster != nullptr &&
+      (fault == Fault::UpstreamBroken || fault == Fault::UpstreamUnreachable ||
+       fault == Fault::UpstreamTimeout)) {
+    ++WorkerStats::entry(stats.services, ex.cluster->name).upstream_errors;
+  }
+  if (worker_.settings().access_log) {
+    write_access_log(ex, status);
+  }
   if (status >= 400 && fault != Fault::ClientGone && log::enabled(log::Level::Debug)) {
     log::debug("proxy", "request failed",
                {{"host", std::string(ex.target.host)},
                 {"status", std::to_string(status)},
                 {"cluster", ex.cluster ? ex.cluster->name : std::string()}});
   }
+}
+
+template <class Stream>
+void HttpSession<Stream>::count_retry(const Exchange& ex) {
+  auto& stats = worker_.stats();
+  ++stats.upstream_retries;
+  ++WorkerStats::entry(stats.services, ex.cluster->name).retries;
+}
+
+// One JSON line per request (--access-log), written whole.
+template <class Stream>
+void HttpSession<Stream>::write_access_log(const Exchange& ex, unsigned status) {
+  const auto seconds = [](Clock::duration d) {
+    return std::to_string(std::chrono::duration<double>(d).count());
+  };
+  std::string line = "{\"time\":\"" + utc_now_rfc3339(3) + "\",\"client\":\"" + client_address_ +
+                     "\",\"host\":\"" + log::json_escape(ex.target.host) + "\",\"method\":\"" +
+                     log::json_escape(ex.request.method_string()) + "\",\"path\":\"" +
+                     log::json_escape(ex.target.upstream_target) +
+                     "\",\"status\":" + std::to_string(status) +
+                     ",\"bytes\":" + std::to_string(ex.response_bytes) +
+                     ",\"request_bytes\":" + std::to_string(ex.request_bytes) +
+                     ",\"duration\":" + seconds(Clock::now() - ex.started);
+  if (ex.upstream != nullptr) {
+    line += ",\"upstream\":\"" + ex.upstream->address.to_string() + ":" +
+            std::to_string(ex.upstream->port) + "\",\"upstream_time\":" + seconds(ex.upstream_time);
+  }
+  if (ex.route.action != nullptr) {
+    line += ",\"ingress\":\"" + log::json_escape(ex.route.action->ingress) + "\"";
+  }
+  line += "}\n";
+  log::write_line(line);
 }
 
 template class HttpSession<beast::tcp_stream>;

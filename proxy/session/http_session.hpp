@@ -52,13 +52,14 @@ class HttpSession final : public Session {
   void prepare_upstream_request(Exchange& ex);
   net::awaitable<bool> continue_if_expected(Exchange& ex);
   net::awaitable<Fault> exchange_with(Exchange& ex, const Endpoint& endpoint);
-  net::awaitable<Fault> connect(Exchange& ex, const Endpoint& endpoint,
-                                UpstreamConnectionPtr& out);
+  net::awaitable<Fault> connect(Exchange& ex, const Endpoint& endpoint, UpstreamConnectionPtr& out);
   net::awaitable<Fault> forward(Exchange& ex, UpstreamConnection& upstream);
   net::awaitable<Fault> relay(Exchange& ex, UpstreamConnection& upstream);
   net::awaitable<void> tunnel(Exchange& ex, UpstreamConnection& upstream);
   net::awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
   void finish(Exchange& ex, Fault fault);
+  void write_access_log(const Exchange& ex, unsigned status);
+  void count_retry(const Exchange& ex);
 
   Worker& worker_;
   Stream client_;

@@ -33,37 +33,69 @@ struct DurationHistogram {
   }
 };
 
+// One Ingress's requests: by status class (1xx..5xx), and how long they took.
+struct IngressStats {
+  std::array<std::uint64_t, 5> by_class{};
+  DurationHistogram duration;
+};
+
+// One backend Service port's upstream trouble.
+struct ServiceStats {
+  std::uint64_t upstream_errors = 0;  // refused, reset, timed out or malformed: 502 and 504
+  std::uint64_t retries = 0;
+};
+
+template <class Value>
+using StatsBy = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
+
 struct WorkerStats {
-  // Requests by the rule host that matched ("" when none) and status class (1xx..5xx).
-  std::unordered_map<std::string, std::array<std::uint64_t, 5>, StringHash, std::equal_to<>>
-      requests;
+  StatsBy<IngressStats> ingresses;  // by "namespace/name"; "" for requests no rule matched
+  StatsBy<ServiceStats> services;   // by cluster name, "namespace/service:port"
   DurationHistogram request_duration;
   std::uint64_t upstream_connect_errors = 0;
   std::uint64_t upstream_retries = 0;
   std::uint64_t tunnels = 0;
+  std::uint64_t tls_handshakes = 0;
+  std::uint64_t tls_handshake_failures = 0;
   std::int64_t client_connections = 0;
   std::int64_t upstream_connections = 0;
 
-  void count_request(std::string_view host, unsigned status) {
-    auto it = requests.find(host);
-    if (it == requests.end()) {
-      it = requests.emplace(std::string(host), std::array<std::uint64_t, 5>{}).first;
+  template <class Value>
+  static Value& entry(StatsBy<Value>& by, std::string_view key) {
+    auto it = by.find(key);
+    if (it == by.end()) {
+      it = by.emplace(std::string(key), Value{}).first;
     }
+    return it->second;
+  }
+
+  void count_request(std::string_view ingress, unsigned status, double seconds) {
+    auto& stats = entry(ingresses, ingress);
     const unsigned cls = status / 100;
-    ++it->second[cls >= 1 && cls <= 5 ? cls - 1 : 4];
+    ++stats.by_class[cls >= 1 && cls <= 5 ? cls - 1 : 4];
+    stats.duration.observe(seconds);
+    request_duration.observe(seconds);
   }
 
   void merge(const WorkerStats& other) {
-    for (const auto& [host, counts] : other.requests) {
-      auto& mine = requests[host];
-      for (std::size_t i = 0; i < mine.size(); ++i) {
-        mine[i] += counts[i];
+    for (const auto& [name, theirs] : other.ingresses) {
+      auto& mine = ingresses[name];
+      for (std::size_t i = 0; i < mine.by_class.size(); ++i) {
+        mine.by_class[i] += theirs.by_class[i];
       }
+      mine.duration.merge(theirs.duration);
+    }
+    for (const auto& [name, theirs] : other.services) {
+      auto& mine = services[name];
+      mine.upstream_errors += theirs.upstream_errors;
+      mine.retries += theirs.retries;
     }
     request_duration.merge(other.request_duration);
     upstream_connect_errors += other.upstream_connect_errors;
     upstream_retries += other.upstream_retries;
     tunnels += other.tunnels;
+    tls_handshakes += other.tls_handshakes;
+    tls_handshake_failures += other.tls_handshake_failures;
     client_connections += other.client_connections;
     upstream_connections += other.upstream_connections;
   }

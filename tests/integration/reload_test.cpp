@@ -86,8 +86,11 @@ TEST_CASE("E2E: readiness, health and metrics on the admin listener", "[e2e][adm
   }));
   CHECK(metrics.status == 200);
   CHECK_THAT(metrics.body,
-             Catch::Contains("portico_requests_total{host=\"m.com\",code=\"2xx\"} 3"));
-  CHECK_THAT(metrics.body, Catch::Contains("portico_requests_total{host=\"\",code=\"4xx\"} 1"));
+             Catch::Contains("portico_requests_total{ingress=\"default/m\",code=\"2xx\"} 3"));
+  CHECK_THAT(metrics.body, Catch::Contains("portico_requests_total{ingress=\"\",code=\"4xx\"} 1"));
+  CHECK_THAT(
+      metrics.body,
+      Catch::Contains("portico_ingress_request_duration_seconds_count{ingress=\"default/m\"} 3"));
   CHECK_THAT(metrics.body, Catch::Contains("portico_request_duration_seconds_count 4"));
   CHECK_THAT(metrics.body, Catch::Contains("portico_config_generation 1"));
   CHECK_THAT(metrics.body, Catch::Contains("portico_ready 1"));

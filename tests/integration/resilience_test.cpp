@@ -45,15 +45,15 @@ TEST_CASE("Limits: 414 for a long request line, 431 for too many fields, 413 for
   Backends backends;
   const auto echo = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml",
-            Class + "---\n" + ingress_yaml("small", "x.com", {{"/", "Prefix", "echo", "80"}}) +
-                "---\n" +
-                ingress_yaml("large", "big.com", {{"/", "Prefix", "echo", "80"}}, "",
-                             annotations("    portico.dev/proxy-body-size: 8k\n")) +
-                "---\n" +
-                ingress_yaml("tiny", "tiny.com", {{"/", "Prefix", "echo", "80"}}, "",
-                             annotations("    nginx.ingress.kubernetes.io/proxy-body-size: \"10\"\n")) +
-                "---\n" + service_yaml("echo", {echo}));
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + ingress_yaml("small", "x.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
+          ingress_yaml("large", "big.com", {{"/", "Prefix", "echo", "80"}}, "",
+                       annotations("    portico.dev/proxy-body-size: 8k\n")) +
+          "---\n" +
+          ingress_yaml("tiny", "tiny.com", {{"/", "Prefix", "echo", "80"}}, "",
+                       annotations("    nginx.ingress.kubernetes.io/proxy-body-size: \"10\"\n")) +
+          "---\n" + service_yaml("echo", {echo}));
   Portico portico(dir.path(), 1, {"--max-body-size", "1k", "--max-header-fields", "20"});
   portico.wait_ready();
 
@@ -78,12 +78,12 @@ TEST_CASE("Limits: 414 for a long request line, 431 for too many fields, 413 for
     refused(head + "\r\n", 431);
   }
   SECTION("a body over --max-body-size: 413 before anything reaches the upstream") {
-    refused("POST / HTTP/1.1\r\nHost: x.com\r\nContent-Length: 2000\r\n\r\n" +
-                std::string(2000, 'x'),
-            413);
-    refused("POST / HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                chunked_body(5000),
-            413);
+    refused(
+        "POST / HTTP/1.1\r\nHost: x.com\r\nContent-Length: 2000\r\n\r\n" + std::string(2000, 'x'),
+        413);
+    refused(
+        "POST / HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body(5000),
+        413);
     Connection c(portico.port());
     CHECK(c.send("POST", "x.com", "/", std::string(1000, 'x')).status == 200);
   }
@@ -102,12 +102,13 @@ TEST_CASE("Timeouts: client head, idle keep-alive, and proxy-read-timeout per In
   Backends backends;
   const auto echo = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml",
-            Class + "---\n" + ingress_yaml("default", "x.com", {{"/", "Prefix", "echo", "80"}}) +
-                "---\n" +
-                ingress_yaml("impatient", "fast.com", {{"/", "Prefix", "echo", "80"}}, "",
-                             annotations("    nginx.ingress.kubernetes.io/proxy-read-timeout: \"1\"\n")) +
-                "---\n" + service_yaml("echo", {echo}));
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + ingress_yaml("default", "x.com", {{"/", "Prefix", "echo", "80"}}) +
+          "---\n" +
+          ingress_yaml("impatient", "fast.com", {{"/", "Prefix", "echo", "80"}}, "",
+                       annotations("    nginx.ingress.kubernetes.io/proxy-read-timeout: \"1\"\n")) +
+          "---\n" + service_yaml("echo", {echo}));
   Portico portico(dir.path(), 1,
                   {"--client-header-timeout", "300ms", "--client-idle-timeout", "400ms"});
   portico.wait_ready();
@@ -138,8 +139,8 @@ TEST_CASE("Upstream failures: retry on another endpoint, passive ejection", "[e2
   TempDir dir;
   // Two endpoints, one of which refuses every connection.
   dir.write("all.yaml", Class + "---\n" +
-                            ingress_yaml("r", "x.com", {{"/", "Prefix", "flaky", "80"}}) +
-                            "---\n" + service_yaml("flaky", {closed_port(), echo}));
+                            ingress_yaml("r", "x.com", {{"/", "Prefix", "flaky", "80"}}) + "---\n" +
+                            service_yaml("flaky", {closed_port(), echo}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
 
@@ -151,6 +152,9 @@ TEST_CASE("Upstream failures: retry on another endpoint, passive ejection", "[e2
   }
   const auto metrics = get(portico.admin_port(), "localhost", "/metrics").body;
   CHECK(metric(metrics, "portico_upstream_retries_total") >= 1);
+  CHECK(metric(metrics, "portico_service_retries_total{service=\"default/flaky:80\"}") >= 1);
+  CHECK(metric(metrics, "portico_service_upstream_errors_total{service=\"default/flaky:80\"}") ==
+        0);  // every refusal was retried elsewhere: no request failed
   // Two failures eject the dead endpoint for a second; 80 quick requests then never try it.
   CHECK(metric(metrics, "portico_upstream_connect_errors_total") <= 3);
 }
@@ -171,7 +175,8 @@ TEST_CASE("WebSocket: messages both ways through the tunnel, closed when idle",
   net::io_context io;
 
   const auto exchange = [](auto& ws) {
-    for (const std::string& message : {std::string("hello"), std::string(100'000, 'w'), std::string("bye")}) {
+    for (const std::string& message :
+         {std::string("hello"), std::string(100'000, 'w'), std::string("bye")}) {
       ws.write(net::buffer(message));
       beast::flat_buffer reply;
       ws.read(reply);
@@ -215,8 +220,8 @@ TEST_CASE("Security: the admin listener never proxies", "[e2e][security]") {
   const auto echo = backends.start("echo");
   TempDir dir;
   dir.write("all.yaml", Class + "---\n" +
-                            ingress_yaml("r", "x.com", {{"/", "Prefix", "echo", "80"}}) +
-                            "---\n" + service_yaml("echo", {echo}));
+                            ingress_yaml("r", "x.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
+                            service_yaml("echo", {echo}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   CHECK(get(portico.port(), "x.com", "/").status == 200);

@@ -1,10 +1,14 @@
 // End to end: Portico in front of echo backends, over loopback, routing by the Ingress spec
 // and answering every local reply of the contract's table.
+#include <fcntl.h>
+#include <unistd.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/harness.hpp"
@@ -218,4 +222,51 @@ TEST_CASE("E2E: local replies 404, 503, 502, 504 and 400", "[e2e]") {
     c.write_raw("GET / HTTP/1.1\r\n\r\n");
     CHECK(c.read_response().status == 400);
   }
+}
+
+TEST_CASE("E2E: --access-log writes one JSON line per request", "[e2e][accesslog]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  dir.write("all.yaml", Class + "---\n" +
+                            ingress_yaml("blog", "blog.com", {{"/", "Prefix", "echo", "80"}}) +
+                            "---\n" + service_yaml("echo", {echo}));
+  // stderr goes to a file while the requests run.
+  const auto log_path = dir.path() / ".stderr";
+  const int saved = ::dup(STDERR_FILENO);
+  const int file = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::dup2(file, STDERR_FILENO);
+  {
+    Portico portico(dir.path(), 1, {"--access-log"});
+    portico.wait_ready();
+    Connection c(portico.port());
+    CHECK(c.get("blog.com", "/posts/../bytes/1234?x=1").status == 200);
+    CHECK(c.get("nowhere.com", "/").status == 404);
+  }
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(file);
+  std::vector<json> lines;
+  std::ifstream in(log_path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("{")) {
+      lines.push_back(json::parse(line));
+    }
+  }
+  REQUIRE(lines.size() == 2);
+  const auto& ok = lines[0];
+  CHECK(ok["client"] == "127.0.0.1");
+  CHECK(ok["host"] == "blog.com");
+  CHECK(ok["method"] == "GET");
+  CHECK(ok["path"] == "/bytes/1234?x=1");  // as routed and sent upstream
+  CHECK(ok["status"] == 200);
+  CHECK(ok["bytes"] == 1234);
+  CHECK(ok["upstream"] == "127.0.0.1:" + std::to_string(echo));
+  CHECK(ok["upstream_time"].get<double>() >= 0);
+  CHECK(ok["duration"].get<double>() >= ok["upstream_time"].get<double>());
+  CHECK(ok["ingress"] == "default/blog");
+  CHECK_FALSE(ok["time"].get<std::string>().empty());
+  CHECK(lines[1]["status"] == 404);
+  CHECK_FALSE(lines[1].contains("upstream"));
+  CHECK(lines[1]["bytes"] == std::string("404 Not Found\n").size());
 }

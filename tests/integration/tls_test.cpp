@@ -127,4 +127,9 @@ TEST_CASE("TLS: --hsts-max-age adds Strict-Transport-Security to HTTPS responses
   CHECK(probe_tls(portico.https_port(), "a.com", "/").strict_transport_security ==
         "max-age=31536000");
   CHECK(get(portico.port(), "no-tls.com", "/").header("strict-transport-security").empty());
+  // Handshakes are counted by outcome.
+  CHECK_FALSE(tls_handshake_succeeds(portico.https_port(), TLS1_1_VERSION));
+  const auto metrics = get(portico.admin_port(), "localhost", "/metrics").body;
+  CHECK(metric(metrics, "portico_tls_handshakes_total{result=\"ok\"}") == 1);
+  CHECK(metric(metrics, "portico_tls_handshakes_total{result=\"failed\"}") == 1);
 }
