@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 
 #include "proxy/admin/metrics.hpp"
+#include "proxy/admin/snapshot_json.hpp"
 #include "proxy/worker/worker_pool.hpp"
 
 namespace portico {
@@ -100,6 +101,10 @@ net::awaitable<void> AdminServer::serve(net::ip::tcp::socket socket) {
       if (extra_metrics_) {
         response.body() += extra_metrics_();
       }
+    } else if (path == "/debug/snapshot") {
+      const SnapshotPtr snapshot = workers_.latest();
+      response.set(http::field::content_type, "application/json");
+      response.body() = snapshot ? describe_snapshot(*snapshot) : "null\n";
     } else {
       response.result(http::status::not_found);
       response.body() = "not found\n";

@@ -17,7 +17,7 @@ namespace portico {
 // What a matched rule does: send the request to one backend cluster, under its Ingress's policy.
 struct RouteAction {
   std::uint32_t cluster_id = 0;
-  std::string ingress;  // "namespace/name" of the Ingress the rule came from, for logs and stats.
+  std::string ingress;    // "namespace/name" of the Ingress the rule came from, for logs and stats.
   RoutePolicyPtr policy;  // null: the flags' defaults
   bool operator==(const RouteAction&) const = default;
 };
@@ -37,6 +37,17 @@ class VirtualHost {
 
   const RouteAction* match(std::string_view path) const noexcept;
   const std::string& name() const noexcept { return name_; }
+  // Every rule, Exact then Prefix, for inspection (/debug/snapshot), not for routing.
+  template <class Visit>
+  void for_each_rule(Visit&& visit) const {
+    for (const auto& [path, action] : exact_) {
+      visit(PathMatch::Exact, std::string_view(path), action);
+    }
+    for (const auto& [path, action] : prefix_) {
+      visit(PathMatch::Prefix, path.empty() ? std::string_view("/") : std::string_view(path),
+            action);
+    }
+  }
   std::size_t size() const noexcept { return exact_.size() + prefix_.size(); }
 
  private:
@@ -60,6 +71,23 @@ class RouteTable {
 
   // `host` is already normalized (lowercase, no port); `path` has no dot segments.
   RouteMatch match(std::string_view host, std::string_view path) const noexcept;
+
+  // Every host's rules (exact hosts, wildcards, then the host-less rules), for inspection.
+  template <class Visit>
+  void for_each_host(Visit&& visit) const {
+    for (const auto& [key, vhost] : exact_hosts_) {
+      visit(vhost);
+    }
+    for (const auto& [key, vhost] : wildcard_hosts_) {
+      visit(vhost);
+    }
+    if (no_host_) {
+      visit(*no_host_);
+    }
+  }
+  const RouteAction* default_backend() const noexcept {
+    return default_backend_ ? &*default_backend_ : nullptr;
+  }
 
   std::size_t host_count() const noexcept {
     return exact_hosts_.size() + wildcard_hosts_.size() + (no_host_ ? 1 : 0);

@@ -48,6 +48,13 @@ void WorkerPool::publish(SnapshotPtr snapshot) {
   for (auto& worker : workers_) {
     worker->publish(snapshot);
   }
+  std::lock_guard lock(latest_mutex_);
+  latest_ = std::move(snapshot);
+}
+
+SnapshotPtr WorkerPool::latest() const {
+  std::lock_guard lock(latest_mutex_);
+  return latest_;
 }
 
 void WorkerPool::drain() {

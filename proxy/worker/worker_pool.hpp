@@ -5,6 +5,7 @@
 // Owned by the application; publish(), drain() and the readers may be called from any thread.
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "proxy/common/expected.hpp"
@@ -31,6 +32,8 @@ class WorkerPool {
   std::size_t open_sessions() const noexcept;
   std::uint64_t published_generation() const noexcept { return published_generation_.load(); }
   std::uint64_t publish_count() const noexcept { return publish_count_.load(); }
+  // The last snapshot published (null before the first), for /debug/snapshot.
+  SnapshotPtr latest() const;
 
   // Sums the workers' counters, each copied on its own thread. Awaited on any executor.
   net::awaitable<WorkerStats> collect_stats();
@@ -39,6 +42,8 @@ class WorkerPool {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::uint64_t> published_generation_{0};
   std::atomic<std::uint64_t> publish_count_{0};
+  mutable std::mutex latest_mutex_;  // publish() and the admin server may be different threads
+  SnapshotPtr latest_;
 };
 
 }  // namespace portico

@@ -270,3 +270,36 @@ TEST_CASE("E2E: --access-log writes one JSON line per request", "[e2e][accesslog
   CHECK_FALSE(lines[1].contains("upstream"));
   CHECK(lines[1]["bytes"] == std::string("404 Not Found\n").size());
 }
+
+TEST_CASE("E2E: /debug/snapshot shows the live routing table", "[e2e][admin]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" +
+                ingress_yaml("blog", "blog.com",
+                             {{"/api", "Prefix", "echo", "80"}, {"/login", "Exact", "echo", "80"}},
+                             "  defaultBackend:\n    service:\n      name: echo\n      port:\n"
+                             "        number: 80\n") +
+                "---\n" + service_yaml("echo", {echo}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const auto reply = get(portico.admin_port(), "localhost", "/debug/snapshot");
+  REQUIRE(reply.status == 200);
+  CHECK(reply.header("content-type") == "application/json");
+  const auto snapshot = json::parse(reply.body);
+  CHECK(snapshot["generation"] == 1);
+  REQUIRE(snapshot["hosts"].size() == 1);
+  const auto& host = snapshot["hosts"][0];
+  CHECK(host["host"] == "blog.com");
+  std::map<std::string, json> rules;
+  for (const auto& rule : host["rules"]) {
+    rules[rule["path"]] = rule;
+  }
+  CHECK(rules.at("/login")["pathType"] == "Exact");
+  CHECK(rules.at("/api")["pathType"] == "Prefix");
+  CHECK(rules.at("/api")["ingress"] == "default/blog");
+  CHECK(rules.at("/api")["backend"] == "default/echo:80");
+  CHECK(rules.at("/api")["endpoints"] == json::array({"127.0.0.1:" + std::to_string(echo)}));
+  CHECK(snapshot["defaultBackend"]["backend"] == "default/echo:80");
+}

@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 #include "app/options.hpp"
 #include "k8swatch/yaml.hpp"
+#include "proxy/admin/metrics.hpp"
 #include "proxy/common/read_file.hpp"
 #include "tests/chart/chart_renderer.hpp"
 
@@ -108,4 +111,36 @@ TEST_CASE("Chart: the template subset renders as helm does", "[chart]") {
   CHECK(chart::render_template("{{- if not .Values.missing }}x{{ end }}", context).value() == "x");
   CHECK_FALSE(chart::render_template("{{ if .Values.on }}", context).ok());
   CHECK_FALSE(chart::render_template("{{ toYaml .Values }}", context).ok());
+}
+
+TEST_CASE("Chart: the Grafana dashboard asks only for metrics Portico exports", "[chart]") {
+  const auto dashboard =
+      json::parse(read_file((Source / "charts/portico/dashboards/portico.json").string()).value());
+  WorkerStats stats;
+  stats.count_request("default/blog", 200, 0.01);
+  WorkerStats::entry(stats.services, "default/api:80").retries = 1;
+  // What /metrics renders, plus the families only cluster mode adds (app/application.cpp).
+  std::string exported = render_metrics(stats, {1, 1, true}) +
+                         "# TYPE portico_watch_events_total counter\n"
+                         "# TYPE portico_leader gauge\n";
+  const std::regex name("portico_[a-z_]+");
+  std::size_t checked = 0;
+  for (const auto& panel : dashboard["panels"]) {
+    for (const auto& target : panel["targets"]) {
+      const std::string expr = target["expr"];
+      for (auto it = std::sregex_iterator(expr.begin(), expr.end(), name);
+           it != std::sregex_iterator(); ++it) {
+        std::string family = it->str();
+        for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
+          if (family.ends_with(suffix) && exported.find("# TYPE " + family) == std::string::npos) {
+            family.resize(family.size() - suffix.size());
+          }
+        }
+        INFO(panel["title"] << ": " << family);
+        CHECK(exported.find("# TYPE " + family + " ") != std::string::npos);
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked >= 10);
 }

@@ -1,0 +1,52 @@
+#include "proxy/admin/snapshot_json.hpp"
+
+#include "proxy/common/log.hpp"
+
+namespace portico {
+namespace {
+
+std::string quoted(std::string_view text) {
+  return '"' + log::json_escape(text) + '"';
+}
+
+// {"ingress": ..., "backend": ..., "endpoints": [...]} for one route action.
+std::string describe_action(const RouteAction& action, const ClusterTable& clusters) {
+  const Cluster* cluster = clusters.find(action.cluster_id);
+  std::string out = "\"ingress\":" + quoted(action.ingress) +
+                    ",\"backend\":" + quoted(cluster != nullptr ? cluster->name : "") +
+                    ",\"endpoints\":[";
+  if (cluster != nullptr) {
+    for (std::size_t i = 0; i < cluster->endpoints.size(); ++i) {
+      const auto& endpoint = cluster->endpoints[i];
+      out += (i == 0 ? "" : ",") +
+             quoted(endpoint.address.to_string() + ":" + std::to_string(endpoint.port));
+    }
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string describe_snapshot(const Snapshot& snapshot) {
+  std::string out = "{\"generation\":" + std::to_string(snapshot.generation) + ",\"hosts\":[";
+  bool first_host = true;
+  snapshot.routes->for_each_host([&](const VirtualHost& vhost) {
+    out += std::string(first_host ? "" : ",") +
+           "{\"host\":" + quoted(vhost.name().empty() ? "*" : vhost.name()) + ",\"rules\":[";
+    first_host = false;
+    bool first_rule = true;
+    vhost.for_each_rule([&](PathMatch match, std::string_view path, const RouteAction& action) {
+      out += std::string(first_rule ? "" : ",") + "{\"path\":" + quoted(path) +
+             ",\"pathType\":" + quoted(match == PathMatch::Exact ? "Exact" : "Prefix") + "," +
+             describe_action(action, *snapshot.clusters) + "}";
+      first_rule = false;
+    });
+    out += "]}";
+  });
+  out += "],\"defaultBackend\":";
+  const RouteAction* fallback = snapshot.routes->default_backend();
+  out += fallback != nullptr ? "{" + describe_action(*fallback, *snapshot.clusters) + "}" : "null";
+  return out + "}\n";
+}
+
+}  // namespace portico
