@@ -14,11 +14,9 @@ script/build Release >/dev/null
 
 manifests=$(mktemp -d)
 trap 'rm -rf "$manifests"' EXIT
-cat >"$manifests/bench.yaml" <<'YAML'
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: portico, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}
-spec: {controller: portico.dev/ingress-controller}
+{
+  bench/backend-manifests.sh 39080
+  cat <<'YAML'
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -29,19 +27,8 @@ spec:
     http:
       paths:
       - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: backend}
-spec: {ports: [{name: http, port: 80}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: backend-1, labels: {kubernetes.io/service-name: backend}}
-addressType: IPv4
-ports: [{name: http, port: 39080}]
-endpoints: [{addresses: [127.0.0.1]}]
 YAML
+} >"$manifests/bench.yaml"
 
 export PROXY_PORT=39083
 export PROXY_CMD="$PWD/build/bin/portico --manifests $manifests --workers $workers \

@@ -24,30 +24,17 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
   -subj /CN=bench.example.com -addext subjectAltName=DNS:bench.example.com \
   -keyout "$work/rsa.key" -out "$work/rsa.crt" 2>/dev/null
-cat >"$work/ingress.yaml" <<YAML
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: portico, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}
-spec: {controller: portico.dev/ingress-controller}
+{
+  bench/backend-manifests.sh "$backend"
+  cat <<'YAML'
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: bench}
 spec:
   defaultBackend: {service: {name: backend, port: {number: 80}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: backend}
-spec: {ports: [{name: http, port: 80}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: backend-1, labels: {kubernetes.io/service-name: backend}}
-addressType: IPv4
-ports: [{name: http, port: $backend}]
-endpoints: [{addresses: [127.0.0.1]}]
 YAML
+} >"$work/ingress.yaml"
 
 start_servers() { # key type
   cat >"$work/nginx.conf" <<CONF

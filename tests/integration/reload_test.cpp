@@ -68,9 +68,7 @@ TEST_CASE("E2E: readiness, health and metrics on the admin listener", "[e2e][adm
   Backends backends;
   const auto port = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml", Class + "---\n" +
-                            ingress_yaml("m", "m.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
-                            service_yaml("echo", {port}));
+  dir.write("all.yaml", site_yaml("m", "m.com", "echo", {port}));
   Portico portico(dir.path());
   portico.wait_ready();
   CHECK(get(portico.admin_port(), "localhost", "/healthz").status == 200);
@@ -102,9 +100,7 @@ TEST_CASE("E2E: shutdown turns /readyz 503 at once and lets in-flight requests f
   Backends backends;
   const auto port = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml", Class + "---\n" +
-                            ingress_yaml("s", "s.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
-                            service_yaml("echo", {port}));
+  dir.write("all.yaml", site_yaml("s", "s.com", "echo", {port}));
   auto owned = start_application(
       {"--manifests", dir.path().string(), "--workers", "2", "--shutdown-delay", "1s"});
   Application& app = *owned;
@@ -134,9 +130,7 @@ TEST_CASE("E2E: a shutdown under load loses no request it accepted", "[e2e][shut
   Backends backends;
   const auto port = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml", Class + "---\n" +
-                            ingress_yaml("s", "s.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
-                            service_yaml("echo", {port}));
+  dir.write("all.yaml", site_yaml("s", "s.com", "echo", {port}));
   auto owned = start_application(
       {"--manifests", dir.path().string(), "--workers", "2", "--shutdown-delay", "500ms"});
   Application& app = *owned;

@@ -138,9 +138,7 @@ TEST_CASE("Upstream failures: retry on another endpoint, passive ejection", "[e2
   const auto echo = backends.start("echo");
   TempDir dir;
   // Two endpoints, one of which refuses every connection.
-  dir.write("all.yaml", Class + "---\n" +
-                            ingress_yaml("r", "x.com", {{"/", "Prefix", "flaky", "80"}}) + "---\n" +
-                            service_yaml("flaky", {closed_port(), echo}));
+  dir.write("all.yaml", site_yaml("r", "x.com", "flaky", {closed_port(), echo}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
 
@@ -219,9 +217,7 @@ TEST_CASE("Security: the admin listener never proxies", "[e2e][security]") {
   Backends backends;
   const auto echo = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml", Class + "---\n" +
-                            ingress_yaml("r", "x.com", {{"/", "Prefix", "echo", "80"}}) + "---\n" +
-                            service_yaml("echo", {echo}));
+  dir.write("all.yaml", site_yaml("r", "x.com", "echo", {echo}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   CHECK(get(portico.port(), "x.com", "/").status == 200);

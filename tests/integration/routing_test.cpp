@@ -228,9 +228,7 @@ TEST_CASE("E2E: --access-log writes one JSON line per request", "[e2e][accesslog
   Backends backends;
   const auto echo = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml", Class + "---\n" +
-                            ingress_yaml("blog", "blog.com", {{"/", "Prefix", "echo", "80"}}) +
-                            "---\n" + service_yaml("echo", {echo}));
+  dir.write("all.yaml", site_yaml("blog", "blog.com", "echo", {echo}));
   // stderr goes to a file while the requests run.
   const auto log_path = dir.path() / ".stderr";
   const int saved = ::dup(STDERR_FILENO);

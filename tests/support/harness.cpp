@@ -154,6 +154,13 @@ std::string ingress_yaml(const std::string& name, const std::string& host,
   return yaml;
 }
 
+std::string site_yaml(const std::string& name, const std::string& host, const std::string& service,
+                      const std::vector<std::uint16_t>& ports) {
+  return ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+         ingress_yaml(name, host, {{"/", "Prefix", service, "80"}}) + "---\n" +
+         service_yaml(service, ports);
+}
+
 std::string service_yaml(const std::string& name, const std::vector<std::uint16_t>& ports) {
   std::string yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
                      "\n  namespace: default\nspec:\n  ports:\n  - name: http\n    port: 80\n";

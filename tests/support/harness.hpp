@@ -90,6 +90,10 @@ std::string ingress_yaml(const std::string& name, const std::string& host,
 // A Service with one port (name "http", port 80) and, for each of `ports`, a slice with one
 // ready endpoint at 127.0.0.1 on that port. No ports: a Service without endpoints.
 std::string service_yaml(const std::string& name, const std::vector<std::uint16_t>& ports);
+// The manifests most tests start from: our default IngressClass, and Ingress `name` sending
+// every path of `host` to Service `service`, whose endpoints are 127.0.0.1 on `ports`.
+std::string site_yaml(const std::string& name, const std::string& host, const std::string& service,
+                      const std::vector<std::uint16_t>& ports);
 // A kubernetes.io/tls Secret in namespace default, with PEMs as stringData.
 std::string tls_secret_yaml(const std::string& name, const std::string& certificate_pem,
                             const std::string& key_pem);
