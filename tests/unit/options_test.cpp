@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "app/options.hpp"
+#include "proxy/common/read_file.hpp"
 
 using namespace portico;
 
@@ -32,4 +33,16 @@ TEST_CASE("Options: a bad flag is one clear reason", "[options]") {
              Catch::Contains("NAMESPACE/NAME"));
   CHECK_THAT(parse_options({"--manifests", "a", "--kubeconfig", "k"}).error(),
              Catch::Contains("not both"));
+}
+
+TEST_CASE("Options: the operator's guide lists every flag", "[options]") {
+  const auto guide = read_file(PORTICO_SOURCE_DIR "/docs/operator-guide.md");
+  REQUIRE(guide.has_value());
+  const std::string help = usage();
+  for (std::size_t at = help.find("\n  --"); at != std::string::npos;
+       at = help.find("\n  --", at + 1)) {
+    const std::string flag = help.substr(at + 3, help.find_first_of(" \n", at + 3) - at - 3);
+    INFO(flag);
+    CHECK(guide->find(flag + " ") != std::string::npos);
+  }
 }
