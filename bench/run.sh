@@ -4,6 +4,7 @@
 # Host blog.example.com to the same backend, then runs wrk against each.
 # Usage: bench/run.sh [workers=1] [seconds=10] [connections=64] [runs=3]
 # Prints each run's lines, then the median requests/s and p99 of each proxy and the ratios.
+# RESULTS_OUT=FILE keeps the raw lines (bench/plot.sh uses them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 workers=${1:-1}; seconds=${2:-10}; connections=${3:-64}; runs=${4:-3}
@@ -56,4 +57,6 @@ awk '
     printf "\nportico/nginx requests/s %.2f, portico/haproxy %.2f; p99 portico/nginx %.2f\n",
       r["portico"] / r["nginx"], r["portico"] / r["haproxy"], l["portico"] / l["nginx"]
   }' "$results"
+# bench/plot.sh reads the raw lines.
+if [ -n "${RESULTS_OUT:-}" ]; then cp "$results" "$RESULTS_OUT"; fi
 rm -f "$results"
