@@ -111,8 +111,7 @@ Expected<AcmeClient::Reply> AcmeClient::get(const std::string& url, bool head) {
   if (result->has_header("Replay-Nonce")) {
     nonce_ = result->get_header_value("Replay-Nonce");
   }
-  return Reply{result->status, result->body, result->get_header_value("Location"),
-               result->get_header_value("Content-Type")};
+  return Reply{result->status, result->body, result->get_header_value("Location")};
 }
 
 Expected<AcmeClient::Reply> AcmeClient::post(const std::string& url, const json& payload,
@@ -139,8 +138,7 @@ Expected<AcmeClient::Reply> AcmeClient::post(const std::string& url, const json&
     if (result->has_header("Replay-Nonce")) {
       nonce_ = result->get_header_value("Replay-Nonce");
     }
-    Reply reply{result->status, result->body, result->get_header_value("Location"),
-                result->get_header_value("Content-Type")};
+    Reply reply{result->status, result->body, result->get_header_value("Location")};
     const bool bad_nonce =
         reply.status == 400 &&
         problem_text(reply.body).starts_with("urn:ietf:params:acme:error:badNonce");

@@ -47,14 +47,12 @@ class AcmeClient {
   // Whether the last failure was the server refusing (a problem document with a 4xx status:
   // worth a long backoff), rather than not being reachable (worth retrying soon).
   bool last_failure_was_rejection() const noexcept { return rejected_; }
-  const std::string& account_url() const noexcept { return kid_; }
 
  private:
   struct Reply {
     int status = 0;
     std::string body;
     std::string location;
-    std::string content_type;
   };
   Expected<Reply> get(const std::string& url, bool head = false);
   Expected<Reply> post(const std::string& url, const nlohmann::json& payload,

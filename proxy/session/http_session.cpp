@@ -358,10 +358,13 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
   RequestParser parser;
   parser.header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  idle_ = buffer_.size() == 0;
+  // Idle: between requests, with nothing of the next one read. A new connection is not idle:
+  // its client is about to send (closing it in a drain would lose that request).
+  idle_ = had_request_ && buffer_.size() == 0;
   transport().expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
   auto [ec, n] = co_await http::async_read_header(client_, buffer_, parser, use_nothrow);
   idle_ = false;
+  had_request_ = true;
   Exchange ex(parser);
   if (ec) {
     if (!parser.got_some() || is_disconnect(ec) || ec == beast::error::timeout) {

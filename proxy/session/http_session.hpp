@@ -66,7 +66,8 @@ class HttpSession final : public Session {
   beast::flat_buffer buffer_;
   std::string client_address_;
   std::uint16_t listener_port_;
-  bool idle_ = true;
+  bool idle_ = false;
+  bool had_request_ = false;
   bool linger_ = false;  // closing after rejecting a request whose bytes may still be arriving
 };
 

@@ -69,6 +69,9 @@ void LoadGenerator::run(Kind kind) {
   bool reused = false;  // the connection has answered before
   while (!stop_) {
     if (!connection) {
+      if (no_new_connections_) {
+        return;
+      }
       try {
         connection.emplace(port_);
         reused = false;

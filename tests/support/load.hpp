@@ -8,7 +8,8 @@
 //  - slow POSTs: one per connection, held by the backend for a while, so some are always in
 //    flight; never retried.
 // A refused connection ends that client (counted as refused): after a shutdown, the listener
-// is gone.
+// is gone. After stop_new_connections() (what a load balancer does once /readyz says 503), a
+// client that would need a new connection ends instead.
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -28,6 +29,7 @@ class LoadGenerator {
   void add_closing_clients(int n);
   void add_slow_posts(int n);
   void stop();  // and join every client
+  void stop_new_connections() { no_new_connections_ = true; }
 
   std::uint64_t ok() const { return ok_; }
   std::uint64_t failed() const { return failed_; }                // any status but 200
@@ -47,6 +49,7 @@ class LoadGenerator {
   std::string slow_post_path_;
   std::atomic<std::uint64_t> ok_{0}, failed_{0}, socket_errors_{0}, refused_{0}, retried_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> no_new_connections_{false};
   mutable std::mutex mutex_;
   std::vector<std::string> problems_;
   std::vector<std::thread> clients_;
