@@ -1,6 +1,7 @@
 #include "k8swatch/api_config.hpp"
 
 #include "k8swatch/base64.hpp"
+#include "k8swatch/json_fields.hpp"
 #include "k8swatch/yaml.hpp"
 #include "proxy/common/read_file.hpp"
 
@@ -12,16 +13,6 @@ namespace portico::k8s {
 namespace {
 
 using nlohmann::json;
-
-// The string at `key` of an object, or `fallback`.
-std::string string_at(const json& node, const char* key, std::string fallback = "") {
-  if (node.is_object()) {
-    if (const auto it = node.find(key); it != node.end() && it->is_string()) {
-      return it->get<std::string>();
-    }
-  }
-  return fallback;
-}
 
 // "https://host:port" (or http, or an IPv6 literal in brackets) into the config.
 std::optional<Failure> set_server(ApiConfig& config, std::string server) {
@@ -57,13 +48,13 @@ std::optional<Failure> set_server(ApiConfig& config, std::string server) {
 // A PEM taken from NAME-data (base64) or NAME (a file, relative to the kubeconfig's folder).
 std::optional<Failure> read_pem(const json& node, const std::string& name,
                                 const std::filesystem::path& base, std::string& out) {
-  if (const auto data = string_at(node, (name + "-data").c_str()); !data.empty()) {
+  if (const auto data = string_field(node, (name + "-data").c_str()); !data.empty()) {
     auto decoded = base64_decode(data);
     if (!decoded) {
       return Failure{name + "-data is not valid base64"};
     }
     out = std::move(*decoded);
-  } else if (const auto file = string_at(node, name.c_str()); !file.empty()) {
+  } else if (const auto file = string_field(node, name.c_str()); !file.empty()) {
     const auto path = base / file;
     auto text = read_file(path.string());
     if (!text) {
@@ -81,7 +72,7 @@ json named(const json& root, const char* list, const std::string& name, const ch
     return nullptr;
   }
   for (const auto& entry : *entries) {
-    if (string_at(entry, "name") == name && entry.contains(field)) {
+    if (string_field(entry, "name") == name && entry.contains(field)) {
       return entry[field];
     }
   }
@@ -105,19 +96,19 @@ Expected<ApiConfig> load_kubeconfig(const std::string& path) {
   if (!root.is_object()) {
     return fail("--kubeconfig " + path + ": not a kubeconfig");
   }
-  const json context = named(root, "contexts", string_at(root, "current-context"), "context");
+  const json context = named(root, "contexts", string_field(root, "current-context"), "context");
   if (!context.is_object()) {
     return fail("--kubeconfig " + path + ": no current-context");
   }
-  const json cluster = named(root, "clusters", string_at(context, "cluster"), "cluster");
-  const json user = named(root, "users", string_at(context, "user"), "user");
-  if (string_at(cluster, "server").empty()) {
+  const json cluster = named(root, "clusters", string_field(context, "cluster"), "cluster");
+  const json user = named(root, "users", string_field(context, "user"), "user");
+  if (string_field(cluster, "server").empty()) {
     return fail("--kubeconfig " + path + ": the current context has no cluster server");
   }
-  if (auto failure = set_server(config, string_at(cluster, "server"))) {
+  if (auto failure = set_server(config, string_field(cluster, "server"))) {
     return fail("--kubeconfig " + path + ": " + failure->reason);
   }
-  config.namespace_ = string_at(context, "namespace");
+  config.namespace_ = string_field(context, "namespace");
   const auto insecure = cluster.find("insecure-skip-tls-verify");
   config.insecure_skip_verify = insecure != cluster.end() && *insecure == true;
   std::optional<Failure> failure = read_pem(cluster, "certificate-authority", base, config.ca_pem);
@@ -130,8 +121,8 @@ Expected<ApiConfig> load_kubeconfig(const std::string& path) {
   if (failure) {
     return fail("--kubeconfig " + path + ": " + failure->reason);
   }
-  config.token = string_at(user, "token");
-  if (const auto file = string_at(user, "tokenFile"); !file.empty()) {
+  config.token = string_field(user, "token");
+  if (const auto file = string_field(user, "tokenFile"); !file.empty()) {
     config.token_file = (base / file).string();
   }
   return config;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "k8swatch/json_fields.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico::acme {
@@ -26,40 +27,11 @@ std::pair<std::string, std::string> split_url(const std::string& url) {
   return {url.substr(0, path), url.substr(path)};
 }
 
-// Readers that never throw: every field of a server's JSON may be missing or of another type.
-std::string text_at(const json& object, const char* key) {
-  if (object.is_object()) {
-    if (const auto it = object.find(key); it != object.end() && it->is_string()) {
-      return it->get<std::string>();
-    }
-  }
-  return "";
-}
-
-const json& array_at(const json& object, const char* key) {
-  static const json empty = json::array();
-  if (object.is_object()) {
-    if (const auto it = object.find(key); it != object.end() && it->is_array()) {
-      return *it;
-    }
-  }
-  return empty;
-}
-
-const json& object_at(const json& object, const char* key) {
-  static const json empty = json::object();
-  if (object.is_object()) {
-    if (const auto it = object.find(key); it != object.end() && it->is_object()) {
-      return *it;
-    }
-  }
-  return empty;
-}
-
 std::string problem_of(const json& problem) {
-  std::string text = text_at(problem, "type") + ": " + text_at(problem, "detail");
-  for (const auto& sub : array_at(problem, "subproblems")) {
-    text += "; " + text_at(sub, "detail");
+  std::string text =
+      k8s::string_field(problem, "type") + ": " + k8s::string_field(problem, "detail");
+  for (const auto& sub : k8s::array_field(problem, "subproblems")) {
+    text += "; " + k8s::string_field(sub, "detail");
   }
   return text;
 }
@@ -119,7 +91,7 @@ Expected<AcmeClient::Reply> AcmeClient::post(const std::string& url, const json&
   const auto [origin, path] = split_url(url);
   for (int attempt = 0;; ++attempt) {
     if (nonce_.empty()) {
-      auto fresh = get(text_at(directory_, "newNonce"), true);
+      auto fresh = get(k8s::string_field(directory_, "newNonce"), true);
       if (!fresh) {
         return Failure{fresh.error()};
       }
@@ -176,8 +148,9 @@ std::optional<Failure> AcmeClient::ensure_account() {
       return Failure{reply.error()};
     }
     auto parsed = json::parse(reply->body, nullptr, false);
-    if (reply->status != 200 || text_at(parsed, "newAccount").empty() ||
-        text_at(parsed, "newOrder").empty() || text_at(parsed, "newNonce").empty()) {
+    if (reply->status != 200 || k8s::string_field(parsed, "newAccount").empty() ||
+        k8s::string_field(parsed, "newOrder").empty() ||
+        k8s::string_field(parsed, "newNonce").empty()) {
       return rejected(*reply, "directory " + settings_.directory_url);
     }
     directory_ = std::move(parsed);
@@ -190,7 +163,7 @@ std::optional<Failure> AcmeClient::ensure_account() {
   if (!settings_.email.empty()) {
     account["contact"] = json::array({"mailto:" + settings_.email});
   }
-  auto reply = post(text_at(directory_, "newAccount"), account);
+  auto reply = post(k8s::string_field(directory_, "newAccount"), account);
   if (!reply) {
     return Failure{reply.error()};
   }
@@ -213,7 +186,7 @@ Expected<json> AcmeClient::poll(const std::string& url,
     if (!object) {
       return object;
     }
-    const std::string status = text_at(*object, "status");
+    const std::string status = k8s::string_field(*object, "status");
     if (std::find(waiting.begin(), waiting.end(), status) == waiting.end()) {
       return object;
     }
@@ -235,44 +208,44 @@ Expected<IssuedCertificate> AcmeClient::issue(const std::vector<std::string>& na
   for (const auto& name : names) {
     identifiers.push_back({{"type", "dns"}, {"value", name}});
   }
-  auto order = post_json(text_at(directory_, "newOrder"), {{"identifiers", identifiers}});
+  auto order = post_json(k8s::string_field(directory_, "newOrder"), {{"identifiers", identifiers}});
   if (!order) {
     return Failure{order.error()};
   }
-  const std::string order_url = text_at(*order, "_location");
-  if (order_url.empty() || array_at(*order, "authorizations").empty() ||
-      text_at(*order, "finalize").empty()) {
+  const std::string order_url = k8s::string_field(*order, "_location");
+  if (order_url.empty() || k8s::array_field(*order, "authorizations").empty() ||
+      k8s::string_field(*order, "finalize").empty()) {
     return unreachable("newOrder: the reply lacks the order's URL, authorizations or finalize");
   }
 
   // Answer every authorization that is not valid yet with its HTTP-01 challenge.
   std::map<std::string, std::string> answers;
   std::vector<std::pair<std::string, std::string>> pending;  // authorization, challenge URL
-  for (const auto& authorization_url : array_at(*order, "authorizations")) {
+  for (const auto& authorization_url : k8s::array_field(*order, "authorizations")) {
     const std::string url =
         authorization_url.is_string() ? authorization_url.get<std::string>() : "";
     auto authorization = post_json(url, json(), true);
     if (!authorization) {
       return Failure{authorization.error()};
     }
-    if (text_at(*authorization, "status") == "valid") {
+    if (k8s::string_field(*authorization, "status") == "valid") {
       continue;
     }
     const json* http01 = nullptr;
-    for (const auto& challenge : array_at(*authorization, "challenges")) {
-      if (text_at(challenge, "type") == "http-01") {
+    for (const auto& challenge : k8s::array_field(*authorization, "challenges")) {
+      if (k8s::string_field(challenge, "type") == "http-01") {
         http01 = &challenge;
       }
     }
     if (http01 == nullptr) {
       rejected_ = true;
       return Failure{"no http-01 challenge offered for " +
-                     text_at(object_at(*authorization, "identifier"), "value") +
+                     k8s::string_field(k8s::object_field(*authorization, "identifier"), "value") +
                      " (wildcard names need dns-01, which Portico does not solve)"};
     }
-    const std::string token = text_at(*http01, "token");
+    const std::string token = k8s::string_field(*http01, "token");
     answers[token] = key_authorization(token, key_);
-    pending.emplace_back(url, text_at(*http01, "url"));
+    pending.emplace_back(url, k8s::string_field(*http01, "url"));
   }
   if (!pending.empty()) {
     publish(answers);
@@ -288,17 +261,18 @@ Expected<IssuedCertificate> AcmeClient::issue(const std::vector<std::string>& na
         publish({});
         return Failure{done.error()};
       }
-      if (text_at(*done, "status") != "valid") {
+      if (k8s::string_field(*done, "status") != "valid") {
         publish({});
         std::string detail;
-        for (const auto& challenge : array_at(*done, "challenges")) {
-          if (!object_at(challenge, "error").empty()) {
-            detail = problem_of(object_at(challenge, "error"));
+        for (const auto& challenge : k8s::array_field(*done, "challenges")) {
+          if (!k8s::object_field(challenge, "error").empty()) {
+            detail = problem_of(k8s::object_field(challenge, "error"));
           }
         }
         rejected_ = true;
-        return Failure{"authorization " + text_at(*done, "status") + " for " +
-                       text_at(object_at(*done, "identifier"), "value") + ": " + detail};
+        return Failure{"authorization " + k8s::string_field(*done, "status") + " for " +
+                       k8s::string_field(k8s::object_field(*done, "identifier"), "value") + ": " +
+                       detail};
       }
     }
     publish({});
@@ -308,7 +282,8 @@ Expected<IssuedCertificate> AcmeClient::issue(const std::vector<std::string>& na
   if (!request) {
     return unreachable(request.error());
   }
-  auto finalized = post_json(text_at(*order, "finalize"), {{"csr", base64url(request->der)}});
+  auto finalized =
+      post_json(k8s::string_field(*order, "finalize"), {{"csr", base64url(request->der)}});
   if (!finalized) {
     return Failure{finalized.error()};
   }
@@ -316,12 +291,13 @@ Expected<IssuedCertificate> AcmeClient::issue(const std::vector<std::string>& na
   if (!done) {
     return Failure{done.error()};
   }
-  if (text_at(*done, "status") != "valid" || text_at(*done, "certificate").empty()) {
+  if (k8s::string_field(*done, "status") != "valid" ||
+      k8s::string_field(*done, "certificate").empty()) {
     rejected_ = true;
-    return Failure{"order " + text_at(*done, "status") + ": " +
-                   problem_of(object_at(*done, "error"))};
+    return Failure{"order " + k8s::string_field(*done, "status") + ": " +
+                   problem_of(k8s::object_field(*done, "error"))};
   }
-  auto certificate = post(text_at(*done, "certificate"), json(), true);
+  auto certificate = post(k8s::string_field(*done, "certificate"), json(), true);
   if (!certificate) {
     return Failure{certificate.error()};
   }

@@ -8,6 +8,7 @@
 
 #include "config/acme/acme_crypto.hpp"
 #include "k8swatch/base64.hpp"
+#include "k8swatch/json_fields.hpp"
 #include "proxy/common/log.hpp"
 #include "proxy/common/read_file.hpp"
 
@@ -142,11 +143,9 @@ Expected<std::optional<std::map<std::string, std::string>>> SecretStore::read(
     return Failure{"reading Secret " + key + ": HTTP " + std::to_string(reply->status)};
   }
   std::map<std::string, std::string> data;
-  if (const auto it = secret.find("data"); it != secret.end() && it->is_object()) {
-    for (const auto& [field, value] : it->items()) {
-      if (value.is_string()) {
-        data[field] = k8s::base64_decode(value.get<std::string>()).value_or("");
-      }
+  for (const auto& [field, value] : k8s::object_field(secret, "data").items()) {
+    if (value.is_string()) {
+      data[field] = k8s::base64_decode(value.get<std::string>()).value_or("");
     }
   }
   return std::optional(std::move(data));

@@ -95,16 +95,25 @@ TEST_CASE("E2E: readiness, health and metrics on the admin listener", "[e2e][adm
   CHECK(get(portico.admin_port(), "localhost", "/nope").status == 404);
 }
 
+// Host s.com on one echo backend, served by a ready Portico with two workers and the given
+// --shutdown-delay.
+struct ShutdownSite {
+  explicit ShutdownSite(const std::string& delay) {
+    dir.write("all.yaml", site_yaml("s", "s.com", "echo", {backends.start("echo")}));
+    app = start_application(
+        {"--manifests", dir.path().string(), "--workers", "2", "--shutdown-delay", delay});
+    REQUIRE(
+        eventually([&] { return get(app->admin_port(), "localhost", "/readyz").status == 200; }));
+  }
+  Backends backends;
+  TempDir dir;
+  std::unique_ptr<Application> app;
+};
+
 TEST_CASE("E2E: shutdown turns /readyz 503 at once and lets in-flight requests finish",
           "[e2e][shutdown]") {
-  Backends backends;
-  const auto port = backends.start("echo");
-  TempDir dir;
-  dir.write("all.yaml", site_yaml("s", "s.com", "echo", {port}));
-  auto owned = start_application(
-      {"--manifests", dir.path().string(), "--workers", "2", "--shutdown-delay", "1s"});
-  Application& app = *owned;
-  REQUIRE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; }));
+  ShutdownSite site("1s");
+  Application& app = *site.app;
 
   Connection idle(app.http_port());
   REQUIRE(idle.get("s.com", "/").status == 200);
@@ -127,14 +136,8 @@ TEST_CASE("E2E: shutdown turns /readyz 503 at once and lets in-flight requests f
 }
 
 TEST_CASE("E2E: a shutdown under load loses no request it accepted", "[e2e][shutdown]") {
-  Backends backends;
-  const auto port = backends.start("echo");
-  TempDir dir;
-  dir.write("all.yaml", site_yaml("s", "s.com", "echo", {port}));
-  auto owned = start_application(
-      {"--manifests", dir.path().string(), "--workers", "2", "--shutdown-delay", "500ms"});
-  Application& app = *owned;
-  REQUIRE(eventually([&] { return get(app.admin_port(), "localhost", "/readyz").status == 200; }));
+  ShutdownSite site("500ms");
+  Application& app = *site.app;
 
   LoadGenerator load(app.http_port(), "s.com", "/", "/comments/delay/100");
   load.add_keep_alive_clients(4);
