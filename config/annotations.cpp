@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <optional>
 #include <string_view>
 
@@ -15,14 +16,55 @@ constexpr std::string_view OurPrefix = "portico.dev/";
 constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix.
-constexpr std::array Supported = {
-    std::string_view("ssl-redirect"),          std::string_view("proxy-body-size"),
-    std::string_view("proxy-connect-timeout"), std::string_view("proxy-read-timeout"),
-    std::string_view("proxy-send-timeout"),
+constexpr std::array<std::string_view, 46> Supported = {
+    "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
+    "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
+    "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
+    "temporal-redirect-code", "whitelist-source-range", "allowlist-source-range",
+    "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers",
+    "cors-expose-headers", "cors-allow-credentials", "cors-max-age", "auth-type", "auth-secret",
+    "auth-secret-type", "auth-realm", "affinity", "affinity-mode", "session-cookie-name",
+    "session-cookie-path", "session-cookie-max-age", "session-cookie-expires",
+    "session-cookie-secure", "session-cookie-samesite", "session-cookie-change-on-failure",
+    "load-balance", "upstream-hash-by", "canary", "canary-weight", "canary-weight-total",
+    "canary-by-header", "canary-by-header-value", "canary-by-cookie", "backend-protocol",
+    "auth-url", "auth-signin",
 };
 
 // Longest timeout an annotation may ask for: beyond a day is a mistake, not a setting.
 constexpr std::chrono::hours MaxTimeout{24};
+
+// A header field or cookie name: an RFC 9110 token.
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+// Printable ASCII without spaces: what may go into a Location or a path unescaped.
+bool is_url_text(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 127; });
+}
+
+// A comma-separated list of tokens ("GET, POST"), for the CORS headers we send back.
+bool is_token_list(std::string_view s) {
+  while (!s.empty()) {
+    const auto comma = s.find(',');
+    std::string_view item = s.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && item.back() == ' ') {
+      item.remove_suffix(1);
+    }
+    if (!is_token(item)) {
+      return false;
+    }
+    s = comma == std::string_view::npos ? std::string_view() : s.substr(comma + 1);
+  }
+  return true;
+}
 
 class Reader {
  public:
@@ -47,6 +89,13 @@ class Reader {
                {"reason", std::string(reason)}});
   }
   void reject(std::string_view reason) const { warn(source_, reason); }
+  // An invalid setting whose absence would let in what it was meant to keep out.
+  void refuse(std::string_view reason) const {
+    log::warn("config", "annotation invalid: the Ingress answers 503 until it is fixed",
+              {{"ingress", k8s::key_of(ingress_.meta)},
+               {"annotation", source_},
+               {"reason", std::string(reason)}});
+  }
 
   std::optional<bool> boolean(std::string_view name) {
     const auto value = find(name);
@@ -57,6 +106,21 @@ class Reader {
       return *value == "true";
     }
     reject("expected \"true\" or \"false\"");
+    return std::nullopt;
+  }
+
+  std::optional<long> integer(std::string_view name, long min, long max) {
+    const auto value = find(name);
+    if (!value) {
+      return std::nullopt;
+    }
+    long parsed = 0;
+    const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), parsed);
+    if (ec == std::errc() && end == value->data() + value->size() && parsed >= min &&
+        parsed <= max) {
+      return parsed;
+    }
+    reject("expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
     return std::nullopt;
   }
 
@@ -89,6 +153,20 @@ class Reader {
     return *parsed;
   }
 
+  // A value that must pass `valid`, else is rejected with `expected`.
+  template <class Valid>
+  std::optional<std::string> text(std::string_view name, Valid valid, std::string_view expected) {
+    const auto value = find(name);
+    if (!value) {
+      return std::nullopt;
+    }
+    if (valid(*value)) {
+      return std::string(*value);
+    }
+    reject(expected);
+    return std::nullopt;
+  }
+
   // Annotations under our prefixes that nothing reads: snippets (never applied, by design)
   // and names we do not support. Said so the author is not left guessing.
   void warn_unread() const {
@@ -109,10 +187,259 @@ class Reader {
     }
   }
 
+  const k8s::Ingress& ingress() const { return ingress_; }
+
  private:
   const k8s::Ingress& ingress_;
   std::string source_;
 };
+
+// "/path" or "http(s)://...": where a redirect may point.
+bool is_redirect_target(std::string_view s) {
+  return is_url_text(s) &&
+         (s.starts_with("/") || s.starts_with("https://") || s.starts_with("http://"));
+}
+
+void read_redirects(Reader& reader, RoutePolicy& policy) {
+  const auto redirect_code = [&](std::string_view name, unsigned fallback) {
+    const auto code = reader.integer(name, 300, 308);
+    return code ? static_cast<unsigned>(*code) : fallback;
+  };
+  if (auto to = reader.text("permanent-redirect", is_redirect_target,
+                            "expected an http(s) URL or a path")) {
+    policy.redirect = Redirect{redirect_code("permanent-redirect-code", 301), std::move(*to)};
+  } else if (auto to = reader.text("temporal-redirect", is_redirect_target,
+                                   "expected an http(s) URL or a path")) {
+    policy.redirect = Redirect{redirect_code("temporal-redirect-code", 302), std::move(*to)};
+  }
+  policy.force_ssl_redirect = reader.boolean("force-ssl-redirect").value_or(false);
+  policy.app_root =
+      reader.text("app-root", [](std::string_view s) { return s.starts_with('/') && is_url_text(s); },
+                  "expected a path starting with /")
+          .value_or("");
+}
+
+void read_allowlist(Reader& reader, RoutePolicy& policy) {
+  for (const auto name : {"allowlist-source-range", "whitelist-source-range"}) {
+    const auto value = reader.find(name);
+    if (!value) {
+      continue;
+    }
+    auto ranges = SourceRanges::parse(*value);
+    if (!ranges) {
+      reader.refuse(ranges.error());
+      policy.fail_closed = true;
+    } else {
+      policy.allowed_sources = std::move(*ranges);
+    }
+    return;  // the newer name wins when both are set
+  }
+}
+
+void read_cors(Reader& reader, RoutePolicy& policy) {
+  if (!reader.boolean("enable-cors").value_or(false)) {
+    return;
+  }
+  CorsPolicy cors;
+  if (const auto origins = reader.find("cors-allow-origin")) {
+    std::string_view list = *origins;
+    bool valid = true;
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      std::string_view origin = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      while (!origin.empty() && origin.front() == ' ') {
+        origin.remove_prefix(1);
+      }
+      while (!origin.empty() && origin.back() == ' ') {
+        origin.remove_suffix(1);
+      }
+      if (origin == "*") {
+        cors.origins.clear();
+        break;
+      }
+      const auto scheme_end = origin.find("://");
+      if (!is_url_text(origin) || scheme_end == std::string_view::npos ||
+          origin.find('/', scheme_end + 3) != std::string_view::npos ||
+          origin.find('*', scheme_end + 4) != std::string_view::npos) {
+        valid = false;
+        break;
+      }
+      cors.origins.emplace_back(origin);
+    }
+    if (!valid) {
+      reader.reject("expected \"*\" or a comma-separated list of scheme://host[:port]");
+      cors.origins.clear();
+    }
+  }
+  const auto tokens = [](std::string_view s) { return is_token_list(s); };
+  cors.methods = reader.text("cors-allow-methods", tokens, "expected a list of methods")
+                     .value_or(cors.methods);
+  cors.headers = reader.text("cors-allow-headers", tokens, "expected a list of header names")
+                     .value_or(cors.headers);
+  cors.expose_headers =
+      reader.text("cors-expose-headers", tokens, "expected a list of header names")
+          .value_or("");
+  cors.credentials = reader.boolean("cors-allow-credentials").value_or(true);
+  cors.max_age_seconds = reader.integer("cors-max-age", 0, 31536000).value_or(cors.max_age_seconds);
+  policy.cors = std::move(cors);
+}
+
+// Basic authentication from an htpasswd Secret. Anything short of a usable user list closes
+// the Ingress: serving it without the authentication its author asked for would expose it.
+void read_auth(Reader& reader, const SecretLookup& secrets, RoutePolicy& policy,
+               std::string& secret_key) {
+  if (reader.find("auth-url")) {
+    reader.refuse("external authentication (auth-url) is not supported");
+    policy.fail_closed = true;
+  }
+  const auto type = reader.find("auth-type");
+  if (!type) {
+    return;
+  }
+  if (*type != "basic") {
+    reader.refuse("only auth-type \"basic\" is supported");
+    policy.fail_closed = true;
+    return;
+  }
+  const auto name = reader.find("auth-secret");
+  if (!name || name->empty()) {
+    reader.refuse("auth-type basic needs auth-secret");
+    policy.fail_closed = true;
+    return;
+  }
+  const auto& meta = reader.ingress().meta;
+  secret_key = name->find('/') == std::string_view::npos ? meta.namespace_ + "/" + std::string(*name)
+                                                         : std::string(*name);
+  const k8s::Secret* secret = secrets ? secrets(secret_key) : nullptr;
+  if (secret == nullptr) {
+    reader.refuse("Secret " + secret_key + " not found");
+    policy.fail_closed = true;
+    return;
+  }
+  const auto secret_type = reader.find("auth-secret-type").value_or("auth-file");
+  Expected<Htpasswd> users = fail("auth-secret-type must be auth-file or auth-map");
+  if (secret_type == "auth-map") {
+    users = Htpasswd::parse_map(secret->data);
+  } else if (secret_type == "auth-file") {
+    const auto file = secret->data.find("auth");
+    users = file == secret->data.end() ? fail("Secret " + secret_key + " has no \"auth\" key")
+                                       : Htpasswd::parse_file(file->second);
+  }
+  if (!users) {
+    reader.refuse(users.error());
+    policy.fail_closed = true;
+    return;
+  }
+  const auto realm = reader.text(
+      "auth-realm",
+      [](std::string_view s) {
+        return std::all_of(s.begin(), s.end(),
+                           [](char c) { return c >= ' ' && c < 127 && c != '"' && c != '\\'; });
+      },
+      "expected printable text without quotes or backslashes");
+  policy.basic_auth = BasicAuth{std::make_shared<const Htpasswd>(std::move(*users)),
+                                realm.value_or("Authentication Required")};
+}
+
+void read_balancing(Reader& reader, RoutePolicy& policy) {
+  if (const auto mode = reader.text(
+          "load-balance", [](std::string_view s) { return s == "round_robin" || s == "ewma"; },
+          "expected round_robin or ewma")) {
+    policy.balance = *mode == "ewma" ? Balance::Ewma : Balance::RoundRobin;
+  }
+  if (const auto by = reader.find("upstream-hash-by")) {
+    using Source = HashKey::Source;
+    static constexpr std::array<std::pair<std::string_view, Source>, 4> Whole = {{
+        {"$remote_addr", Source::RemoteAddress},
+        {"$request_uri", Source::RequestUri},
+        {"$uri", Source::Uri},
+        {"$host", Source::Host},
+    }};
+    static constexpr std::array<std::pair<std::string_view, Source>, 3> Named = {{
+        {"$http_", Source::Header},
+        {"$cookie_", Source::Cookie},
+        {"$arg_", Source::QueryArgument},
+    }};
+    std::optional<HashKey> key;
+    for (const auto& [variable, source] : Whole) {
+      if (*by == variable) {
+        key = HashKey{source, ""};
+      }
+    }
+    for (const auto& [prefix, source] : Named) {
+      if (by->starts_with(prefix) && is_token(by->substr(prefix.size()))) {
+        std::string name(by->substr(prefix.size()));
+        if (source == Source::Header) {
+          std::replace(name.begin(), name.end(), '_', '-');  // nginx's $http_x_user -> X-User
+        }
+        key = HashKey{source, std::move(name)};
+      }
+    }
+    if (key) {
+      policy.hash_by = std::move(key);
+    } else {
+      reader.reject(
+          "expected one of $remote_addr, $request_uri, $uri, $host, $http_NAME, $cookie_NAME, "
+          "$arg_NAME");
+    }
+  }
+  const auto affinity = reader.find("affinity");
+  if (!affinity) {
+    return;
+  }
+  if (*affinity != "cookie") {
+    reader.reject("only affinity \"cookie\" is supported");
+    return;
+  }
+  StickyCookie cookie;
+  cookie.name = reader.text("session-cookie-name", is_token, "expected a cookie name")
+                    .value_or(cookie.name);
+  cookie.path = reader.text(
+                        "session-cookie-path",
+                        [](std::string_view s) {
+                          return s.starts_with('/') && is_url_text(s) &&
+                                 s.find(';') == std::string_view::npos;
+                        },
+                        "expected a path starting with /")
+                    .value_or("");
+  auto max_age = reader.integer("session-cookie-max-age", 1, 315360000);
+  if (!max_age) {
+    max_age = reader.integer("session-cookie-expires", 1, 315360000);
+  }
+  if (max_age) {
+    cookie.max_age = std::chrono::seconds(*max_age);
+  }
+  cookie.secure = reader.boolean("session-cookie-secure").value_or(false);
+  cookie.same_site = reader.text(
+                           "session-cookie-samesite",
+                           [](std::string_view s) { return s == "None" || s == "Lax" || s == "Strict"; },
+                           "expected None, Lax or Strict")
+                         .value_or("");
+  policy.affinity = std::move(cookie);
+}
+
+std::optional<Canary> read_canary(Reader& reader) {
+  if (!reader.boolean("canary").value_or(false)) {
+    return std::nullopt;
+  }
+  Canary canary;
+  canary.weight_total = static_cast<std::uint32_t>(
+      reader.integer("canary-weight-total", 1, 1000000).value_or(100));
+  canary.weight = static_cast<std::uint32_t>(
+      reader.integer("canary-weight", 0, canary.weight_total).value_or(0));
+  canary.header = reader.text("canary-by-header", is_token, "expected a header name").value_or("");
+  canary.header_value = reader.text("canary-by-header-value",
+                                    [](std::string_view s) {
+                                      return std::all_of(s.begin(), s.end(), [](char c) {
+                                        return c >= ' ' && c < 127;
+                                      });
+                                    },
+                                    "expected printable text")
+                            .value_or("");
+  canary.cookie = reader.text("canary-by-cookie", is_token, "expected a cookie name").value_or("");
+  return canary;
+}
 
 }  // namespace
 
@@ -127,7 +454,7 @@ bool wants_builtin_acme(const k8s::Ingress& ingress) {
   });
 }
 
-IngressAnnotations read_annotations(const k8s::Ingress& ingress) {
+IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets) {
   Reader reader(ingress);
   IngressAnnotations out;
   out.ssl_redirect = reader.boolean("ssl-redirect").value_or(true);
@@ -136,6 +463,22 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress) {
   policy.connect_timeout = reader.timeout("proxy-connect-timeout");
   policy.read_timeout = reader.timeout("proxy-read-timeout");
   policy.send_timeout = reader.timeout("proxy-send-timeout");
+  policy.rewrite_target =
+      reader.text("rewrite-target",
+                  [](std::string_view s) {
+                    return is_url_text(s) && (s.starts_with('/') || s.starts_with('$'));
+                  },
+                  "expected a path starting with / or $");
+  out.use_regex = reader.boolean("use-regex").value_or(false) || policy.rewrite_target;
+  read_redirects(reader, policy);
+  read_allowlist(reader, policy);
+  read_cors(reader, policy);
+  read_auth(reader, secrets, policy, out.auth_secret);
+  read_balancing(reader, policy);
+  // HTTP is what every backend gets; anything else is said to be unsupported.
+  reader.text("backend-protocol", [](std::string_view s) { return s == "HTTP"; },
+              "only HTTP backends are supported");
+  out.canary = read_canary(reader);
   if (policy != RoutePolicy{}) {
     out.policy = std::make_shared<const RoutePolicy>(policy);
   }

@@ -2,23 +2,35 @@
 // Annotations: where an Ingress's annotations become typed, bounded settings. Each supported
 // setting NAME is read as portico.dev/NAME, else nginx.ingress.kubernetes.io/NAME (ours wins,
 // see ../shared/interface.md, "Annotations"). An invalid value is one warning naming the
-// Ingress, the annotation and why, and the setting is left at its default; snippets and
+// Ingress, the annotation and why, and the setting is left at its default, except where that
+// would open what the author meant to close (an invalid allowlist, an unusable auth-secret,
+// an authentication we do not offer): then the Ingress's paths answer 503. Snippets and
 // unsupported names are warned about and never applied. Nothing read here is ever pasted
-// into a configuration: values end up as numbers and enums in a RoutePolicy.
+// into a configuration: values end up as numbers, enums and parsed structures in a
+// RoutePolicy.
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "k8swatch/resources.hpp"
-#include "proxy/route/route_policy.hpp"
+#include "proxy/policy/route_policy.hpp"
+#include "proxy/route/route_table.hpp"
 
 namespace portico {
 
 struct IngressAnnotations {
   RoutePolicyPtr policy;  // null: nothing differs from the flags' defaults
   bool ssl_redirect = true;
+  bool use_regex = false;        // use-regex or rewrite-target: the host's paths are regexes
+  std::optional<Canary> canary;  // canary "true": the rule's cluster and Ingress are not set
+  std::string auth_secret;       // "namespace/name" of the auth-secret read, or ""
 };
 
+// The Secret "namespace/name", or null (auth-secret).
+using SecretLookup = std::function<const k8s::Secret*(const std::string& key)>;
+
 // Pure apart from its warnings (one per problem, each time the Ingress is translated).
-IngressAnnotations read_annotations(const k8s::Ingress& ingress);
+IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets = {});
 
 // kubernetes.io/tls-acme: "true", unless cert-manager manages the Ingress (any
 // cert-manager.io/ annotation): then its certificates are left to cert-manager.

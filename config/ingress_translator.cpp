@@ -1,6 +1,7 @@
 #include "config/ingress_translator.hpp"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -32,33 +33,80 @@ class RouteWriter {
     return RouteAction{id, k8s::key_of(ingress.meta), policy};
   }
 
-  void add_rules(const k8s::Ingress& ingress, const RoutePolicyPtr& policy) {
+  // `regex_hosts`: hosts where some served Ingress asks for regex paths; there every Prefix
+  // and ImplementationSpecific path is a regex, as in ingress-nginx.
+  void add_rules(const k8s::Ingress& ingress, const RoutePolicyPtr& policy,
+                 const std::set<std::string>& regex_hosts) {
+    for_each_path(ingress, regex_hosts, [&](const k8s::IngressRule& rule, PathMatch match,
+                                           const std::string& text, const k8s::IngressPath& path,
+                                           const std::string& where) {
+      auto action = action_for(ingress, path.backend, where, policy);
+      if (!action) {
+        return;
+      }
+      VirtualHost& host = table_.host(rule.host);
+      Expected<bool> added = match == PathMatch::Regex ? host.add_regex(text, std::move(*action))
+                                                       : host.add(match, text, std::move(*action));
+      if (!added) {
+        log::warn("config", "path skipped",
+                  {{"ingress", k8s::key_of(ingress.meta)}, {"field", where},
+                   {"reason", added.error()}});
+      } else if (!*added) {
+        log::info("config", "path already served by an older Ingress; this rule is ignored",
+                  {{"ingress", k8s::key_of(ingress.meta)},
+                   {"host", rule.host.empty() ? "*" : rule.host},
+                   {"path", text}});
+      }
+    });
+  }
+
+  // A canary Ingress adds no rules: it claims the main Ingress's rule for each of its host
+  // and path pairs (ingress-nginx's model), which then sends some requests to its backend.
+  void add_canary(const k8s::Ingress& ingress, const Canary& spec,
+                  const std::set<std::string>& regex_hosts) {
+    for_each_path(ingress, regex_hosts, [&](const k8s::IngressRule& rule, PathMatch match,
+                                           const std::string& text, const k8s::IngressPath& path,
+                                           const std::string& where) {
+      auto canary_action = action_for(ingress, path.backend, where, nullptr);
+      RouteAction* main = table_.host(rule.host).find(match, text);
+      if (!canary_action) {
+        return;
+      }
+      if (main == nullptr || main->canary) {
+        log::warn("config", "canary path has no main Ingress to share (or already has a canary)",
+                  {{"ingress", k8s::key_of(ingress.meta)},
+                   {"host", rule.host.empty() ? "*" : rule.host},
+                   {"path", text}});
+        return;
+      }
+      auto canary = std::make_shared<Canary>(spec);
+      canary->cluster_id = canary_action->cluster_id;
+      canary->ingress = canary_action->ingress;
+      main->canary = std::move(canary);
+    });
+  }
+
+ private:
+  template <class Visit>
+  static void for_each_path(const k8s::Ingress& ingress, const std::set<std::string>& regex_hosts,
+                            Visit&& visit) {
     for (std::size_t r = 0; r < ingress.rules.size(); ++r) {
       const auto& rule = ingress.rules[r];
-      VirtualHost& host = table_.host(rule.host);
+      const bool regex = regex_hosts.contains(rule.host);
       for (std::size_t p = 0; p < rule.paths.size(); ++p) {
         const auto& path = rule.paths[p];
         const std::string where =
             "spec.rules[" + std::to_string(r) + "].http.paths[" + std::to_string(p) + "]";
-        auto action = action_for(ingress, path.backend, where, policy);
-        if (!action) {
-          continue;
-        }
-        // ImplementationSpecific is served as Prefix; its empty path means "/".
-        const PathMatch match =
-            path.type == k8s::PathType::Exact ? PathMatch::Exact : PathMatch::Prefix;
-        const std::string& text = path.path.empty() ? std::string("/") : path.path;
-        if (!host.add(match, text, std::move(*action))) {
-          log::info("config", "path already served by an older Ingress; this rule is ignored",
-                    {{"ingress", k8s::key_of(ingress.meta)},
-                     {"host", rule.host.empty() ? "*" : rule.host},
-                     {"path", text}});
-        }
+        // ImplementationSpecific is served as Prefix (or as a regex); its empty path means "/".
+        const PathMatch match = path.type == k8s::PathType::Exact ? PathMatch::Exact
+                                : regex                             ? PathMatch::Regex
+                                                                    : PathMatch::Prefix;
+        const std::string text = path.path.empty() ? std::string("/") : path.path;
+        visit(rule, match, text, path, where);
       }
     }
   }
 
- private:
   RouteTable& table_;
   Translation& out_;
   ClusterIds& ids_;
@@ -119,10 +167,27 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
   auto table = std::make_shared<RouteTable>();
   Translation out;
   RouteWriter writer(*table, out, ids);
-  for (const k8s::Ingress* ingress : served(cache)) {
+  const auto secrets = [&cache](const std::string& key) {
+    return cache.find<k8s::Secret>(k8s::Kind::Secret, key);
+  };
+  const auto ingresses = served(cache);
+  std::set<std::string> regex_hosts;
+  for (const k8s::Ingress* ingress : ingresses) {
     const auto& annotations =
-        out.annotations.emplace(k8s::key_of(ingress->meta), read_annotations(*ingress))
+        out.annotations.emplace(k8s::key_of(ingress->meta), read_annotations(*ingress, secrets))
             .first->second;
+    out.reads_secrets = out.reads_secrets || !annotations.auth_secret.empty();
+    if (annotations.use_regex) {
+      for (const auto& rule : ingress->rules) {
+        regex_hosts.insert(rule.host);
+      }
+    }
+  }
+  for (const k8s::Ingress* ingress : ingresses) {
+    const auto& annotations = out.annotations.at(k8s::key_of(ingress->meta));
+    if (annotations.canary) {
+      continue;  // after every main Ingress, below
+    }
     // The oldest served Ingress with a defaultBackend provides the global default backend.
     if (ingress->default_backend && !table->has_default_backend()) {
       if (auto action = writer.action_for(*ingress, *ingress->default_backend,
@@ -130,7 +195,12 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
         table->set_default_backend(std::move(*action));
       }
     }
-    writer.add_rules(*ingress, annotations.policy);
+    writer.add_rules(*ingress, annotations.policy, regex_hosts);
+  }
+  for (const k8s::Ingress* ingress : ingresses) {
+    if (const auto& canary = out.annotations.at(k8s::key_of(ingress->meta)).canary) {
+      writer.add_canary(*ingress, *canary, regex_hosts);
+    }
   }
   out.routes = std::move(table);
   return out;

@@ -52,6 +52,7 @@ struct Translation {
   std::shared_ptr<const RouteTable> routes;
   std::map<std::uint32_t, ClusterRef> clusters;  // every backend the routes refer to
   std::map<std::string, IngressAnnotations> annotations;  // by served Ingress "namespace/name"
+  bool reads_secrets = false;  // some Ingress uses an auth-secret: Secret changes re-translate
 };
 
 class IngressTranslator {

@@ -6,7 +6,8 @@ namespace portico {
 
 SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty) {
   const bool first = generation_ == 0;
-  const bool routes_changed = first || dirty.routes;
+  // Secrets feed routes too when an Ingress authenticates with one (auth-secret).
+  const bool routes_changed = first || dirty.routes || (dirty.secrets && current_.reads_secrets);
   if (routes_changed) {
     current_ = translator_.translate(cache, ids_);
   }

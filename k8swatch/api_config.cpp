@@ -1,6 +1,6 @@
 #include "k8swatch/api_config.hpp"
 
-#include "k8swatch/base64.hpp"
+#include "proxy/common/base64.hpp"
 #include "k8swatch/json_fields.hpp"
 #include "k8swatch/yaml.hpp"
 #include "proxy/common/read_file.hpp"

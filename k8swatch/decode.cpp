@@ -1,6 +1,6 @@
 #include "k8swatch/decode.hpp"
 
-#include "k8swatch/base64.hpp"
+#include "proxy/common/base64.hpp"
 
 #include <array>
 #include <nlohmann/json.hpp>

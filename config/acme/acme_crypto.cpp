@@ -1,6 +1,6 @@
 #include "config/acme/acme_crypto.hpp"
 
-#include "k8swatch/base64.hpp"
+#include "proxy/common/base64.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -48,7 +48,7 @@ std::chrono::system_clock::time_point to_time_point(const ASN1_TIME* time) {
 }  // namespace
 
 std::string base64url(std::string_view bytes) {
-  return k8s::base64_encode(bytes, /*url_safe=*/true);
+  return base64_encode(bytes, /*url_safe=*/true);
 }
 
 EcKey::EcKey(EVP_PKEY* key) : key_(key, EVP_PKEY_free) {}

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/acme/acme_crypto.hpp"
-#include "k8swatch/base64.hpp"
+#include "proxy/common/base64.hpp"
 #include "k8swatch/json_fields.hpp"
 #include "proxy/common/log.hpp"
 #include "proxy/common/read_file.hpp"
@@ -145,7 +145,7 @@ Expected<std::optional<std::map<std::string, std::string>>> SecretStore::read(
   std::map<std::string, std::string> data;
   for (const auto& [field, value] : k8s::object_field(secret, "data").items()) {
     if (value.is_string()) {
-      data[field] = k8s::base64_decode(value.get<std::string>()).value_or("");
+      data[field] = base64_decode(value.get<std::string>()).value_or("");
     }
   }
   return std::optional(std::move(data));
@@ -156,7 +156,7 @@ std::optional<Failure> SecretStore::write(const std::string& key, const std::str
   const auto [ns, name] = split_key(key);
   json encoded = json::object();
   for (const auto& [field, value] : data) {
-    encoded[field] = k8s::base64_encode(value);
+    encoded[field] = base64_encode(value);
   }
   const json secret = {{"apiVersion", "v1"},
                        {"kind", "Secret"},

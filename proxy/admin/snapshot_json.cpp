@@ -22,7 +22,18 @@ std::string describe_action(const RouteAction& action, const ClusterTable& clust
              quoted(endpoint.address.to_string() + ":" + std::to_string(endpoint.port));
     }
   }
-  return out + "]";
+  out += "]";
+  if (action.canary) {
+    const Canary& canary = *action.canary;
+    const Cluster* canary_cluster = clusters.find(canary.cluster_id);
+    out += ",\"canary\":{\"ingress\":" + quoted(canary.ingress) + ",\"backend\":" +
+           quoted(canary_cluster != nullptr ? canary_cluster->name : "") +
+           ",\"header\":" + quoted(canary.header) + ",\"headerValue\":" +
+           quoted(canary.header_value) + ",\"cookie\":" + quoted(canary.cookie) +
+           ",\"weight\":" + std::to_string(canary.weight) +
+           ",\"weightTotal\":" + std::to_string(canary.weight_total) + "}";
+  }
+  return out;
 }
 
 }  // namespace
@@ -37,7 +48,7 @@ std::string describe_snapshot(const Snapshot& snapshot) {
     bool first_rule = true;
     vhost.for_each_rule([&](PathMatch match, std::string_view path, const RouteAction& action) {
       out += std::string(first_rule ? "" : ",") + "{\"path\":" + quoted(path) +
-             ",\"pathType\":" + quoted(match == PathMatch::Exact ? "Exact" : "Prefix") + "," +
+             ",\"pathType\":" + quoted(path_match_name(match)) + "," +
              describe_action(action, *snapshot.clusters) + "}";
       first_rule = false;
     });

@@ -1,5 +1,7 @@
 #include "proxy/route/route_table.hpp"
 
+#include <algorithm>
+
 namespace portico {
 namespace {
 
@@ -12,18 +14,51 @@ std::string_view without_trailing_slashes(std::string_view path) {
 
 }  // namespace
 
+Expected<bool> VirtualHost::add_regex(std::string_view pattern, RouteAction action) {
+  if (find(PathMatch::Regex, pattern) != nullptr) {
+    return false;
+  }
+  auto regex = PathRegex::compile(pattern);
+  if (!regex) {
+    return fail(regex.error());
+  }
+  const auto position = std::find_if(regex_.begin(), regex_.end(), [&](const RegexRule& rule) {
+    return rule.pattern.size() < pattern.size();
+  });
+  regex_.insert(position, RegexRule{std::string(pattern), std::move(*regex), std::move(action)});
+  return true;
+}
+
 bool VirtualHost::add(PathMatch match, std::string_view path, RouteAction action) {
   auto& rules = match == PathMatch::Exact ? exact_ : prefix_;
   const std::string_view key = match == PathMatch::Exact ? path : without_trailing_slashes(path);
   return rules.try_emplace(std::string(key), std::move(action)).second;
 }
 
-const RouteAction* VirtualHost::match(std::string_view path) const noexcept {
+RouteAction* VirtualHost::find(PathMatch match, std::string_view path) {
+  if (match == PathMatch::Regex) {
+    const auto it = std::find_if(regex_.begin(), regex_.end(),
+                                 [&](const RegexRule& rule) { return rule.pattern == path; });
+    return it == regex_.end() ? nullptr : &it->action;
+  }
+  auto& rules = match == PathMatch::Exact ? exact_ : prefix_;
+  const auto it =
+      rules.find(match == PathMatch::Exact ? path : without_trailing_slashes(path));
+  return it == rules.end() ? nullptr : &it->second;
+}
+
+const RouteAction* VirtualHost::match(std::string_view path,
+                                      PathCaptures& captures) const noexcept {
   // An Exact rule for the whole path is at least as long as any Prefix that matches it, and
   // Exact wins ties, so it needs no comparison.
   if (!exact_.empty()) {
     if (const auto it = exact_.find(path); it != exact_.end()) {
       return &it->second;
+    }
+  }
+  for (const auto& rule : regex_) {
+    if (rule.regex.match(path, captures)) {
+      return &rule.action;
     }
   }
   if (prefix_.empty()) {
@@ -72,8 +107,10 @@ RouteMatch RouteTable::match(std::string_view host, std::string_view path) const
   const VirtualHost* vhost = select_host(host);
   // No fall-through: once a host is selected, only its rules or the default backend apply.
   if (vhost != nullptr) {
-    if (const RouteAction* action = vhost->match(path)) {
-      return {action, vhost->name()};
+    RouteMatch found;
+    if ((found.action = vhost->match(path, found.captures)) != nullptr) {
+      found.host = vhost->name();
+      return found;
     }
   }
   if (default_backend_) {

@@ -11,7 +11,11 @@ enum class Fault {
   HeadersTooLarge,      // 431: head over --max-header-size or --max-header-fields, closed
   BodyTooLarge,         // 413: body over --max-body-size or the Ingress's proxy-body-size
   NoRoute,              // 404: no rule and no default backend
-  RedirectToHttps,      // 308: plain HTTP to a host listed in some spec.tls
+  Redirect,             // 3xx with a Location: to HTTPS (308), or an Ingress's redirect
+  Forbidden,            // 403: the client is outside the Ingress's allowed source ranges
+  Unauthorized,         // 401: missing or wrong Basic credentials
+  Misconfigured,        // 503: an Ingress whose access settings are invalid fails closed
+  CorsPreflight,        // not a fault: 204 answering a CORS preflight
   NoEndpoint,           // 503: the Service is missing or has no usable endpoint
   UpstreamUnreachable,  // 502: connect refused or failed
   UpstreamBroken,       // 502: reset, closed early, or a malformed response
@@ -40,8 +44,16 @@ constexpr unsigned status_for(Fault fault) {
       return 413;
     case Fault::NoRoute:
       return 404;
-    case Fault::RedirectToHttps:
+    case Fault::Redirect:
       return 308;
+    case Fault::Forbidden:
+      return 403;
+    case Fault::Unauthorized:
+      return 401;
+    case Fault::Misconfigured:
+      return 503;
+    case Fault::CorsPreflight:
+      return 204;
     case Fault::NoEndpoint:
       return 503;
     case Fault::UpstreamTimeout:

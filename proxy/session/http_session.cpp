@@ -16,6 +16,7 @@
 #include "proxy/common/utc_time.hpp"
 #include "proxy/session/forwarding.hpp"
 #include "proxy/session/request_head.hpp"
+#include "proxy/session/request_values.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -267,9 +268,14 @@ struct HttpSession<Stream>::Exchange {
   Clock::time_point started = Clock::now();
   SnapshotPtr snapshot;  // pinned for the whole exchange
   RouteMatch route;
+  const RoutePolicy* policy = nullptr;  // the route's, or one with every default; set once routed
   const Cluster* cluster = nullptr;
   RequestHead target;
   std::string_view local_body;  // a local reply's body, when not the status line's text
+  unsigned redirect_status = 0;  // a Fault::Redirect's status, when not 308
+  // Added to whatever response goes out, proxied or local: Location, WWW-Authenticate,
+  // Set-Cookie of affinity, CORS headers.
+  ExtraHeaders response_headers;
   // For the access log.
   const Endpoint* upstream = nullptr;  // the endpoint of the last attempt
   Clock::time_point upstream_started{};
@@ -295,7 +301,8 @@ HttpSession<Stream>::HttpSession(Worker& worker, Stream stream, std::uint16_t li
   boost::system::error_code ec;
   transport().socket().set_option(net::ip::tcp::no_delay(true), ec);
   const auto remote = transport().socket().remote_endpoint(ec);
-  client_address_ = ec ? std::string("unknown") : remote.address().to_string();
+  client_ip_ = remote.address();
+  client_address_ = ec ? std::string("unknown") : client_ip_.to_string();
   worker_.add_session(this);
   ++worker_.stats().client_connections;
 }
@@ -389,7 +396,10 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
       ex.keep_alive = false;
       linger_ = true;
     }
-    if (!co_await send_local_reply(ex, status_for(fault))) {
+    const unsigned status = fault == Fault::Redirect && ex.redirect_status != 0
+                                ? ex.redirect_status
+                                : status_for(fault);
+    if (!co_await send_local_reply(ex, status)) {
       fault = Fault::ClientGone;
     }
   }
@@ -448,19 +458,70 @@ Fault HttpSession<Stream>::select_route(Exchange& ex) {
         return Fault::ChallengeAnswer;
       }
     } else if (ex.snapshot->certs && ex.snapshot->certs->redirects(ex.target.host)) {
-      return Fault::RedirectToHttps;  // plain HTTP to a host served over TLS
+      redirect_to_https(ex);  // plain HTTP to a host served over TLS
+      return Fault::Redirect;
     }
   }
   ex.route = ex.snapshot->routes->match(ex.target.host, path);
   return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
 }
 
-// The matched Ingress's annotations, else the flags: timeouts and the body size limit.
+template <class Stream>
+void HttpSession<Stream>::redirect_to_https(Exchange& ex) {
+  const auto port = worker_.https_port();
+  ex.response_headers.emplace_back(
+      http::field::location, "https://" + std::string(ex.target.host) +
+                                 (port == 443 || port == 0 ? "" : ":" + std::to_string(port)) +
+                                 ex.target.upstream_target);
+}
+
+// The matched Ingress's annotations (else the flags), in ingress-nginx's order: answers the
+// proxy gives itself (a configuration that fails closed, redirects, CORS preflights), then
+// access (source ranges, Basic credentials), then limits and timeouts for the exchange.
 template <class Stream>
 Fault HttpSession<Stream>::apply_policy(Exchange& ex) {
   const auto& settings = worker_.settings();
+  const auto& req = ex.request;
   static const RoutePolicy defaults;
   const RoutePolicy& policy = ex.route.action->policy ? *ex.route.action->policy : defaults;
+  ex.policy = &policy;
+  if (policy.fail_closed) {
+    return Fault::Misconfigured;
+  }
+  if (policy.redirect) {
+    ex.redirect_status = policy.redirect->status;
+    ex.response_headers.emplace_back(http::field::location, policy.redirect->location);
+    return Fault::Redirect;
+  }
+  if constexpr (!IsTls<Stream>) {
+    if (policy.force_ssl_redirect) {
+      redirect_to_https(ex);
+      return Fault::Redirect;
+    }
+  }
+  if (!policy.app_root.empty() && ex.target.path() == "/") {
+    ex.redirect_status = 302;
+    ex.response_headers.emplace_back(http::field::location,
+                                     std::string(IsTls<Stream> ? "https://" : "http://") +
+                                         std::string(req[http::field::host]) + policy.app_root);
+    return Fault::Redirect;
+  }
+  if (policy.cors) {
+    const bool preflight = req.method() == http::verb::options;
+    policy.cors->add_headers(req[http::field::origin], preflight, ex.response_headers);
+    if (preflight && !ex.response_headers.empty()) {
+      return Fault::CorsPreflight;
+    }
+  }
+  if (policy.allowed_sources && !policy.allowed_sources->contains(client_ip_)) {
+    return Fault::Forbidden;
+  }
+  if (policy.basic_auth &&
+      !worker_.credentials().check(*policy.basic_auth->users, req[http::field::authorization])) {
+    ex.response_headers.emplace_back(http::field::www_authenticate,
+                                     "Basic realm=\"" + policy.basic_auth->realm + "\"");
+    return Fault::Unauthorized;
+  }
   ex.connect_timeout = policy.connect_timeout.value_or(settings.upstream_connect_timeout);
   ex.read_timeout = policy.read_timeout.value_or(settings.upstream_response_timeout);
   ex.send_timeout = policy.send_timeout.value_or(settings.upstream_send_timeout);
@@ -474,10 +535,41 @@ Fault HttpSession<Stream>::apply_policy(Exchange& ex) {
   return Fault::None;
 }
 
+// The cluster (the rule's, or its canary's) and the endpoint the route's balancing chooses.
 template <class Stream>
 const Endpoint* HttpSession<Stream>::pick_endpoint(Exchange& ex) {
-  ex.cluster = ex.snapshot->clusters->find(ex.route.action->cluster_id);
-  return ex.cluster == nullptr ? nullptr : worker_.balancer().pick(*ex.cluster, Clock::now());
+  const RouteAction& action = *ex.route.action;
+  auto& balancer = worker_.balancer();
+  const bool canary = action.canary && takes_canary(*action.canary, ex.request.base(), balancer);
+  ex.cluster = ex.snapshot->clusters->find(canary ? action.canary->cluster_id : action.cluster_id);
+  if (ex.cluster == nullptr) {
+    return nullptr;
+  }
+  const auto now = Clock::now();
+  const RoutePolicy& policy = *ex.policy;
+  if (policy.affinity) {
+    if (const Endpoint* pinned = balancer.pick_by_token(
+            *ex.cluster, find_cookie(ex.request.base(), policy.affinity->name), now)) {
+      return pinned;
+    }
+    const Endpoint* chosen = balancer.pick(*ex.cluster, now);
+    if (chosen != nullptr) {
+      ex.response_headers.emplace_back(http::field::set_cookie,
+                                       sticky_cookie(*policy.affinity, *chosen));
+    }
+    return chosen;
+  }
+  if (policy.hash_by) {
+    return balancer.pick_by_hash(
+        *ex.cluster,
+        LoadBalancer::hash(
+            hash_key_value(*policy.hash_by, ex.request.base(), ex.target, client_address_)),
+        now);
+  }
+  if (policy.balance == Balance::Ewma) {
+    return balancer.pick_by_latency(*ex.cluster, now);
+  }
+  return balancer.pick(*ex.cluster, now);
 }
 
 template <class Stream>
@@ -487,7 +579,19 @@ void HttpSession<Stream>::prepare_upstream_request(Exchange& ex) {
   strip_hop_by_hop(req.base());
   set_forwarded_headers(req.base(), {client_address_, IsTls<Stream> ? "https" : "http",
                                      listener_port_, host_as_sent});
-  req.target(ex.target.upstream_target);
+  if (ex.policy->rewrite_target) {
+    // rewrite-target replaces the path; the query goes along, after any the target adds.
+    std::string target =
+        substitute_captures(*ex.policy->rewrite_target, ex.target.path(), ex.route.captures);
+    const std::string_view query =
+        std::string_view(ex.target.upstream_target).substr(ex.target.path_length);
+    if (query.size() > 1) {
+      target += target.find('?') == std::string::npos ? query : "&" + std::string(query.substr(1));
+    }
+    req.target(target);
+  } else {
+    req.target(ex.target.upstream_target);
+  }
   req.version(11);
   if (!ex.target.websocket.empty()) {
     req.set(http::field::upgrade, ex.target.websocket);
@@ -560,6 +664,9 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
         continue;
       }
       fault = Fault::UpstreamBroken;
+    }
+    if (fault == Fault::None && ex.policy->balance == Balance::Ewma) {
+      balancer.report_latency(*endpoint, ex.upstream_time, Clock::now());
     }
     if (fault == Fault::None && ex.upstream_reusable) {
       release_large_buffer(upstream->buffer);
@@ -651,6 +758,9 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
   const std::string upgraded_to = switching ? std::string(response[http::field::upgrade]) : "";
   strip_hop_by_hop(response.base());
   response.set(http::field::server, settings.server_header);
+  for (const auto& [field, value] : ex.response_headers) {
+    response.insert(field, value);
+  }
   if constexpr (IsTls<Stream>) {
     if (!settings.hsts_header.empty()) {
       response.set(http::field::strict_transport_security, settings.hsts_header);
@@ -752,22 +862,20 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
       reply.set(http::field::strict_transport_security, worker_.settings().hsts_header);
     }
   }
-  reply.set(http::field::content_type, "text/plain; charset=utf-8");
-  reply.body() = !ex.local_body.empty()
-                     ? std::string(ex.local_body)
-                     : std::to_string(status) + ' ' +
-                           std::string(http::obsolete_reason(reply.result())) + '\n';
+  for (const auto& [field, value] : ex.response_headers) {
+    reply.insert(field, value);
+  }
+  if (status != 204) {
+    reply.set(http::field::content_type, "text/plain; charset=utf-8");
+    reply.body() = !ex.local_body.empty()
+                       ? std::string(ex.local_body)
+                       : std::to_string(status) + ' ' +
+                             std::string(http::obsolete_reason(reply.result())) + '\n';
+  }
   ex.keep_alive = ex.keep_alive && !worker_.draining();
   reply.keep_alive(ex.keep_alive);
   if (ex.keep_alive && ex.client_version == 10) {
     reply.set(http::field::connection, "keep-alive");
-  }
-  if (status == status_for(Fault::RedirectToHttps)) {
-    const auto port = worker_.https_port();
-    reply.set(http::field::location,
-              "https://" + std::string(ex.target.host) +
-                  (port == 443 || port == 0 ? "" : ":" + std::to_string(port)) +
-                  ex.target.upstream_target);
   }
   reply.prepare_payload();
   if (ex.head) {

@@ -48,6 +48,7 @@ class HttpSession final : public Session {
   Fault read_target(Exchange& ex);
   Fault select_route(Exchange& ex);
   Fault apply_policy(Exchange& ex);
+  void redirect_to_https(Exchange& ex);
   const Endpoint* pick_endpoint(Exchange& ex);
   void prepare_upstream_request(Exchange& ex);
   net::awaitable<bool> continue_if_expected(Exchange& ex);
@@ -64,6 +65,7 @@ class HttpSession final : public Session {
   Worker& worker_;
   Stream client_;
   beast::flat_buffer buffer_;
+  net::ip::address client_ip_;
   std::string client_address_;
   std::uint16_t listener_port_;
   bool idle_ = false;

@@ -1,8 +1,11 @@
 #pragma once
-// LoadBalancer: round robin over a cluster's endpoints, skipping those passive health checks
-// have ejected. Owned by one worker; the cursor per cluster lives in a vector indexed by the
-// stable cluster id. Each worker starts every cluster at a random offset so that N workers do
-// not hit the same endpoint in lockstep.
+// LoadBalancer: chooses a cluster's endpoint for a request, skipping those passive health
+// checks have ejected. Round robin by default: the cursor per cluster lives in a vector
+// indexed by the stable cluster id, and each worker starts every cluster at a random offset
+// so that N workers do not hit the same endpoint in lockstep. An Ingress may ask instead for
+// EWMA (the lower recent response time of two random endpoints, ingress-nginx's ewma), a
+// hash of a request value (rendezvous hashing: an endpoint leaving moves only its own keys),
+// or a sticky cookie naming the endpoint. Owned by one worker.
 //
 // Passive health: consecutive connect failures eject an endpoint for a period that doubles
 // with each ejection (1 s up to 30 s); a successful connect forgives it. An ejected endpoint
@@ -11,6 +14,8 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -33,6 +38,21 @@ class LoadBalancer {
   const Endpoint* pick(const Cluster& cluster, Clock::time_point now,
                        const Endpoint* avoid = nullptr) noexcept;
 
+  // The endpoint whose hash with `key` scores highest, skipping ejected ones unless all are.
+  const Endpoint* pick_by_hash(const Cluster& cluster, std::uint64_t key,
+                               Clock::time_point now) const noexcept;
+  // The endpoint whose affinity token is `token`, if it is still there and not ejected.
+  const Endpoint* pick_by_token(const Cluster& cluster, std::string_view token,
+                                Clock::time_point now) const noexcept;
+  // Of two random usable endpoints, the one with the lower decayed average response time.
+  const Endpoint* pick_by_latency(const Cluster& cluster, Clock::time_point now) noexcept;
+  void report_latency(const Endpoint& endpoint, Clock::duration response_time,
+                      Clock::time_point now);
+  // True with probability weight / total (canary-weight).
+  bool chance(std::uint32_t weight, std::uint32_t total) noexcept {
+    return weight >= total || (weight > 0 && random_() % total < weight);
+  }
+
   void report_connect_failure(const Endpoint& endpoint, Clock::time_point now);
   void report_connect_success(const Endpoint& endpoint) noexcept {
     if (!health_.empty()) {
@@ -40,6 +60,10 @@ class LoadBalancer {
     }
   }
   bool ejected(const Endpoint& endpoint, Clock::time_point now) const noexcept;
+
+  // The same for an endpoint on every replica and across restarts (a sticky cookie's value).
+  static std::string affinity_token(const Endpoint& endpoint);
+  static std::uint64_t hash(std::string_view bytes) noexcept;
 
  private:
   struct Health {
@@ -49,7 +73,13 @@ class LoadBalancer {
   };
   static constexpr std::uint32_t Unseeded = UINT32_MAX;
   std::vector<std::uint32_t> cursor_;  // by cluster id
+  struct Latency {
+    double average_ms = 0;
+    Clock::time_point updated{};
+  };
+  double decayed_latency(const Endpoint& endpoint, Clock::time_point now) const noexcept;
   std::unordered_map<Endpoint, Health, EndpointHash> health_;  // only endpoints that failed
+  std::unordered_map<Endpoint, Latency, EndpointHash> latency_;  // only under ewma
   std::mt19937_64 random_;
 };
 

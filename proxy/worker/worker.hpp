@@ -17,6 +17,7 @@
 
 #include "proxy/common/expected.hpp"
 #include "proxy/net.hpp"
+#include "proxy/policy/htpasswd.hpp"
 #include "proxy/proxy_settings.hpp"
 #include "proxy/snapshot.hpp"
 #include "proxy/upstream/conn_pool.hpp"
@@ -79,6 +80,7 @@ class Worker {
   SnapshotPtr pin() const noexcept { return view_; }
   ConnPool& pool() noexcept { return pool_; }
   LoadBalancer& balancer() noexcept { return balancer_; }
+  VerifiedCredentials& credentials() noexcept { return credentials_; }
   WorkerStats& stats() noexcept { return stats_; }
   BufferPool& buffers() noexcept { return buffers_; }
   const ProxySettings& settings() const noexcept { return settings_; }
@@ -113,6 +115,7 @@ class Worker {
   SnapshotPtr view_;
   ConnPool pool_;
   LoadBalancer balancer_;
+  VerifiedCredentials credentials_;
   WorkerStats stats_;
   BufferPool buffers_;
   std::unordered_set<Session*> sessions_;

@@ -172,8 +172,9 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
     res.set("X-Echo-Name", name_);
     res.set("X-Echo-Connection", std::to_string(serial));
     res.keep_alive(req.keep_alive());
-    if (const auto delay = number_after(target, "/delay/")) {
-      net::steady_timer timer(io_, std::chrono::milliseconds(*delay));
+    const auto delay = number_after(target, "/delay/").value_or(0) + delay_ms_.load();
+    if (delay > 0) {
+      net::steady_timer timer(io_, std::chrono::milliseconds(delay));
       co_await timer.async_wait(use_nothrow);
     }
     if (const auto status = number_after(target, "/status/")) {

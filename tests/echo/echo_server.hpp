@@ -11,6 +11,7 @@
 // (X-Echo-Connection: a serial number), so tests can count upstream connections.
 // Runs on the io_context it is given; thread-safe only through that context.
 #include <atomic>
+#include <chrono>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,6 +29,8 @@ class EchoServer {
   // Binds and starts accepting; returns the bound port.
   std::uint16_t listen(const std::string& host, std::uint16_t port);
   std::uint64_t connections_accepted() const noexcept { return accepted_.load(); }
+  // Every response waits this long first: a slow endpoint, for latency-aware balancing.
+  void set_delay(std::chrono::milliseconds delay) noexcept { delay_ms_ = delay.count(); }
   // Stops as a killed process would: the port refuses connections and every open HTTP
   // connection is closed. Call from outside the io_context's thread; returns when done.
   void kill();
@@ -40,6 +43,7 @@ class EchoServer {
   std::string name_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<std::uint64_t> accepted_{0};
+  std::atomic<std::int64_t> delay_ms_{0};
   // Touched on the io_context only; shared with the connections' frames, which the
   // io_context may destroy after this server.
   using OpenStreams = std::unordered_set<boost::beast::tcp_stream*>;

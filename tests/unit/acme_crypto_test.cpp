@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/acme/acme_crypto.hpp"
-#include "k8swatch/base64.hpp"
+#include "proxy/common/base64.hpp"
 
 using namespace portico::acme;
 using nlohmann::json;
@@ -20,7 +20,7 @@ std::string from_base64url(std::string text) {
     c = c == '-' ? '+' : c == '_' ? '/' : c;
   }
   text.append((4 - text.size() % 4) % 4, '=');
-  return portico::k8s::base64_decode(text).value();
+  return portico::base64_decode(text).value();
 }
 
 // Verifies an ES256 signature (R || S) as an ACME server would, with OpenSSL alone.

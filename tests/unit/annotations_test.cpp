@@ -74,3 +74,70 @@ TEST_CASE("Annotations: built-in ACME only for tls-acme Ingresses cert-manager d
   CHECK_FALSE(wants_builtin_acme(annotated(
       {{"kubernetes.io/tls-acme", "true"}, {"cert-manager.io/cluster-issuer", "letsencrypt"}})));
 }
+
+TEST_CASE("Annotations: the ingress-nginx set, typed", "[annotations]") {
+  const auto read = read_annotations(annotated({
+      {"nginx.ingress.kubernetes.io/rewrite-target", "/$2"},
+      {"nginx.ingress.kubernetes.io/permanent-redirect", "https://new.example/"},
+      {"nginx.ingress.kubernetes.io/permanent-redirect-code", "308"},
+      {"nginx.ingress.kubernetes.io/upstream-hash-by", "$http_x_user_id"},
+      {"nginx.ingress.kubernetes.io/load-balance", "ewma"},
+      {"nginx.ingress.kubernetes.io/affinity", "cookie"},
+      {"nginx.ingress.kubernetes.io/session-cookie-expires", "60"},
+      {"nginx.ingress.kubernetes.io/enable-cors", "true"},
+      {"nginx.ingress.kubernetes.io/cors-allow-origin", "https://a.com, https://*.b.com"},
+  }));
+  REQUIRE(read.policy);
+  CHECK(read.use_regex);  // rewrite-target implies it, as in ingress-nginx
+  CHECK(read.policy->rewrite_target == "/$2");
+  CHECK(read.policy->redirect == Redirect{308, "https://new.example/"});
+  CHECK(read.policy->hash_by == HashKey{HashKey::Source::Header, "x-user-id"});
+  CHECK(read.policy->balance == Balance::Ewma);
+  CHECK(read.policy->affinity->name == "INGRESSCOOKIE");
+  CHECK(read.policy->affinity->max_age == std::chrono::seconds(60));
+  CHECK(read.policy->cors->origins == std::vector<std::string>{"https://a.com", "https://*.b.com"});
+  CHECK_FALSE(read.policy->fail_closed);
+  CHECK_FALSE(read.canary);
+}
+
+TEST_CASE("Annotations: invalid values fall back, except where that would open access",
+          "[annotations]") {
+  const auto lenient = read_annotations(annotated({
+      {"nginx.ingress.kubernetes.io/rewrite-target", "http://elsewhere/"},
+      {"nginx.ingress.kubernetes.io/upstream-hash-by", "$host$request_uri"},
+      {"nginx.ingress.kubernetes.io/load-balance", "least_conn"},
+      {"nginx.ingress.kubernetes.io/permanent-redirect", "javascript:alert(1)"},
+      {"nginx.ingress.kubernetes.io/affinity", "ip"},
+      {"nginx.ingress.kubernetes.io/backend-protocol", "GRPC"},
+  }));
+  CHECK_FALSE(lenient.policy);
+  CHECK_FALSE(lenient.use_regex);
+
+  const auto closed = [](std::map<std::string, std::string> annotations) {
+    const auto read = read_annotations(annotated(std::move(annotations)),
+                                       [](const std::string&) { return nullptr; });
+    return read.policy && read.policy->fail_closed;
+  };
+  CHECK(closed({{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8, nonsense"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-type", "basic"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-type", "basic"},
+                {"nginx.ingress.kubernetes.io/auth-secret", "missing"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-type", "digest"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"}}));
+  CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8"}}));
+}
+
+TEST_CASE("Annotations: canary settings", "[annotations]") {
+  const auto read = read_annotations(annotated({
+      {"nginx.ingress.kubernetes.io/canary", "true"},
+      {"nginx.ingress.kubernetes.io/canary-weight", "30"},
+      {"nginx.ingress.kubernetes.io/canary-weight-total", "1000"},
+      {"nginx.ingress.kubernetes.io/canary-by-header", "X-Canary"},
+  }));
+  REQUIRE(read.canary);
+  CHECK(read.canary->weight == 30);
+  CHECK(read.canary->weight_total == 1000);
+  CHECK(read.canary->header == "X-Canary");
+  CHECK_FALSE(read_annotations(annotated({{"nginx.ingress.kubernetes.io/canary-weight", "30"}}))
+                  .canary);
+}

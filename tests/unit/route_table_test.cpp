@@ -130,3 +130,30 @@ TEST_CASE("remove_dot_segments follows RFC 3986 section 5.2.4", "[route]") {
   CHECK(norm("/a/%2e%2e/b") == "/a/%2e%2e/b");    // encoded dots are not decoded
   CHECK(norm("/plain/path") == "/plain/path");
 }
+
+TEST_CASE("Regex paths: longest pattern first, anchored, caseless, with captures", "[route]") {
+  RouteTable table;
+  auto& host = table.host("x.com");
+  REQUIRE(*host.add_regex("/", RouteAction{1, "ns/front"}));
+  REQUIRE(*host.add_regex("/api(/|$)(.*)", RouteAction{2, "ns/api"}));
+  REQUIRE(*host.add_regex("/api/v[0-9]+/(.*)", RouteAction{3, "ns/api-versioned"}));
+  CHECK_FALSE(*host.add_regex("/", RouteAction{4, "ns/younger"}));  // the older keeps it
+  CHECK_FALSE(host.add_regex("/a(", RouteAction{5, "ns/bad"}));
+  REQUIRE(host.add(PathMatch::Exact, "/api/health", RouteAction{6, "ns/exact"}));
+
+  const auto cluster = [&](std::string_view path) {
+    return table.match("x.com", path).action->cluster_id;
+  };
+  CHECK(cluster("/api/v2/users") == 3);  // the longer pattern is tried first
+  CHECK(cluster("/API/users") == 2);
+  CHECK(cluster("/apiary") == 1);
+  CHECK(cluster("/api/health") == 6);  // Exact before any regex
+  CHECK(cluster("/x/api/") == 1);      // anchored at the start
+
+  const auto m = table.match("x.com", "/api/users/7");
+  REQUIRE(m.captures.count == 3);
+  CHECK(m.captures.group("/api/users/7", 2) == "users/7");
+  CHECK(substitute_captures("/$2?from=$1&$x", "/api/users/7", m.captures) ==
+        "/users/7?from=/&$x");
+  CHECK(substitute_captures("/$9", "/api/users/7", m.captures) == "/");
+}

@@ -1,8 +1,8 @@
-#include "k8swatch/base64.hpp"
+#include "proxy/common/base64.hpp"
 
 #include <array>
 
-namespace portico::k8s {
+namespace portico {
 
 std::optional<std::string> base64_decode(std::string_view in) {
   static constexpr auto table = [] {
@@ -68,4 +68,4 @@ std::string base64_encode(std::string_view bytes, bool url_safe) {
   return out;
 }
 
-}  // namespace portico::k8s
+}  // namespace portico

@@ -1,0 +1,74 @@
+#pragma once
+// RoutePolicy: what an Ingress's annotations change about how its requests are handled, as
+// typed, bounded values (config/annotations.cpp reads them; nothing is ever pasted anywhere).
+// Immutable once built and shared by every route of that Ingress; an unset field means the
+// flag's default, or nothing, applies. The session applies it in HttpSession::apply_policy.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "proxy/policy/cors.hpp"
+#include "proxy/policy/htpasswd.hpp"
+#include "proxy/policy/source_ranges.hpp"
+
+namespace portico {
+
+struct Redirect {
+  unsigned status = 301;  // permanent-redirect 301 (or its -code), temporal-redirect 302
+  std::string location;
+  bool operator==(const Redirect&) const = default;
+};
+
+struct BasicAuth {
+  std::shared_ptr<const Htpasswd> users;
+  std::string realm;
+  bool operator==(const BasicAuth&) const = default;
+};
+
+// affinity: cookie. The cookie names an endpoint by a token every replica computes the same.
+struct StickyCookie {
+  std::string name = "INGRESSCOOKIE";
+  std::string path;  // empty: the request's matched path, as ingress-nginx does
+  std::optional<std::chrono::seconds> max_age;
+  bool secure = false;
+  std::string same_site;  // "", "None", "Lax" or "Strict"
+  bool operator==(const StickyCookie&) const = default;
+};
+
+// upstream-hash-by: the request value whose hash chooses the endpoint.
+struct HashKey {
+  enum class Source { RemoteAddress, RequestUri, Uri, Host, Header, Cookie, QueryArgument };
+  Source source = Source::RequestUri;
+  std::string name;  // the header, cookie or argument name
+  bool operator==(const HashKey&) const = default;
+};
+
+enum class Balance { RoundRobin, Ewma };
+
+struct RoutePolicy {
+  // Limits and timeouts.
+  std::optional<std::uint64_t> max_body_bytes;  // 413 above this; 0: unlimited
+  std::optional<std::chrono::milliseconds> connect_timeout;
+  std::optional<std::chrono::milliseconds> read_timeout;  // between upstream reads; tunnel idle
+  std::optional<std::chrono::milliseconds> send_timeout;  // between upstream writes
+  // Answered by the proxy, in this order.
+  bool fail_closed = false;  // an invalid allowlist or unusable auth-secret: 503, never open
+  std::optional<Redirect> redirect;
+  bool force_ssl_redirect = false;  // plain HTTP goes to HTTPS even without a spec.tls entry
+  std::string app_root;             // "/" redirects here (302)
+  std::optional<CorsPolicy> cors;
+  std::optional<SourceRanges> allowed_sources;  // others get 403
+  std::optional<BasicAuth> basic_auth;          // 401 without valid credentials
+  // Forwarding.
+  std::optional<std::string> rewrite_target;  // "$1"..."$9" from the path's regex captures
+  Balance balance = Balance::RoundRobin;
+  std::optional<HashKey> hash_by;
+  std::optional<StickyCookie> affinity;
+  bool operator==(const RoutePolicy&) const = default;
+};
+
+using RoutePolicyPtr = std::shared_ptr<const RoutePolicy>;
+
+}  // namespace portico

@@ -1,0 +1,103 @@
+#include "proxy/session/request_values.hpp"
+
+namespace portico {
+
+namespace http = boost::beast::http;
+
+std::string_view find_cookie(const http::request_header<>& head, std::string_view name) {
+  for (auto [it, end] = head.equal_range(http::field::cookie); it != end; ++it) {
+    std::string_view pairs(it->value().data(), it->value().size());
+    while (!pairs.empty()) {
+      const auto end = pairs.find(';');
+      std::string_view pair = pairs.substr(0, end);
+      pairs = end == std::string_view::npos ? std::string_view() : pairs.substr(end + 1);
+      while (!pair.empty() && pair.front() == ' ') {
+        pair.remove_prefix(1);
+      }
+      if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+        return pair.substr(name.size() + 1);
+      }
+    }
+  }
+  return {};
+}
+
+std::string_view find_query_argument(std::string_view target, std::string_view name) {
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) {
+    return {};
+  }
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const auto end = query.find('&');
+    const std::string_view pair = query.substr(0, end);
+    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
+    if (pair.starts_with(name) && (pair.size() == name.size() || pair[name.size()] == '=')) {
+      return pair.size() == name.size() ? std::string_view() : pair.substr(name.size() + 1);
+    }
+  }
+  return {};
+}
+
+std::string_view hash_key_value(const HashKey& key, const http::request_header<>& head,
+                                const RequestHead& target, std::string_view client_address) {
+  using Source = HashKey::Source;
+  switch (key.source) {
+    case Source::RemoteAddress:
+      return client_address;
+    case Source::RequestUri:
+      return {head.target().data(), head.target().size()};
+    case Source::Uri:
+      return target.path();
+    case Source::Host:
+      return target.host;
+    case Source::Header: {
+      const auto value = head[key.name];
+      return {value.data(), value.size()};
+    }
+    case Source::Cookie:
+      return find_cookie(head, key.name);
+    case Source::QueryArgument:
+      return find_query_argument({head.target().data(), head.target().size()}, key.name);
+  }
+  return {};
+}
+
+bool takes_canary(const Canary& canary, const http::request_header<>& head,
+                  LoadBalancer& balancer) {
+  if (!canary.header.empty()) {
+    const auto value = head[canary.header];
+    if (!canary.header_value.empty()) {
+      if (value == canary.header_value) {
+        return true;
+      }
+    } else if (value == "always" || value == "never") {
+      return value == "always";
+    }
+  }
+  if (!canary.cookie.empty()) {
+    const auto value = find_cookie(head, canary.cookie);
+    if (value == "always" || value == "never") {
+      return value == "always";
+    }
+  }
+  return balancer.chance(canary.weight, canary.weight_total);
+}
+
+std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint) {
+  std::string out = cookie.name + "=" + LoadBalancer::affinity_token(endpoint) +
+                    "; Path=" + (cookie.path.empty() ? std::string("/") : cookie.path);
+  if (cookie.max_age) {
+    out += "; Max-Age=" + std::to_string(cookie.max_age->count());
+  }
+  if (cookie.secure) {
+    out += "; Secure";
+  }
+  out += "; HttpOnly";
+  if (!cookie.same_site.empty()) {
+    out += "; SameSite=" + cookie.same_site;
+  }
+  return out;
+}
+
+}  // namespace portico

@@ -1,0 +1,36 @@
+#pragma once
+// The values of a request that Ingress settings key on: cookies (affinity, canary-by-cookie),
+// query arguments and headers (upstream-hash-by), and the canary decision itself. Pure
+// functions of the request head, so tests drive them directly.
+#include <boost/beast/http/message.hpp>
+#include <string>
+#include <string_view>
+
+#include "proxy/policy/route_policy.hpp"
+#include "proxy/route/route_table.hpp"
+#include "proxy/session/request_head.hpp"
+#include "proxy/upstream/load_balancer.hpp"
+
+namespace portico {
+
+// The value of cookie `name` in the request's Cookie fields, or "".
+std::string_view find_cookie(const boost::beast::http::request_header<>& head,
+                             std::string_view name);
+
+// The value of query argument `name` in `target` ("/p?a=1&b=2"), or "" (as sent, not decoded).
+std::string_view find_query_argument(std::string_view target, std::string_view name);
+
+// What upstream-hash-by hashes for this request.
+std::string_view hash_key_value(const HashKey& key, const boost::beast::http::request_header<>& head,
+                                const RequestHead& target, std::string_view client_address);
+
+// Whether the request goes to the canary: canary-by-header ("always"/"never", or the exact
+// canary-by-header-value), then canary-by-cookie ("always"/"never"), then canary-weight,
+// each consulted only when the one before says nothing.
+bool takes_canary(const Canary& canary, const boost::beast::http::request_header<>& head,
+                  LoadBalancer& balancer);
+
+// The Set-Cookie value that pins a client to `endpoint`.
+std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint);
+
+}  // namespace portico

@@ -1,0 +1,356 @@
+// End to end: each ingress-nginx annotation Portico supports, through real sockets, against
+// echo backends that report what reached them.
+#include <catch2/catch.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "proxy/common/base64.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
+
+using namespace portico;
+using namespace portico::test;
+
+namespace {
+
+const std::string Class = ingress_class_yaml("portico", "portico.dev/ingress-controller", true);
+
+// An Ingress for `host` sending every path to `service`, with these annotations.
+std::string annotated(const std::string& name, const std::string& host,
+                      const std::string& service,
+                      const std::map<std::string, std::string>& annotations,
+                      const std::vector<PathRule>& paths = {}) {
+  std::string metadata = "  annotations:\n";
+  for (const auto& [key, value] : annotations) {
+    metadata += "    " + key + ": " + nlohmann::json(value).dump() + "\n";
+  }
+  return ingress_yaml(name, host,
+                      paths.empty() ? std::vector<PathRule>{{"/", "Prefix", service, "80"}} : paths,
+                      "", metadata) +
+         "---\n";
+}
+
+std::string opaque_secret(const std::string& name, const std::map<std::string, std::string>& data) {
+  std::string yaml =
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
+      "\n  namespace: default\ntype: Opaque\nstringData:\n";
+  for (const auto& [key, value] : data) {
+    yaml += "  " + key + ": " + nlohmann::json(value).dump() + "\n";
+  }
+  return yaml + "---\n";
+}
+
+std::string target_of(const Response& r) {
+  return nlohmann::json::parse(r.body)["target"].get<std::string>();
+}
+
+// Hashes made with Debian's htpasswd (-B, -m, -s) and crypt's SHA-256.
+const std::string Users =
+    "alice:$2y$05$RkYOzHpmt0wkJVN70KNb0e8t9xCpwbu7YDMdRWtI6YCYf300/deWS\n"
+    "bob:$apr1$A7HU4GMO$JGKD4XL.egmaS8.tlA0c0/\n"
+    "carol:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"
+    "dave:$5$QdtRocGAo/CSfrii$/lGM97Udifabid0MSQKEJBfR6niHZIyxIMqvbKOjy.D\n";
+
+std::string basic(const std::string& user, const std::string& password) {
+  return "Basic " + base64_encode(user + ":" + password);
+}
+
+}  // namespace
+
+TEST_CASE("Annotations: rewrite-target with use-regex, app-root and redirects",
+          "[e2e][annotations]") {
+  Backends backends;
+  const auto api = backends.start("api");
+  const auto front = backends.start("frontend");
+  TempDir dir;
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("api", {api}) + "---\n" + service_yaml("frontend", {front}) +
+          "---\n" +
+          annotated("blog-api", "blog.com", "api",
+                    {{"nginx.ingress.kubernetes.io/rewrite-target", "/$2"}},
+                    {{"\"/api(/|$)(.*)\"", "ImplementationSpecific", "api", "80"}}) +
+          annotated("blog-front", "blog.com", "frontend", {}) +
+          annotated("approot", "app.com", "frontend",
+                    {{"nginx.ingress.kubernetes.io/app-root", "/dashboard"}}) +
+          annotated("moved", "old.com", "frontend",
+                    {{"nginx.ingress.kubernetes.io/permanent-redirect", "https://new.com/"}}) +
+          annotated("moved-308", "old308.com", "frontend",
+                    {{"portico.dev/permanent-redirect", "https://new.com/x"},
+                     {"portico.dev/permanent-redirect-code", "308"}}) +
+          annotated("elsewhere", "temp.com", "frontend",
+                    {{"nginx.ingress.kubernetes.io/temporal-redirect", "https://maintenance.com"}}) +
+          annotated("forced", "secure.com", "frontend",
+                    {{"nginx.ingress.kubernetes.io/force-ssl-redirect", "true"}}) +
+          annotated("bad-regex", "badregex.com", "frontend",
+                    {{"nginx.ingress.kubernetes.io/use-regex", "true"}},
+                    {{"\"/a(\"", "ImplementationSpecific", "frontend", "80"},
+                     {"/ok", "Prefix", "frontend", "80"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+
+  SECTION("the regex captures rewrite the path; the query follows; other paths of the host are "
+          "regexes too") {
+    auto r = get(portico.port(), "blog.com", "/api/users/7?full=1");
+    REQUIRE(r.status == 200);
+    CHECK(r.header("x-echo-name") == "api");
+    CHECK(target_of(r) == "/users/7?full=1");
+    r = get(portico.port(), "blog.com", "/API");  // case-insensitive, as nginx's ~*
+    CHECK(r.header("x-echo-name") == "api");
+    CHECK(target_of(r) == "/");
+    r = get(portico.port(), "blog.com", "/apiary");  // (/|$) does not match "a"
+    CHECK(r.header("x-echo-name") == "frontend");
+    CHECK(target_of(r) == "/apiary");  // no rewrite on the other Ingress
+  }
+  SECTION("app-root sends / (only) to the application's path") {
+    auto r = get(portico.port(), "app.com", "/");
+    CHECK(r.status == 302);
+    CHECK(r.header("location") == "http://app.com/dashboard");
+    CHECK(get(portico.port(), "app.com", "/dashboard").status == 200);
+  }
+  SECTION("permanent-redirect (+code) and temporal-redirect") {
+    auto r = get(portico.port(), "old.com", "/anything");
+    CHECK(r.status == 301);
+    CHECK(r.header("location") == "https://new.com/");
+    r = get(portico.port(), "old308.com", "/");
+    CHECK(r.status == 308);
+    CHECK(r.header("location") == "https://new.com/x");
+    r = get(portico.port(), "temp.com", "/");
+    CHECK(r.status == 302);
+    CHECK(r.header("location") == "https://maintenance.com");
+  }
+  SECTION("force-ssl-redirect without any spec.tls") {
+    const auto r = get(portico.port(), "secure.com", "/login?next=/");
+    CHECK(r.status == 308);
+    CHECK(r.header("location") ==
+          "https://secure.com:" + std::to_string(portico.https_port()) + "/login?next=/");
+  }
+  SECTION("a path that is not a valid regex is skipped; the rest of the Ingress is served") {
+    CHECK(get(portico.port(), "badregex.com", "/ok").status == 200);
+    CHECK(get(portico.port(), "badregex.com", "/a(").status == 404);
+  }
+}
+
+TEST_CASE("Annotations: source ranges and Basic authentication, failing closed",
+          "[e2e][annotations]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  const std::string base =
+      Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+      annotated("inside", "inside.com", "echo",
+                {{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8, 127.0.0.1"}}) +
+      annotated("outside", "outside.com", "echo",
+                {{"nginx.ingress.kubernetes.io/allowlist-source-range", "10.0.0.0/8,::1/128"}}) +
+      annotated("broken-list", "broken.com", "echo",
+                {{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/33"}}) +
+      annotated("private", "private.com", "echo",
+                {{"nginx.ingress.kubernetes.io/auth-type", "basic"},
+                 {"nginx.ingress.kubernetes.io/auth-secret", "users"},
+                 {"nginx.ingress.kubernetes.io/auth-realm", "Blog admins"}}) +
+      annotated("by-map", "map.com", "echo",
+                {{"nginx.ingress.kubernetes.io/auth-type", "basic"},
+                 {"nginx.ingress.kubernetes.io/auth-secret", "default/user-map"},
+                 {"nginx.ingress.kubernetes.io/auth-secret-type", "auth-map"}}) +
+      annotated("external", "external.com", "echo",
+                {{"nginx.ingress.kubernetes.io/auth-url", "http://oauth2-proxy/auth"}});
+  // "users" is missing at first: that Ingress must fail closed, not open.
+  dir.write("all.yaml",
+            base + opaque_secret("user-map", {{"carol", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+
+  SECTION("source ranges: inside 200, outside 403, an invalid list 503") {
+    CHECK(get(portico.port(), "inside.com", "/").status == 200);
+    CHECK(get(portico.port(), "outside.com", "/").status == 403);
+    CHECK(get(portico.port(), "broken.com", "/").status == 503);
+  }
+  SECTION("an auth-secret that is missing, then present, then wrong") {
+    CHECK(get(portico.port(), "private.com", "/").status == 503);
+    CHECK(get(portico.port(), "external.com", "/").status == 503);  // auth-url: not offered
+    dir.write("all.yaml", base + opaque_secret("users", {{"auth", Users}}) +
+                              opaque_secret("user-map", {{"carol", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="}}));
+    REQUIRE(eventually([&] { return get(portico.port(), "private.com", "/").status == 401; }));
+    const auto challenge = get(portico.port(), "private.com", "/");
+    CHECK(challenge.header("www-authenticate") == "Basic realm=\"Blog admins\"");
+    // bcrypt, apr1, {SHA} and SHA-256 crypt, each right and wrong.
+    for (const auto& [user, password] : std::vector<std::pair<std::string, std::string>>{
+             {"alice", "wonderland"}, {"bob", "builder"}, {"carol", "secret"}, {"dave", "pass"}}) {
+      INFO(user);
+      Connection c(portico.port());
+      const auto ok = c.get("private.com", "/", {{"Authorization", basic(user, password)}});
+      CHECK(ok.status == 200);
+      CHECK(nlohmann::json::parse(ok.body)["headers"]["Authorization"] == basic(user, password));
+      // Again on the same worker: remembered, still right.
+      CHECK(c.get("private.com", "/", {{"Authorization", basic(user, password)}}).status == 200);
+      CHECK(c.get("private.com", "/", {{"Authorization", basic(user, password + "x")}}).status ==
+            401);
+    }
+    CHECK(get(portico.port(), "private.com", "/", {{"Authorization", basic("mallory", "x")}})
+              .status == 401);
+    CHECK(get(portico.port(), "private.com", "/", {{"Authorization", "Basic !!!"}}).status == 401);
+    CHECK(get(portico.port(), "map.com", "/", {{"Authorization", basic("carol", "secret")}})
+              .status == 200);
+    // A Secret that stops parsing closes the Ingress again.
+    dir.write("all.yaml", base + opaque_secret("users", {{"auth", "alice:plaintext\n"}}) +
+                              opaque_secret("user-map", {{"carol", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="}}));
+    CHECK(eventually([&] {
+      return get(portico.port(), "private.com", "/", {{"Authorization", basic("alice", "wonderland")}})
+                 .status == 503;
+    }));
+  }
+}
+
+TEST_CASE("Annotations: CORS", "[e2e][annotations]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+                annotated("open", "any.com", "echo",
+                          {{"nginx.ingress.kubernetes.io/enable-cors", "true"},
+                           {"nginx.ingress.kubernetes.io/cors-allow-credentials", "false"}}) +
+                annotated("listed", "api.com", "echo",
+                          {{"nginx.ingress.kubernetes.io/enable-cors", "true"},
+                           {"nginx.ingress.kubernetes.io/cors-allow-origin",
+                            "https://blog.com, https://*.blog.com"},
+                           {"nginx.ingress.kubernetes.io/cors-allow-methods", "GET, POST"},
+                           {"nginx.ingress.kubernetes.io/cors-max-age", "600"},
+                           {"nginx.ingress.kubernetes.io/cors-expose-headers", "X-Total"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+
+  Connection c(portico.port());
+  // A preflight is answered here, never reaching the backend.
+  auto r = c.send("OPTIONS", "api.com", "/posts", "",
+                  {{"Origin", "https://www.blog.com"}, {"Access-Control-Request-Method", "POST"}});
+  CHECK(r.status == 204);
+  CHECK(r.header("access-control-allow-origin") == "https://www.blog.com");
+  CHECK(r.header("access-control-allow-methods") == "GET, POST");
+  CHECK(r.header("access-control-allow-credentials") == "true");
+  CHECK(r.header("access-control-max-age") == "600");
+  CHECK(r.header("x-echo-name").empty());
+  // An actual request gets the headers on the backend's response.
+  r = c.get("api.com", "/posts", {{"Origin", "https://blog.com"}});
+  CHECK(r.status == 200);
+  CHECK(r.header("x-echo-name") == "echo");
+  CHECK(r.header("access-control-allow-origin") == "https://blog.com");
+  CHECK(r.header("access-control-expose-headers") == "X-Total");
+  // An origin not listed gets nothing, and its OPTIONS goes to the backend.
+  r = c.get("api.com", "/posts", {{"Origin", "https://evil.com"}});
+  CHECK(r.header("access-control-allow-origin").empty());
+  r = c.send("OPTIONS", "api.com", "/posts", "", {{"Origin", "https://evil.com"}});
+  CHECK(r.header("x-echo-name") == "echo");
+  // Any origin, no credentials: "*".
+  r = c.get("any.com", "/", {{"Origin", "https://x.org"}});
+  CHECK(r.header("access-control-allow-origin") == "*");
+  CHECK(r.header("access-control-allow-credentials").empty());
+}
+
+TEST_CASE("Annotations: sticky cookie, hashing, EWMA and canaries", "[e2e][annotations]") {
+  Backends backends;
+  const auto a = backends.start("a");
+  const auto b = backends.start("b");
+  const auto c = backends.start("c");
+  const auto canary = backends.start("canary");
+  TempDir dir;
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("pool", {a, b, c}) + "---\n" +
+          service_yaml("pair", {a, b}) + "---\n" + service_yaml("next", {canary}) + "---\n" +
+          annotated("sticky", "sticky.com", "pool",
+                    {{"nginx.ingress.kubernetes.io/affinity", "cookie"},
+                     {"nginx.ingress.kubernetes.io/session-cookie-name", "route"},
+                     {"nginx.ingress.kubernetes.io/session-cookie-max-age", "3600"},
+                     {"nginx.ingress.kubernetes.io/session-cookie-samesite", "Lax"}}) +
+          annotated("hashed", "hash.com", "pool",
+                    {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$request_uri"}}) +
+          annotated("by-user", "user.com", "pool",
+                    {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$http_x_user"}}) +
+          annotated("latency", "ewma.com", "pair",
+                    {{"nginx.ingress.kubernetes.io/load-balance", "ewma"}}) +
+          annotated("main", "shop.com", "pair", {}) +
+          annotated("shop-canary", "shop.com", "next",
+                    {{"nginx.ingress.kubernetes.io/canary", "true"},
+                     {"nginx.ingress.kubernetes.io/canary-by-header", "X-Canary"},
+                     {"nginx.ingress.kubernetes.io/canary-by-cookie", "canary"},
+                     {"nginx.ingress.kubernetes.io/canary-weight", "0"}}) +
+          annotated("main-weighted", "half.com", "pair", {}) +
+          annotated("half-canary", "half.com", "next",
+                    {{"nginx.ingress.kubernetes.io/canary", "true"},
+                     {"nginx.ingress.kubernetes.io/canary-weight", "50"},
+                     {"nginx.ingress.kubernetes.io/canary-by-header", "X-Version"},
+                     {"nginx.ingress.kubernetes.io/canary-by-header-value", "v2"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const auto name_of = [](const Response& r) { return r.header("x-echo-name"); };
+
+  SECTION("affinity cookie: set once, then every request goes to the same endpoint") {
+    Connection conn(portico.port());
+    const auto first = conn.get("sticky.com", "/");
+    const std::string cookie = first.header("set-cookie");
+    REQUIRE(cookie.starts_with("route="));
+    CHECK(cookie.find("Max-Age=3600") != std::string::npos);
+    CHECK(cookie.find("SameSite=Lax") != std::string::npos);
+    CHECK(cookie.find("HttpOnly") != std::string::npos);
+    const std::string value = cookie.substr(0, cookie.find(';'));
+    for (int i = 0; i < 12; ++i) {
+      const auto r = conn.get("sticky.com", "/", {{"Cookie", "theme=dark; " + value}});
+      CHECK(name_of(r) == name_of(first));
+      CHECK(r.header("set-cookie").empty());
+    }
+    // Without the cookie, requests spread (round robin) and each gets a cookie.
+    std::set<std::string> seen;
+    for (int i = 0; i < 6; ++i) {
+      const auto r = conn.get("sticky.com", "/");
+      seen.insert(name_of(r));
+      CHECK_FALSE(r.header("set-cookie").empty());
+    }
+    CHECK(seen.size() == 3);
+  }
+  SECTION("upstream-hash-by: one key, one endpoint; many keys, every endpoint") {
+    std::set<std::string> seen;
+    for (int key = 0; key < 30; ++key) {
+      const std::string path = "/item/" + std::to_string(key);
+      const auto chosen = name_of(get(portico.port(), "hash.com", path));
+      for (int again = 0; again < 3; ++again) {
+        CHECK(name_of(get(portico.port(), "hash.com", path)) == chosen);
+      }
+      seen.insert(chosen);
+    }
+    CHECK(seen.size() == 3);
+    const auto alice = name_of(get(portico.port(), "user.com", "/a", {{"X-User", "alice"}}));
+    CHECK(name_of(get(portico.port(), "user.com", "/b", {{"X-User", "alice"}})) == alice);
+  }
+  SECTION("load-balance ewma: a slow endpoint gets little of the traffic") {
+    backends.server(1).set_delay(std::chrono::milliseconds(40));  // "b"
+    std::map<std::string, int> count;
+    Connection conn(portico.port());
+    for (int i = 0; i < 60; ++i) {
+      ++count[name_of(conn.get("ewma.com", "/"))];
+    }
+    backends.server(1).set_delay(std::chrono::milliseconds(0));
+    INFO("a " << count["a"] << ", b " << count["b"]);
+    CHECK(count["a"] >= 50);
+  }
+  SECTION("canary by header, then cookie, then weight") {
+    CHECK(name_of(get(portico.port(), "shop.com", "/", {{"X-Canary", "always"}})) == "canary");
+    CHECK(name_of(get(portico.port(), "shop.com", "/", {{"Cookie", "canary=always"}})) ==
+          "canary");
+    CHECK(name_of(get(portico.port(), "shop.com", "/",
+                      {{"X-Canary", "never"}, {"Cookie", "canary=always"}})) != "canary");
+    for (int i = 0; i < 10; ++i) {
+      CHECK(name_of(get(portico.port(), "shop.com", "/")) != "canary");  // weight 0
+    }
+    CHECK(name_of(get(portico.port(), "half.com", "/", {{"X-Version", "v2"}})) == "canary");
+    int to_canary = 0;
+    Connection conn(portico.port());
+    for (int i = 0; i < 200; ++i) {
+      to_canary += name_of(conn.get("half.com", "/", {{"X-Version", "v1"}})) == "canary";
+    }
+    INFO(to_canary << " of 200 went to the canary");
+    CHECK(to_canary > 60);
+    CHECK(to_canary < 140);
+  }
+}
