@@ -1,7 +1,7 @@
 # Portico's container image: built on Debian 12 with the project's own scripts, run on a slim
 # Debian 12 with only the runtime libraries, as a non-root user.
 #   docker build -t portico .
-#   docker run --rm -p 8080:8080 -v $PWD/examples/blog:/manifests:ro portico \
+#   docker run --rm -p 8080:8080 -v $PWD/examples/blog/compose/manifests:/manifests:ro portico \
 #     --manifests /manifests --http-listen 0.0.0.0:8080
 FROM debian:12 AS build
 WORKDIR /src

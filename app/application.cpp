@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <cctype>
 
+#include "config/snapshot_builder.hpp"
+#include "proxy/admin/explain.hpp"
 #include "proxy/admin/metrics.hpp"
 #include "proxy/common/log.hpp"
 #include "proxy/common/read_file.hpp"
@@ -23,7 +25,7 @@ Expected<TlsContextPtr> load_default_certificate(const Options& options) {
   if (!key) {
     return fail("--default-key-file " + options.default_key_file + ": cannot be read");
   }
-  auto context = TlsContext::from_pem(*certificate, *key);
+  auto context = TlsContext::from_pem(*certificate, *key, "--default-cert-file");
   if (!context) {
     return fail("--default-cert-file/--default-key-file: " + context.error());
   }
@@ -198,6 +200,29 @@ void Application::stop_sources() {
   if (leader_) {
     leader_->stop();
   }
+}
+
+Expected<std::string> Application::explain(const Options& options, std::string_view url) {
+  if (options.manifests.empty()) {
+    return fail("explain reads --manifests (a live controller answers /debug/explain)");
+  }
+  auto default_certificate = load_default_certificate(options);
+  if (!default_certificate) {
+    return fail(default_certificate.error());
+  }
+  auto source = ManifestSource::open(options.manifests, [](std::vector<k8s::Object>) {});
+  if (!source) {
+    return fail(source.error());
+  }
+  ObjectCache cache;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const Dirty everything = cache.replace_all((*source)->read_once(), now);
+  SnapshotBuilder builder(options.classes, {*default_certificate, options.default_certificate,
+                                            challenge_secret_key(controller_namespace())});
+  const SnapshotPtr snapshot = builder.build(cache, everything);
+  return explain_request(*snapshot, url, options.https_listen.port);
 }
 
 std::optional<Application::StartFailure> Application::prepare() {

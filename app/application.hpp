@@ -32,6 +32,10 @@ class Application {
   explicit Application(Options options);
   ~Application();
 
+  // `portico explain ... URL`: reads --manifests once, builds the routing snapshot as the
+  // controller would, and explains where `url` goes (proxy/admin/explain.hpp). Binds nothing.
+  static Expected<std::string> explain(const Options& options, std::string_view url);
+
   // Opens the sources and binds every listener; nothing runs yet.
   std::optional<StartFailure> prepare();
   void start();

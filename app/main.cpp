@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT into its shutdown sequence.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -26,6 +27,34 @@ void watch_signals(portico::Application& app, sigset_t set) {
   }).detach();
 }
 
+// `portico explain [flags] URL`: the URL is the argument that starts with http:// or
+// https://; the rest are the controller's own flags (--manifests, class settings, ...).
+int explain(std::vector<std::string> args) {
+  const auto url = std::find_if(args.begin(), args.end(), [](const std::string& arg) {
+    return arg.starts_with("http://") || arg.starts_with("https://");
+  });
+  if (url == args.end()) {
+    std::fprintf(stderr, "portico: usage: portico explain --manifests DIR http://host/path\n");
+    return 2;
+  }
+  const std::string target = *url;
+  args.erase(url);
+  auto options = portico::parse_options(std::move(args));
+  if (!options) {
+    std::fprintf(stderr, "portico: %s\n", options.error().c_str());
+    return 2;
+  }
+  // Warnings about the manifests go to stderr; the explanation alone to stdout.
+  portico::log::configure(options->log_format, options->log_level);
+  auto explained = portico::Application::explain(*options, target);
+  if (!explained) {
+    std::fprintf(stderr, "portico: %s\n", explained.error().c_str());
+    return 2;
+  }
+  std::cout << *explained;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,7 +66,11 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto options = portico::parse_options(std::vector<std::string>(argv + 1, argv + argc));
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "explain") {
+    return explain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  auto options = portico::parse_options(std::move(args));
   if (!options) {
     std::fprintf(stderr, "portico: %s\n", options.error().c_str());
     return 2;

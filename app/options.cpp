@@ -382,8 +382,11 @@ Expected<Options> parse_options(const std::vector<std::string>& args) {
 std::string usage() {
   std::string text =
       "Usage: portico [flags]\n"
+      "       portico explain --manifests PATH [flags] URL\n"
       "Kubernetes ingress controller and reverse proxy. Routing state comes from --manifests\n"
-      "files, or from the API server (--kubeconfig, or in-cluster configuration).\n\nFlags:\n";
+      "files, or from the API server (--kubeconfig, or in-cluster configuration). `explain`\n"
+      "prints, as JSON, where a request for URL would go and why (live: /debug/explain).\n"
+      "\nFlags:\n";
   for (const auto& f : flags()) {
     std::string left =
         std::string("  ") + f.name + (f.value_name ? std::string(" ") + f.value_name : "");

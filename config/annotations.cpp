@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <map>
 #include <optional>
 #include <string_view>
 
@@ -76,21 +77,24 @@ class Reader {
       const auto it = ingress_.meta.annotations.find(std::string(prefix).append(name));
       if (it != ingress_.meta.annotations.end()) {
         source_ = it->first;
+        verdicts_.try_emplace(source_, "applied");
         return it->second;
       }
     }
     return std::nullopt;
   }
 
-  void warn(const std::string& annotation, std::string_view reason) const {
+  void warn(const std::string& annotation, std::string_view reason) {
+    verdicts_.insert_or_assign(annotation, "ignored: " + std::string(reason));
     log::warn("config", "annotation ignored",
               {{"ingress", k8s::key_of(ingress_.meta)},
                {"annotation", annotation},
                {"reason", std::string(reason)}});
   }
-  void reject(std::string_view reason) const { warn(source_, reason); }
+  void reject(std::string_view reason) { warn(source_, reason); }
   // An invalid setting whose absence would let in what it was meant to keep out.
-  void refuse(std::string_view reason) const {
+  void refuse(std::string_view reason) {
+    verdicts_.insert_or_assign(source_, "fails closed (503): " + std::string(reason));
     log::warn("config", "annotation invalid: the Ingress answers 503 until it is fixed",
               {{"ingress", k8s::key_of(ingress_.meta)},
                {"annotation", source_},
@@ -169,7 +173,7 @@ class Reader {
 
   // Annotations under our prefixes that nothing reads: snippets (never applied, by design)
   // and names we do not support. Said so the author is not left guessing.
-  void warn_unread() const {
+  void warn_unread() {
     for (const auto& [key, value] : ingress_.meta.annotations) {
       std::string_view name = key;
       if (name.starts_with(OurPrefix)) {
@@ -183,8 +187,19 @@ class Reader {
         warn(key, "snippets are never applied: Portico takes typed settings only");
       } else if (std::find(Supported.begin(), Supported.end(), name) == Supported.end()) {
         warn(key, "not supported by Portico");
+      } else if (!verdicts_.contains(key)) {
+        // Supported, but not consulted: the setting it refines is off, or ours overrides it.
+        verdicts_.emplace(key, "not used: its setting is off or portico.dev/ overrides it");
       }
     }
+  }
+
+  AnnotationNotes notes() const {
+    AnnotationNotes out;
+    for (const auto& [key, verdict] : verdicts_) {
+      out.push_back({key, ingress_.meta.annotations.at(key), verdict});
+    }
+    return out;
   }
 
   const k8s::Ingress& ingress() const { return ingress_; }
@@ -192,6 +207,7 @@ class Reader {
  private:
   const k8s::Ingress& ingress_;
   std::string source_;
+  std::map<std::string, std::string> verdicts_;  // by annotation key
 };
 
 // "/path" or "http(s)://...": where a redirect may point.
@@ -475,14 +491,17 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
   read_cors(reader, policy);
   read_auth(reader, secrets, policy, out.auth_secret);
   read_balancing(reader, policy);
-  // HTTP is what every backend gets; anything else is said to be unsupported.
-  reader.text("backend-protocol", [](std::string_view s) { return s == "HTTP"; },
-              "only HTTP backends are supported");
+  policy.upstream_tls = reader.text(
+                            "backend-protocol",
+                            [](std::string_view s) { return s == "HTTP" || s == "HTTPS"; },
+                            "only HTTP and HTTPS backends are supported")
+                            .value_or("HTTP") == "HTTPS";
   out.canary = read_canary(reader);
   if (policy != RoutePolicy{}) {
     out.policy = std::make_shared<const RoutePolicy>(policy);
   }
   reader.warn_unread();
+  out.notes = reader.notes();
   return out;
 }
 

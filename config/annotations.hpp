@@ -15,6 +15,7 @@
 #include "k8swatch/resources.hpp"
 #include "proxy/policy/route_policy.hpp"
 #include "proxy/route/route_table.hpp"
+#include "proxy/snapshot.hpp"
 
 namespace portico {
 
@@ -24,6 +25,7 @@ struct IngressAnnotations {
   bool use_regex = false;        // use-regex or rewrite-target: the host's paths are regexes
   std::optional<Canary> canary;  // canary "true": the rule's cluster and Ingress are not set
   std::string auth_secret;       // "namespace/name" of the auth-secret read, or ""
+  AnnotationNotes notes;         // what became of each of its annotations, for explain
 };
 
 // The Secret "namespace/name", or null (auth-secret).

@@ -31,7 +31,7 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
               {{"secret", secret_key}});
     return nullptr;
   }
-  auto context = TlsContext::from_pem(certificate->second, key->second);
+  auto context = TlsContext::from_pem(certificate->second, key->second, "secret " + secret_key);
   if (!context) {
     log::warn("tls", "Secret holds no usable certificate; its hosts get the default certificate",
               {{"secret", secret_key}, {"reason", context.error()}});

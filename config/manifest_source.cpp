@@ -94,6 +94,11 @@ void ManifestSource::start() {
   thread_ = std::thread([this] { run(); });
 }
 
+std::vector<k8s::Object> ManifestSource::read_once() {
+  rescan();
+  return objects();
+}
+
 void ManifestSource::stop() {
   if (thread_.joinable()) {
     const std::uint64_t one = 1;

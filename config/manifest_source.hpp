@@ -28,6 +28,8 @@ class ManifestSource {
 
   // Delivers the initial set, then watches on a thread of its own until stop().
   void start();
+  // Reads every file once and returns the objects, without watching (portico explain).
+  std::vector<k8s::Object> read_once();
   void stop();
 
  private:

@@ -10,6 +10,13 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   const bool routes_changed = first || dirty.routes || (dirty.secrets && current_.reads_secrets);
   if (routes_changed) {
     current_ = translator_.translate(cache, ids_);
+    auto notes = std::make_shared<IngressNotes>();
+    for (const auto& [ingress, annotations] : current_.annotations) {
+      if (!annotations.notes.empty()) {
+        notes->emplace(ingress, annotations.notes);
+      }
+    }
+    notes_ = std::move(notes);
   }
   const bool certs_changed = routes_changed || dirty.secrets;
   if (certs_changed) {
@@ -53,6 +60,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   snapshot->clusters = clusters_;
   snapshot->certs = cert_table_;
   snapshot->challenges = challenges_;
+  snapshot->notes = notes_;
   return snapshot;
 }
 

@@ -34,6 +34,7 @@ class SnapshotBuilder {
   std::shared_ptr<const ClusterTable> clusters_;
   std::shared_ptr<const CertTable> cert_table_;
   std::shared_ptr<const AcmeChallenges> challenges_;
+  std::shared_ptr<const IngressNotes> notes_;
   std::uint64_t generation_ = 0;
 };
 

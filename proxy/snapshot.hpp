@@ -7,9 +7,11 @@
 //  - per request: pinned. A request holds the snapshot it started with until it ends, so an
 //    update never changes the rules under a request in flight.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "proxy/common/string_hash.hpp"
 
@@ -22,12 +24,23 @@ namespace portico {
 // HTTP-01 answers of ACME orders in progress: token -> key authorization (RFC 8555 §8.3).
 using AcmeChallenges = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
 
+// What became of one annotation of an Ingress ("applied", "ignored: why", "fails closed:
+// why"), kept for inspection (/debug/explain), never consulted when routing.
+struct AnnotationNote {
+  std::string annotation;
+  std::string value;
+  std::string verdict;
+};
+using AnnotationNotes = std::vector<AnnotationNote>;
+using IngressNotes = std::map<std::string, AnnotationNotes>;  // by Ingress "namespace/name"
+
 struct Snapshot {
   std::uint64_t generation = 0;
   std::shared_ptr<const RouteTable> routes;
   std::shared_ptr<const ClusterTable> clusters;
   std::shared_ptr<const CertTable> certs;
   std::shared_ptr<const AcmeChallenges> challenges;  // never null once built
+  std::shared_ptr<const IngressNotes> notes;         // never null once built
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

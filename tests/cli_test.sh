@@ -25,5 +25,36 @@ expect "unknown flag" 2 "$portico" --no-such-flag
 expect "bad listen address" 2 "$portico" --manifests /tmp --http-listen nowhere
 expect "missing manifests path" 2 "$portico" --manifests /nonexistent/portico/path
 expect "no routing source" 2 env -u KUBERNETES_SERVICE_HOST "$portico"
-echo "$((8 - failures)) passed, $failures failed"
+# portico explain: offline, from manifests; the explanation on stdout.
+manifests=$(mktemp -d)
+trap 'rm -rf "$manifests"' EXIT
+cat >"$manifests/site.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: blog, namespace: default}
+spec:
+  ingressClassName: portico
+  rules:
+  - host: blog.example.com
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: portico}
+spec: {controller: portico.dev/ingress-controller}
+YAML
+expect "explain" 0 "$portico" explain --manifests "$manifests" http://blog.example.com/api/x
+"$portico" explain --manifests "$manifests" http://blog.example.com/api/x 2>/dev/null |
+  grep -q '"outcome": "503: the Service has no usable endpoint"' ||
+  { echo "FAIL: explain outcome"; failures=$((failures + 1)); }
+# The one-machine blog example parses and routes as its README says.
+examples=$(dirname "$0")/../examples/blog/compose/manifests
+"$portico" explain --manifests "$examples" http://blog.localhost/api/posts 2>/dev/null |
+  grep -q '"outcome": "proxied to blog/blog-api:80"' ||
+  { echo "FAIL: examples/blog/compose routes /api to blog-api"; failures=$((failures + 1)); }
+expect "explain without a URL" 2 "$portico" explain --manifests "$manifests"
+expect "explain without manifests" 2 "$portico" explain http://blog.example.com/
+echo "$((13 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

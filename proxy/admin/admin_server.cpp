@@ -5,12 +5,48 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
+#include <optional>
 
+#include "proxy/admin/explain.hpp"
 #include "proxy/admin/metrics.hpp"
 #include "proxy/admin/snapshot_json.hpp"
+#include "proxy/session/request_values.hpp"
 #include "proxy/worker/worker_pool.hpp"
 
 namespace portico {
+namespace {
+
+// Query argument `name` of `target`, percent-decoded ("+" is a space), or nothing when absent
+// or badly encoded.
+std::optional<std::string> query_parameter(std::string_view target, std::string_view name) {
+  const std::string_view raw = find_query_argument(target, name);
+  if (raw.empty()) {
+    return std::nullopt;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%') {
+      unsigned value = 0;
+      const char* digits = raw.data() + i + 1;
+      if (i + 2 >= raw.size()) {
+        return std::nullopt;
+      }
+      const auto [end, ec] = std::from_chars(digits, digits + 2, value, 16);
+      if (ec != std::errc() || end != digits + 2) {
+        return std::nullopt;
+      }
+      out.push_back(static_cast<char>(value));
+      i += 2;
+    } else {
+      out.push_back(raw[i] == '+' ? ' ' : raw[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 
 AdminServer::AdminServer(net::io_context& io, WorkerPool& workers) : io_(io), workers_(workers) {}
 
@@ -95,9 +131,11 @@ net::awaitable<void> AdminServer::serve(net::ip::tcp::socket socket) {
       response.body() = is_ready ? "ready\n" : "not ready\n";
     } else if (path == "/metrics") {
       const WorkerStats totals = co_await workers_.collect_stats();
+      const SnapshotPtr snapshot = workers_.latest();
       response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
       response.body() = render_metrics(
-          totals, {workers_.published_generation(), workers_.publish_count(), ready()});
+          totals, {workers_.published_generation(), workers_.publish_count(), ready()},
+          snapshot ? snapshot->certs.get() : nullptr);
       if (extra_metrics_) {
         response.body() += extra_metrics_();
       }
@@ -105,6 +143,20 @@ net::awaitable<void> AdminServer::serve(net::ip::tcp::socket socket) {
       const SnapshotPtr snapshot = workers_.latest();
       response.set(http::field::content_type, "application/json");
       response.body() = snapshot ? describe_snapshot(*snapshot) : "null\n";
+    } else if (path == "/debug/explain") {
+      const SnapshotPtr snapshot = workers_.latest();
+      const auto url = query_parameter(request.target(), "url");
+      auto explained = snapshot && url ? explain_request(*snapshot, *url, workers_.https_port())
+                                       : Expected<std::string>(fail(
+                                             snapshot ? "usage: /debug/explain?url=http://host/path"
+                                                      : "no routing snapshot yet"));
+      if (explained) {
+        response.set(http::field::content_type, "application/json");
+        response.body() = std::move(*explained);
+      } else {
+        response.result(http::status::bad_request);
+        response.body() = explained.error() + "\n";
+      }
     } else {
       response.result(http::status::not_found);
       response.body() = "not found\n";

@@ -65,7 +65,8 @@ void PrometheusText::histogram_samples(std::string_view name, std::string_view l
   sample(base + "_count", labels, static_cast<double>(cumulative));
 }
 
-std::string render_metrics(const WorkerStats& totals, const ConfigStats& config) {
+std::string render_metrics(const WorkerStats& totals, const ConfigStats& config,
+                           const CertTable* certs) {
   PrometheusText out;
   // Sorted, so scrapes diff cleanly.
   const std::map<std::string, IngressStats> ingresses(totals.ingresses.begin(),
@@ -107,6 +108,16 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config)
              static_cast<double>(totals.tls_handshakes));
   out.sample("portico_tls_handshakes_total", label("result", "failed"),
              static_cast<double>(totals.tls_handshake_failures));
+  out.family("portico_certificate_expiry_timestamp_seconds", "gauge",
+             "When the certificate served for a host expires (notAfter, Unix time); host \"\" is "
+             "the default certificate.");
+  if (certs != nullptr) {
+    certs->for_each_certificate([&](std::string_view host, const TlsContext& context) {
+      out.sample("portico_certificate_expiry_timestamp_seconds",
+                 label("host", host) + "," + label("source", context.origin()),
+                 static_cast<double>(context.not_after()));
+    });
+  }
   out.histogram("portico_request_duration_seconds",
                 "Time from a request's head being read to its response being sent.",
                 totals.request_duration);

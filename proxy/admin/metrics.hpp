@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/tls/cert_table.hpp"
 #include "proxy/worker/worker_stats.hpp"
 
 namespace portico {
@@ -33,6 +34,8 @@ class PrometheusText {
 // A label value with Prometheus escaping, e.g. label("host", h) -> host="..."
 std::string label(std::string_view name, std::string_view value);
 
-std::string render_metrics(const WorkerStats& totals, const ConfigStats& config);
+// `certs`: the live snapshot's certificates, for their expiry times (null before the first).
+std::string render_metrics(const WorkerStats& totals, const ConfigStats& config,
+                           const CertTable* certs);
 
 }  // namespace portico

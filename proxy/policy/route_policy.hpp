@@ -63,6 +63,7 @@ struct RoutePolicy {
   std::optional<BasicAuth> basic_auth;          // 401 without valid credentials
   // Forwarding.
   std::optional<std::string> rewrite_target;  // "$1"..."$9" from the path's regex captures
+  bool upstream_tls = false;                  // backend-protocol HTTPS
   Balance balance = Balance::RoundRobin;
   std::optional<HashKey> hash_by;
   std::optional<StickyCookie> affinity;

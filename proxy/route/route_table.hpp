@@ -128,6 +128,9 @@ class RouteTable {
       visit(*no_host_);
     }
   }
+  // The rules a request for `host` is matched against: its exact host's, else its one-label
+  // wildcard's, else the host-less rules; null when there are none.
+  const VirtualHost* select_host(std::string_view host) const noexcept;
   const RouteAction* default_backend() const noexcept {
     return default_backend_ ? &*default_backend_ : nullptr;
   }
@@ -137,8 +140,6 @@ class RouteTable {
   }
 
  private:
-  const VirtualHost* select_host(std::string_view host) const noexcept;
-
   using Hosts = std::unordered_map<std::string, VirtualHost, StringHash, std::equal_to<>>;
   Hosts exact_hosts_;
   Hosts wildcard_hosts_;  // keyed by the suffix after "*.", e.g. "example.com"

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <type_traits>
+#include <variant>
 
 #include "proxy/common/log.hpp"
 #include "proxy/common/utc_time.hpp"
@@ -579,19 +580,7 @@ void HttpSession<Stream>::prepare_upstream_request(Exchange& ex) {
   strip_hop_by_hop(req.base());
   set_forwarded_headers(req.base(), {client_address_, IsTls<Stream> ? "https" : "http",
                                      listener_port_, host_as_sent});
-  if (ex.policy->rewrite_target) {
-    // rewrite-target replaces the path; the query goes along, after any the target adds.
-    std::string target =
-        substitute_captures(*ex.policy->rewrite_target, ex.target.path(), ex.route.captures);
-    const std::string_view query =
-        std::string_view(ex.target.upstream_target).substr(ex.target.path_length);
-    if (query.size() > 1) {
-      target += target.find('?') == std::string::npos ? query : "&" + std::string(query.substr(1));
-    }
-    req.target(target);
-  } else {
-    req.target(ex.target.upstream_target);
-  }
+  req.target(upstream_target_for(*ex.policy, ex.target, ex.route.captures));
   req.version(11);
   if (!ex.target.websocket.empty()) {
     req.set(http::field::upgrade, ex.target.websocket);
@@ -636,7 +625,8 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
   for (bool retried = false;; retried = true) {
     ex.upstream = endpoint;
     ex.upstream_started = Clock::now();
-    UpstreamConnectionPtr upstream = retried ? nullptr : worker_.pool().take(*endpoint);
+    UpstreamConnectionPtr upstream =
+        retried ? nullptr : worker_.pool().take(*endpoint, ex.policy->upstream_tls);
     if (!upstream) {
       if (const Fault fault = co_await connect(ex, *endpoint, upstream); fault != Fault::None) {
         balancer.report_connect_failure(*endpoint, Clock::now());
@@ -652,10 +642,12 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
       }
       balancer.report_connect_success(*endpoint);
     }
-    Fault fault = co_await forward(ex, *upstream);
-    if (fault == Fault::None) {
-      fault = co_await relay(ex, *upstream);
-    }
+    // A named lambda: it lives in this frame for as long as the coroutine it starts.
+    const auto send_and_relay = [&](auto& stream) -> net::awaitable<Fault> {
+      const Fault sent = co_await forward(ex, stream);
+      co_return sent == Fault::None ? co_await relay(ex, stream, upstream->buffer) : sent;
+    };
+    Fault fault = co_await std::visit(send_and_relay, upstream->stream);
     if (fault == Fault::UpstreamClosedEarly) {
       // Most often the upstream closed this idle connection as we reused it.
       if (upstream->reused && resendable && !retried) {
@@ -681,9 +673,21 @@ net::awaitable<Fault> HttpSession<Stream>::connect(Exchange& ex, const Endpoint&
                                                    UpstreamConnectionPtr& out) {
   auto upstream = std::make_unique<UpstreamConnection>(transport().get_executor(), endpoint,
                                                        worker_.stats().upstream_connections);
-  upstream->stream.expires_after(ex.connect_timeout);
-  auto [ec] = co_await upstream->stream.async_connect(
-      net::ip::tcp::endpoint(endpoint.address, endpoint.port), use_nothrow);
+  auto& tcp = std::get<beast::tcp_stream>(upstream->stream);
+  tcp.expires_after(ex.connect_timeout);
+  auto [ec] = co_await tcp.async_connect(net::ip::tcp::endpoint(endpoint.address, endpoint.port),
+                                         use_nothrow);
+  if (!ec) {
+    tcp.socket().set_option(net::ip::tcp::no_delay(true), ec);
+  }
+  if (!ec && ex.policy->upstream_tls) {
+    // The handshake is part of connecting: it too is bounded by the connect timeout, and a
+    // failure is a connect failure (nothing was sent, another endpoint may be tried).
+    beast::tcp_stream connected = std::move(tcp);  // out of the variant before it changes
+    auto& tls = upstream->stream.template emplace<UpstreamTlsStream>(std::move(connected),
+                                                            worker_.upstream_tls());
+    std::tie(ec) = co_await tls.async_handshake(net::ssl::stream_base::client, use_nothrow);
+  }
   if (ec) {
     ++worker_.stats().upstream_connect_errors;
     log::debug("proxy", "upstream connect failed",
@@ -691,18 +695,18 @@ net::awaitable<Fault> HttpSession<Stream>::connect(Exchange& ex, const Endpoint&
                 {"error", ec.message()}});
     co_return ec == beast::error::timeout ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
   }
-  upstream->stream.socket().set_option(net::ip::tcp::no_delay(true), ec);
   out = std::move(upstream);
   co_return Fault::None;
 }
 
 // Sends the request head and streams the request body upstream.
 template <class Stream>
-net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnection& upstream) {
+template <class Upstream>
+net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, Upstream& upstream) {
   const auto timeout = ex.send_timeout;
   http::request_serializer<http::buffer_body> serializer{ex.request};
   const auto [ec, sent] =
-      co_await write_head(upstream.stream, serializer, buffer_, ex.parser, timeout);
+      co_await write_head(upstream, serializer, buffer_, ex.parser, timeout);
   if (ec) {
     co_return ec == beast::error::timeout ? Fault::UpstreamTimeout : Fault::UpstreamClosedEarly;
   }
@@ -710,7 +714,7 @@ net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnect
     co_return Fault::None;
   }
   ex.request_bytes += sent;
-  switch (co_await relay_body(client_, buffer_, ex.parser, upstream.stream, serializer, sent,
+  switch (co_await relay_body(client_, buffer_, ex.parser, upstream, serializer, sent,
                               ex.relay_buffer->span(), timeout, ex.request_bytes)) {
     case RelayEnd::Complete:
       co_return Fault::None;
@@ -727,7 +731,9 @@ net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, UpstreamConnect
 
 // Reads the upstream response head, rewrites it for the client, and streams the body.
 template <class Stream>
-net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnection& upstream) {
+template <class Upstream>
+net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, Upstream& upstream,
+                                                 beast::flat_buffer& buffer) {
   const auto& settings = worker_.settings();
   std::optional<ResponseParser> parser;
   // Interim 1xx responses are not relayed (Expect is never forwarded); 101 would be.
@@ -736,9 +742,8 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
     parser->header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
     parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser->skip(ex.head);
-    upstream.stream.expires_after(ex.read_timeout);
-    auto [ec, n] =
-        co_await http::async_read_header(upstream.stream, upstream.buffer, *parser, use_nothrow);
+    beast::get_lowest_layer(upstream).expires_after(ex.read_timeout);
+    auto [ec, n] = co_await http::async_read_header(upstream, buffer, *parser, use_nothrow);
     if (ec == beast::error::timeout) {
       co_return Fault::UpstreamTimeout;
     }
@@ -795,17 +800,17 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
 
   http::response_serializer<http::buffer_body> serializer{response};
   const auto [ec, sent] =
-      co_await write_head(client_, serializer, upstream.buffer, *parser, ex.send_timeout);
+      co_await write_head(client_, serializer, buffer, *parser, ex.send_timeout);
   if (ec) {
     co_return Fault::ClientGone;
   }
   ex.response_bytes += sent;
   if (switching) {
-    co_await tunnel(ex, upstream);
+    co_await tunnel(ex, upstream, buffer);
     co_return Fault::None;
   }
   if (body_follows && !serializer.is_done()) {
-    switch (co_await relay_body(upstream.stream, upstream.buffer, *parser, client_, serializer,
+    switch (co_await relay_body(upstream, buffer, *parser, client_, serializer,
                                 sent, ex.relay_buffer->span(), ex.read_timeout,
                                 ex.response_bytes)) {
       case RelayEnd::Complete:
@@ -824,14 +829,16 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, UpstreamConnectio
   // unexpected followed it.
   ex.upstream_reusable = parser->keep_alive() &&
                          (parser->content_length() || parser->chunked() || !body_follows) &&
-                         upstream.buffer.size() == 0;
+                         buffer.size() == 0;
   co_return Fault::None;
 }
 
 // After a 101 the connection is a byte pipe both ways, until either side closes or neither
 // sends anything for the route's read timeout (else --tunnel-idle-timeout).
 template <class Stream>
-net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, UpstreamConnection& upstream) {
+template <class Upstream>
+net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, Upstream& upstream,
+                                                 beast::flat_buffer& buffer) {
   using namespace boost::asio::experimental::awaitable_operators;
   const auto& settings = worker_.settings();
   const auto* policy = ex.route.action->policy.get();
@@ -839,17 +846,17 @@ net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, UpstreamConnectio
                                                               : settings.tunnel_idle_timeout;
   // One idle deadline for the whole tunnel replaces the streams' per-operation timers.
   transport().expires_never();
-  upstream.stream.expires_never();
+  beast::get_lowest_layer(upstream).expires_never();
   net::steady_timer watchdog(transport().get_executor());
   auto last_activity = Clock::now();
   auto stop = [&] {
     transport().cancel();
-    upstream.stream.cancel();
+    beast::get_lowest_layer(upstream).cancel();
     watchdog.cancel();
   };
   ++worker_.stats().tunnels;
-  co_await (pump(client_, buffer_, upstream.stream, last_activity, stop) &&
-            pump(upstream.stream, upstream.buffer, client_, last_activity, stop) &&
+  co_await (pump(client_, buffer_, upstream, last_activity, stop) &&
+            pump(upstream, buffer, client_, last_activity, stop) &&
             watch_idle(watchdog, last_activity, idle, stop));
 }
 

@@ -54,9 +54,13 @@ class HttpSession final : public Session {
   net::awaitable<bool> continue_if_expected(Exchange& ex);
   net::awaitable<Fault> exchange_with(Exchange& ex, const Endpoint& endpoint);
   net::awaitable<Fault> connect(Exchange& ex, const Endpoint& endpoint, UpstreamConnectionPtr& out);
-  net::awaitable<Fault> forward(Exchange& ex, UpstreamConnection& upstream);
-  net::awaitable<Fault> relay(Exchange& ex, UpstreamConnection& upstream);
-  net::awaitable<void> tunnel(Exchange& ex, UpstreamConnection& upstream);
+  // `Upstream`: beast::tcp_stream, or UpstreamTlsStream for backend-protocol HTTPS.
+  template <class Upstream>
+  net::awaitable<Fault> forward(Exchange& ex, Upstream& upstream);
+  template <class Upstream>
+  net::awaitable<Fault> relay(Exchange& ex, Upstream& upstream, beast::flat_buffer& buffer);
+  template <class Upstream>
+  net::awaitable<void> tunnel(Exchange& ex, Upstream& upstream, beast::flat_buffer& buffer);
   net::awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
   void finish(Exchange& ex, Fault fault);
   void write_access_log(const Exchange& ex, unsigned status);

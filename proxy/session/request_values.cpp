@@ -84,6 +84,19 @@ bool takes_canary(const Canary& canary, const http::request_header<>& head,
   return balancer.chance(canary.weight, canary.weight_total);
 }
 
+std::string upstream_target_for(const RoutePolicy& policy, const RequestHead& target,
+                                const PathCaptures& captures) {
+  if (!policy.rewrite_target) {
+    return target.upstream_target;
+  }
+  std::string out = substitute_captures(*policy.rewrite_target, target.path(), captures);
+  const std::string_view query = std::string_view(target.upstream_target).substr(target.path_length);
+  if (query.size() > 1) {
+    out += out.find('?') == std::string::npos ? query : "&" + std::string(query.substr(1));
+  }
+  return out;
+}
+
 std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint) {
   std::string out = cookie.name + "=" + LoadBalancer::affinity_token(endpoint) +
                     "; Path=" + (cookie.path.empty() ? std::string("/") : cookie.path);

@@ -30,6 +30,12 @@ std::string_view hash_key_value(const HashKey& key, const boost::beast::http::re
 bool takes_canary(const Canary& canary, const boost::beast::http::request_header<>& head,
                   LoadBalancer& balancer);
 
+// The request target the upstream receives: the normalized path and query, or, under
+// rewrite-target, the target with the path's captures substituted and the query after any
+// the target adds (as nginx's rewrite does).
+std::string upstream_target_for(const RoutePolicy& policy, const RequestHead& target,
+                                const PathCaptures& captures);
+
 // The Set-Cookie value that pins a client to `endpoint`.
 std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint);
 

@@ -25,6 +25,19 @@ class CertTable {
   const TlsContext& select(std::string_view server_name) const noexcept;
   bool redirects(std::string_view host) const noexcept;
 
+  // Every host's certificate ("*.b" for wildcards), then the default one with host "", for
+  // the expiry metric.
+  template <class Visit>
+  void for_each_certificate(Visit&& visit) const {
+    for (const auto& [host, context] : exact_) {
+      visit(std::string_view(host), *context);
+    }
+    for (const auto& [suffix, context] : wildcard_) {
+      visit("*." + suffix, *context);
+    }
+    visit(std::string_view(), *default_);
+  }
+
  private:
   using Contexts = std::unordered_map<std::string, TlsContextPtr, StringHash, std::equal_to<>>;
   TlsContextPtr default_;

@@ -1,6 +1,8 @@
 #include "proxy/tls/tls_context.hpp"
 
 #include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <ctime>
 #include <openssl/x509v3.h>
 
 namespace portico {
@@ -23,6 +25,15 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, cons
 
 }  // namespace
 
+TlsContext::TlsContext(boost::asio::ssl::context context, std::string origin)
+    : context_(std::move(context)), origin_(std::move(origin)) {
+  std::tm expiry{};
+  if (const X509* leaf = SSL_CTX_get0_certificate(context_.native_handle());
+      leaf != nullptr && ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &expiry) == 1) {
+    not_after_ = timegm(&expiry);
+  }
+}
+
 void apply_tls_policy(SSL_CTX* context) {
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
   SSL_CTX_set_cipher_list(context, "ECDHE+AESGCM:ECDHE+CHACHA20");  // TLS 1.3 suites: OpenSSL's
@@ -31,7 +42,7 @@ void apply_tls_policy(SSL_CTX* context) {
 }
 
 Expected<std::shared_ptr<const TlsContext>> TlsContext::from_pem(
-    const std::string& certificate_chain, const std::string& private_key) {
+    const std::string& certificate_chain, const std::string& private_key, std::string origin) {
   ssl::context context(ssl::context::tls_server);
   boost::system::error_code ec;
   context.use_certificate_chain(boost::asio::buffer(certificate_chain), ec);
@@ -54,7 +65,7 @@ Expected<std::shared_ptr<const TlsContext>> TlsContext::from_pem(
     return fail("tls.key does not match the certificate in tls.crt");
   }
   apply_tls_policy(context.native_handle());
-  return std::make_shared<const TlsContext>(std::move(context));
+  return std::make_shared<const TlsContext>(std::move(context), std::move(origin));
 }
 
 TlsContextPtr TlsContext::self_signed() {
@@ -79,7 +90,7 @@ TlsContextPtr TlsContext::self_signed() {
   X509_free(cert);
   EVP_PKEY_free(key);
   apply_tls_policy(context.native_handle());
-  return std::make_shared<const TlsContext>(std::move(context));
+  return std::make_shared<const TlsContext>(std::move(context), "self-signed");
 }
 
 }  // namespace portico

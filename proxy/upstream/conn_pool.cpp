@@ -5,7 +5,7 @@
 
 namespace portico {
 
-UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint) {
+UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint, bool tls) {
   const auto it = idle_.find(endpoint);
   if (it == idle_.end()) {
     return nullptr;
@@ -15,7 +15,7 @@ UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint) {
   while (!stack.empty()) {
     UpstreamConnectionPtr connection = std::move(stack.back());
     stack.pop_back();
-    if (connection->idle_since >= oldest_allowed) {
+    if (connection->idle_since >= oldest_allowed && connection->tls() == tls) {
       connection->reused = true;
       return connection;
     }
@@ -28,7 +28,7 @@ void ConnPool::put(UpstreamConnectionPtr connection) {
   if (stack.size() >= max_idle_) {
     return;  // closes it
   }
-  connection->stream.expires_never();
+  connection->transport().expires_never();
   connection->idle_since = std::chrono::steady_clock::now();
   stack.push_back(std::move(connection));
 }

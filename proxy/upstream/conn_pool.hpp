@@ -5,10 +5,12 @@
 // timeout, or to endpoints that left the routing snapshot, are closed.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "proxy/net.hpp"
@@ -16,18 +18,29 @@
 
 namespace portico {
 
-// One connection to an upstream endpoint, with the read buffer that belongs to it.
-// `open_gauge` counts live upstream connections in the owning worker's stats.
+using UpstreamTlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection to an upstream endpoint, with the read buffer that belongs to it: plain
+// HTTP, or HTTPS for an Ingress with backend-protocol HTTPS (the TLS stream then owns the
+// TCP one). `open_gauge` counts live upstream connections in the owning worker's stats.
 struct UpstreamConnection {
   UpstreamConnection(const net::any_io_executor& executor, Endpoint to, std::int64_t& open_gauge)
-      : stream(executor), endpoint(std::move(to)), gauge(open_gauge) {
+      : stream(std::in_place_type<beast::tcp_stream>, executor),
+        endpoint(std::move(to)),
+        gauge(open_gauge) {
     ++gauge;
   }
   ~UpstreamConnection() { --gauge; }
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
-  beast::tcp_stream stream;
+  bool tls() const noexcept { return stream.index() == 1; }
+  beast::tcp_stream& transport() noexcept {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                      stream);
+  }
+
+  std::variant<beast::tcp_stream, UpstreamTlsStream> stream;
   beast::flat_buffer buffer;
   Endpoint endpoint;
   std::int64_t& gauge;
@@ -43,8 +56,9 @@ class ConnPool {
   ConnPool(std::chrono::milliseconds idle_timeout, std::size_t max_idle_per_endpoint)
       : idle_timeout_(idle_timeout), max_idle_(max_idle_per_endpoint) {}
 
-  // The most recently returned live connection to `endpoint`, or null.
-  UpstreamConnectionPtr take(const Endpoint& endpoint);
+  // The most recently returned live connection to `endpoint` speaking HTTPS or not as `tls`
+  // says, or null.
+  UpstreamConnectionPtr take(const Endpoint& endpoint, bool tls);
   // Keeps `connection` for reuse (or closes it when the endpoint already has enough idle).
   void put(UpstreamConnectionPtr connection);
   // Closes idle connections to endpoints no cluster in `clusters` lists any more.

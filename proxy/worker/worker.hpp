@@ -81,6 +81,9 @@ class Worker {
   ConnPool& pool() noexcept { return pool_; }
   LoadBalancer& balancer() noexcept { return balancer_; }
   VerifiedCredentials& credentials() noexcept { return credentials_; }
+  // For backend-protocol HTTPS. Like ingress-nginx (proxy-ssl-verify off), the backend's
+  // certificate is not verified: in-cluster backends mostly present self-signed ones.
+  net::ssl::context& upstream_tls() noexcept { return tls_upstream_; }
   WorkerStats& stats() noexcept { return stats_; }
   BufferPool& buffers() noexcept { return buffers_; }
   const ProxySettings& settings() const noexcept { return settings_; }
@@ -124,6 +127,7 @@ class Worker {
   // Every TLS connection starts on this context; choose_certificate() moves it to the
   // snapshot's choice. It carries the protocol policy, which that move keeps.
   net::ssl::context tls_front_{net::ssl::context::tls_server};
+  net::ssl::context tls_upstream_{net::ssl::context::tls_client};
   std::atomic<std::uint64_t> installed_{0};
   std::atomic<std::size_t> open_sessions_{0};
 };

@@ -34,6 +34,8 @@ class WorkerPool {
   std::uint64_t publish_count() const noexcept { return publish_count_.load(); }
   // The last snapshot published (null before the first), for /debug/snapshot.
   SnapshotPtr latest() const;
+  // The HTTPS listener's port (0: none). Set by listen() before start(), constant after.
+  std::uint16_t https_port() const noexcept { return workers_.front()->https_port(); }
 
   // Sums the workers' counters, each copied on its own thread. Awaited on any executor.
   net::awaitable<WorkerStats> collect_stats();

@@ -354,3 +354,33 @@ TEST_CASE("Annotations: sticky cookie, hashing, EWMA and canaries", "[e2e][annot
     CHECK(to_canary < 140);
   }
 }
+
+TEST_CASE("Annotations: backend-protocol HTTPS", "[e2e][annotations]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  // The HTTPS backend is a second Portico terminating TLS (self-signed) in front of the echo.
+  TempDir backend_dir;
+  backend_dir.write("all.yaml", site_yaml("site", "secure.com", "echo", {echo}));
+  Portico tls_backend(backend_dir.path(), 1);
+  tls_backend.wait_ready();
+
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("secure", {tls_backend.https_port()}) + "---\n" +
+                annotated("https-backend", "secure.com", "secure",
+                          {{"nginx.ingress.kubernetes.io/backend-protocol", "HTTPS"}}) +
+                annotated("plain-backend", "plain.com", "secure", {}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+
+  Connection c(portico.port());
+  for (int i = 0; i < 3; ++i) {  // the second and third reuse the pooled TLS connection
+    const auto r = c.get("secure.com", "/x");
+    REQUIRE(r.status == 200);
+    CHECK(r.header("x-echo-name") == "echo");
+    // Set by the backend Portico: the request reached it over TLS.
+    CHECK(nlohmann::json::parse(r.body)["headers"]["X-Forwarded-Proto"] == "https");
+  }
+  // The same port spoken to in plain HTTP fails: the annotation is what made it work.
+  CHECK(c.get("plain.com", "/x").status == 502);
+}

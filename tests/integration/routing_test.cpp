@@ -301,3 +301,61 @@ TEST_CASE("E2E: /debug/snapshot shows the live routing table", "[e2e][admin]") {
   CHECK(rules.at("/api")["endpoints"] == json::array({"127.0.0.1:" + std::to_string(echo)}));
   CHECK(snapshot["defaultBackend"]["backend"] == "default/echo:80");
 }
+
+TEST_CASE("E2E: /debug/explain says where a URL goes and why, as routing does",
+          "[e2e][admin]") {
+  Backends backends;
+  const auto api = backends.start("api");
+  const auto v1 = backends.start("v1");
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" +
+                ingress_yaml("blog", "blog.com",
+                             {{"/api", "Prefix", "api", "80"}, {"/login", "Exact", "api", "80"}},
+                             "", "  annotations:\n    nginx.ingress.kubernetes.io/server-snippet: x\n"
+                                 "    nginx.ingress.kubernetes.io/proxy-read-timeout: \"30\"\n") +
+                "---\n" + ingress_yaml("v1", "blog.com", {{"/api/v1", "Prefix", "v1", "80"}}) +
+                "---\n" + service_yaml("api", {api}) + "---\n" + service_yaml("v1", {v1}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const auto explain = [&](const std::string& encoded_url) {
+    const auto reply = get(portico.admin_port(), "localhost", "/debug/explain?url=" + encoded_url);
+    REQUIRE(reply.status == 200);
+    return json::parse(reply.body);
+  };
+
+  auto e = explain("http%3A%2F%2Fblog.com%2Fapi%2Fv1%2Fusers%3Fpage%3D2");
+  CHECK(e["virtualHost"]["rules"] == "blog.com");
+  REQUIRE(e["candidates"].size() == 2);
+  CHECK(e["candidates"][0]["path"] == "/api/v1");  // the longest Prefix first
+  CHECK(e["candidates"][0]["chosen"] == true);
+  CHECK(e["candidates"][1]["path"] == "/api");
+  CHECK(e["candidates"][1]["chosen"] == false);
+  CHECK(e["backend"]["service"] == "default/v1:80");
+  CHECK(e["backend"]["endpoints"] == json::array({"127.0.0.1:" + std::to_string(v1)}));
+  CHECK(e["route"]["sentUpstreamAs"] == "/api/v1/users?page=2");
+  CHECK(e["outcome"] == "proxied to default/v1:80");
+  // And that is where the request goes.
+  CHECK(get(portico.port(), "blog.com", "/api/v1/users?page=2").header("x-echo-name") == "v1");
+
+  e = explain("http://blog.com/api/posts");
+  CHECK(e["backend"]["service"] == "default/api:80");
+  std::map<std::string, std::string> verdicts;
+  for (const auto& note : e["annotations"]) {
+    verdicts[note["annotation"]] = note["verdict"];
+  }
+  CHECK(verdicts["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "applied");
+  CHECK(verdicts["nginx.ingress.kubernetes.io/server-snippet"].starts_with("ignored: snippets"));
+
+  e = explain("http://blog.com/nothing");
+  CHECK(e["candidates"].empty());
+  CHECK(e["outcome"] == "404: no route");
+  CHECK(get(portico.port(), "blog.com", "/nothing").status == 404);
+
+  e = explain("https://other.com/");
+  CHECK(e["virtualHost"].is_null());
+  CHECK(e["certificate"]["source"] == "self-signed");
+
+  CHECK(get(portico.admin_port(), "localhost", "/debug/explain?url=ftp://x").status == 400);
+  CHECK(get(portico.admin_port(), "localhost", "/debug/explain").status == 400);
+}

@@ -1,6 +1,8 @@
 // End to end: HTTPS termination. The certificate is chosen by SNI from Ingress spec.tls and
 // Secrets, swapped live when a Secret changes, and plain HTTP to those hosts redirects.
 #include <openssl/ssl.h>
+
+#include <ctime>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -80,6 +82,16 @@ TEST_CASE("TLS: the certificate is chosen by SNI, and requests are proxied over 
   const auto broken = probe_tls(port, "broken.com");
   CHECK(broken.common_name == DefaultName);
   CHECK(broken.status == 200);
+
+  // Each served certificate's expiry, for alerts: the test certificates live one hour.
+  const auto metrics = get(portico.admin_port(), "localhost", "/metrics").body;
+  const double expires = metric(metrics, "portico_certificate_expiry_timestamp_seconds{host=\"a.com\","
+                                         "source=\"secret default/a-tls\"}");
+  const double now = static_cast<double>(std::time(nullptr));
+  CHECK(expires > now + 3000);
+  CHECK(expires <= now + 3600);
+  CHECK(metric(metrics, "portico_certificate_expiry_timestamp_seconds{host=\"\","
+                        "source=\"self-signed\"}") > now + 300 * 86400);
 }
 
 TEST_CASE("TLS: a Secret change swaps the certificate live", "[tls]") {

@@ -120,7 +120,8 @@ TEST_CASE("Chart: the Grafana dashboard asks only for metrics Portico exports", 
   stats.count_request("default/blog", 200, 0.01);
   WorkerStats::entry(stats.services, "default/api:80").retries = 1;
   // What /metrics renders, plus the families only cluster mode adds (app/application.cpp).
-  std::string exported = render_metrics(stats, {1, 1, true}) +
+  const CertTable certs(TlsContext::self_signed());
+  std::string exported = render_metrics(stats, {1, 1, true}, &certs) +
                          "# TYPE portico_watch_events_total counter\n"
                          "# TYPE portico_leader gauge\n";
   const std::regex name("portico_[a-z_]+");

@@ -1,0 +1,273 @@
+#include "proxy/admin/explain.hpp"
+
+#include <boost/beast/http/message.hpp>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "proxy/session/request_head.hpp"
+#include "proxy/session/request_values.hpp"
+#include "proxy/upstream/load_balancer.hpp"
+
+namespace portico {
+namespace {
+
+namespace http = boost::beast::http;
+using json = nlohmann::ordered_json;
+
+std::string endpoint_text(const Endpoint& endpoint) {
+  return endpoint.address.to_string() + ":" + std::to_string(endpoint.port);
+}
+
+std::string utc_text(std::int64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// Whether a rule, as the table stores it, matches `path`: the predicate form of what
+// VirtualHost::match looks up, to list every candidate and not only the winner.
+bool rule_matches(PathMatch match, std::string_view rule, std::string_view path) {
+  switch (match) {
+    case PathMatch::Exact:
+      return rule == path;
+    case PathMatch::Regex: {
+      const auto regex = PathRegex::compile(rule);
+      PathCaptures ignored;
+      return regex && regex->match(path, ignored);
+    }
+    case PathMatch::Prefix: {
+      while (rule.ends_with('/')) {
+        rule.remove_suffix(1);
+      }
+      while (path.ends_with('/')) {
+        path.remove_suffix(1);
+      }
+      return rule.empty() || path == rule || (path.starts_with(rule) && path[rule.size()] == '/');
+    }
+  }
+  return false;
+}
+
+std::string balancing_of(const RoutePolicy* policy, const Cluster& cluster, std::string_view host,
+                         const RequestHead& target, std::string_view request_uri) {
+  if (policy != nullptr && policy->affinity) {
+    return "sticky cookie " + policy->affinity->name +
+           ": a request carrying it goes to the endpoint it names; others round robin and get one";
+  }
+  if (policy != nullptr && policy->hash_by) {
+    using Source = HashKey::Source;
+    const auto source = policy->hash_by->source;
+    std::string_view key;
+    if (source == Source::RequestUri) {
+      key = request_uri;
+    } else if (source == Source::Uri) {
+      key = target.path();
+    } else if (source == Source::Host) {
+      key = host;
+    } else {
+      return "hash of a request value (upstream-hash-by): depends on the client's request";
+    }
+    const LoadBalancer fresh(0);
+    const Endpoint* chosen = fresh.pick_by_hash(cluster, LoadBalancer::hash(key),
+                                                LoadBalancer::Clock::now());
+    return "hash of the request (upstream-hash-by): this URL goes to " +
+           (chosen != nullptr ? endpoint_text(*chosen) : std::string("none"));
+  }
+  if (policy != nullptr && policy->balance == Balance::Ewma) {
+    return "ewma: the faster (recent response times) of two random endpoints";
+  }
+  return "round robin: the next endpoint in turn on the worker the connection lands on";
+}
+
+json describe_backend(const Snapshot& snapshot, std::uint32_t cluster_id, const RoutePolicy* policy,
+                      std::string_view host, const RequestHead& target,
+                      std::string_view request_uri) {
+  const Cluster* cluster = snapshot.clusters->find(cluster_id);
+  if (cluster == nullptr) {
+    return {{"service", nullptr}};
+  }
+  json endpoints = json::array();
+  for (const auto& endpoint : cluster->endpoints) {
+    endpoints.push_back(endpoint_text(endpoint));
+  }
+  return {{"service", cluster->name},
+          {"endpoints", endpoints},
+          {"picked", cluster->endpoints.empty()
+                         ? std::string("no usable endpoint: 503")
+                         : balancing_of(policy, *cluster, host, target, request_uri)}};
+}
+
+// What the matched Ingress's policy answers before anything is proxied, in the session's
+// order (HttpSession::apply_policy); "" when the request is proxied.
+std::string policy_outcome(const RoutePolicy& policy, bool tls, const RequestHead& target,
+                           std::string_view host_header) {
+  if (policy.fail_closed) {
+    return "503: an access annotation of this Ingress is invalid, so it fails closed";
+  }
+  if (policy.redirect) {
+    return std::to_string(policy.redirect->status) + " redirect to " + policy.redirect->location;
+  }
+  if (!tls && policy.force_ssl_redirect) {
+    return "308 redirect to HTTPS (force-ssl-redirect)";
+  }
+  if (!policy.app_root.empty() && target.path() == "/") {
+    return "302 redirect to " + std::string(tls ? "https://" : "http://") +
+           std::string(host_header) + policy.app_root + " (app-root)";
+  }
+  return "";
+}
+
+}  // namespace
+
+Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view url,
+                                      std::uint16_t https_port) {
+  const bool tls = url.starts_with("https://");
+  if (!tls && !url.starts_with("http://")) {
+    return fail("expected an http:// or https:// URL");
+  }
+  const std::string_view rest = url.substr(tls ? 8 : 7);
+  const auto slash = rest.find_first_of("/?");
+  const std::string_view authority = rest.substr(0, slash);
+  std::string request_uri(slash == std::string_view::npos ? "/" : rest.substr(slash));
+  if (request_uri.front() == '?') {
+    request_uri.insert(0, "/");
+  }
+  http::request_header<> head;
+  head.method(http::verb::get);
+  head.target(request_uri);
+  head.version(11);
+  head.set(http::field::host, authority);
+  RequestHead target;
+  const ProxySettings limits;  // the flags' defaults
+  json out;
+  out["url"] = std::string(url);
+  if (const Fault fault = vet_request_head(head, false, limits, target); fault != Fault::None) {
+    out["outcome"] = std::to_string(status_for(fault)) + ": the request itself is refused";
+    return out.dump(2) + "\n";
+  }
+  out["request"] = {{"scheme", tls ? "https" : "http"},
+                    {"host", std::string(target.host)},
+                    {"path", std::string(target.path())}};
+  out["generation"] = snapshot.generation;
+  std::string outcome;
+  if (tls) {
+    const TlsContext& certificate = snapshot.certs->select(target.host);
+    out["certificate"] = {{"source", certificate.origin()},
+                          {"notAfter", utc_text(certificate.not_after())}};
+  } else if (snapshot.certs->redirects(target.host)) {
+    outcome = "308 redirect to https://" + std::string(target.host) +
+              (https_port == 443 || https_port == 0 ? "" : ":" + std::to_string(https_port)) +
+              target.upstream_target + " (the host is in a spec.tls; ssl-redirect)";
+  }
+
+  const RouteTable& routes = *snapshot.routes;
+  const VirtualHost* vhost = routes.select_host(target.host);
+  json candidates = json::array();
+  const RouteMatch match = routes.match(target.host, target.path());
+  if (vhost != nullptr) {
+    const std::string& name = vhost->name();
+    out["virtualHost"] = {
+        {"rules", name.empty() ? "*" : name},
+        {"why", name.empty()                ? "no rule names this host: the host-less rules apply"
+                : name.starts_with("*.")    ? "wildcard host, one label deep"
+                                            : "exact host"}};
+    // In precedence order: Exact, then regexes longest first, then Prefix longest first.
+    std::vector<json> prefixes;
+    vhost->for_each_rule([&](PathMatch kind, std::string_view path, const RouteAction& action) {
+      if (!rule_matches(kind, path, target.path())) {
+        return;
+      }
+      json candidate = {{"path", std::string(path)},
+                        {"pathType", std::string(path_match_name(kind))},
+                        {"ingress", action.ingress},
+                        {"chosen", &action == match.action}};
+      (kind == PathMatch::Prefix ? prefixes : candidates.get_ref<json::array_t&>())
+          .push_back(std::move(candidate));
+    });
+    std::stable_sort(prefixes.begin(), prefixes.end(), [](const json& a, const json& b) {
+      return a["path"].get_ref<const std::string&>().size() >
+             b["path"].get_ref<const std::string&>().size();
+    });
+    for (auto& prefix : prefixes) {
+      candidates.push_back(std::move(prefix));
+    }
+  } else {
+    out["virtualHost"] = nullptr;
+  }
+  out["candidates"] = candidates;
+  if (match.action == nullptr) {
+    out["decision"] = vhost != nullptr ? "no rule of this host matches the path, no default backend"
+                                       : "no rule for this host, no default backend";
+    out["outcome"] = outcome.empty() ? "404: no route" : outcome;
+    return out.dump(2) + "\n";
+  }
+  const RouteAction& action = *match.action;
+  const bool is_default = action.ingress.empty() ||
+                          std::none_of(candidates.begin(), candidates.end(),
+                                       [](const json& c) { return c["chosen"].get<bool>(); });
+  out["decision"] =
+      is_default ? "no rule of this host matches: the default backend (spec.defaultBackend of "
+                   "the oldest Ingress with one)"
+      : candidates.size() == 1 ? "the only rule that matches"
+                               : "the first of the matching rules in precedence order (Exact, "
+                                 "then regex paths longest first, then the longest Prefix; on a "
+                                 "tie the oldest Ingress)";
+  const RoutePolicy* policy = action.policy.get();
+  static const RoutePolicy no_policy;
+  out["route"] = {
+      {"ingress", action.ingress},
+      {"sentUpstreamAs",
+       upstream_target_for(policy != nullptr ? *policy : no_policy, target, match.captures)}};
+  const std::string_view host_header = authority;
+  out["backend"] =
+      describe_backend(snapshot, action.cluster_id, policy, target.host, target, request_uri);
+  if (action.canary) {
+    const Canary& canary = *action.canary;
+    json described = describe_backend(snapshot, canary.cluster_id, policy, target.host, target,
+                                      request_uri);
+    described["ingress"] = canary.ingress;
+    described["when"] =
+        (canary.header.empty() ? std::string()
+                               : "header " + canary.header + " is " +
+                                     (canary.header_value.empty() ? std::string("\"always\"")
+                                                                  : "\"" + canary.header_value +
+                                                                        "\"") +
+                                     "; ") +
+        (canary.cookie.empty() ? std::string() : "cookie " + canary.cookie + " is \"always\"; ") +
+        "else " + std::to_string(canary.weight) + " in " + std::to_string(canary.weight_total) +
+        " requests";
+    out["canary"] = described;
+  }
+  json annotations = json::array();
+  if (const auto it = snapshot.notes->find(action.ingress); it != snapshot.notes->end()) {
+    for (const auto& note : it->second) {
+      annotations.push_back(
+          {{"annotation", note.annotation}, {"value", note.value}, {"verdict", note.verdict}});
+    }
+  }
+  out["annotations"] = annotations;
+  if (outcome.empty() && policy != nullptr) {
+    outcome = policy_outcome(*policy, tls, target, host_header);
+  }
+  if (outcome.empty()) {
+    const Cluster* cluster = snapshot.clusters->find(action.cluster_id);
+    if (cluster == nullptr || cluster->endpoints.empty()) {
+      outcome = "503: the Service has no usable endpoint";
+    } else {
+      outcome = "proxied to " + cluster->name;
+      if (policy != nullptr && policy->allowed_sources) {
+        outcome += ", for clients within the allowed source ranges (others 403)";
+      }
+      if (policy != nullptr && policy->basic_auth) {
+        outcome += ", with valid Basic credentials (else 401)";
+      }
+    }
+  }
+  out["outcome"] = outcome;
+  return out.dump(2) + "\n";
+}
+
+}  // namespace portico
