@@ -9,6 +9,7 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/common/quantity.hpp"
+#include "proxy/common/text.hpp"
 
 namespace portico {
 namespace {
@@ -50,21 +51,7 @@ bool is_url_text(std::string_view s) {
 
 // A comma-separated list of tokens ("GET, POST"), for the CORS headers we send back.
 bool is_token_list(std::string_view s) {
-  while (!s.empty()) {
-    const auto comma = s.find(',');
-    std::string_view item = s.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') {
-      item.remove_prefix(1);
-    }
-    while (!item.empty() && item.back() == ' ') {
-      item.remove_suffix(1);
-    }
-    if (!is_token(item)) {
-      return false;
-    }
-    s = comma == std::string_view::npos ? std::string_view() : s.substr(comma + 1);
-  }
-  return true;
+  return for_each_item(s, ',', [](std::string_view item) { return is_token(item); });
 }
 
 class Reader {
@@ -258,32 +245,23 @@ void read_cors(Reader& reader, RoutePolicy& policy) {
   }
   CorsPolicy cors;
   if (const auto origins = reader.find("cors-allow-origin")) {
-    std::string_view list = *origins;
-    bool valid = true;
-    while (!list.empty()) {
-      const auto comma = list.find(',');
-      std::string_view origin = list.substr(0, comma);
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-      while (!origin.empty() && origin.front() == ' ') {
-        origin.remove_prefix(1);
-      }
-      while (!origin.empty() && origin.back() == ' ') {
-        origin.remove_suffix(1);
-      }
+    bool invalid = false;
+    for_each_item(*origins, ',', [&](std::string_view origin) {
       if (origin == "*") {
         cors.origins.clear();
-        break;
+        return false;  // any origin: the rest of the list adds nothing
       }
       const auto scheme_end = origin.find("://");
       if (!is_url_text(origin) || scheme_end == std::string_view::npos ||
           origin.find('/', scheme_end + 3) != std::string_view::npos ||
           origin.find('*', scheme_end + 4) != std::string_view::npos) {
-        valid = false;
-        break;
+        invalid = true;
+        return false;
       }
       cors.origins.emplace_back(origin);
-    }
-    if (!valid) {
+      return true;
+    });
+    if (invalid) {
       reader.reject("expected \"*\" or a comma-separated list of scheme://host[:port]");
       cors.origins.clear();
     }

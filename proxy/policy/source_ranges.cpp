@@ -2,18 +2,10 @@
 
 #include <charconv>
 
+#include "proxy/common/text.hpp"
+
 namespace portico {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // True when the first `bits` bits of `a` and `b` are equal.
 bool same_prefix(const std::uint8_t* a, const std::uint8_t* b, unsigned bits) noexcept {
@@ -35,45 +27,55 @@ bool same_prefix(const std::uint8_t* a, const std::uint8_t* b, unsigned bits) no
 
 Expected<SourceRanges> SourceRanges::parse(std::string_view list) {
   SourceRanges out;
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    const std::string_view entry = trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  std::string problem;
+  for_each_item(list, ',', [&](std::string_view entry) {
     if (entry.empty()) {
-      continue;
+      return true;
     }
-    const auto slash = entry.find('/');
-    boost::system::error_code ec;
-    const auto address =
-        boost::asio::ip::make_address(std::string(entry.substr(0, slash)), ec);
-    if (ec) {
-      return fail("\"" + std::string(entry) + "\" is not an address or CIDR block");
+    auto block = parse_block(entry);
+    if (!block) {
+      problem = block.error();
+      return false;
     }
-    Block block;
-    block.v4 = address.is_v4();
-    const unsigned width = block.v4 ? 32 : 128;
-    block.prefix_bits = width;
-    if (slash != std::string_view::npos) {
-      const auto bits = entry.substr(slash + 1);
-      const auto [end, err] = std::from_chars(bits.data(), bits.data() + bits.size(),
-                                              block.prefix_bits);
-      if (err != std::errc() || end != bits.data() + bits.size() || bits.empty() ||
-          block.prefix_bits > width) {
-        return fail("\"" + std::string(entry) + "\" has an invalid prefix length");
-      }
-    }
-    if (block.v4) {
-      const auto b = address.to_v4().to_bytes();
-      std::copy(b.begin(), b.end(), block.bytes.begin());
-    } else {
-      block.bytes = address.to_v6().to_bytes();
-    }
-    out.blocks_.push_back(block);
+    out.blocks_.push_back(*block);
+    return true;
+  });
+  if (!problem.empty()) {
+    return fail(problem);
   }
   if (out.blocks_.empty()) {
     return fail("no address or CIDR block");
   }
   return out;
+}
+
+Expected<SourceRanges::Block> SourceRanges::parse_block(std::string_view entry) {
+  const auto slash = entry.find('/');
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(entry.substr(0, slash)), ec);
+  if (ec) {
+    return fail("\"" + std::string(entry) + "\" is not an address or CIDR block");
+  }
+  Block block;
+  block.v4 = address.is_v4();
+  const unsigned width = block.v4 ? 32 : 128;
+  block.prefix_bits = width;
+  if (slash != std::string_view::npos) {
+    const auto bits = entry.substr(slash + 1);
+    const auto [end, err] =
+        std::from_chars(bits.data(), bits.data() + bits.size(), block.prefix_bits);
+    if (err != std::errc() || end != bits.data() + bits.size() || bits.empty() ||
+        block.prefix_bits > width) {
+      return fail("\"" + std::string(entry) + "\" has an invalid prefix length");
+    }
+  }
+  if (block.v4) {
+    const auto b = address.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), block.bytes.begin());
+  } else {
+    block.bytes = address.to_v6().to_bytes();
+  }
+  return block;
 }
 
 bool SourceRanges::contains(const boost::asio::ip::address& client) const noexcept {

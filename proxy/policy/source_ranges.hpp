@@ -28,6 +28,7 @@ class SourceRanges {
     bool v4 = false;
     bool operator==(const Block&) const = default;
   };
+  static Expected<Block> parse_block(std::string_view entry);
   std::vector<Block> blocks_;
 };
 

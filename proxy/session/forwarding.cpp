@@ -5,20 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "proxy/common/text.hpp"
+
 namespace portico {
 namespace {
 
 namespace http = boost::beast::http;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool protected_from_connection_option(std::string_view name) {
   using boost::beast::iequals;
@@ -32,15 +24,12 @@ void strip_hop_by_hop(http::fields& fields) {
   std::vector<std::string> named;
   for (const auto& field :
        boost::make_iterator_range(fields.equal_range(http::field::connection))) {
-    std::string_view value = field.value();
-    while (!value.empty()) {
-      const auto comma = value.find(',');
-      const auto token = trim(value.substr(0, comma));
+    for_each_item(field.value(), ',', [&](std::string_view token) {
       if (!token.empty() && !protected_from_connection_option(token)) {
         named.emplace_back(token);
       }
-      value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
-    }
+      return true;
+    });
   }
   for (const auto& name : named) {
     fields.erase(name);

@@ -1,5 +1,7 @@
 #include "proxy/session/request_head.hpp"
 
+#include "proxy/common/text.hpp"
+
 #include <boost/beast/core/string.hpp>
 
 #include "proxy/route/path.hpp"
@@ -13,13 +15,7 @@ namespace {
 // Transfer-Encoding could be framed differently by the next hop (request smuggling), so such a
 // request is refused (RFC 9112 §6.3).
 bool acceptable_transfer_encoding(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-    value.remove_prefix(1);
-  }
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-    value.remove_suffix(1);
-  }
-  return beast::iequals(value, "chunked");
+  return beast::iequals(trim_whitespace(value), "chunked");
 }
 
 // Splits an absolute-form target ("http://host/path?q") into its authority and the rest.

@@ -1,42 +1,40 @@
 #include "proxy/session/request_values.hpp"
 
+#include <algorithm>
+
+#include "proxy/common/text.hpp"
+
 namespace portico {
 
 namespace http = boost::beast::http;
 
 std::string_view find_cookie(const http::request_header<>& head, std::string_view name) {
-  for (auto [it, end] = head.equal_range(http::field::cookie); it != end; ++it) {
-    std::string_view pairs(it->value().data(), it->value().size());
-    while (!pairs.empty()) {
-      const auto end = pairs.find(';');
-      std::string_view pair = pairs.substr(0, end);
-      pairs = end == std::string_view::npos ? std::string_view() : pairs.substr(end + 1);
-      while (!pair.empty() && pair.front() == ' ') {
-        pair.remove_prefix(1);
-      }
+  std::string_view found;
+  for (auto [it, end] = head.equal_range(http::field::cookie); it != end && found.empty(); ++it) {
+    for_each_item({it->value().data(), it->value().size()}, ';', [&](std::string_view pair) {
       if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-        return pair.substr(name.size() + 1);
+        found = pair.substr(name.size() + 1);
+        return false;
       }
-    }
+      return true;
+    });
   }
-  return {};
+  return found;
 }
 
 std::string_view find_query_argument(std::string_view target, std::string_view name) {
   const auto question = target.find('?');
-  if (question == std::string_view::npos) {
-    return {};
+  std::string_view found;
+  if (question != std::string_view::npos) {
+    for_each_item(target.substr(question + 1), '&', [&](std::string_view pair) {
+      if (pair.starts_with(name) && (pair.size() == name.size() || pair[name.size()] == '=')) {
+        found = pair.substr(std::min(pair.size(), name.size() + 1));
+        return false;
+      }
+      return true;
+    });
   }
-  std::string_view query = target.substr(question + 1);
-  while (!query.empty()) {
-    const auto end = query.find('&');
-    const std::string_view pair = query.substr(0, end);
-    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
-    if (pair.starts_with(name) && (pair.size() == name.size() || pair[name.size()] == '=')) {
-      return pair.size() == name.size() ? std::string_view() : pair.substr(name.size() + 1);
-    }
-  }
-  return {};
+  return found;
 }
 
 std::string_view hash_key_value(const HashKey& key, const http::request_header<>& head,
