@@ -45,7 +45,13 @@ json plain_scalar(const std::string& s) {
     }
   }
   if (std::regex_match(s, real)) {
-    return std::stod(s);
+    // Out of a double's range ("1E400") stays text: JSON has no infinity to give it.
+    double value = 0;
+    const char* begin = s.data() + (s.front() == '+' ? 1 : 0);
+    const auto [end, ec] = std::from_chars(begin, s.data() + s.size(), value);
+    if (ec == std::errc{} && end == s.data() + s.size()) {
+      return value;
+    }
   }
   return s;
 }

@@ -17,7 +17,7 @@ struct ProxySettings {
   // Backends commonly close idle keep-alive connections after 60-75 s; staying below that
   // keeps most reuses clear of the close race (the rest are retried, see HttpSession).
   std::chrono::milliseconds upstream_idle_timeout{30'000};
-  std::size_t max_idle_per_endpoint = 64;
+  std::size_t max_idle_per_endpoint = 256;  // per worker: room for a busy worker's concurrency
   std::size_t max_request_line_bytes = 8 * 1024;
   std::size_t max_header_bytes = 32 * 1024;
   std::size_t max_header_fields = 100;

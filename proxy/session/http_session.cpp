@@ -39,8 +39,8 @@ bool is_disconnect(const boost::system::error_code& ec) {
 enum class RelayEnd { Complete, ReadFailed, ReadInvalid, ReadTimedOut, TooLarge, WriteFailed };
 
 // A read that failed because the peer broke HTTP framing (a bad chunk), not the connection.
-RelayEnd read_failure(const boost::system::error_code& ec) {
-  if (ec == beast::error::timeout) {
+RelayEnd read_failure(const boost::system::error_code& ec, const Deadline& deadline) {
+  if (deadline.expired()) {
     return RelayEnd::ReadTimedOut;
   }
   if (ec == http::error::body_limit) {
@@ -58,7 +58,8 @@ RelayEnd read_failure(const boost::system::error_code& ec) {
 template <class From, class To>
 net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffer,
                                       std::uint64_t length, To& to, std::span<char> chunk,
-                                      std::chrono::milliseconds timeout, std::uint64_t& moved) {
+                                      Deadline& deadline, std::chrono::milliseconds timeout,
+                                      std::uint64_t& moved) {
   while (length > 0) {
     const char* data = chunk.data();
     std::size_t n = 0;
@@ -66,15 +67,15 @@ net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffe
       data = static_cast<const char*>(from_buffer.data().data());
       n = static_cast<std::size_t>(std::min<std::uint64_t>(from_buffer.size(), length));
     } else {
-      beast::get_lowest_layer(from).expires_after(timeout);
+      deadline.expires_after(timeout);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length));
       auto [ec, got] = co_await from.async_read_some(net::buffer(chunk.data(), want), use_nothrow);
       if (ec) {
-        co_return read_failure(ec);
+        co_return read_failure(ec, deadline);
       }
       n = got;
     }
-    beast::get_lowest_layer(to).expires_after(timeout);
+    deadline.expires_after(timeout);
     auto [ec, written] = co_await net::async_write(to, net::buffer(data, n), use_nothrow);
     if (ec) {
       co_return RelayEnd::WriteFailed;
@@ -95,7 +96,7 @@ template <bool IsRequest, class To>
 net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
     To& to, http::serializer<IsRequest, http::buffer_body>& serializer,
     beast::flat_buffer& from_buffer, http::parser<IsRequest, http::buffer_body>& parser,
-    std::chrono::milliseconds timeout) {
+    Deadline& deadline, std::chrono::milliseconds timeout) {
   auto& body = parser.get().body();
   std::uint64_t carried = 0;
   const auto length = parser.content_length();
@@ -106,7 +107,7 @@ net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
   } else {
     body = {nullptr, 0, !parser.is_done()};
   }
-  beast::get_lowest_layer(to).expires_after(timeout);
+  deadline.expires_after(timeout);
   auto [ec, n] = carried > 0 || parser.is_done()
                      ? co_await http::async_write(to, serializer, use_nothrow)
                      : co_await http::async_write_header(to, serializer, use_nothrow);
@@ -126,10 +127,11 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
                                     http::parser<IsRequest, http::buffer_body>& parser, To& to,
                                     http::serializer<IsRequest, http::buffer_body>& serializer,
                                     std::uint64_t sent_with_head, std::span<char> chunk,
-                                    std::chrono::milliseconds timeout, std::uint64_t& moved) {
+                                    Deadline& deadline, std::chrono::milliseconds timeout,
+                                    std::uint64_t& moved) {
   if (const auto length = parser.content_length(); length && !parser.chunked()) {
-    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk, timeout,
-                                    moved);
+    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk,
+                                    deadline, timeout, moved);
   }
   // The parser sizes its reads by the buffer's free capacity; give it room for large reads.
   from_buffer.reserve(chunk.size());
@@ -138,13 +140,13 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
     if (!parser.is_done()) {
       body.data = chunk.data();
       body.size = chunk.size();
-      beast::get_lowest_layer(from).expires_after(timeout);
+      deadline.expires_after(timeout);
       auto [ec, n] = co_await http::async_read_some(from, from_buffer, parser, use_nothrow);
       if (ec == http::error::need_buffer) {
         ec = {};
       }
       if (ec) {
-        co_return read_failure(ec);
+        co_return read_failure(ec, deadline);
       }
       body.size = chunk.size() - body.size;
       // A read may parse framing only (a chunk header). An empty buffer must not reach a
@@ -156,7 +158,7 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
       body.size = 0;
       body.more = false;
     }
-    beast::get_lowest_layer(to).expires_after(timeout);
+    deadline.expires_after(timeout);
     auto [ec, n] = co_await http::async_write(to, serializer, use_nothrow);
     if (ec == http::error::need_buffer) {
       ec = {};
@@ -246,6 +248,21 @@ void release_large_buffer(beast::flat_buffer& buffer) {
   }
 }
 
+// Puts an upstream connection under the session's deadline for one attempt of an exchange,
+// and takes it off again before the connection can go back to the pool or away.
+class UpstreamWatch {
+ public:
+  UpstreamWatch(Deadline& deadline, beast::tcp_stream& upstream) : deadline_(deadline) {
+    deadline_.watch_upstream(&upstream);
+  }
+  ~UpstreamWatch() { deadline_.watch_upstream(nullptr); }
+  UpstreamWatch(const UpstreamWatch&) = delete;
+  UpstreamWatch& operator=(const UpstreamWatch&) = delete;
+
+ private:
+  Deadline& deadline_;
+};
+
 // Lends the worker's relay buffer to one exchange and gives it back when the exchange ends.
 class LeasedBuffer {
  public:
@@ -298,7 +315,11 @@ struct HttpSession<Stream>::Exchange {
 
 template <class Stream>
 HttpSession<Stream>::HttpSession(Worker& worker, Stream stream, std::uint16_t listener_port)
-    : worker_(worker), client_(std::move(stream)), listener_port_(listener_port) {
+    : worker_(worker),
+      client_(std::move(stream)),
+      deadline_(beast::get_lowest_layer(client_).get_executor()),
+      listener_port_(listener_port) {
+  deadline_.watch(&transport());
   boost::system::error_code ec;
   transport().socket().set_option(net::ip::tcp::no_delay(true), ec);
   const auto remote = transport().socket().remote_endpoint(ec);
@@ -324,7 +345,7 @@ void HttpSession<Stream>::close_if_idle() {
 template <class Stream>
 net::awaitable<void> HttpSession<Stream>::run() {
   if constexpr (IsTls<Stream>) {
-    transport().expires_after(worker_.settings().client_header_timeout);
+    deadline_.expires_after(worker_.settings().client_header_timeout);
     auto [ec] = co_await client_.async_handshake(net::ssl::stream_base::server, use_nothrow);
     if (ec) {
       ++worker_.stats().tls_handshake_failures;
@@ -338,7 +359,7 @@ net::awaitable<void> HttpSession<Stream>::run() {
   if constexpr (IsTls<Stream>) {
     // close_notify says the end is deliberate: without it OpenSSL-based clients report a
     // truncated stream and drop the session. The client's reply, or its close, ends the wait.
-    transport().expires_after(std::chrono::seconds(1));
+    deadline_.expires_after(std::chrono::seconds(1));
     co_await client_.async_shutdown(use_nothrow);
   }
   boost::system::error_code ignored;
@@ -346,7 +367,7 @@ net::awaitable<void> HttpSession<Stream>::run() {
   if (linger_) {
     // Closing with unread input makes the kernel send a reset, which can destroy the reply
     // still in flight. Read what the client is still sending, for a moment, first.
-    transport().expires_after(std::chrono::seconds(1));
+    deadline_.expires_after(std::chrono::seconds(1));
     char discard[4096];
     for (std::size_t total = 0; total < 256 * 1024;) {
       auto [ec, n] = co_await transport().async_read_some(net::buffer(discard), use_nothrow);
@@ -369,13 +390,13 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
   // Idle: between requests, with nothing of the next one read. A new connection is not idle:
   // its client is about to send (closing it in a drain would lose that request).
   idle_ = had_request_ && buffer_.size() == 0;
-  transport().expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
+  deadline_.expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
   auto [ec, n] = co_await http::async_read_header(client_, buffer_, parser, use_nothrow);
   idle_ = false;
   had_request_ = true;
   Exchange ex(parser);
   if (ec) {
-    if (!parser.got_some() || is_disconnect(ec) || ec == beast::error::timeout) {
+    if (!parser.got_some() || is_disconnect(ec) || deadline_.expired()) {
       co_return false;  // closed or silent between requests: nothing to answer
     }
     ex.keep_alive = false;
@@ -606,7 +627,7 @@ net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex) {
     co_return true;
   }
   static constexpr std::string_view Continue = "HTTP/1.1 100 Continue\r\n\r\n";
-  transport().expires_after(ex.send_timeout);
+  deadline_.expires_after(ex.send_timeout);
   auto [ec, n] = co_await net::async_write(client_, net::buffer(Continue), use_nothrow);
   co_return !ec;
 }
@@ -642,10 +663,15 @@ net::awaitable<Fault> HttpSession<Stream>::exchange_with(Exchange& ex, const End
       }
       balancer.report_connect_success(*endpoint);
     }
+    const UpstreamWatch watch(deadline_, upstream->transport());
     // A named lambda: it lives in this frame for as long as the coroutine it starts.
+    // (No co_await inside ?: here: GCC 12 never resumes such a coroutine on the other branch.)
     const auto send_and_relay = [&](auto& stream) -> net::awaitable<Fault> {
-      const Fault sent = co_await forward(ex, stream);
-      co_return sent == Fault::None ? co_await relay(ex, stream, upstream->buffer) : sent;
+      Fault fault = co_await forward(ex, stream);
+      if (fault == Fault::None) {
+        fault = co_await relay(ex, stream, upstream->buffer);
+      }
+      co_return fault;
     };
     Fault fault = co_await std::visit(send_and_relay, upstream->stream);
     if (fault == Fault::UpstreamClosedEarly) {
@@ -674,7 +700,8 @@ net::awaitable<Fault> HttpSession<Stream>::connect(Exchange& ex, const Endpoint&
   auto upstream = std::make_unique<UpstreamConnection>(transport().get_executor(), endpoint,
                                                        worker_.stats().upstream_connections);
   auto& tcp = std::get<beast::tcp_stream>(upstream->stream);
-  tcp.expires_after(ex.connect_timeout);
+  deadline_.watch_upstream(&tcp);
+  deadline_.expires_after(ex.connect_timeout);
   auto [ec] = co_await tcp.async_connect(net::ip::tcp::endpoint(endpoint.address, endpoint.port),
                                          use_nothrow);
   if (!ec) {
@@ -686,14 +713,16 @@ net::awaitable<Fault> HttpSession<Stream>::connect(Exchange& ex, const Endpoint&
     beast::tcp_stream connected = std::move(tcp);  // out of the variant before it changes
     auto& tls = upstream->stream.template emplace<UpstreamTlsStream>(std::move(connected),
                                                             worker_.upstream_tls());
+    deadline_.watch_upstream(&beast::get_lowest_layer(tls));
     std::tie(ec) = co_await tls.async_handshake(net::ssl::stream_base::client, use_nothrow);
   }
+  deadline_.watch_upstream(nullptr);
   if (ec) {
     ++worker_.stats().upstream_connect_errors;
     log::debug("proxy", "upstream connect failed",
                {{"upstream", endpoint.address.to_string() + ":" + std::to_string(endpoint.port)},
                 {"error", ec.message()}});
-    co_return ec == beast::error::timeout ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
+    co_return deadline_.expired() ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
   }
   out = std::move(upstream);
   co_return Fault::None;
@@ -706,16 +735,16 @@ net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, Upstream& upstr
   const auto timeout = ex.send_timeout;
   http::request_serializer<http::buffer_body> serializer{ex.request};
   const auto [ec, sent] =
-      co_await write_head(upstream, serializer, buffer_, ex.parser, timeout);
+      co_await write_head(upstream, serializer, buffer_, ex.parser, deadline_, timeout);
   if (ec) {
-    co_return ec == beast::error::timeout ? Fault::UpstreamTimeout : Fault::UpstreamClosedEarly;
+    co_return deadline_.expired() ? Fault::UpstreamTimeout : Fault::UpstreamClosedEarly;
   }
   if (ex.parser.is_done() || serializer.is_done()) {
     co_return Fault::None;
   }
   ex.request_bytes += sent;
   switch (co_await relay_body(client_, buffer_, ex.parser, upstream, serializer, sent,
-                              ex.relay_buffer->span(), timeout, ex.request_bytes)) {
+                              ex.relay_buffer->span(), deadline_, timeout, ex.request_bytes)) {
     case RelayEnd::Complete:
       co_return Fault::None;
     case RelayEnd::WriteFailed:
@@ -742,9 +771,9 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, Upstream& upstrea
     parser->header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
     parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser->skip(ex.head);
-    beast::get_lowest_layer(upstream).expires_after(ex.read_timeout);
+    deadline_.expires_after(ex.read_timeout);
     auto [ec, n] = co_await http::async_read_header(upstream, buffer, *parser, use_nothrow);
-    if (ec == beast::error::timeout) {
+    if (ec && deadline_.expired()) {
       co_return Fault::UpstreamTimeout;
     }
     if (ec) {
@@ -800,7 +829,7 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, Upstream& upstrea
 
   http::response_serializer<http::buffer_body> serializer{response};
   const auto [ec, sent] =
-      co_await write_head(client_, serializer, buffer, *parser, ex.send_timeout);
+      co_await write_head(client_, serializer, buffer, *parser, deadline_, ex.send_timeout);
   if (ec) {
     co_return Fault::ClientGone;
   }
@@ -811,7 +840,7 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, Upstream& upstrea
   }
   if (body_follows && !serializer.is_done()) {
     switch (co_await relay_body(upstream, buffer, *parser, client_, serializer,
-                                sent, ex.relay_buffer->span(), ex.read_timeout,
+                                sent, ex.relay_buffer->span(), deadline_, ex.read_timeout,
                                 ex.response_bytes)) {
       case RelayEnd::Complete:
         break;
@@ -845,8 +874,7 @@ net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, Upstream& upstrea
   const auto idle = policy != nullptr && policy->read_timeout ? *policy->read_timeout
                                                               : settings.tunnel_idle_timeout;
   // One idle deadline for the whole tunnel replaces the streams' per-operation timers.
-  transport().expires_never();
-  beast::get_lowest_layer(upstream).expires_never();
+  deadline_.expires_never();
   net::steady_timer watchdog(transport().get_executor());
   auto last_activity = Clock::now();
   auto stop = [&] {
@@ -891,7 +919,7 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   ex.status = status;
   ex.response_started = true;
   ex.response_bytes = ex.head ? 0 : reply.body().size();
-  transport().expires_after(worker_.settings().upstream_send_timeout);
+  deadline_.expires_after(worker_.settings().upstream_send_timeout);
   auto [ec, n] = co_await http::async_write(client_, reply, use_nothrow);
   co_return !ec;
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "proxy/net.hpp"
+#include "proxy/session/deadline.hpp"
 #include "proxy/session/fault.hpp"
 #include "proxy/upstream/conn_pool.hpp"
 
@@ -68,6 +69,7 @@ class HttpSession final : public Session {
 
   Worker& worker_;
   Stream client_;
+  Deadline deadline_;  // of whichever operation of this connection is pending
   beast::flat_buffer buffer_;
   net::ip::address client_ip_;
   std::string client_address_;

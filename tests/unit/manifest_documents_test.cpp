@@ -41,6 +41,8 @@ quoted_bool: "true"
 nothing: ~
 text: hello world
 version: 1.2.3
+signed: +2.5e1
+huge: 60851700E296902394475170342969023944308
 )",
                                    false);
   REQUIRE(docs.ok());
@@ -56,6 +58,8 @@ version: 1.2.3
   CHECK(j["nothing"].is_null());
   CHECK(j["text"] == "hello world");
   CHECK(j["version"] == "1.2.3");
+  CHECK(j["signed"] == 25.0);
+  CHECK(j["huge"] == "60851700E296902394475170342969023944308");  // beyond a double: text
 }
 
 TEST_CASE("Manifests: a syntax error fails the whole file with a reason", "[manifests]") {

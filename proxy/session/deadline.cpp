@@ -1,0 +1,50 @@
+#include "proxy/session/deadline.hpp"
+
+namespace portico {
+
+Deadline::Deadline(const boost::asio::any_io_executor& executor)
+    : state_(std::make_shared<State>(executor)) {}
+
+Deadline::~Deadline() {
+  state_->closed = true;
+  state_->timer.cancel();
+}
+
+void Deadline::expires_after(Clock::duration timeout) {
+  state_->expired = false;
+  state_->deadline = Clock::now() + timeout;
+  if (state_->deadline < state_->armed_for) {
+    arm(state_);  // earlier than the pending wait (or none): wait for this one instead
+  }
+}
+
+void Deadline::expires_never() {
+  state_->expired = false;
+  state_->deadline = Clock::time_point::max();
+}
+
+void Deadline::arm(const std::shared_ptr<State>& state) {
+  state->armed_for = state->deadline;
+  state->timer.expires_at(state->deadline);  // cancels a wait already pending
+  state->timer.async_wait([state](const boost::system::error_code& ec) {
+    if (state->closed || ec == boost::asio::error::operation_aborted) {
+      return;  // the session is gone, or a later arm() replaced this wait
+    }
+    state->armed_for = Clock::time_point::max();
+    if (state->deadline == Clock::time_point::max()) {
+      return;
+    }
+    if (Clock::now() < state->deadline) {
+      arm(state);  // the deadline moved on since this wait began
+      return;
+    }
+    state->expired = true;
+    for (auto* stream : state->streams) {
+      if (stream != nullptr) {
+        stream->socket().cancel();
+      }
+    }
+  });
+}
+
+}  // namespace portico

@@ -1,0 +1,59 @@
+#pragma once
+// Deadline: one timer per connection instead of one per read and write. Beast's tcp_stream
+// arms and cancels a timer around every operation (about 15% of a small request's cost, see
+// bench/RESULTS.md); here an operation only stores its deadline, and a single timer, armed at
+// the earliest deadline that may be due, checks when it fires whether the current one has
+// passed: if so it cancels the streams' pending operations, else it sleeps until the current
+// deadline. A deadline that moves later (the usual case: every step of an exchange has a
+// timeout of the same length) costs no timer operation at all.
+//
+// An operation cancelled by the deadline completes with operation_aborted; expired() then
+// says it was the deadline, so callers map it to their timeout outcome. Owned by one
+// session, on its worker's thread.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <memory>
+
+namespace portico {
+
+class Deadline {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit Deadline(const boost::asio::any_io_executor& executor);
+  ~Deadline();
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+
+  // The streams whose pending operations the deadline cancels: the client's, and the
+  // upstream's while an exchange uses one (null: none).
+  void watch(boost::beast::tcp_stream* client, boost::beast::tcp_stream* upstream = nullptr) {
+    state_->streams[0] = client;
+    state_->streams[1] = upstream;
+  }
+  void watch_upstream(boost::beast::tcp_stream* upstream) { state_->streams[1] = upstream; }
+
+  // Operations started from now on must complete within `timeout` of now.
+  void expires_after(Clock::duration timeout);
+  void expires_never();
+  // Whether the last operation was cancelled because the deadline passed.
+  bool expired() const noexcept { return state_->expired; }
+
+ private:
+  struct State {
+    explicit State(const boost::asio::any_io_executor& executor) : timer(executor) {}
+    boost::asio::steady_timer timer;
+    Clock::time_point deadline = Clock::time_point::max();
+    Clock::time_point armed_for = Clock::time_point::max();  // max: no wait pending
+    boost::beast::tcp_stream* streams[2] = {nullptr, nullptr};
+    bool expired = false;
+    bool closed = false;
+  };
+  static void arm(const std::shared_ptr<State>& state);
+
+  // Shared with the pending wait's handler, which may run after the session is gone.
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace portico
