@@ -71,6 +71,7 @@ class HttpSession final : public Session {
   Stream client_;
   Deadline deadline_;  // of whichever operation of this connection is pending
   beast::flat_buffer buffer_;
+  std::string head_text_;  // the last head written, as text (see format_head)
   net::ip::address client_ip_;
   std::string client_address_;
   std::uint16_t listener_port_;
