@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the manifests every benchmark shares: our default IngressClass and Service "backend"
-# with one endpoint, 127.0.0.1:PORT. The benchmark adds its own Ingress.
-# Usage: bench/backend-manifests.sh PORT
+# with one endpoint, 127.0.0.1:PORT; with HOST, also an Ingress sending every path of HOST
+# there (else the benchmark adds its own Ingress).
+# Usage: bench/backend-manifests.sh PORT [HOST]
 set -euo pipefail
 cat <<YAML
 apiVersion: networking.k8s.io/v1
@@ -21,3 +22,17 @@ addressType: IPv4
 ports: [{name: http, port: ${1:?PORT}}]
 endpoints: [{addresses: [127.0.0.1]}]
 YAML
+if [ -n "${2:-}" ]; then
+  cat <<YAML
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: site}
+spec:
+  rules:
+  - host: $2
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
+YAML
+fi

@@ -15,21 +15,7 @@ script/build Release >/dev/null
 
 manifests=$(mktemp -d)
 trap 'rm -rf "$manifests"' EXIT
-{
-  bench/backend-manifests.sh 39080
-  cat <<'YAML'
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: blog}
-spec:
-  rules:
-  - host: blog.example.com
-    http:
-      paths:
-      - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
-YAML
-} >"$manifests/bench.yaml"
+bench/backend-manifests.sh 39080 blog.example.com >"$manifests/bench.yaml"
 
 export PROXY_PORT=39083
 export PROXY_CMD="$PWD/build/bin/portico --manifests $manifests --workers $workers \

@@ -50,18 +50,8 @@ done
 # plus a Service "churn" whose endpoints the storm rewrites.
 mkdir -p "$run/manifests"
 {
-  bench/backend-manifests.sh 39080
+  bench/backend-manifests.sh 39080 blog.example.com
   cat <<'YAML'
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: blog}
-spec:
-  rules:
-  - host: blog.example.com
-    http:
-      paths:
-      - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
