@@ -28,7 +28,6 @@ void ConnPool::put(UpstreamConnectionPtr connection) {
   if (stack.size() >= max_idle_) {
     return;  // closes it
   }
-  connection->transport().expires_never();
   connection->idle_since = std::chrono::steady_clock::now();
   stack.push_back(std::move(connection));
 }
