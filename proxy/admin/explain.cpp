@@ -100,26 +100,6 @@ json describe_backend(const Snapshot& snapshot, std::uint32_t cluster_id, const 
                          : balancing_of(policy, *cluster, host, target, request_uri)}};
 }
 
-// What the matched Ingress's policy answers before anything is proxied, in the session's
-// order (HttpSession::apply_policy); "" when the request is proxied.
-std::string policy_outcome(const RoutePolicy& policy, bool tls, const RequestHead& target,
-                           std::string_view host_header) {
-  if (policy.fail_closed) {
-    return "503: an access annotation of this Ingress is invalid, so it fails closed";
-  }
-  if (policy.redirect) {
-    return std::to_string(policy.redirect->status) + " redirect to " + policy.redirect->location;
-  }
-  if (!tls && policy.force_ssl_redirect) {
-    return "308 redirect to HTTPS (force-ssl-redirect)";
-  }
-  if (!policy.app_root.empty() && target.path() == "/") {
-    return "302 redirect to " + std::string(tls ? "https://" : "http://") +
-           std::string(host_header) + policy.app_root + " (app-root)";
-  }
-  return "";
-}
-
 }  // namespace
 
 Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view url,
@@ -158,9 +138,8 @@ Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view
     out["certificate"] = {{"source", certificate.origin()},
                           {"notAfter", utc_text(certificate.not_after())}};
   } else if (snapshot.certs->redirects(target.host)) {
-    outcome = "308 redirect to https://" + std::string(target.host) +
-              (https_port == 443 || https_port == 0 ? "" : ":" + std::to_string(https_port)) +
-              target.upstream_target + " (the host is in a spec.tls; ssl-redirect)";
+    outcome = "308 redirect to " + https_location(target, https_port) +
+              " (the host is in a spec.tls; ssl-redirect)";
   }
 
   const RouteTable& routes = *snapshot.routes;
@@ -221,7 +200,6 @@ Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view
       {"ingress", action.ingress},
       {"sentUpstreamAs",
        upstream_target_for(policy != nullptr ? *policy : no_policy, target, match.captures)}};
-  const std::string_view host_header = authority;
   out["backend"] =
       describe_backend(snapshot, action.cluster_id, policy, target.host, target, request_uri);
   if (action.canary) {
@@ -250,7 +228,12 @@ Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view
   }
   out["annotations"] = annotations;
   if (outcome.empty() && policy != nullptr) {
-    outcome = policy_outcome(*policy, tls, target, host_header);
+    const PolicyAnswer answer = policy_answer(*policy, tls, target, authority, https_port);
+    if (answer.fault == Fault::Misconfigured) {
+      outcome = "503: an access annotation of this Ingress is invalid, so it fails closed";
+    } else if (answer.fault == Fault::Redirect) {
+      outcome = std::to_string(answer.status) + " redirect to " + answer.location;
+    }
   }
   if (outcome.empty()) {
     const Cluster* cluster = snapshot.clusters->find(action.cluster_id);

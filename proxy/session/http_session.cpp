@@ -528,21 +528,14 @@ Fault HttpSession<Stream>::select_route(Exchange& ex) {
         return Fault::ChallengeAnswer;
       }
     } else if (ex.snapshot->certs && ex.snapshot->certs->redirects(ex.target.host)) {
-      redirect_to_https(ex);  // plain HTTP to a host served over TLS
+      // Plain HTTP to a host served over TLS.
+      ex.response_headers.emplace_back(http::field::location,
+                                       https_location(ex.target, worker_.https_port()));
       return Fault::Redirect;
     }
   }
   ex.route = ex.snapshot->routes->match(ex.target.host, path);
   return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
-}
-
-template <class Stream>
-void HttpSession<Stream>::redirect_to_https(Exchange& ex) {
-  const auto port = worker_.https_port();
-  ex.response_headers.emplace_back(
-      http::field::location, "https://" + std::string(ex.target.host) +
-                                 (port == 443 || port == 0 ? "" : ":" + std::to_string(port)) +
-                                 ex.target.upstream_target);
 }
 
 // The matched Ingress's annotations (else the flags), in ingress-nginx's order: answers the
@@ -555,26 +548,14 @@ Fault HttpSession<Stream>::apply_policy(Exchange& ex) {
   static const RoutePolicy defaults;
   const RoutePolicy& policy = ex.route.action->policy ? *ex.route.action->policy : defaults;
   ex.policy = &policy;
-  if (policy.fail_closed) {
-    return Fault::Misconfigured;
-  }
-  if (policy.redirect) {
-    ex.redirect_status = policy.redirect->status;
-    ex.response_headers.emplace_back(http::field::location, policy.redirect->location);
-    return Fault::Redirect;
-  }
-  if constexpr (!IsTls<Stream>) {
-    if (policy.force_ssl_redirect) {
-      redirect_to_https(ex);
-      return Fault::Redirect;
+  if (PolicyAnswer answer = policy_answer(policy, IsTls<Stream>, ex.target,
+                                          req[http::field::host], worker_.https_port());
+      answer.fault != Fault::None) {
+    ex.redirect_status = answer.status;
+    if (!answer.location.empty()) {
+      ex.response_headers.emplace_back(http::field::location, std::move(answer.location));
     }
-  }
-  if (!policy.app_root.empty() && ex.target.path() == "/") {
-    ex.redirect_status = 302;
-    ex.response_headers.emplace_back(http::field::location,
-                                     std::string(IsTls<Stream> ? "https://" : "http://") +
-                                         std::string(req[http::field::host]) + policy.app_root);
-    return Fault::Redirect;
+    return answer.fault;
   }
   if (policy.cors) {
     const bool preflight = req.method() == http::verb::options;

@@ -50,7 +50,6 @@ class HttpSession final : public Session {
   Fault read_target(Exchange& ex);
   Fault select_route(Exchange& ex);
   Fault apply_policy(Exchange& ex);
-  void redirect_to_https(Exchange& ex);
   const Endpoint* pick_endpoint(Exchange& ex);
   void prepare_upstream_request(Exchange& ex);
   net::awaitable<bool> continue_if_expected(Exchange& ex);

@@ -95,6 +95,31 @@ std::string upstream_target_for(const RoutePolicy& policy, const RequestHead& ta
   return out;
 }
 
+std::string https_location(const RequestHead& target, std::uint16_t https_port) {
+  return "https://" + std::string(target.host) +
+         (https_port == 443 || https_port == 0 ? "" : ":" + std::to_string(https_port)) +
+         target.upstream_target;
+}
+
+PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHead& target,
+                           std::string_view host_header, std::uint16_t https_port) {
+  if (policy.fail_closed) {
+    return {Fault::Misconfigured, 0, ""};
+  }
+  if (policy.redirect) {
+    return {Fault::Redirect, policy.redirect->status, policy.redirect->location};
+  }
+  if (!tls && policy.force_ssl_redirect) {
+    return {Fault::Redirect, 308, https_location(target, https_port)};
+  }
+  if (!policy.app_root.empty() && target.path() == "/") {
+    return {Fault::Redirect, 302,
+            std::string(tls ? "https://" : "http://") + std::string(host_header) +
+                policy.app_root};
+  }
+  return {};
+}
+
 std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint) {
   std::string out = cookie.name + "=" + LoadBalancer::affinity_token(endpoint) +
                     "; Path=" + (cookie.path.empty() ? std::string("/") : cookie.path);

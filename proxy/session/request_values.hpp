@@ -3,6 +3,7 @@
 // query arguments and headers (upstream-hash-by), and the canary decision itself. Pure
 // functions of the request head, so tests drive them directly.
 #include <boost/beast/http/message.hpp>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,20 @@ bool takes_canary(const Canary& canary, const boost::beast::http::request_header
 // the target adds (as nginx's rewrite does).
 std::string upstream_target_for(const RoutePolicy& policy, const RequestHead& target,
                                 const PathCaptures& captures);
+
+// The https:// URL a plain request is sent to (ssl-redirect, force-ssl-redirect).
+std::string https_location(const RequestHead& target, std::uint16_t https_port);
+
+// What an Ingress's policy answers by itself, before access is checked, in the session's
+// order: fail closed (503), its redirect, force-ssl-redirect (plain HTTP only), app-root (for
+// "/"). `fault` None: nothing; the request goes on. Shared by the session and explain.
+struct PolicyAnswer {
+  Fault fault = Fault::None;  // Misconfigured or Redirect
+  unsigned status = 0;        // a redirect's status
+  std::string location;       // a redirect's Location
+};
+PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHead& target,
+                           std::string_view host_header, std::uint16_t https_port);
 
 // The Set-Cookie value that pins a client to `endpoint`.
 std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint);

@@ -1,6 +1,7 @@
 #include "proxy/upstream/load_balancer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -59,11 +60,28 @@ constexpr double DecaySeconds = 10.0;
 
 }  // namespace
 
+std::uint64_t LoadBalancer::affinity_key(const Endpoint& endpoint) noexcept {
+  // The address's bytes and the port: the same on every replica, no text made per request.
+  char bytes[18] = {};
+  std::size_t size = 0;
+  if (endpoint.address.is_v4()) {
+    const auto v4 = endpoint.address.to_v4().to_bytes();
+    std::copy(v4.begin(), v4.end(), bytes);
+    size = v4.size();
+  } else {
+    const auto v6 = endpoint.address.to_v6().to_bytes();
+    std::copy(v6.begin(), v6.end(), bytes);
+    size = v6.size();
+  }
+  bytes[size++] = static_cast<char>(endpoint.port >> 8);
+  bytes[size++] = static_cast<char>(endpoint.port & 0xff);
+  return hash(std::string_view(bytes, size));
+}
+
 std::string LoadBalancer::affinity_token(const Endpoint& endpoint) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(
-                    hash(endpoint.address.to_string() + ":" + std::to_string(endpoint.port))));
+                static_cast<unsigned long long>(affinity_key(endpoint)));
   return hex;
 }
 
@@ -90,8 +108,13 @@ const Endpoint* LoadBalancer::pick_by_hash(const Cluster& cluster, std::uint64_t
 
 const Endpoint* LoadBalancer::pick_by_token(const Cluster& cluster, std::string_view token,
                                             Clock::time_point now) const noexcept {
+  std::uint64_t key = 0;
+  const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), key, 16);
+  if (token.size() != 16 || ec != std::errc() || end != token.data() + token.size()) {
+    return nullptr;  // absent, or not a token of ours
+  }
   for (const Endpoint& endpoint : cluster.endpoints) {
-    if (affinity_token(endpoint) == token) {
+    if (affinity_key(endpoint) == key) {
       return ejected(endpoint, now) ? nullptr : &endpoint;
     }
   }

@@ -61,7 +61,9 @@ class LoadBalancer {
   }
   bool ejected(const Endpoint& endpoint, Clock::time_point now) const noexcept;
 
-  // The same for an endpoint on every replica and across restarts (a sticky cookie's value).
+  // The same for an endpoint on every replica and across restarts: a sticky cookie's value is
+  // the key in 16 hex digits.
+  static std::uint64_t affinity_key(const Endpoint& endpoint) noexcept;
   static std::string affinity_token(const Endpoint& endpoint);
   static std::uint64_t hash(std::string_view bytes) noexcept;
 
