@@ -30,9 +30,25 @@ Expected<bool> VirtualHost::add_regex(std::string_view pattern, RouteAction acti
 }
 
 bool VirtualHost::add(PathMatch match, std::string_view path, RouteAction action) {
-  auto& rules = match == PathMatch::Exact ? exact_ : prefix_;
+  if (find(match, path) != nullptr) {
+    return false;
+  }
   const std::string_view key = match == PathMatch::Exact ? path : without_trailing_slashes(path);
-  return rules.try_emplace(std::string(key), std::move(action)).second;
+  rules_.push_back(PathRule{match, std::string(key), std::move(action)});
+  if (rules_.size() == IndexedFrom) {
+    index_ = std::make_unique<PathIndex>();
+    for (std::uint32_t rule = 0; rule < rules_.size(); ++rule) {
+      index(rule);
+    }
+  } else if (indexed()) {
+    index(static_cast<std::uint32_t>(rules_.size() - 1));
+  }
+  return true;
+}
+
+void VirtualHost::index(std::uint32_t rule) {
+  auto& paths = rules_[rule].match == PathMatch::Exact ? index_->exact : index_->prefix;
+  paths.try_emplace(rules_[rule].path, rule);
 }
 
 RouteAction* VirtualHost::find(PathMatch match, std::string_view path) {
@@ -41,40 +57,74 @@ RouteAction* VirtualHost::find(PathMatch match, std::string_view path) {
                                  [&](const RegexRule& rule) { return rule.pattern == path; });
     return it == regex_.end() ? nullptr : &it->action;
   }
-  auto& rules = match == PathMatch::Exact ? exact_ : prefix_;
-  const auto it =
-      rules.find(match == PathMatch::Exact ? path : without_trailing_slashes(path));
-  return it == rules.end() ? nullptr : &it->second;
+  const std::string_view key = match == PathMatch::Exact ? path : without_trailing_slashes(path);
+  if (indexed()) {
+    const auto* rule = (match == PathMatch::Exact ? index_->exact : index_->prefix).find(key);
+    return rule == nullptr ? nullptr : &rules_[*rule].action;
+  }
+  const auto it = std::find_if(rules_.begin(), rules_.end(), [&](const PathRule& rule) {
+    return rule.match == match && rule.path == key;
+  });
+  return it == rules_.end() ? nullptr : &it->action;
 }
 
-const RouteAction* VirtualHost::match(std::string_view path,
-                                      PathCaptures& captures) const noexcept {
-  // An Exact rule for the whole path is at least as long as any Prefix that matches it, and
-  // Exact wins ties, so it needs no comparison.
-  if (!exact_.empty()) {
-    if (const auto it = exact_.find(path); it != exact_.end()) {
-      return &it->second;
+// One pass over a small host's rules: the Exact rule for the whole path if there is one, else
+// (through `longest_prefix`) the longest Prefix rule whose path is a whole-element prefix.
+const VirtualHost::PathRule* VirtualHost::scan(std::string_view path,
+                                               const PathRule*& longest_prefix) const noexcept {
+  const std::string_view trimmed = without_trailing_slashes(path);
+  for (const auto& rule : rules_) {
+    if (rule.match == PathMatch::Exact) {
+      if (rule.path == path) {
+        return &rule;
+      }
+    } else if (trimmed.starts_with(rule.path) &&
+               (trimmed.size() == rule.path.size() || trimmed[rule.path.size()] == '/') &&
+               (longest_prefix == nullptr || rule.path.size() > longest_prefix->path.size())) {
+      longest_prefix = &rule;
     }
   }
-  for (const auto& rule : regex_) {
-    if (rule.regex.match(path, captures)) {
-      return &rule.action;
-    }
-  }
-  if (prefix_.empty()) {
+  return nullptr;
+}
+
+// Tries the path's element prefixes, longest first: "/a/b/" -> "/a/b", "/a", "".
+const RouteAction* VirtualHost::longest_indexed_prefix(std::string_view path) const noexcept {
+  if (index_->prefix.empty()) {
     return nullptr;
   }
-  // Try the path's element prefixes, longest first: "/a/b/" -> "/a/b", "/a", "".
   std::string_view candidate = without_trailing_slashes(path);
   for (;;) {
-    if (const auto it = prefix_.find(candidate); it != prefix_.end()) {
-      return &it->second;
+    if (const auto* rule = index_->prefix.find(candidate)) {
+      return &rules_[*rule].action;
     }
     if (candidate.empty()) {
       return nullptr;
     }
     candidate = without_trailing_slashes(candidate.substr(0, candidate.rfind('/')));
   }
+}
+
+const RouteAction* VirtualHost::match(std::string_view path,
+                                      PathCaptures& captures) const noexcept {
+  // An Exact rule for the whole path is at least as long as any Prefix that matches it, and
+  // Exact wins ties, so it needs no comparison.
+  const PathRule* longest_prefix = nullptr;
+  if (!indexed()) {
+    if (const PathRule* exact = scan(path, longest_prefix)) {
+      return &exact->action;
+    }
+  } else if (const auto* rule = index_->exact.find(path)) {
+    return &rules_[*rule].action;
+  }
+  for (const auto& rule : regex_) {
+    if (rule.regex.match(path, captures)) {
+      return &rule.action;
+    }
+  }
+  if (!indexed()) {
+    return longest_prefix == nullptr ? nullptr : &longest_prefix->action;
+  }
+  return longest_indexed_prefix(path);
 }
 
 VirtualHost& RouteTable::host(const std::string& host) {
@@ -85,19 +135,19 @@ VirtualHost& RouteTable::host(const std::string& host) {
     return *no_host_;
   }
   if (host.starts_with("*.")) {
-    return wildcard_hosts_.try_emplace(host.substr(2), host).first->second;
+    return *wildcard_hosts_.try_emplace(std::string_view(host).substr(2), host).first;
   }
-  return exact_hosts_.try_emplace(host, host).first->second;
+  return *exact_hosts_.try_emplace(host, host).first;
 }
 
 const VirtualHost* RouteTable::select_host(std::string_view host) const noexcept {
-  if (const auto it = exact_hosts_.find(host); it != exact_hosts_.end()) {
-    return &it->second;
+  if (const VirtualHost* exact = exact_hosts_.find(host)) {
+    return exact;
   }
   // A wildcard covers exactly one label: "*.example.com" takes "a.example.com" only.
   if (const auto dot = host.find('.'); dot != std::string_view::npos && dot > 0) {
-    if (const auto it = wildcard_hosts_.find(host.substr(dot + 1)); it != wildcard_hosts_.end()) {
-      return &it->second;
+    if (const VirtualHost* wildcard = wildcard_hosts_.find(host.substr(dot + 1))) {
+      return wildcard;
     }
   }
   return no_host_ ? &*no_host_ : nullptr;

@@ -4,15 +4,14 @@
 // semantics"). Built once by the control plane, then immutable and shared by every worker
 // through the Snapshot; match() is noexcept, lock-free and allocation-free.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-
 #include <vector>
 
 #include "proxy/common/expected.hpp"
-#include "proxy/common/string_hash.hpp"
+#include "proxy/common/flat_string_map.hpp"
 #include "proxy/policy/route_policy.hpp"
 #include "proxy/route/path_regex.hpp"
 
@@ -56,9 +55,11 @@ struct RouteMatch {
   PathCaptures captures;                // of a Regex rule; count 0 otherwise
 };
 
-// The rules of one host (or of the host-less rules). Exact paths are looked up whole; Prefix
-// paths are stored without their trailing slash and looked up once per '/'-element of the
-// request path, longest first, so a lookup costs O(path depth) whatever the number of rules.
+// The rules of one host (or of the host-less rules). A host with few rules (the common case)
+// keeps them in one contiguous array that a lookup scans: no hashing and no pointer to chase
+// beyond the array. From IndexedFrom rules on, Exact paths are also indexed whole and Prefix
+// paths (stored without their trailing slash) are looked up once per '/'-element of the request
+// path, longest first, so a lookup costs O(path depth) whatever the number of rules.
 // Regex paths are tried in order of decreasing pattern length (ingress-nginx's order), after
 // Exact and before Prefix.
 class VirtualHost {
@@ -72,6 +73,7 @@ class VirtualHost {
   // The same for a Regex rule; a Failure when the pattern does not compile.
   Expected<bool> add_regex(std::string_view pattern, RouteAction action);
   // The rule added for exactly this match and path, to attach a canary to; null if none.
+  // Valid until the next add.
   RouteAction* find(PathMatch match, std::string_view path);
 
   const RouteAction* match(std::string_view path, PathCaptures& captures) const noexcept;
@@ -79,35 +81,56 @@ class VirtualHost {
   // Every rule, Exact, Regex then Prefix, for inspection (/debug/snapshot), not for routing.
   template <class Visit>
   void for_each_rule(Visit&& visit) const {
-    for (const auto& [path, action] : exact_) {
-      visit(PathMatch::Exact, std::string_view(path), action);
-    }
+    for_each_path_rule(PathMatch::Exact, visit);
     for (const auto& rule : regex_) {
       visit(PathMatch::Regex, std::string_view(rule.pattern), rule.action);
     }
-    for (const auto& [path, action] : prefix_) {
-      visit(PathMatch::Prefix, path.empty() ? std::string_view("/") : std::string_view(path),
-            action);
-    }
+    for_each_path_rule(PathMatch::Prefix, visit);
   }
-  std::size_t size() const noexcept { return exact_.size() + regex_.size() + prefix_.size(); }
+  std::size_t size() const noexcept { return rules_.size() + regex_.size(); }
 
  private:
-  using Rules = std::unordered_map<std::string, RouteAction, StringHash, std::equal_to<>>;
+  static constexpr std::size_t IndexedFrom = 8;
+  struct PathRule {
+    PathMatch match;
+    std::string path;  // Prefix: without trailing '/'; "/" is stored as "".
+    RouteAction action;
+  };
   struct RegexRule {
     std::string pattern;
     PathRegex regex;
     RouteAction action;
   };
+  template <class Visit>
+  void for_each_path_rule(PathMatch match, Visit& visit) const {
+    for (const auto& rule : rules_) {
+      if (rule.match == match) {
+        const bool root = match == PathMatch::Prefix && rule.path.empty();
+        visit(match, root ? std::string_view("/") : std::string_view(rule.path), rule.action);
+      }
+    }
+  }
+  bool indexed() const noexcept { return index_ != nullptr; }
+  void index(std::uint32_t rule);
+  const PathRule* scan(std::string_view path, const PathRule*& longest_prefix) const noexcept;
+  const RouteAction* longest_indexed_prefix(std::string_view path) const noexcept;
+
   std::string name_;
-  Rules exact_;
+  std::vector<PathRule> rules_;  // Exact and Prefix, in the order added
   std::vector<RegexRule> regex_;  // longest pattern first; equal lengths oldest first
-  Rules prefix_;  // keyed by the path without trailing '/'; "/" is stored as "".
+  // Positions in rules_ by path, once the host has IndexedFrom rules (apart, to keep the
+  // many small hosts small).
+  struct PathIndex {
+    FlatStringMap<std::uint32_t> exact;
+    FlatStringMap<std::uint32_t> prefix;
+  };
+  std::unique_ptr<PathIndex> index_;
 };
 
 class RouteTable {
  public:
   // The host's rules, created on first use. `host` is lowercase: "a.b", "*.b" or "" (no host).
+  // Valid until the next call.
   VirtualHost& host(const std::string& host);
   void set_default_backend(RouteAction action) { default_backend_ = std::move(action); }
   bool has_default_backend() const noexcept { return default_backend_.has_value(); }
@@ -118,12 +141,8 @@ class RouteTable {
   // Every host's rules (exact hosts, wildcards, then the host-less rules), for inspection.
   template <class Visit>
   void for_each_host(Visit&& visit) const {
-    for (const auto& [key, vhost] : exact_hosts_) {
-      visit(vhost);
-    }
-    for (const auto& [key, vhost] : wildcard_hosts_) {
-      visit(vhost);
-    }
+    exact_hosts_.for_each([&](std::string_view, const VirtualHost& vhost) { visit(vhost); });
+    wildcard_hosts_.for_each([&](std::string_view, const VirtualHost& vhost) { visit(vhost); });
     if (no_host_) {
       visit(*no_host_);
     }
@@ -140,7 +159,7 @@ class RouteTable {
   }
 
  private:
-  using Hosts = std::unordered_map<std::string, VirtualHost, StringHash, std::equal_to<>>;
+  using Hosts = FlatStringMap<VirtualHost>;
   Hosts exact_hosts_;
   Hosts wildcard_hosts_;  // keyed by the suffix after "*.", e.g. "example.com"
   std::optional<VirtualHost> no_host_;

@@ -7,24 +7,30 @@ using namespace portico;
 
 namespace {
 
+constexpr auto Exact = PathMatch::Exact;
+constexpr auto Prefix = PathMatch::Prefix;
+
 struct Rule {
   PathMatch match;
   const char* path;
 };
 
-// Which rule (by index) serves `request`, or -1.
-int matched_rule(const std::vector<Rule>& rules, const char* request) {
+// Which rule (by index) serves `request`, or -1. `unrelated` more rules that match none of
+// the requests here are added first: with enough of them the host looks paths up through its
+// index instead of scanning its rules, and must answer the same.
+int matched_rule(const std::vector<Rule>& rules, const char* request, int unrelated = 0) {
   RouteTable table;
   auto& host = table.host("foo.com");
+  for (int i = 0; i < unrelated; ++i) {
+    const PathMatch match = i % 2 == 0 ? Exact : Prefix;
+    host.add(match, "/unrelated-" + std::to_string(i), RouteAction{1000, "ns/other"});
+  }
   for (std::size_t i = 0; i < rules.size(); ++i) {
     host.add(rules[i].match, rules[i].path, RouteAction{static_cast<std::uint32_t>(i), "ns/ing"});
   }
   const auto m = table.match("foo.com", request);
   return m.action == nullptr ? -1 : static_cast<int>(m.action->cluster_id);
 }
-
-constexpr auto Exact = PathMatch::Exact;
-constexpr auto Prefix = PathMatch::Prefix;
 
 }  // namespace
 
@@ -56,10 +62,12 @@ TEST_CASE("Path matching: the Kubernetes Ingress docs' examples table, row by ro
       {{{Prefix, "/aaa"}}, "/ccc", -1},
       {{{Prefix, "/foo"}, {Exact, "/foo"}}, "/foo", 1},
   };
-  for (const auto& row : rows) {
-    INFO("request " << row.request << " against " << row.rules.size() << " rule(s), first "
-                    << row.rules[0].path);
-    CHECK(matched_rule(row.rules, row.request) == row.expected);
+  for (const int unrelated : {0, 12}) {
+    for (const auto& row : rows) {
+      INFO("request " << row.request << " against " << row.rules.size() << " rule(s), first "
+                      << row.rules[0].path << ", " << unrelated << " unrelated rules");
+      CHECK(matched_rule(row.rules, row.request, unrelated) == row.expected);
+    }
   }
 }
 
