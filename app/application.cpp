@@ -72,9 +72,7 @@ Application::~Application() {
 
 std::optional<Application::StartFailure> Application::open_sources() {
   if (!options_.manifests.empty()) {
-    auto source = ManifestSource::open(
-        options_.manifests,
-        [this](std::vector<k8s::Object> objects) { control_.replace_all(std::move(objects)); });
+    auto source = ManifestSource::open(options_.manifests);
     if (!source) {
       return StartFailure{2, source.error()};
     }
@@ -210,7 +208,7 @@ Expected<std::string> Application::explain(const Options& options, std::string_v
   if (!default_certificate) {
     return fail(default_certificate.error());
   }
-  auto source = ManifestSource::open(options.manifests, [](std::vector<k8s::Object>) {});
+  auto source = ManifestSource::open(options.manifests);
   if (!source) {
     return fail(source.error());
   }
@@ -261,7 +259,9 @@ void Application::start() {
   control_.start();
   admin_.start();
   if (manifests_) {
-    manifests_->start();
+    manifests_->start(
+        [this](std::vector<k8s::Object> objects) { control_.replace_all(std::move(objects)); },
+        [this](ManifestChanges changes) { control_.apply(std::move(changes)); });
   }
   if (acme_) {
     acme_->start();

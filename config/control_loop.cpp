@@ -77,6 +77,25 @@ void ControlLoop::replace_all(std::vector<k8s::Object> objects) {
   });
 }
 
+void ControlLoop::apply(ManifestChanges changes) {
+  net::post(io_, [this, changes = std::move(changes),
+                  arrived = std::chrono::steady_clock::now()]() mutable {
+    pending_arrivals_.push_back(arrived);
+    Dirty dirty;
+    for (auto& object : changes.changed) {
+      dirty.merge(cache_.upsert(std::move(object), now_seconds()));
+    }
+    for (const auto& [kind, key] : changes.removed) {
+      // A Secret of our own outlives a file that defined the same one.
+      const auto owned = owned_.find(key);
+      dirty.merge(kind == k8s::Kind::Secret && owned != owned_.end()
+                      ? cache_.upsert(owned->second, now_seconds())
+                      : cache_.erase(kind, key));
+    }
+    take(std::move(dirty));
+  });
+}
+
 void ControlLoop::replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects) {
   net::post(io_, [this, kind, objects = std::move(objects)]() mutable {
     listed_.set(static_cast<std::size_t>(kind));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/acme/acme_manager.hpp"
+#include "config/manifest_source.hpp"
 #include "config/object_cache.hpp"
 #include "config/snapshot_builder.hpp"
 #include "k8swatch/status_writer.hpp"
@@ -48,6 +49,8 @@ class ControlLoop {
 
   // Any thread: the complete current set of objects from the manifest source.
   void replace_all(std::vector<k8s::Object> objects);
+  // Any thread: what changed in the manifest files since.
+  void apply(ManifestChanges changes);
   // Any thread: what a watch source sees. The first snapshot goes out once every kind has
   // been listed, so /readyz never reports a half-known cluster.
   void replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects);

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -49,14 +50,28 @@ std::vector<k8s::Object> decode_documents(const std::string& file,
   return objects;
 }
 
+ObjectRef ref_of(const k8s::Object& object) {
+  return {k8s::kind_of(object), k8s::key_of(k8s::meta_of(object))};
+}
+
+// What tells a rewritten file from an untouched one without reading it: editors and `kubectl`
+// replace files (new inode) or rewrite them (new mtime, in nanoseconds).
+std::string file_stamp(const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) {
+    return {};
+  }
+  return std::to_string(status.st_dev) + ":" + std::to_string(status.st_ino) + ":" +
+         std::to_string(status.st_size) + ":" + std::to_string(status.st_mtim.tv_sec) + "." +
+         std::to_string(status.st_mtim.tv_nsec);
+}
+
 }  // namespace
 
-ManifestSource::ManifestSource(std::vector<std::string> roots, Deliver deliver)
-    : roots_(std::move(roots)), deliver_(std::move(deliver)) {}
+ManifestSource::ManifestSource(std::vector<std::string> roots) : roots_(std::move(roots)) {}
 
-Expected<std::unique_ptr<ManifestSource>> ManifestSource::open(std::vector<std::string> roots,
-                                                               Deliver deliver) {
-  std::unique_ptr<ManifestSource> source(new ManifestSource(std::move(roots), std::move(deliver)));
+Expected<std::unique_ptr<ManifestSource>> ManifestSource::open(std::vector<std::string> roots) {
+  std::unique_ptr<ManifestSource> source(new ManifestSource(std::move(roots)));
   for (const auto& root : source->roots_) {
     std::error_code ec;
     const auto status = fs::status(root, ec);
@@ -89,9 +104,10 @@ ManifestSource::~ManifestSource() {
   }
 }
 
-void ManifestSource::start() {
-  deliver_(objects());
-  thread_ = std::thread([this] { run(); });
+void ManifestSource::start(Deliver deliver, DeliverChanges deliver_changes) {
+  deliver(objects());
+  thread_ = std::thread(
+      [this, deliver_changes = std::move(deliver_changes)] { run(deliver_changes); });
 }
 
 std::vector<k8s::Object> ManifestSource::read_once() {
@@ -107,7 +123,7 @@ void ManifestSource::stop() {
   }
 }
 
-Expected<std::vector<std::string>> ManifestSource::list_files() const {
+std::vector<std::string> ManifestSource::list_files() const {
   std::vector<std::string> files;
   for (const auto& root : roots_) {
     std::error_code ec;
@@ -136,10 +152,15 @@ Expected<std::vector<std::string>> ManifestSource::list_files() const {
   return files;
 }
 
-void ManifestSource::load_file(const std::string& path, FileState& state, bool is_new) {
+bool ManifestSource::load_file(const std::string& path, FileState& state, bool is_new) {
+  auto stamp = file_stamp(path);
+  if (!is_new && !stamp.empty() && stamp == state.stamp) {
+    return false;
+  }
+  state.stamp = std::move(stamp);
   auto text = read_file(path);
   if (!text || (!is_new && *text == state.content)) {
-    return;
+    return false;
   }
   state.content = std::move(*text);
   auto documents = parse_manifest(state.content, fs::path(path).extension() == ".json");
@@ -148,24 +169,63 @@ void ManifestSource::load_file(const std::string& path, FileState& state, bool i
               is_new ? "file does not parse; skipped"
                      : "file does not parse; keeping its last good contents",
               {{"file", path}, {"reason", documents.error()}});
-    return;
+    return false;
   }
   state.objects = decode_documents(path, std::move(*documents));
+  state.index.clear();
+  for (std::size_t position = 0; position < state.objects.size(); ++position) {
+    state.index.insert_or_assign(ref_of(state.objects[position]), position);
+  }
+  return true;
 }
 
-bool ManifestSource::rescan() {
-  const auto before = objects();
-  auto listed = list_files();
+ManifestChanges ManifestSource::rescan() {
+  std::set<ObjectRef> touched;
+  const auto touch = [&](const FileState& state) {
+    for (const auto& [ref, position] : state.index) {
+      touched.insert(ref);
+    }
+  };
   std::map<std::string, FileState> next;
-  for (const auto& path : *listed) {
+  for (const auto& path : list_files()) {
     auto existing = files_.find(path);
     const bool is_new = existing == files_.end();
-    FileState state = is_new ? FileState{} : std::move(existing->second);
-    load_file(path, state, is_new);
+    FileState state;
+    if (!is_new) {
+      state = std::move(existing->second);
+      files_.erase(existing);
+    }
+    std::map<ObjectRef, std::size_t> before = state.index;
+    if (load_file(path, state, is_new)) {
+      for (const auto& [ref, position] : before) {
+        touched.insert(ref);
+      }
+      touch(state);
+    }
     next.emplace(path, std::move(state));
   }
+  for (const auto& [path, gone] : files_) {
+    touch(gone);
+  }
   files_ = std::move(next);
-  return objects() != before;
+  ManifestChanges changes;
+  for (const auto& ref : touched) {
+    if (const k8s::Object* object = defined(ref)) {
+      changes.changed.push_back(*object);
+    } else {
+      changes.removed.push_back(ref);
+    }
+  }
+  return changes;
+}
+
+const k8s::Object* ManifestSource::defined(const ObjectRef& ref) const {
+  for (auto file = files_.rbegin(); file != files_.rend(); ++file) {
+    if (const auto it = file->second.index.find(ref); it != file->second.index.end()) {
+      return &file->second.objects[it->second];
+    }
+  }
+  return nullptr;
 }
 
 std::vector<k8s::Object> ManifestSource::objects() const {
@@ -204,7 +264,7 @@ void ManifestSource::watch_directories() {
   }
 }
 
-void ManifestSource::run() {
+void ManifestSource::run(DeliverChanges deliver_changes) {
   // After the first event of a burst, wait until the files are quiet this long: an editor's
   // save is several events, and a half-written file is re-read when the write completes.
   constexpr int QuietMs = 50;
@@ -229,9 +289,11 @@ void ManifestSource::run() {
     if (changed && ready == 0) {
       changed = false;
       watch_directories();
-      if (rescan()) {
-        log::info("manifests", "manifests changed; applying");
-        deliver_(objects());
+      if (auto changes = rescan(); !changes.empty()) {
+        log::info("manifests", "manifests changed; applying",
+                  {{"changed", std::to_string(changes.changed.size())},
+                   {"removed", std::to_string(changes.removed.size())}});
+        deliver_changes(std::move(changes));
       }
     }
   }

@@ -1,15 +1,18 @@
 #pragma once
 // ManifestSource: Kubernetes objects from files and directories (--manifests), the source
-// that needs no cluster. Reads every file once at open(), then watches with inotify and
-// delivers the complete object set again whenever it changes. A file that stops parsing keeps
-// its last good objects; an invalid object is logged (file, document, object, reason) and
-// skipped. Its own thread does the watching; deliveries are immutable values.
+// that needs no cluster. Reads every file once at open(), then watches with inotify and, when
+// files change, delivers only the objects of those files that changed or went away (as a
+// watch would), so an edit to one small file costs the same next to 10,000 Ingresses as next
+// to ten. A file that stops parsing keeps its last good objects; an invalid object is logged
+// (file, document, object, reason) and skipped. Its own thread does the watching; deliveries
+// are immutable values.
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "k8swatch/resources.hpp"
@@ -17,37 +20,51 @@
 
 namespace portico {
 
+// An object's identity across files: its kind and "namespace/name".
+using ObjectRef = std::pair<k8s::Kind, std::string>;
+
+struct ManifestChanges {
+  std::vector<k8s::Object> changed;  // added or edited (some may be as they were)
+  std::vector<ObjectRef> removed;    // no file defines them any more
+  bool empty() const noexcept { return changed.empty() && removed.empty(); }
+};
+
 class ManifestSource {
  public:
   using Deliver = std::function<void(std::vector<k8s::Object>)>;
+  using DeliverChanges = std::function<void(ManifestChanges)>;
 
   // Fails when a path does not exist or cannot be read (exit status 2 at start-up).
-  static Expected<std::unique_ptr<ManifestSource>> open(std::vector<std::string> roots,
-                                                        Deliver deliver);
+  static Expected<std::unique_ptr<ManifestSource>> open(std::vector<std::string> roots);
   ~ManifestSource();
 
-  // Delivers the initial set, then watches on a thread of its own until stop().
-  void start();
+  // Delivers the complete initial set to `deliver`, then watches on a thread of its own until
+  // stop(), giving each change to `deliver_changes`.
+  void start(Deliver deliver, DeliverChanges deliver_changes);
   // Reads every file once and returns the objects, without watching (portico explain).
   std::vector<k8s::Object> read_once();
   void stop();
 
  private:
   struct FileState {
+    std::string stamp;  // device, inode, size and mtime: unchanged means not read again
     std::string content;
-    std::vector<k8s::Object> objects;  // the last good ones
+    std::vector<k8s::Object> objects;       // the last good ones
+    std::map<ObjectRef, std::size_t> index;  // position in objects
   };
 
-  ManifestSource(std::vector<std::string> roots, Deliver deliver);
-  Expected<std::vector<std::string>> list_files() const;
-  bool rescan();  // true when the object set changed
-  void load_file(const std::string& path, FileState& state, bool is_new);
+  explicit ManifestSource(std::vector<std::string> roots);
+  std::vector<std::string> list_files() const;
+  ManifestChanges rescan();
+  // Reads the file if it changed; true when its objects did.
+  bool load_file(const std::string& path, FileState& state, bool is_new);
+  // The object that the last file (in path order) defining `ref` defines; null if none does.
+  const k8s::Object* defined(const ObjectRef& ref) const;
   std::vector<k8s::Object> objects() const;
   void watch_directories();
-  void run();
+  void run(DeliverChanges deliver_changes);
 
   std::vector<std::string> roots_;
-  Deliver deliver_;
   std::map<std::string, FileState> files_;
   int inotify_fd_ = -1;
   int stop_fd_ = -1;

@@ -62,6 +62,22 @@ TEST_CASE("E2E: live reload while a keep-alive connection stays open", "[e2e][re
   dir.write("services.yaml", service_yaml("one", {two}) + "---\n" + service_yaml("two", {two}));
   CHECK(eventually([&] { return client.get("x.com", "/").header("x-echo-name") == "two"; },
                    std::chrono::seconds(1)));
+
+  // One object in two files: the later file in path order defines it; when that file goes,
+  // the other's definition serves again (only changed files are re-read, so this takes the
+  // source remembering which files define what); when both go, so does the object.
+  dir.write("services.yaml", service_yaml("one", {one}) + "---\n" + service_yaml("two", {two}));
+  dir.write("dup-a.yaml", ingress_yaml("dup", "dup.com", {{"/", "Prefix", "one", "80"}}));
+  dir.write("dup-b.yaml", ingress_yaml("dup", "dup.com", {{"/", "Prefix", "two", "80"}}));
+  CHECK(eventually([&] { return client.get("dup.com", "/").header("x-echo-name") == "two"; },
+                   std::chrono::seconds(1)));
+  dir.remove("dup-b.yaml");
+  CHECK(eventually([&] { return client.get("dup.com", "/").header("x-echo-name") == "one"; },
+                   std::chrono::seconds(1)));
+  dir.remove("dup-a.yaml");
+  CHECK(eventually([&] { return client.get("dup.com", "/").status == 404; },
+                   std::chrono::seconds(1)));
+  CHECK(client.get("x.com", "/marker").header("x-echo-name") == "two");
 }
 
 TEST_CASE("E2E: readiness, health and metrics on the admin listener", "[e2e][admin]") {
