@@ -68,6 +68,12 @@ std::string file_stamp(const std::string& path) {
 
 }  // namespace
 
+void ManifestSource::touch_all(const FileState& state, std::set<ObjectRef>& touched) {
+  for (const auto& [ref, position] : state.index) {
+    touched.insert(ref);
+  }
+}
+
 ManifestSource::ManifestSource(std::vector<std::string> roots) : roots_(std::move(roots)) {}
 
 Expected<std::unique_ptr<ManifestSource>> ManifestSource::open(std::vector<std::string> roots) {
@@ -152,15 +158,16 @@ std::vector<std::string> ManifestSource::list_files() const {
   return files;
 }
 
-bool ManifestSource::load_file(const std::string& path, FileState& state, bool is_new) {
+void ManifestSource::load_file(const std::string& path, FileState& state, bool is_new,
+                               std::set<ObjectRef>& touched) {
   auto stamp = file_stamp(path);
   if (!is_new && !stamp.empty() && stamp == state.stamp) {
-    return false;
+    return;
   }
   state.stamp = std::move(stamp);
   auto text = read_file(path);
   if (!text || (!is_new && *text == state.content)) {
-    return false;
+    return;
   }
   state.content = std::move(*text);
   auto documents = parse_manifest(state.content, fs::path(path).extension() == ".json");
@@ -169,23 +176,19 @@ bool ManifestSource::load_file(const std::string& path, FileState& state, bool i
               is_new ? "file does not parse; skipped"
                      : "file does not parse; keeping its last good contents",
               {{"file", path}, {"reason", documents.error()}});
-    return false;
+    return;
   }
+  touch_all(state, touched);  // what it defined before
   state.objects = decode_documents(path, std::move(*documents));
   state.index.clear();
   for (std::size_t position = 0; position < state.objects.size(); ++position) {
     state.index.insert_or_assign(ref_of(state.objects[position]), position);
   }
-  return true;
+  touch_all(state, touched);
 }
 
 ManifestChanges ManifestSource::rescan() {
   std::set<ObjectRef> touched;
-  const auto touch = [&](const FileState& state) {
-    for (const auto& [ref, position] : state.index) {
-      touched.insert(ref);
-    }
-  };
   std::map<std::string, FileState> next;
   for (const auto& path : list_files()) {
     auto existing = files_.find(path);
@@ -195,17 +198,11 @@ ManifestChanges ManifestSource::rescan() {
       state = std::move(existing->second);
       files_.erase(existing);
     }
-    std::map<ObjectRef, std::size_t> before = state.index;
-    if (load_file(path, state, is_new)) {
-      for (const auto& [ref, position] : before) {
-        touched.insert(ref);
-      }
-      touch(state);
-    }
+    load_file(path, state, is_new, touched);
     next.emplace(path, std::move(state));
   }
   for (const auto& [path, gone] : files_) {
-    touch(gone);
+    touch_all(gone, touched);
   }
   files_ = std::move(next);
   ManifestChanges changes;

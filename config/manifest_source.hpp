@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -56,8 +57,10 @@ class ManifestSource {
   explicit ManifestSource(std::vector<std::string> roots);
   std::vector<std::string> list_files() const;
   ManifestChanges rescan();
-  // Reads the file if it changed; true when its objects did.
-  bool load_file(const std::string& path, FileState& state, bool is_new);
+  // Reads the file if it changed; what it defined before and after a change joins `touched`.
+  static void load_file(const std::string& path, FileState& state, bool is_new,
+                        std::set<ObjectRef>& touched);
+  static void touch_all(const FileState& state, std::set<ObjectRef>& touched);
   // The object that the last file (in path order) defining `ref` defines; null if none does.
   const k8s::Object* defined(const ObjectRef& ref) const;
   std::vector<k8s::Object> objects() const;
