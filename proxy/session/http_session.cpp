@@ -391,19 +391,25 @@ net::awaitable<void> HttpSession<Stream>::run() {
   boost::system::error_code ignored;
   transport().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   if (linger_) {
-    // Closing with unread input makes the kernel send a reset, which can destroy the reply
-    // still in flight. Read what the client is still sending, for a moment, first.
-    deadline_.expires_after(std::chrono::seconds(1));
-    char discard[4096];
-    for (std::size_t total = 0; total < 256 * 1024;) {
-      auto [ec, n] = co_await transport().async_read_some(net::buffer(discard), use_nothrow);
-      if (ec) {
-        break;
-      }
-      total += n;
-    }
+    co_await discard_unread_input();
   }
   transport().close();
+}
+
+// Closing with unread input makes the kernel send a reset, which can destroy the reply still
+// in flight. Reads what the client is still sending, for a moment, first. Its own coroutine
+// (and the session's buffer, not an array on the frame), so that run()'s frame, which every
+// connection holds for its whole life, stays small.
+template <class Stream>
+net::awaitable<void> HttpSession<Stream>::discard_unread_input() {
+  deadline_.expires_after(std::chrono::seconds(1));
+  for (std::size_t total = 0; total < 256 * 1024;) {
+    auto [ec, n] = co_await transport().async_read_some(buffer_.prepare(4096), use_nothrow);
+    if (ec) {
+      break;
+    }
+    total += n;
+  }
 }
 
 // Between requests on a plain connection with nothing of the next request read yet: waits

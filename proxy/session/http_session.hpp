@@ -46,6 +46,7 @@ class HttpSession final : public Session {
   beast::tcp_stream& transport() { return beast::get_lowest_layer(client_); }
   net::awaitable<bool> serve_one();
   net::awaitable<bool> wait_for_next_request();
+  net::awaitable<void> discard_unread_input();
   net::awaitable<Fault> proxy(Exchange& ex);
   Fault read_target(Exchange& ex);
   Fault select_route(Exchange& ex);
