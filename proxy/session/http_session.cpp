@@ -333,17 +333,17 @@ struct HttpSession<Stream>::Exchange {
 };
 
 template <class Stream>
-HttpSession<Stream>::HttpSession(Worker& worker, Stream stream, std::uint16_t listener_port)
+HttpSession<Stream>::HttpSession(Worker& worker, Stream stream, net::ip::address client_ip,
+                                 std::uint16_t listener_port)
     : worker_(worker),
       client_(std::move(stream)),
       deadline_(beast::get_lowest_layer(client_).get_executor()),
+      client_ip_(client_ip),
+      client_address_(client_ip.to_string()),
       listener_port_(listener_port) {
   deadline_.watch(&transport());
   boost::system::error_code ec;
   transport().socket().set_option(net::ip::tcp::no_delay(true), ec);
-  const auto remote = transport().socket().remote_endpoint(ec);
-  client_ip_ = remote.address();
-  client_address_ = ec ? std::string("unknown") : client_ip_.to_string();
   worker_.add_session(this);
   ++worker_.stats().client_connections;
 }
@@ -388,9 +388,10 @@ net::awaitable<void> HttpSession<Stream>::run() {
     deadline_.expires_after(std::chrono::seconds(1));
     co_await client_.async_shutdown(use_nothrow);
   }
-  boost::system::error_code ignored;
-  transport().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  // A plain close() sends the FIN; shutdown() first is needed only to linger.
   if (linger_) {
+    boost::system::error_code ignored;
+    transport().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
     co_await discard_unread_input();
   }
   transport().close();

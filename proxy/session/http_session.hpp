@@ -32,7 +32,9 @@ class Session {
 template <class Stream>
 class HttpSession final : public Session {
  public:
-  HttpSession(Worker& worker, Stream stream, std::uint16_t listener_port);
+  // `client_ip`: the peer address accept() returned.
+  HttpSession(Worker& worker, Stream stream, net::ip::address client_ip,
+              std::uint16_t listener_port);
   ~HttpSession() override;
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;

@@ -134,11 +134,12 @@ void Worker::start_drain() {
     listener->acceptor.non_blocking(true, ec);
     for (;;) {
       net::ip::tcp::socket socket(*io_);
-      listener->acceptor.accept(socket, ec);
+      net::ip::tcp::endpoint peer;
+      listener->acceptor.accept(socket, peer, ec);
       if (ec) {
         break;
       }
-      start_session(*listener, std::move(socket));
+      start_session(*listener, std::move(socket), peer.address());
     }
     listener->acceptor.close(ec);
   }
@@ -155,7 +156,9 @@ void Worker::remove_session(Session* session) {
 
 net::awaitable<void> Worker::accept_loop(Listener& listener) {
   for (;;) {
-    auto [ec, socket] = co_await listener.acceptor.async_accept(use_nothrow);
+    // The peer's address comes with accept(), saving a getpeername() per connection.
+    net::ip::tcp::endpoint peer;
+    auto [ec, socket] = co_await listener.acceptor.async_accept(peer, use_nothrow);
     if (ec == net::error::operation_aborted || !listener.acceptor.is_open()) {
       co_return;
     }
@@ -166,18 +169,20 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    start_session(listener, std::move(socket));
+    start_session(listener, std::move(socket), peer.address());
   }
 }
 
-void Worker::start_session(Listener& listener, net::ip::tcp::socket socket) {
+void Worker::start_session(Listener& listener, net::ip::tcp::socket socket,
+                           net::ip::address client_ip) {
   open_sessions_.fetch_add(1, std::memory_order_relaxed);
   if (listener.tls) {
     spawn(std::make_shared<TlsHttpSession>(
-        *this, TlsStream(beast::tcp_stream(std::move(socket)), tls_front_), listener.port));
+        *this, TlsStream(beast::tcp_stream(std::move(socket)), tls_front_), client_ip,
+        listener.port));
   } else {
     spawn(std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)),
-                                             listener.port));
+                                             client_ip, listener.port));
   }
 }
 

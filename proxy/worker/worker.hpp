@@ -104,7 +104,8 @@ class Worker {
   static int choose_certificate(SSL* ssl, int* alert, void* worker);
   void install(SnapshotPtr snapshot);
   net::awaitable<void> accept_loop(Listener& listener);
-  void start_session(Listener& listener, net::ip::tcp::socket socket);
+  void start_session(Listener& listener, net::ip::tcp::socket socket,
+                     net::ip::address client_ip);
   template <class SessionType>
   void spawn(std::shared_ptr<SessionType> session);
   void start_drain();
@@ -112,7 +113,10 @@ class Worker {
   ProxySettings settings_;
   // Destroyed explicitly first in ~Worker: its pending coroutine frames (sessions) refer to
   // the members below, which must still be alive when those frames are torn down.
-  std::unique_ptr<net::io_context> io_ = std::make_unique<net::io_context>(1);
+  // Every socket and timer of a worker is used on its thread alone (other threads only post
+  // to it), so the reactor's per-descriptor locks are left out; posting stays thread-safe.
+  std::unique_ptr<net::io_context> io_ =
+      std::make_unique<net::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
   std::thread thread_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   SnapshotPtr view_;
