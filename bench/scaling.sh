@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Goal 7 of issue 5 (1 -> 2 workers): requests/s with 1 and with 2 workers, for Portico and
+# for nginx, in one run, and what each request cost the proxy in CPU time (from
+# /proc/PID/stat), so that scaling can be judged on a machine with no spare core. On a 2-core
+# machine wrk, the backend and the proxy share both cores whatever the worker count: the
+# requests/s ratio there says more about the machine than about the proxy, while the CPU cost
+# per request staying flat from 1 to 2 workers says the workers do not get in each other's way
+# (no shared locks, no shared cache lines), so they would scale with cores that are free.
+# wrk runs pinned to the last core (taskset), the backend to the first; the proxy floats.
+# Usage: bench/scaling.sh [seconds=10] [connections=256] [runs=3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}; connections=${2:-256}; runs=${3:-3}
+peers=${PEERS_DIR:-../shared/bench/peers}
+script/bootstrap wrk nginx-light
+script/build Release >/dev/null
+last_cpu=$(($(nproc) - 1))
+
+run=$(mktemp -d)
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
+trap 'stop_all; rm -rf "$run"' EXIT
+chmod 755 "$run"
+sed "s#RUNDIR/#$run/#g; s/WORKERS/1/" "$peers/backend-nginx.conf" >"$run/backend-nginx.conf"
+bench/backend-manifests.sh 39080 blog.example.com >"$run/bench.yaml"
+
+cpu_ticks() { # total utime+stime of a process and its children's threads, in clock ticks
+  local total=0 pid
+  for pid in "$@"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+
+measure() { # label port pid...
+  local label=$1 port=$2; shift 2
+  local before after out rps
+  before=$(cpu_ticks "$@")
+  out=$(taskset -c "$last_cpu" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
+    -H 'Host: blog.example.com' "http://127.0.0.1:$port/" 2>&1 || true)
+  after=$(cpu_ticks "$@")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  awk -v label="$label" -v rps="$rps" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    -v secs="$seconds" -v p99="$(awk '$1=="99%" {print $2}' <<<"$out")" 'BEGIN {
+      cpu = ticks / hz
+      printf "%-18s rps=%-10.0f proxy-cpu-s=%-6.2f us-cpu-per-request=%-6.2f p99=%s\n",
+        label, rps, cpu, cpu * 1e6 / (rps * secs), p99 }'
+}
+
+taskset -c 0 nginx -c "$run/backend-nginx.conf" -p "$run" & pids+=($!)
+results="$run/results"
+for r in $(seq "$runs"); do
+  echo "run $r/$runs" >&2
+  for workers in 1 2; do
+    sed "s#RUNDIR/#$run/#g; s/WORKERS/$workers/" "$peers/proxy-nginx.conf" >"$run/proxy-nginx.conf"
+    nginx -c "$run/proxy-nginx.conf" -p "$run" & nginx_master=$!
+    build/bin/portico --manifests "$run/bench.yaml" --workers "$workers" \
+      --http-listen 127.0.0.1:39083 --https-listen 127.0.0.1:39085 \
+      --admin-listen 127.0.0.1:39084 --log-level warn & portico_pid=$!
+    sleep 1
+    mapfile -t nginx_workers < <(pgrep -P "$nginx_master")
+    measure "nginx-$workers" 39081 "${nginx_workers[@]}" | tee -a "$results"
+    measure "portico-$workers" 39083 "$portico_pid" | tee -a "$results"
+    kill "$nginx_master" "$portico_pid"; wait "$nginx_master" "$portico_pid" 2>/dev/null || true
+    sleep 1
+  done
+done
+
+echo
+echo "medians of $runs runs"
+awk '
+  { name = $1; sub("rps=", "", $2); sub("us-cpu-per-request=", "", $4)
+    rps[name, ++n[name]] = $2; cost[name, n[name]] = $4 }
+  function median(arr, name, count,   i, j, t, v) {
+    for (i = 1; i <= count; i++) v[i] = arr[name, i]
+    for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return v[int((count + 1) / 2)]
+  }
+  END {
+    for (name in n) { r[name] = median(rps, name, n[name]); c[name] = median(cost, name, n[name]) }
+    split("nginx portico", order, " ")
+    for (i = 1; i <= 2; i++) {
+      p = order[i]
+      printf "%-8s 1 worker %8.0f req/s %5.2f us CPU each; 2 workers %8.0f req/s %5.2f us CPU each; x%.2f req/s, CPU per request x%.2f\n",
+        p, r[p "-1"], c[p "-1"], r[p "-2"], c[p "-2"], r[p "-2"] / r[p "-1"], c[p "-2"] / c[p "-1"]
+    }
+  }' "$results"
