@@ -176,6 +176,14 @@ awk '
     for (i = 1; i <= labels; i++) {
       l = order[i]
       printf "%-28s %12.0f %10.1f %10.0f\n", l, median(rps, l, n[l]), median(mbs, l, n[l]), median(p99, l, n[l])
+      r[l] = median(rps, l, n[l]); m[l] = median(mbs, l, n[l]); q[l] = median(p99, l, n[l])
     }
+    # The goals as ratios (issue 5): each present only when its scenario ran.
+    print ""
+    if ("close nginx" in r) printf "goal 2  Connection: close   portico/nginx requests/s %.2f\n", r["close portico"] / r["close nginx"]
+    if ("64k nginx" in r) printf "goal 3  64 KiB              portico/nginx MB/s %.2f\n", m["64k portico"] / m["64k nginx"]
+    if ("1m nginx" in r) printf "goal 3  1 MiB               portico/nginx MB/s %.2f\n", m["1m portico"] / m["1m nginx"]
+    if ("idle-before portico" in r) printf "goal 4  10,000 idle held    requests/s held/before %.2f\n", r["idle-held portico"] / r["idle-before portico"]
+    if ("storm-quiet portico" in r) printf "goal 6  publish storm       p99 publishing/quiet %.2f\n", q["storm-publishing portico"] / q["storm-quiet portico"]
   }' "$results"
 grep -E "^(large portico-peak|idle connections|storm publishes)" "$results" || true

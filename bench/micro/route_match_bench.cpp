@@ -38,6 +38,8 @@ double nanoseconds_per_lookup(const RouteTable& table, const std::vector<Probe>&
 
 int main() {
   std::printf("%-10s %14s %14s %14s\n", "rules", "exact ns", "wildcard ns", "deep path ns");
+  double first[3] = {};
+  double last[3] = {};
   for (const int hosts : {10, 1'000, 100'000}) {
     RouteTable table;
     for (int h = 0; h < hosts; ++h) {
@@ -57,7 +59,18 @@ int main() {
       wildcard.push_back({"shop.tenant-" + h + ".example.org", "/cart"});
       deep.push_back({"service-" + h + ".example.com", "/api/v1/users/42/orders/7/items"});
     }
-    std::printf("%-10d %14.1f %14.1f %14.1f\n", hosts * 4, nanoseconds_per_lookup(table, exact),
-                nanoseconds_per_lookup(table, wildcard), nanoseconds_per_lookup(table, deep));
+    const double measured[3] = {nanoseconds_per_lookup(table, exact),
+                                nanoseconds_per_lookup(table, wildcard),
+                                nanoseconds_per_lookup(table, deep)};
+    std::printf("%-10d %14.1f %14.1f %14.1f\n", hosts * 4, measured[0], measured[1], measured[2]);
+    for (int column = 0; column < 3; ++column) {
+      if (first[column] == 0) {
+        first[column] = measured[column];
+      }
+      last[column] = measured[column];
+    }
   }
+  // Goal 5 of issue 5: within 2x of each other, and at most 200 ns.
+  std::printf("%-10s %13.1fx %13.1fx %13.1fx\n", "largest/smallest", last[0] / first[0],
+              last[1] / first[1], last[2] / first[2]);
 }
