@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <set>
 
@@ -55,10 +58,12 @@ ObjectRef ref_of(const k8s::Object& object) {
 }
 
 // What tells a rewritten file from an untouched one without reading it: editors and `kubectl`
-// replace files (new inode) or rewrite them (new mtime, in nanoseconds).
+// replace files (new inode) or rewrite them (new mtime). Empty, meaning "read it", while the
+// mtime is less than two seconds old: on a file system that keeps mtimes in whole seconds, two
+// writes of the same size within one second would otherwise look alike (git's "racy" entries).
 std::string file_stamp(const std::string& path) {
   struct stat status {};
-  if (::stat(path.c_str(), &status) != 0) {
+  if (::stat(path.c_str(), &status) != 0 || status.st_mtim.tv_sec + 2 > std::time(nullptr)) {
     return {};
   }
   return std::to_string(status.st_dev) + ":" + std::to_string(status.st_ino) + ":" +
@@ -237,13 +242,14 @@ void ManifestSource::watch_directories() {
   constexpr std::uint32_t mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |
                                  IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
                                  IN_ATTRIB;
-  std::set<std::string> directories;
+  std::set<std::string> directories;                     // every event in them counts
+  std::map<std::string, std::set<std::string>> parents;  // only events about these names count
   for (const auto& root : roots_) {
     std::error_code ec;
     // The parent too: an editor that saves by renaming, or a root that is deleted and made
     // again, shows up there.
-    const auto absolute = fs::absolute(root, ec);
-    directories.insert(absolute.parent_path().string());
+    const auto absolute = fs::absolute(root, ec).lexically_normal();
+    parents[absolute.parent_path().string()].insert(absolute.filename().string());
     if (!fs::is_directory(root, ec)) {
       continue;
     }
@@ -256,19 +262,63 @@ void ManifestSource::watch_directories() {
       }
     }
   }
+  watched_.clear();
+  // Adding a watch twice returns the same descriptor; a directory watched whole stays whole.
   for (const auto& directory : directories) {
-    inotify_add_watch(inotify_fd_, directory.c_str(), mask);  // adding twice is harmless
+    const int descriptor = inotify_add_watch(inotify_fd_, directory.c_str(), mask);
+    watched_[descriptor].reset();
+  }
+  for (auto& [directory, names] : parents) {
+    const int descriptor = inotify_add_watch(inotify_fd_, directory.c_str(), mask);
+    auto [entry, added] = watched_.try_emplace(descriptor, std::move(names));
+    if (!added && entry->second) {
+      entry->second->insert(names.begin(), names.end());
+    }
   }
 }
 
+// An event in a watched directory, or about a root's own name in its parent: the parent of a
+// root such as /tmp/manifests is often busy with files that have nothing to do with us, and
+// its events would keep the quiet period from ever ending.
+bool ManifestSource::concerns_us(const inotify_event& event) const {
+  if (event.mask & IN_Q_OVERFLOW) {
+    return true;  // events were lost: rescan to be sure
+  }
+  const auto watch = watched_.find(event.wd);
+  if (watch == watched_.end()) {
+    return false;
+  }
+  return !watch->second || (event.len > 0 && watch->second->contains(event.name));
+}
+
+bool ManifestSource::read_events() const {
+  bool concerned = false;
+  alignas(inotify_event) char events[16 * 1024];
+  for (ssize_t length; (length = ::read(inotify_fd_, events, sizeof events)) > 0;) {
+    for (ssize_t at = 0; at < length;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(events + at);
+      concerned = concerned || concerns_us(*event);
+      at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+    }
+  }
+  return concerned;
+}
+
 void ManifestSource::run(DeliverChanges deliver_changes) {
-  // After the first event of a burst, wait until the files are quiet this long: an editor's
+  // After an event that concerns us, wait until the files are quiet this long: an editor's
   // save is several events, and a half-written file is re-read when the write completes.
-  constexpr int QuietMs = 50;
+  // Events that do not concern us neither start nor extend the wait.
+  using Clock = std::chrono::steady_clock;
+  constexpr std::chrono::milliseconds Quiet{50};
   pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  bool changed = false;
+  std::optional<Clock::time_point> rescan_at;
   for (;;) {
-    const int ready = ::poll(fds, 2, changed ? QuietMs : -1);
+    int timeout_ms = -1;
+    if (rescan_at) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*rescan_at - Clock::now());
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+    }
+    const int ready = ::poll(fds, 2, timeout_ms);
     if (ready < 0 && errno != EINTR) {
       log::error("manifests", "watching stopped", {{"error", std::strerror(errno)}});
       return;
@@ -276,15 +326,11 @@ void ManifestSource::run(DeliverChanges deliver_changes) {
     if (fds[1].revents & POLLIN) {
       return;
     }
-    if (ready > 0 && (fds[0].revents & POLLIN)) {
-      alignas(inotify_event) char events[16 * 1024];
-      while (::read(inotify_fd_, events, sizeof events) > 0) {
-      }
-      changed = true;
-      continue;
+    if (ready > 0 && (fds[0].revents & POLLIN) && read_events()) {
+      rescan_at = Clock::now() + Quiet;
     }
-    if (changed && ready == 0) {
-      changed = false;
+    if (rescan_at && Clock::now() >= *rescan_at) {
+      rescan_at.reset();
       watch_directories();
       if (auto changes = rescan(); !changes.empty()) {
         log::info("manifests", "manifests changed; applying",

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -18,6 +19,8 @@
 
 #include "k8swatch/resources.hpp"
 #include "proxy/common/expected.hpp"
+
+struct inotify_event;
 
 namespace portico {
 
@@ -65,10 +68,15 @@ class ManifestSource {
   const k8s::Object* defined(const ObjectRef& ref) const;
   std::vector<k8s::Object> objects() const;
   void watch_directories();
+  bool concerns_us(const ::inotify_event& event) const;
+  // Reads every pending event; true when one concerns us.
+  bool read_events() const;
   void run(DeliverChanges deliver_changes);
 
   std::vector<std::string> roots_;
   std::map<std::string, FileState> files_;
+  // By watch descriptor: the names that matter in that directory, or none for "all of them".
+  std::map<int, std::optional<std::set<std::string>>> watched_;
   int inotify_fd_ = -1;
   int stop_fd_ = -1;
   std::thread thread_;

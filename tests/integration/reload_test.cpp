@@ -1,7 +1,9 @@
 // End to end: the manifest files are live. Edits, new files and removals apply without a
 // restart and without dropping a connection; broken edits keep the last good state.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
@@ -78,6 +80,39 @@ TEST_CASE("E2E: live reload while a keep-alive connection stays open", "[e2e][re
   CHECK(eventually([&] { return client.get("dup.com", "/").status == 404; },
                    std::chrono::seconds(1)));
   CHECK(client.get("x.com", "/marker").header("x-echo-name") == "two");
+}
+
+// The watcher also watches each root's parent (for a root replaced by a rename); a parent as
+// busy as /tmp under a compiler must not keep its quiet period from ever ending.
+TEST_CASE("E2E: a busy parent of the manifests directory does not hold a reload back",
+          "[e2e][reload]") {
+  Backends backends;
+  const auto one = backends.start("one");
+  const auto two = backends.start("two");
+  TempDir dir;  // holds manifests/ and, next to it, files that come and go all the time
+  dir.write("manifests/class.yaml", Class);
+  dir.write("manifests/services.yaml",
+            service_yaml("one", {one}) + "---\n" + service_yaml("two", {two}));
+  dir.write("manifests/app.yaml", ingress_yaml("app", "x.com", {{"/", "Prefix", "one", "80"}}));
+  Portico portico(dir.path() / "manifests");
+  portico.wait_ready();
+  Connection client(portico.port());
+  REQUIRE(client.get("x.com", "/").header("x-echo-name") == "one");
+
+  std::atomic<bool> stop{false};
+  std::thread neighbour([&] {
+    for (int i = 0; !stop; ++i) {
+      dir.write("scratch-" + std::to_string(i % 4), "x");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  dir.write("manifests/app.yaml", ingress_yaml("app", "x.com", {{"/", "Prefix", "two", "80"}}));
+  const bool applied = eventually(
+      [&] { return client.get("x.com", "/").header("x-echo-name") == "two"; },
+      std::chrono::seconds(1));
+  stop = true;
+  neighbour.join();
+  CHECK(applied);
 }
 
 TEST_CASE("E2E: readiness, health and metrics on the admin listener", "[e2e][admin]") {
