@@ -58,17 +58,22 @@ ObjectRef ref_of(const k8s::Object& object) {
 }
 
 // What tells a rewritten file from an untouched one without reading it: editors and `kubectl`
-// replace files (new inode) or rewrite them (new mtime). Empty, meaning "read it", while the
-// mtime is less than two seconds old: on a file system that keeps mtimes in whole seconds, two
-// writes of the same size within one second would otherwise look alike (git's "racy" entries).
+// replace files (new inode) or rewrite them (new mtime); a chmod that makes an unreadable file
+// readable changes its ctime. Empty, meaning "read it", while the ctime (which every write
+// moves too) is less than two seconds old: on a file system that keeps times in whole seconds,
+// two writes of the same size within one second would otherwise look alike (git's "racy"
+// entries).
 std::string file_stamp(const std::string& path) {
   struct stat status {};
-  if (::stat(path.c_str(), &status) != 0 || status.st_mtim.tv_sec + 2 > std::time(nullptr)) {
+  if (::stat(path.c_str(), &status) != 0 || status.st_ctim.tv_sec + 2 > std::time(nullptr)) {
     return {};
   }
+  const auto time = [](const timespec& at) {
+    return std::to_string(at.tv_sec) + "." + std::to_string(at.tv_nsec);
+  };
   return std::to_string(status.st_dev) + ":" + std::to_string(status.st_ino) + ":" +
-         std::to_string(status.st_size) + ":" + std::to_string(status.st_mtim.tv_sec) + "." +
-         std::to_string(status.st_mtim.tv_nsec);
+         std::to_string(status.st_size) + ":" + time(status.st_mtim) + ":" +
+         time(status.st_ctim);
 }
 
 }  // namespace
@@ -169,8 +174,9 @@ void ManifestSource::load_file(const std::string& path, FileState& state, bool i
   if (!is_new && !stamp.empty() && stamp == state.stamp) {
     return;
   }
-  state.stamp = std::move(stamp);
   auto text = read_file(path);
+  // Unreadable for now: no stamp, so that the next event reads it again.
+  state.stamp = text ? std::move(stamp) : std::string();
   if (!text || (!is_new && *text == state.content)) {
     return;
   }

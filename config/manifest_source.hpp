@@ -51,7 +51,7 @@ class ManifestSource {
 
  private:
   struct FileState {
-    std::string stamp;  // device, inode, size and mtime: unchanged means not read again
+    std::string stamp;  // device, inode, size, mtime, ctime: unchanged means not read again
     std::string content;
     std::vector<k8s::Object> objects;       // the last good ones
     std::map<ObjectRef, std::size_t> index;  // position in objects
