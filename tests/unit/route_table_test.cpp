@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "proxy/common/flat_string_map.hpp"
 #include "proxy/route/path.hpp"
 #include "proxy/route/route_table.hpp"
 
@@ -164,4 +165,52 @@ TEST_CASE("Regex paths: longest pattern first, anchored, caseless, with captures
   CHECK(substitute_captures("/$2?from=$1&$x", "/api/users/7", m.captures) ==
         "/users/7?from=/&$x");
   CHECK(substitute_captures("/$9", "/api/users/7", m.captures) == "/");
+}
+
+TEST_CASE("FlatStringMap: keys found through every growth, absent ones not, first value kept",
+          "[route]") {
+  FlatStringMap<int> map;
+  constexpr int Count = 10'000;
+  for (int i = 0; i < Count; ++i) {
+    const auto [value, added] = map.try_emplace("host-" + std::to_string(i) + ".example.com", i);
+    REQUIRE(added);
+    REQUIRE(*value == i);
+  }
+  CHECK(map.size() == Count);
+  int found = 0;
+  int absent = 0;
+  for (int i = 0; i < Count; ++i) {
+    const int* value = map.find("host-" + std::to_string(i) + ".example.com");
+    found += value != nullptr && *value == i;
+    absent += map.find("host-" + std::to_string(i) + ".example.org") == nullptr;
+  }
+  CHECK(found == Count);
+  CHECK(absent == Count);
+  const auto [kept, added] = map.try_emplace("host-7.example.com", -1);
+  CHECK_FALSE(added);
+  CHECK(*kept == 7);
+  int visited = 0;
+  map.for_each([&](std::string_view key, int value) {
+    visited += key == "host-" + std::to_string(value) + ".example.com";
+  });
+  CHECK(visited == Count);
+  CHECK(FlatStringMap<int>().find("anything") == nullptr);
+}
+
+TEST_CASE("Hosts: 10,000 hosts and their wildcards route to their own rules", "[route]") {
+  RouteTable table;
+  constexpr std::uint32_t Count = 10'000;
+  for (std::uint32_t i = 0; i < Count; ++i) {
+    table.host("h" + std::to_string(i) + ".example.com").add(Prefix, "/", {i, "ns/exact"});
+    table.host("*.t" + std::to_string(i) + ".example.com").add(Prefix, "/", {Count + i, "ns/w"});
+  }
+  std::uint32_t right = 0;
+  for (std::uint32_t i = 0; i < Count; ++i) {
+    const auto exact = table.match("h" + std::to_string(i) + ".example.com", "/x");
+    const auto wildcard = table.match("a.t" + std::to_string(i) + ".example.com", "/x");
+    right += exact.action != nullptr && exact.action->cluster_id == i &&
+             wildcard.action != nullptr && wildcard.action->cluster_id == Count + i;
+  }
+  CHECK(right == Count);
+  CHECK(table.match("nope.example.com", "/").action == nullptr);
 }
