@@ -12,6 +12,11 @@ std::string_view without_trailing_slashes(std::string_view path) {
   return path;
 }
 
+// How an Exact or Prefix rule's path is stored and looked up: Prefix without trailing slashes.
+std::string_view rule_key(PathMatch match, std::string_view path) {
+  return match == PathMatch::Exact ? path : without_trailing_slashes(path);
+}
+
 }  // namespace
 
 Expected<bool> VirtualHost::add_regex(std::string_view pattern, RouteAction action) {
@@ -33,8 +38,7 @@ bool VirtualHost::add(PathMatch match, std::string_view path, RouteAction action
   if (find(match, path) != nullptr) {
     return false;
   }
-  const std::string_view key = match == PathMatch::Exact ? path : without_trailing_slashes(path);
-  rules_.push_back(PathRule{match, std::string(key), std::move(action)});
+  rules_.push_back(PathRule{match, std::string(rule_key(match, path)), std::move(action)});
   if (rules_.size() == IndexedFrom) {
     index_ = std::make_unique<PathIndex>();
     for (std::uint32_t rule = 0; rule < rules_.size(); ++rule) {
@@ -47,8 +51,7 @@ bool VirtualHost::add(PathMatch match, std::string_view path, RouteAction action
 }
 
 void VirtualHost::index(std::uint32_t rule) {
-  auto& paths = rules_[rule].match == PathMatch::Exact ? index_->exact : index_->prefix;
-  paths.try_emplace(rules_[rule].path, rule);
+  index_->paths(rules_[rule].match).try_emplace(rules_[rule].path, rule);
 }
 
 RouteAction* VirtualHost::find(PathMatch match, std::string_view path) {
@@ -57,9 +60,9 @@ RouteAction* VirtualHost::find(PathMatch match, std::string_view path) {
                                  [&](const RegexRule& rule) { return rule.pattern == path; });
     return it == regex_.end() ? nullptr : &it->action;
   }
-  const std::string_view key = match == PathMatch::Exact ? path : without_trailing_slashes(path);
+  const std::string_view key = rule_key(match, path);
   if (indexed()) {
-    const auto* rule = (match == PathMatch::Exact ? index_->exact : index_->prefix).find(key);
+    const auto* rule = index_->paths(match).find(key);
     return rule == nullptr ? nullptr : &rules_[*rule].action;
   }
   const auto it = std::find_if(rules_.begin(), rules_.end(), [&](const PathRule& rule) {

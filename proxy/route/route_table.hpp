@@ -123,6 +123,9 @@ class VirtualHost {
   struct PathIndex {
     FlatStringMap<std::uint32_t> exact;
     FlatStringMap<std::uint32_t> prefix;
+    FlatStringMap<std::uint32_t>& paths(PathMatch match) {
+      return match == PathMatch::Exact ? exact : prefix;
+    }
   };
   std::unique_ptr<PathIndex> index_;
 };
