@@ -94,9 +94,17 @@ std::optional<Application::StartFailure> Application::open_sources() {
       },
       [this](k8s::Object object) { control_.upsert(std::move(object)); },
       [this](k8s::Kind kind, std::string key) { control_.erase(kind, std::move(key)); }};
+  // Only the Secrets that served objects refer to are kept whole (a cluster's other Secrets
+  // can be many and large); one that becomes referenced later is read by name.
+  auto interest = std::make_shared<k8s::SecretInterest>();
+  secret_fetcher_ = std::make_unique<k8s::SecretFetcher>(*config, sink);
+  control_.keep_only_referenced_secrets(
+      interest, [this](std::string key) { secret_fetcher_->fetch(std::move(key)); });
   for (std::size_t kind = 0; kind < k8s::KindCount; ++kind) {
-    watchers_.push_back(std::make_unique<k8s::Watcher>(static_cast<k8s::Kind>(kind), *config,
-                                                       options_.namespace_, sink));
+    const auto which = static_cast<k8s::Kind>(kind);
+    watchers_.push_back(std::make_unique<k8s::Watcher>(
+        which, *config, options_.namespace_, sink,
+        which == k8s::Kind::Secret ? interest : nullptr));
   }
   api_config_ = *config;
   leader_ = std::make_unique<k8s::LeaderElector>(
@@ -151,19 +159,26 @@ std::optional<Application::StartFailure> Application::open_acme() {
 
 std::string Application::cluster_metrics() const {
   PrometheusText out;
-  out.family("portico_watch_lists_total", "counter",
-             "Lists of each kind: the first, then relists.");
-  for (const auto& watcher : watchers_) {
-    out.sample("portico_watch_lists_total", label("kind", k8s::kind_name(watcher->kind())),
-               static_cast<double>(watcher->counters().lists.load()));
-  }
-  out.family("portico_watch_restarts_total", "counter",
-             "Watches re-opened after the first, by kind.");
-  for (const auto& watcher : watchers_) {
-    const auto watches = watcher->counters().watches.load();
-    out.sample("portico_watch_restarts_total", label("kind", k8s::kind_name(watcher->kind())),
-               static_cast<double>(watches > 0 ? watches - 1 : 0));
-  }
+  const auto per_kind = [&](const char* name, const char* help, auto count) {
+    out.family(name, "counter", help);
+    for (const auto& watcher : watchers_) {
+      out.sample(name, label("kind", k8s::kind_name(watcher->kind())),
+                 static_cast<double>(count(watcher->counters())));
+    }
+  };
+  per_kind("portico_watch_lists_total", "Lists of each kind: the first, then relists.",
+           [](const k8s::WatchCounters& c) { return c.lists.load(); });
+  per_kind("portico_watch_restarts_total", "Watches re-opened after the first, by kind.",
+           [](const k8s::WatchCounters& c) {
+             const auto watches = c.watches.load();
+             return watches > 0 ? watches - 1 : 0;
+           });
+  per_kind("portico_watch_malformed_events_total",
+           "Watch events skipped because they could not be read, by kind.",
+           [](const k8s::WatchCounters& c) { return c.malformed.load(); });
+  per_kind("portico_watch_failures_total",
+           "Unexpected failures of a watch thread, each answered with a relist, by kind.",
+           [](const k8s::WatchCounters& c) { return c.failures.load(); });
   out.family("portico_watch_events_total", "counter", "Watch events received, by kind and type.");
   for (const auto& watcher : watchers_) {
     for (std::size_t i = 0; i < k8s::WatchCounters::EventTypes.size(); ++i) {
@@ -188,6 +203,9 @@ void Application::stop_sources() {
   }
   if (manifests_) {
     manifests_->stop();
+  }
+  if (secret_fetcher_) {
+    secret_fetcher_->stop();
   }
   for (auto& watcher : watchers_) {
     watcher->stop();
@@ -265,6 +283,9 @@ void Application::start() {
   }
   if (acme_) {
     acme_->start();
+  }
+  if (secret_fetcher_) {
+    secret_fetcher_->start();
   }
   for (auto& watcher : watchers_) {
     watcher->start();

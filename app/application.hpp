@@ -15,6 +15,7 @@
 #include "config/control_loop.hpp"
 #include "config/manifest_source.hpp"
 #include "k8swatch/leader_election.hpp"
+#include "k8swatch/secret_fetcher.hpp"
 #include "k8swatch/status_writer.hpp"
 #include "k8swatch/watcher.hpp"
 #include "proxy/admin/admin_server.hpp"
@@ -68,6 +69,7 @@ class Application {
   // The source of objects: manifest files, or one watch per kind on the API server.
   std::unique_ptr<ManifestSource> manifests_;
   std::vector<std::unique_ptr<k8s::Watcher>> watchers_;
+  std::unique_ptr<k8s::SecretFetcher> secret_fetcher_;
   // Cluster mode: one leader among the replicas writes status.
   std::unique_ptr<k8s::LeaderElector> leader_;
   std::unique_ptr<k8s::StatusWriter> status_;

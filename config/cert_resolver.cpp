@@ -5,6 +5,7 @@
 namespace portico {
 
 TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::string& secret_key) {
+  read_.insert(secret_key);
   const auto& secrets = cache.of(k8s::Kind::Secret);
   const auto found = secrets.find(secret_key);
   const auto known = made_.find(secret_key);
@@ -24,6 +25,9 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
   made.secret = found->second.object;
   made.context = nullptr;
   const auto& secret = std::get<k8s::Secret>(*found->second.object);
+  if (secret.withheld) {
+    return nullptr;  // its data is on the way (see SecretInterest): not worth a warning
+  }
   const auto certificate = secret.data.find("tls.crt");
   const auto key = secret.data.find("tls.key");
   if (certificate == secret.data.end() || key == secret.data.end()) {
@@ -44,6 +48,7 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
 std::shared_ptr<const CertTable> CertResolver::build(
     const ObjectCache& cache, const std::vector<const k8s::Ingress*>& served,
     const std::map<std::string, IngressAnnotations>& annotations) {
+  read_.clear();
   TlsContextPtr fallback = settings_.fallback;
   if (!settings_.default_secret.empty()) {
     if (auto context = context_of(cache, settings_.default_secret)) {

@@ -6,6 +6,7 @@
 // Ingress says ssl-redirect "false". Owned by the control thread.
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ class CertResolver {
   std::shared_ptr<const CertTable> build(
       const ObjectCache& cache, const std::vector<const k8s::Ingress*>& served,
       const std::map<std::string, IngressAnnotations>& annotations);
+  // "namespace/name" of every Secret the last build() looked for, found or not.
+  const std::set<std::string>& secrets_read() const noexcept { return read_; }
 
  private:
   // The context of the Secret "namespace/name", or null when it is missing or invalid.
@@ -41,6 +44,7 @@ class CertResolver {
   };
   CertSettings settings_;
   std::map<std::string, Made> made_;
+  std::set<std::string> read_;
 };
 
 }  // namespace portico

@@ -49,6 +49,12 @@ void ControlLoop::report_status() {
   report_(std::move(served), std::move(addresses));
 }
 
+void ControlLoop::keep_only_referenced_secrets(std::shared_ptr<k8s::SecretInterest> interest,
+                                               FetchSecret fetch) {
+  secret_interest_ = std::move(interest);
+  fetch_secret_ = std::move(fetch);
+}
+
 ControlLoop::~ControlLoop() {
   stop();
 }
@@ -150,6 +156,13 @@ void ControlLoop::report_acme() {
 }
 
 void ControlLoop::take(Dirty dirty) {
+  if (fetch_secret_) {
+    for (const auto& key : dirty.withheld_secrets) {
+      if (builder_.referenced_secrets().contains(key)) {
+        fetch_secret_(key);  // it became wanted while on its way as a name only
+      }
+    }
+  }
   pending_.merge(dirty);
   if (report_ && listed_.all() && (dirty.status || dirty.routes || !published_once_)) {
     report_status();
@@ -176,14 +189,38 @@ void ControlLoop::take(Dirty dirty) {
   }
 }
 
+bool ControlLoop::want_referenced_secrets() {
+  if (!secret_interest_) {
+    return true;
+  }
+  const auto& referenced = builder_.referenced_secrets();
+  secret_interest_->want_only(referenced);
+  bool complete = true;
+  for (const auto& key : referenced) {
+    const auto* secret = cache_.find<k8s::Secret>(k8s::Kind::Secret, key);
+    if (secret != nullptr && secret->withheld) {
+      fetch_secret_(key);
+      complete = false;
+    }
+  }
+  return complete;
+}
+
 void ControlLoop::rebuild() {
   const auto started = std::chrono::steady_clock::now();
-  SnapshotPtr snapshot = builder_.build(cache_, pending_);
+  if (SnapshotPtr built = builder_.build(cache_, pending_)) {
+    unpublished_ = std::move(built);
+  }
   pending_ = {};
-  if (!snapshot) {
-    pending_arrivals_.clear();  // nothing a worker would see changed
+  // The first state is complete only with the Secrets it refers to: readiness waits for them.
+  const bool secrets_complete = want_referenced_secrets();
+  if (!unpublished_ || (!published_once_ && !secrets_complete)) {
+    if (!unpublished_) {
+      pending_arrivals_.clear();  // nothing a worker would see changed
+    }
     return;
   }
+  SnapshotPtr snapshot = std::move(unpublished_);
   published_once_ = true;
   publish_(snapshot);
   const auto now = std::chrono::steady_clock::now();

@@ -15,6 +15,7 @@
 #include "config/manifest_source.hpp"
 #include "config/object_cache.hpp"
 #include "config/snapshot_builder.hpp"
+#include "k8swatch/secret_interest.hpp"
 #include "k8swatch/status_writer.hpp"
 #include "proxy/net.hpp"
 #include "proxy/worker/worker_stats.hpp"
@@ -40,6 +41,13 @@ class ControlLoop {
   using ReportAcme = std::function<void(std::vector<acme::WantedCertificate>)>;
   void report_acme_to(ReportAcme report) { report_acme_ = std::move(report); }
 
+  // Cluster mode: the Secret watch keeps only the Secrets in `interest` whole; this loop keeps
+  // that set to what the routes refer to, and asks `fetch` for a Secret that became wanted
+  // after it arrived as a name only. Call before start().
+  using FetchSecret = std::function<void(std::string key)>;
+  void keep_only_referenced_secrets(std::shared_ptr<k8s::SecretInterest> interest,
+                                    FetchSecret fetch);
+
   net::io_context& io() noexcept { return io_; }
   // From a watch event's arrival to the snapshot holding it being posted to the workers
   // (installed one event-loop turn later). Read on the control thread (the admin server's).
@@ -63,6 +71,9 @@ class ControlLoop {
  private:
   void take(Dirty dirty);
   void rebuild();
+  // Makes the referenced Secrets the wanted ones and fetches those held as a name only;
+  // true when none is.
+  bool want_referenced_secrets();
   void report_status();
   void report_acme();
 
@@ -75,6 +86,9 @@ class ControlLoop {
   ReportStatus report_;
   ReportAcme report_acme_;
   std::vector<acme::WantedCertificate> acme_wanted_;
+  std::shared_ptr<k8s::SecretInterest> secret_interest_;
+  FetchSecret fetch_secret_;
+  SnapshotPtr unpublished_;  // built, held back until the Secrets it refers to are in
   std::map<std::string, k8s::Object> owned_;  // by "namespace/name"
   std::vector<std::string> publish_addresses_;
   std::string publish_service_;

@@ -63,9 +63,20 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
       }
       break;
     }
-    case k8s::Kind::Secret:
-      dirty.secrets = true;
+    case k8s::Kind::Secret: {
+      // A Secret kept as a name only (nothing referred to it) changes nothing served, coming
+      // or going: it costs no rebuild. The control loop still hears of it, in case a served
+      // object has come to refer to it meanwhile.
+      const auto withheld_or_absent = [](const k8s::Object* o) {
+        return o == nullptr || std::get<k8s::Secret>(*o).withheld;
+      };
+      if (!withheld_or_absent(before) || !withheld_or_absent(after)) {
+        dirty.secrets = true;
+      } else if (after != nullptr) {
+        dirty.withheld_secrets.insert(k8s::key_of(k8s::meta_of(*after)));
+      }
       break;
+    }
   }
 }
 

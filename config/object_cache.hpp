@@ -26,12 +26,16 @@ struct Dirty {
   bool status = false;             // an Ingress's status, or a Service, changed
   bool secrets = false;            // a Secret changed (certificates)
   std::set<std::string> services;  // "namespace/name" of Services whose Service or slices changed
+  // Secrets stored as a name only (see k8s::SecretInterest): nothing to rebuild, but one may
+  // have become wanted while it was on its way.
+  std::set<std::string> withheld_secrets;
   bool any() const noexcept { return routes || secrets || !services.empty(); }
   void merge(const Dirty& other) {
     routes = routes || other.routes;
     status = status || other.status;
     secrets = secrets || other.secrets;
     services.insert(other.services.begin(), other.services.end());
+    withheld_secrets.insert(other.withheld_secrets.begin(), other.withheld_secrets.end());
   }
 };
 

@@ -21,6 +21,13 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   const bool certs_changed = routes_changed || dirty.secrets;
   if (certs_changed) {
     cert_table_ = certs_.build(cache, translator_.served(cache), current_.annotations);
+    referenced_secrets_ = certs_.secrets_read();
+    referenced_secrets_.insert(challenge_secret_);
+    for (const auto& [ingress, annotations] : current_.annotations) {
+      if (!annotations.auth_secret.empty()) {
+        referenced_secrets_.insert(annotations.auth_secret);
+      }
+    }
     auto challenges = std::make_shared<AcmeChallenges>();
     if (const auto* answers = cache.find<k8s::Secret>(k8s::Kind::Secret, challenge_secret_)) {
       challenges->insert(answers->data.begin(), answers->data.end());

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "config/cert_resolver.hpp"
 #include "config/ingress_translator.hpp"
@@ -20,10 +21,14 @@ class SnapshotBuilder {
   SnapshotBuilder(ClassSettings settings, CertSettings certs)
       : translator_(std::move(settings)),
         challenge_secret_(certs.challenge_secret),
+
         certs_(std::move(certs)) {}
 
   // The next snapshot, or null when `dirty` changed nothing a worker would see.
   SnapshotPtr build(const ObjectCache& cache, const Dirty& dirty);
+  // "namespace/name" of every Secret the last build read: served Ingresses' TLS and auth
+  // Secrets, the default certificate, the ACME answers.
+  const std::set<std::string>& referenced_secrets() const noexcept { return referenced_secrets_; }
 
  private:
   IngressTranslator translator_;
@@ -35,6 +40,7 @@ class SnapshotBuilder {
   std::shared_ptr<const CertTable> cert_table_;
   std::shared_ptr<const AcmeChallenges> challenges_;
   std::shared_ptr<const IngressNotes> notes_;
+  std::set<std::string> referenced_secrets_;
   std::uint64_t generation_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "k8swatch/json_fields.hpp"
 #include "proxy/common/log.hpp"
 #include "proxy/common/utc_time.hpp"
 
@@ -67,8 +68,8 @@ void LeaderElector::run() {
 
 bool LeaderElector::try_acquire_or_renew() {
   const auto now = std::chrono::steady_clock::now();
-  const std::string lease_seconds = std::to_string(
-      std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_duration).count());
+  const auto lease_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_duration).count();
   const auto reply = client_.get(lease_path() + "/" + settings_.name);
   if (!reply) {
     return false;
@@ -80,7 +81,7 @@ bool LeaderElector::try_acquire_or_renew() {
         {"metadata", {{"name", settings_.name}, {"namespace", settings_.namespace_}}},
         {"spec",
          {{"holderIdentity", settings_.identity},
-          {"leaseDurationSeconds", std::stoi(lease_seconds)},
+          {"leaseDurationSeconds", lease_seconds},
           {"acquireTime", utc_now_rfc3339(6)},
           {"renewTime", utc_now_rfc3339(6)},
           {"leaseTransitions", 0}}}};
@@ -94,9 +95,9 @@ bool LeaderElector::try_acquire_or_renew() {
   if (!lease.is_object()) {
     return false;
   }
-  json& spec = lease["spec"];
-  const std::string holder = spec.value("holderIdentity", std::string());
-  const std::string seen = holder + "|" + spec.value("renewTime", std::string());
+  // Read through the never-throwing readers: a Lease someone else wrote may hold anything.
+  const std::string holder = string_field(object_field(lease, "spec"), "holderIdentity");
+  const std::string seen = holder + "|" + string_field(object_field(lease, "spec"), "renewTime");
   if (seen != observed_) {
     observed_ = seen;
     observed_at_ = now;
@@ -105,12 +106,20 @@ bool LeaderElector::try_acquire_or_renew() {
   if (!ours && !holder.empty() && now < observed_at_ + settings_.lease_duration) {
     return false;  // someone else holds an unexpired lease
   }
+  json& spec = lease["spec"];
+  if (!spec.is_object()) {
+    spec = json::object();
+  }
   if (!ours) {
+    const auto transitions = spec.find("leaseTransitions");
     spec["acquireTime"] = utc_now_rfc3339(6);
-    spec["leaseTransitions"] = spec.value("leaseTransitions", 0) + 1;
+    spec["leaseTransitions"] =
+        (transitions != spec.end() && transitions->is_number_integer() ? transitions->get<int>()
+                                                                        : 0) +
+        1;
   }
   spec["holderIdentity"] = settings_.identity;
-  spec["leaseDurationSeconds"] = std::stoi(lease_seconds);
+  spec["leaseDurationSeconds"] = lease_seconds;
   spec["renewTime"] = utc_now_rfc3339(6);
   // The resourceVersion read above makes this update conditional: a 409 means another replica
   // changed it first, and it wins.
@@ -125,8 +134,7 @@ void LeaderElector::release() {
     return;
   }
   json lease = json::parse(reply->body, nullptr, false);
-  if (!lease.is_object() ||
-      lease["spec"].value("holderIdentity", std::string()) != settings_.identity) {
+  if (string_field(object_field(lease, "spec"), "holderIdentity") != settings_.identity) {
     return;
   }
   lease["spec"]["holderIdentity"] = "";

@@ -116,6 +116,8 @@ struct Secret {
   ObjectMeta meta;
   std::string type;
   std::map<std::string, std::string> data;  // decoded bytes; stringData merged over data
+  // Only the name was kept: nothing served referred to this Secret when it arrived.
+  bool withheld = false;
   bool operator==(const Secret&) const = default;
 };
 

@@ -1,15 +1,13 @@
 #include "k8swatch/watcher.hpp"
 
-#include <nlohmann/json.hpp>
 #include <random>
 
 #include "k8swatch/decode.hpp"
+#include "k8swatch/watch_event.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico::k8s {
 namespace {
-
-using nlohmann::json;
 
 constexpr std::chrono::milliseconds InitialBackoff{800};
 constexpr std::chrono::milliseconds MaxBackoff{30'000};
@@ -18,30 +16,18 @@ std::string name_of(Kind kind) {
   return kind_name(kind);
 }
 
-std::string resource_version_of(const json& object) {
-  const auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) {
-    return {};
-  }
-  const auto rv = metadata->find("resourceVersion");
-  return rv != metadata->end() && rv->is_string() ? rv->get<std::string>() : std::string();
-}
-
-std::string status_message(const std::string& body) {
-  const json status = json::parse(body, nullptr, false);
-  if (status.is_object() && status.contains("message") && status["message"].is_string()) {
-    return status["message"].get<std::string>();
-  }
-  return body.substr(0, 200);
-}
+// Items per list page: client-go's reflector asks for 500; Secrets can be large, so fewer.
+constexpr int PageSize = 100;
 
 }  // namespace
 
-Watcher::Watcher(Kind kind, const ApiConfig& config, std::string namespace_, WatchSink sink)
+Watcher::Watcher(Kind kind, const ApiConfig& config, std::string namespace_, WatchSink sink,
+                 std::shared_ptr<const SecretInterest> interest)
     : kind_(kind),
       client_(config),
       namespace_(kind == Kind::IngressClass ? std::string() : std::move(namespace_)),
       sink_(std::move(sink)),
+      interest_(std::move(interest)),
       backoff_(InitialBackoff) {}
 
 Watcher::~Watcher() {
@@ -58,13 +44,17 @@ void Watcher::stop() {
 
 void Watcher::run() {
   while (!loop_.stopping()) {
-    auto resource_version = list();
-    if (!resource_version) {
-      wait_backoff();
-      continue;
-    }
-    backoff_ = InitialBackoff;
-    while (!loop_.stopping() && watch(*resource_version) == Next::Rewatch) {
+    // The decoders never throw; this is the last line of defence against what nobody foresaw
+    // (an allocation failure on a huge reply): a watch thread must never take the process down.
+    try {
+      list_and_watch();
+    } catch (const std::exception& error) {
+      ++counters_.failures;
+      log::error("watch", "unexpected failure; relisting",
+                 {{"kind", name_of(kind_)}, {"error", error.what()}});
+    } catch (...) {
+      ++counters_.failures;
+      log::error("watch", "unexpected failure; relisting", {{"kind", name_of(kind_)}});
     }
     if (!loop_.stopping()) {
       wait_backoff();
@@ -72,39 +62,66 @@ void Watcher::run() {
   }
 }
 
+void Watcher::list_and_watch() {
+  auto resource_version = list();
+  if (!resource_version) {
+    return;
+  }
+  backoff_ = InitialBackoff;
+  while (!loop_.stopping() && watch(*resource_version) == Next::Rewatch) {
+  }
+}
+
 std::optional<std::string> Watcher::list() {
   ++counters_.lists;
-  const auto reply = client_.get(collection_path(kind_, namespace_));
-  if (!reply || reply->status != 200) {
-    if (!loop_.stopping()) {
-      log::warn("watch", "list failed; retrying",
-                {{"kind", name_of(kind_)},
-                 {"error", reply ? std::to_string(reply->status) + " " + status_message(reply->body)
-                                 : reply.error()}});
-    }
-    return std::nullopt;
-  }
-  json list = json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
-  if (!list.is_object() || !list.contains("items")) {
-    log::warn("watch", "list reply is not a list; retrying", {{"kind", name_of(kind_)}});
-    return std::nullopt;
-  }
   std::vector<Object> objects;
-  if (list["items"].is_array()) {
-    for (auto& item : list["items"]) {
-      auto object = decode_object_of(kind_, item);
-      if (!object) {
-        log::warn("watch", "invalid object skipped",
-                  {{"object", describe(item)}, {"reason", object.error()}});
-        continue;
-      }
-      objects.push_back(std::move(*object));
+  std::string continue_token;
+  bool paged = true;
+  std::string resource_version;
+  do {
+    std::string target = collection_path(kind_, namespace_);
+    if (paged) {
+      target += "?limit=" + std::to_string(PageSize) +
+                (continue_token.empty() ? "" : "&continue=" + continue_token);
     }
-  }
+    const auto reply = client_.get(target);
+    if (reply && reply->status == 410 && !continue_token.empty()) {
+      // The pages' snapshot was compacted away while we read them: as client-go does, fall
+      // back to one list of everything.
+      log::info("watch", "list pages expired; listing at once", {{"kind", name_of(kind_)}});
+      objects.clear();
+      continue_token.clear();
+      paged = false;
+      continue;
+    }
+    if (!reply || reply->status != 200) {
+      if (!loop_.stopping()) {
+        log::warn("watch", "list failed; retrying",
+                  {{"kind", name_of(kind_)},
+                   {"error", reply ? std::to_string(reply->status) + " " +
+                                         status_message(reply->body)
+                                   : reply.error()}});
+      }
+      return std::nullopt;
+    }
+    auto page = parse_list_page(kind_, reply->body, interest_.get());
+    if (!page) {
+      log::warn("watch", "list reply unreadable; retrying",
+                {{"kind", name_of(kind_)}, {"reason", page.error()}});
+      return std::nullopt;
+    }
+    for (const auto& invalid : page->invalid) {
+      log::warn("watch", "invalid object skipped",
+                {{"object", invalid.described}, {"reason", invalid.reason}});
+    }
+    std::move(page->objects.begin(), page->objects.end(), std::back_inserter(objects));
+    continue_token = paged ? page->continue_token : std::string();
+    resource_version = page->resource_version;
+  } while (!continue_token.empty() && !loop_.stopping());
   log::debug("watch", "listed",
              {{"kind", name_of(kind_)}, {"objects", std::to_string(objects.size())}});
   sink_.replace(kind_, std::move(objects));
-  return resource_version_of(list);
+  return resource_version;
 }
 
 Watcher::Next Watcher::watch(std::string& resource_version) {
@@ -150,49 +167,36 @@ Watcher::Next Watcher::watch(std::string& resource_version) {
 }
 
 Watcher::Next Watcher::take_event(std::string_view line, std::string& resource_version) {
-  json event = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
-      !event.contains("object") || !event["object"].is_object()) {
-    log::warn("watch", "malformed watch event skipped", {{"kind", name_of(kind_)}});
+  auto event = parse_watch_event(kind_, line, interest_.get());
+  if (!event) {
+    ++counters_.malformed;
+    log::warn("watch", "malformed watch event skipped",
+              {{"kind", name_of(kind_)}, {"reason", event.error()}});
     return Next::Rewatch;
   }
-  const std::string type = event["type"].get<std::string>();
-  for (std::size_t i = 0; i < WatchCounters::EventTypes.size(); ++i) {
-    if (type == WatchCounters::EventTypes[i]) {
-      ++counters_.events[i];
-    }
-  }
-  json& object = event["object"];
-  if (type == "ERROR") {
-    const bool expired = object.value("code", 0) == 410;
-    log::info("watch", expired ? "watch expired; relisting" : "watch error; relisting",
-              {{"kind", name_of(kind_)}, {"message", object.value("message", std::string())}});
+  ++counters_.events[static_cast<std::size_t>(event->type)];
+  using Type = WatchEvent::Type;
+  if (event->type == Type::Error) {
+    log::info("watch", event->code == 410 ? "watch expired; relisting" : "watch error; relisting",
+              {{"kind", name_of(kind_)}, {"message", event->message}});
     return Next::Relist;
   }
-  if (const auto rv = resource_version_of(object); !rv.empty()) {
-    resource_version = rv;
+  if (!event->resource_version.empty()) {
+    resource_version = event->resource_version;
   }
-  if (type == "BOOKMARK") {
+  if (event->type == Type::Bookmark) {
     return Next::Rewatch;
   }
-  auto decoded = decode_object_of(kind_, object);
-  if (type == "DELETED" || !decoded) {
-    if (!decoded && type != "DELETED") {
-      // An object that no longer validates is not served at all, not served stale.
-      log::warn("watch", "invalid object skipped",
-                {{"object", describe(object)}, {"reason", decoded.error()}});
-    }
-    const json& metadata = object["metadata"];
-    const std::string ns = kind_ == Kind::IngressClass
-                               ? std::string()
-                               : metadata.value("namespace", std::string("default"));
-    const std::string name = metadata.value("name", std::string());
-    sink_.erase(kind_, ns.empty() ? name : ns + "/" + name);
+  if (event->object) {
+    sink_.upsert(std::move(*event->object));
     return Next::Rewatch;
   }
-  if (type == "ADDED" || type == "MODIFIED") {
-    sink_.upsert(std::move(*decoded));
+  if (event->type != Type::Deleted) {
+    // An object that no longer validates is not served at all, not served stale.
+    log::warn("watch", "invalid object skipped",
+              {{"object", event->described}, {"reason", event->invalid}});
   }
+  sink_.erase(kind_, event->key);
   return Next::Rewatch;
 }
 

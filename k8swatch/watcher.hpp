@@ -4,6 +4,9 @@
 // move it on). A stream that ends is watched again from where it stopped; a 410 (as a status
 // or an ERROR event) or any other failure relists after a backoff of 0.8 s doubling to 30 s,
 // with jitter, so nothing ever busy-loops. Decoded objects go to the sink as immutable values.
+// Lists come in pages, as client-go's reflector asks for them, so no single reply has to hold
+// a whole cluster. Nothing the server sends can end the thread: a malformed event is logged
+// and skipped, and anything unexpected is logged, counted, and answered with a relist.
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -16,6 +19,7 @@
 #include "k8swatch/api_client.hpp"
 #include "k8swatch/background_loop.hpp"
 #include "k8swatch/resources.hpp"
+#include "k8swatch/secret_interest.hpp"
 
 namespace portico::k8s {
 
@@ -27,16 +31,21 @@ struct WatchSink {
 
 // Counts of one watcher, written by its thread and read by the admin server.
 struct WatchCounters {
+  // In WatchEvent::Type order.
   static constexpr std::array<const char*, 5> EventTypes = {"ADDED", "MODIFIED", "DELETED",
                                                             "BOOKMARK", "ERROR"};
   std::atomic<std::uint64_t> lists{0};    // the first one, then every relist
   std::atomic<std::uint64_t> watches{0};  // every watch opened (restarts are watches - 1)
+  std::atomic<std::uint64_t> malformed{0};  // watch events skipped as unreadable
+  std::atomic<std::uint64_t> failures{0};   // unexpected failures that forced a relist
   std::array<std::atomic<std::uint64_t>, EventTypes.size()> events{};
 };
 
 class Watcher {
  public:
-  Watcher(Kind kind, const ApiConfig& config, std::string namespace_, WatchSink sink);
+  // `interest`, for the Secret watch only: which Secrets keep their data (null: all).
+  Watcher(Kind kind, const ApiConfig& config, std::string namespace_, WatchSink sink,
+          std::shared_ptr<const SecretInterest> interest = nullptr);
   ~Watcher();
   void start();
   void stop();  // any thread; returns once the thread has ended
@@ -46,6 +55,7 @@ class Watcher {
  private:
   enum class Next { Rewatch, Relist };
   void run();
+  void list_and_watch();
   std::optional<std::string> list();  // the list's resourceVersion, or nothing on failure
   Next watch(std::string& resource_version);
   Next take_event(std::string_view line, std::string& resource_version);
@@ -55,6 +65,7 @@ class Watcher {
   ApiClient client_;
   std::string namespace_;
   WatchSink sink_;
+  std::shared_ptr<const SecretInterest> interest_;
   std::chrono::milliseconds backoff_;
   WatchCounters counters_;
   BackgroundLoop loop_;

@@ -1,15 +1,17 @@
-// Fuzzes a watch stream as the API server's chunks deliver it: split into lines whatever the
-// chunking, each line parsed as an event and its object decoded for every kind.
+// Fuzzes what the API server sends, through the watcher's own readers: a watch stream split
+// into lines whatever the chunking, each line read as an event of every kind, and the whole
+// input read as a list page. Property: none of it ever throws or aborts (an escaping
+// exception fails the fuzzer), and a Secret nobody wants never keeps data.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "k8swatch/decode.hpp"
 #include "k8swatch/line_splitter.hpp"
+#include "k8swatch/secret_interest.hpp"
+#include "k8swatch/watch_event.hpp"
 
 using portico::k8s::Kind;
 
@@ -37,14 +39,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (pieces != whole || chunked.pending() != once.pending()) {
     std::abort();
   }
-  for (const auto& line : whole) {
-    auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!event.is_object() || !event.contains("object")) {
-      continue;
+  static const portico::k8s::SecretInterest nobody;  // wants no Secret at all
+  const auto check_withheld = [](const portico::k8s::Object& object) {
+    const auto* secret = std::get_if<portico::k8s::Secret>(&object);
+    if (secret != nullptr && (!secret->withheld || !secret->data.empty())) {
+      std::abort();
     }
-    for (const Kind kind :
-         {Kind::Ingress, Kind::IngressClass, Kind::Service, Kind::EndpointSlice, Kind::Secret}) {
-      (void)portico::k8s::decode_object_of(kind, event["object"]);
+  };
+  for (const Kind kind :
+       {Kind::Ingress, Kind::IngressClass, Kind::Service, Kind::EndpointSlice, Kind::Secret}) {
+    for (const auto& line : whole) {
+      (void)portico::k8s::parse_watch_event(kind, line, nullptr);
+      if (const auto event = portico::k8s::parse_watch_event(kind, line, &nobody);
+          event && event->object) {
+        check_withheld(*event->object);
+      }
+    }
+    (void)portico::k8s::parse_list_page(kind, stream, nullptr);
+    if (const auto page = portico::k8s::parse_list_page(kind, stream, &nobody)) {
+      for (const auto& object : page->objects) {
+        check_withheld(object);
+      }
     }
   }
   return 0;

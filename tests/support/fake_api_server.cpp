@@ -37,6 +37,8 @@ std::string plural_of(const std::string& kind) {
     return "endpointslices";
   if (kind == "Secret")
     return "secrets";
+  if (kind == "Lease")
+    return "leases";
   throw std::logic_error("the fake API server does not serve " + kind);
 }
 
@@ -113,19 +115,53 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
           return;
         }
         if (!watch) {
-          json items = json::array();
-          for (const auto& [key, object] : collections_[plural].objects) {
-            if (in_scope(object["metadata"].value("namespace", ""))) {
-              json item = object;
-              item.erase("kind");  // list items carry no kind or apiVersion
-              item.erase("apiVersion");
-              items.push_back(std::move(item));
+          // A continue token is "resourceVersion:last key"; one older than the history is gone.
+          const std::string token = req.get_param_value("continue");
+          std::string after;
+          if (!token.empty()) {
+            const auto colon = token.find(':');
+            if (colon == std::string::npos || std::stoll(token.substr(0, colon)) < oldest_rv_) {
+              res.status = 410;
+              res.set_content(status(410, "Expired",
+                                     "The provided continue parameter is too old to display a "
+                                     "consistent list result.")
+                                  .dump(),
+                              "application/json");
+              return;
             }
+            after = token.substr(colon + 1);
+          }
+          const std::size_t limit =
+              req.has_param("limit") ? std::stoul(req.get_param_value("limit")) : 0;
+          if (limit > 0) {
+            ++paged_lists_[plural];
+          }
+          json items = json::array();
+          std::string next;
+          const auto& objects = collections_[plural].objects;
+          for (auto it = after.empty() ? objects.begin() : objects.upper_bound(after);
+               it != objects.end(); ++it) {
+            const auto& [key, object] = *it;
+            if (!in_scope(object["metadata"].value("namespace", ""))) {
+              continue;
+            }
+            if (limit > 0 && items.size() == limit) {
+              next = std::to_string(rv_) + ":" + std::prev(it)->first;
+              break;
+            }
+            json item = object;
+            item.erase("kind");  // list items carry no kind or apiVersion
+            item.erase("apiVersion");
+            items.push_back(std::move(item));
           }
           const auto [list_kind, api_version] = list_kind_of(plural);
+          json metadata = {{"resourceVersion", std::to_string(rv_)}};
+          if (!next.empty()) {
+            metadata["continue"] = next;
+          }
           res.set_content(json{{"kind", list_kind},
                                {"apiVersion", api_version},
-                               {"metadata", {{"resourceVersion", std::to_string(rv_)}}},
+                               {"metadata", metadata},
                                {"items", items}}
                               .dump(),
                           "application/json");
@@ -185,10 +221,12 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
               std::string batch;
               for (const auto& event : history_) {
                 const bool ours =
-                    event.type == "BOOKMARK" || (event.plural == plural && in_scope(event.ns));
+                    event.type == "BOOKMARK" ||
+                    (event.plural == plural && (!event.raw.empty() || in_scope(event.ns)));
                 if (event.rv > cursor && ours) {
                   batch +=
-                      event.type == "BOOKMARK"
+                      !event.raw.empty() ? event.raw + "\n"
+                      : event.type == "BOOKMARK"
                           ? line("BOOKMARK",
                                  {{"kind", "Bookmark"},
                                   {"metadata", {{"resourceVersion", std::to_string(event.rv)}}}})
@@ -606,6 +644,13 @@ void FakeApiServer::compact_and_end_watches() {
   changed_.notify_all();
 }
 
+void FakeApiServer::send_raw_event(const std::string& plural, std::string line) {
+  std::lock_guard lock(mutex_);
+  ++rv_;
+  history_.push_back({rv_, plural, "", "RAW", json(), std::move(line)});
+  changed_.notify_all();
+}
+
 void FakeApiServer::end_watches() {
   {
     std::lock_guard lock(mutex_);
@@ -631,6 +676,12 @@ int FakeApiServer::lists(const std::string& plural) const {
   std::lock_guard lock(mutex_);
   const auto it = lists_.find(plural);
   return it == lists_.end() ? 0 : it->second;
+}
+
+int FakeApiServer::paged_lists(const std::string& plural) const {
+  std::lock_guard lock(mutex_);
+  const auto it = paged_lists_.find(plural);
+  return it == paged_lists_.end() ? 0 : it->second;
 }
 
 int FakeApiServer::watches(const std::string& plural) const {

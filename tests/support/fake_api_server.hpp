@@ -4,8 +4,10 @@
 // k8s-api.md): one global resourceVersion; list replies whose items carry no kind; watch
 // streams of newline-delimited JSON events over chunked HTTP, with synthetic ADDED events for
 // resourceVersion "" or "0", replay after a given version, BOOKMARKs on request, and a 410
-// ERROR event when the asked-for version is older than the retained history. Bearer token
-// required. Test hooks change objects, compact history, end streams and count requests.
+// ERROR event when the asked-for version is older than the retained history. Lists honour
+// `limit` and `continue` (a continue token from before a compaction gets 410 Expired, as
+// etcd's does); unlike a real server, later pages show the collection as it is then, not as it
+// was at the first page. Bearer token required. Test hooks change objects, compact history, end streams and count requests.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -47,6 +49,8 @@ class FakeApiServer {
   // Forgets all history and ends every open watch: the next watch from an older version
   // gets 410 Expired and must relist.
   void compact_and_end_watches();
+  // A line sent as it is to every watch of `plural` (a hostile or broken server's event).
+  void send_raw_event(const std::string& plural, std::string line);
   // Ends every open watch cleanly (as timeoutSeconds does); history is kept.
   void end_watches();
   // A BOOKMARK on every open watch; returns its resourceVersion.
@@ -58,6 +62,8 @@ class FakeApiServer {
   int lists(const std::string& plural) const;
   int watches(const std::string& plural) const;
   int status_patches() const;
+  // List requests that asked for a page (limit=) of `plural`.
+  int paged_lists(const std::string& plural) const;
   // Every request so far: "METHOD /path?query".
   std::vector<std::string> requests() const;
   // An object as stored (null when absent), e.g. to read an Ingress's status or a Lease.
@@ -71,6 +77,7 @@ class FakeApiServer {
     std::string ns;
     std::string type;
     nlohmann::json object;
+    std::string raw;  // sent instead of type and object when set
   };
   struct Collection {
     std::map<std::string, nlohmann::json> objects;  // by "namespace/name" or "name"
@@ -95,6 +102,7 @@ class FakeApiServer {
   std::map<std::string, Collection> collections_;  // by plural
   std::map<std::string, int> lists_;
   std::map<std::string, int> watches_;
+  std::map<std::string, int> paged_lists_;
   std::map<std::string, std::string> last_watch_from_;
   int status_patches_ = 0;
   std::vector<std::string> requests_;

@@ -1,0 +1,171 @@
+// End to end, cluster mode against an API server that sends what no real one should: broken
+// watch events, a Lease of the wrong shape, and (the realistic case) thousands of Secrets
+// nothing refers to. Portico logs, skips and keeps serving; it never ends.
+#include <catch2/catch.hpp>
+
+#include "k8swatch/leader_election.hpp"
+#include "tests/support/certificates.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/fake_api_server.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
+
+using namespace portico;
+using namespace portico::test;
+
+namespace {
+
+std::string backend_at(std::uint16_t port, const std::string& host) {
+  const auto r = get(port, host, "/");
+  return r.status == 200 ? r.header("x-echo-name") : std::to_string(r.status);
+}
+
+}  // namespace
+
+TEST_CASE("Hostile API: malformed watch events are skipped, counted, and never end Portico",
+          "[cluster][hostile]") {
+  Backends backends;
+  const auto one = backends.start("one");
+  FakeApiServer api;
+  api.apply_yaml(ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+                 ingress_yaml("site", "x.com", {{"/", "Prefix", "web", "80"}}) + "---\n" +
+                 service_yaml("web", {one}));
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  auto app = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string()});
+  const auto admin = app->admin_port();
+  REQUIRE(eventually([&] { return get(admin, "localhost", "/readyz").status == 200; }));
+
+  // Each of these once ended the process (an uncaught JSON type error) or could have.
+  const std::vector<std::string> broken = {
+      R"({"type":"DELETED","object":{"kind":"Ingress"}})",
+      R"({"type":"MODIFIED","object":{"metadata":[]}})",
+      R"({"type":"DELETED","object":{"metadata":{"name":5,"namespace":null}}})",
+      R"({"type":"ADDED","object":"an object, honestly"})",
+      R"({"type":7,"object":{}})",
+      R"({"type":"RENAMED","object":{"metadata":{"name":"x"}}})",
+      R"({"object":{"metadata":{"name":"x"}}})",
+      R"([1,2,3])",
+      R"(not json at all)",
+  };
+  for (const auto& line : broken) {
+    api.send_raw_event("ingresses", line);
+  }
+  // An ERROR whose code is a string, not a number: still a relist, not a crash.
+  api.send_raw_event("services", R"({"type":"ERROR","object":{"code":"410","message":7}})");
+
+  // What comes after the garbage is applied as usual.
+  api.apply_yaml(ingress_yaml("after", "after.com", {{"/", "Prefix", "web", "80"}}));
+  CHECK(eventually([&] { return backend_at(app->http_port(), "after.com") == "one"; }));
+  CHECK(backend_at(app->http_port(), "x.com") == "one");
+  const auto metrics = get(admin, "localhost", "/metrics").body;
+  CHECK(metric(metrics, R"(portico_watch_malformed_events_total{kind="Ingress"})") ==
+        static_cast<double>(broken.size()));
+  CHECK(metric(metrics, R"(portico_watch_failures_total{kind="Ingress"})") == 0);
+  // The Service watch relisted after its ERROR event.
+  CHECK(eventually([&] { return api.lists("services") >= 2; }, std::chrono::seconds(4)));
+  app->request_shutdown(true);
+  app->wait();
+}
+
+TEST_CASE("Hostile API: a Lease of the wrong shape is taken over, not a crash",
+          "[cluster][hostile][leader]") {
+  FakeApiServer api;
+  // Every field of the wrong type; the holder's renewTime can never be read, so once a lease
+  // duration has passed unrenewed from our point of view, it is ours.
+  api.apply(nlohmann::json::parse(R"({"kind":"Lease","metadata":{"name":"portico-leader",
+      "namespace":"default"},"spec":{"holderIdentity":42,"renewTime":[],
+      "leaseTransitions":"many"}})"));
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  const auto config = k8s::load_kubeconfig((dir.path() / "kubeconfig").string());
+  REQUIRE(config.ok());
+  k8s::LeaderElector elector(*config, {.namespace_ = "default",
+                                       .name = "portico-leader",
+                                       .identity = "us",
+                                       .lease_duration = std::chrono::milliseconds(300),
+                                       .renew_deadline = std::chrono::milliseconds(200),
+                                       .retry_period = std::chrono::milliseconds(50)});
+  elector.start();
+  REQUIRE(eventually([&] { return elector.is_leader(); }, std::chrono::seconds(3)));
+  const auto lease = api.object("leases", "default", "portico-leader");
+  CHECK(lease["spec"]["holderIdentity"] == "us");
+  CHECK(lease["spec"]["leaseTransitions"] == 1);
+
+  // A spec that is not even an object.
+  elector.stop();
+  api.apply(nlohmann::json::parse(R"({"kind":"Lease","metadata":{"name":"portico-leader",
+      "namespace":"default"},"spec":"garbage"})"));
+  k8s::LeaderElector again(*config, {.namespace_ = "default",
+                                     .name = "portico-leader",
+                                     .identity = "again",
+                                     .lease_duration = std::chrono::milliseconds(300),
+                                     .renew_deadline = std::chrono::milliseconds(200),
+                                     .retry_period = std::chrono::milliseconds(50)});
+  again.start();
+  REQUIRE(eventually([&] { return again.is_leader(); }, std::chrono::seconds(3)));
+  CHECK(api.object("leases", "default", "portico-leader")["spec"]["holderIdentity"] == "again");
+  again.stop();
+}
+
+TEST_CASE("Hostile API: thousands of Secrets nothing refers to cost their names, not their data",
+          "[cluster][hostile][memory]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  FakeApiServer api;
+  const auto site = make_certificate("site.com", {"DNS:site.com"});
+  const auto later = make_certificate("later.com", {"DNS:later.com"});
+  const std::string tls_spec = "  tls:\n  - hosts: [site.com]\n    secretName: site-tls\n";
+  api.apply_yaml(ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+                 ingress_yaml("site", "site.com", {{"/", "Prefix", "echo", "80"}}, tls_spec) +
+                 "---\n" + service_yaml("echo", {echo}) + "---\n" +
+                 tls_secret_yaml("site-tls", site.certificate_pem, site.key_pem) + "---\n" +
+                 tls_secret_yaml("later-tls", later.certificate_pem, later.key_pem));
+  // As Helm keeps its releases: large Secrets of their own type, referenced by nothing.
+  constexpr std::size_t Count = 3000;
+  const std::string payload(40 * 1024, 'A');  // valid base64, 30 KiB once decoded
+  for (std::size_t i = 0; i < Count; ++i) {
+    api.apply({{"apiVersion", "v1"},
+               {"kind", "Secret"},
+               {"metadata", {{"name", "sh.helm.release.v1.app" + std::to_string(i)}}},
+               {"type", "helm.sh/release.v1"},
+               {"data", {{"release", payload}}}});
+  }
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  PorticoProcess portico({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--workers", "1"});
+  REQUIRE(eventually([&] { return get(portico.admin_port(), "localhost", "/readyz").status == 200; },
+                     std::chrono::seconds(30)));
+  // The lists came in pages.
+  CHECK(api.paged_lists("secrets") >= static_cast<int>(Count / 100));
+  // A Secret that is referenced is whole: its certificate is served.
+  CHECK(probe_tls(portico.https_port(), "site.com").common_name == "site.com");
+  const double data_mib = static_cast<double>(Count * payload.size()) / (1 << 20);
+  const double resident_mib = static_cast<double>(portico.resident_bytes()) / (1 << 20);
+  const double peak_mib = static_cast<double>(portico.peak_resident_bytes()) / (1 << 20);
+  WARN("Secret data in the cluster: " << data_mib << " MiB; Portico resident: " << resident_mib
+                                      << " MiB (peak " << peak_mib << " MiB)");
+  CHECK(resident_mib < data_mib / 4);
+
+  // A Secret kept as a name becomes referenced: it is read by name and served.
+  api.apply_yaml(ingress_yaml("later", "later.com", {{"/", "Prefix", "echo", "80"}},
+                              "  tls:\n  - hosts: [later.com]\n    secretName: later-tls\n"));
+  CHECK(eventually(
+      [&] { return probe_tls(portico.https_port(), "later.com").common_name == "later.com"; }));
+
+  // Changes to unreferenced Secrets publish nothing new to the workers.
+  const auto metrics = [&] { return get(portico.admin_port(), "localhost", "/metrics").body; };
+  const double generation = metric(metrics(), "portico_config_generation");
+  for (std::size_t i = 0; i < 200; ++i) {
+    api.apply({{"apiVersion", "v1"},
+               {"kind", "Secret"},
+               {"metadata", {{"name", "sh.helm.release.v1.app" + std::to_string(i)}}},
+               {"type", "helm.sh/release.v1"},
+               {"data", {{"release", payload + "QUJD"}}}});
+  }
+  REQUIRE(eventually([&] {
+    return metric(metrics(), R"(portico_watch_events_total{kind="Secret",type="MODIFIED"})") >=
+           200;
+  }));
+  CHECK(metric(metrics(), "portico_config_generation") == generation);
+}
