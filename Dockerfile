@@ -18,6 +18,7 @@ RUN apt-get update -qq \
  && useradd --system --uid 65532 --no-create-home --shell /usr/sbin/nologin portico
 COPY --from=build /src/build/bin/portico /usr/local/bin/portico
 USER 65532:65532
-# 80/443 inside the pod need NET_BIND_SERVICE (the chart adds it); 10254 is the admin port.
-EXPOSE 80 443 10254
+# Unprivileged ports, so no capability is ever needed (the chart's Service maps 80/443 to
+# them); 10254 is the admin port.
+EXPOSE 8080 8443 10254
 ENTRYPOINT ["/usr/local/bin/portico"]

@@ -13,8 +13,9 @@ namespace {
 // enough that a change is live in tens of milliseconds.
 constexpr std::chrono::milliseconds Holdoff{20};
 
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
+// When objects without a creationTimestamp count as created: now, to the nanosecond.
+std::int64_t now_nanoseconds() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
@@ -79,7 +80,7 @@ void ControlLoop::replace_all(std::vector<k8s::Object> objects) {
       objects.push_back(object);
     }
     listed_.set();
-    take(cache_.replace_all(std::move(objects), now_seconds()));
+    take(cache_.replace_all(std::move(objects), now_nanoseconds()));
   });
 }
 
@@ -89,13 +90,13 @@ void ControlLoop::apply(ManifestChanges changes) {
     pending_arrivals_.push_back(arrived);
     Dirty dirty;
     for (auto& object : changes.changed) {
-      dirty.merge(cache_.upsert(std::move(object), now_seconds()));
+      dirty.merge(cache_.upsert(std::move(object), now_nanoseconds()));
     }
     for (const auto& [kind, key] : changes.removed) {
       // A Secret of our own outlives a file that defined the same one.
       const auto owned = owned_.find(key);
       dirty.merge(kind == k8s::Kind::Secret && owned != owned_.end()
-                      ? cache_.upsert(owned->second, now_seconds())
+                      ? cache_.upsert(owned->second, now_nanoseconds())
                       : cache_.erase(kind, key));
     }
     take(std::move(dirty));
@@ -105,7 +106,7 @@ void ControlLoop::apply(ManifestChanges changes) {
 void ControlLoop::replace_kind(k8s::Kind kind, std::vector<k8s::Object> objects) {
   net::post(io_, [this, kind, objects = std::move(objects)]() mutable {
     listed_.set(static_cast<std::size_t>(kind));
-    take(cache_.replace_kind(kind, std::move(objects), now_seconds()));
+    take(cache_.replace_kind(kind, std::move(objects), now_nanoseconds()));
   });
 }
 
@@ -113,7 +114,7 @@ void ControlLoop::upsert(k8s::Object object) {
   net::post(io_, [this, object = std::move(object),
                   arrived = std::chrono::steady_clock::now()]() mutable {
     pending_arrivals_.push_back(arrived);
-    take(cache_.upsert(std::move(object), now_seconds()));
+    take(cache_.upsert(std::move(object), now_nanoseconds()));
   });
 }
 
@@ -128,7 +129,7 @@ void ControlLoop::add_owned(k8s::Secret secret) {
   net::post(io_, [this, secret = std::move(secret)]() mutable {
     k8s::Object object = std::move(secret);
     owned_[k8s::key_of(std::get<k8s::Secret>(object).meta)] = object;
-    take(cache_.upsert(std::move(object), now_seconds()));
+    take(cache_.upsert(std::move(object), now_nanoseconds()));
   });
 }
 

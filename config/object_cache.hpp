@@ -17,7 +17,9 @@ namespace portico {
 
 struct CachedObject {
   std::shared_ptr<const k8s::Object> object;
-  std::int64_t created = 0;  // seconds since the epoch
+  // Nanoseconds since the epoch: creationTimestamp's whole seconds, or when first seen. Fine
+  // enough that an object first seen after start is newer than everything read at start.
+  std::int64_t created = 0;
 };
 
 // What a change touched.
@@ -44,7 +46,7 @@ class ObjectCache {
   using Objects = std::map<std::string, CachedObject>;  // by key, sorted
 
   // Replaces the whole content with `objects` (a full load from one source) and reports
-  // what differs. `now` is used as the creation time of objects seen for the first time
+  // what differs. `now` (nanoseconds) is the creation time of objects seen for the first time
   // without a creationTimestamp.
   Dirty replace_all(std::vector<k8s::Object> objects, std::int64_t now);
   // Replaces every object of one kind (a relist): objects missing from `objects` are deleted.

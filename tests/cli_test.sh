@@ -23,8 +23,11 @@ expect "--version" 0 "$portico" --version
 "$portico" --version | grep -Eq '^portico [0-9]+\.[0-9]+\.[0-9]+$' || { echo "FAIL: --version format"; failures=$((failures + 1)); }
 expect "unknown flag" 2 "$portico" --no-such-flag
 expect "bad listen address" 2 "$portico" --manifests /tmp --http-listen nowhere
-expect "missing manifests path" 2 "$portico" --manifests /nonexistent/portico/path
-expect "no routing source" 2 env -u KUBERNETES_SERVICE_HOST "$portico"
+# Port 0 for every listener: a default port that something else holds would fail the test
+# for the wrong reason.
+free_ports=(--http-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0)
+expect "missing manifests path" 2 "$portico" --manifests /nonexistent/portico/path "${free_ports[@]}"
+expect "no routing source" 2 env -u KUBERNETES_SERVICE_HOST "$portico" "${free_ports[@]}"
 # portico explain: offline, from manifests; the explanation on stdout.
 manifests=$(mktemp -d)
 trap 'rm -rf "$manifests"' EXIT

@@ -17,6 +17,7 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/common/utc_time.hpp"
+#include "proxy/session/chunked_decoder.hpp"
 #include "proxy/session/forwarding.hpp"
 #include "proxy/session/request_head.hpp"
 #include "proxy/session/request_values.hpp"
@@ -40,17 +41,9 @@ bool is_disconnect(const boost::system::error_code& ec) {
 
 enum class RelayEnd { Complete, ReadFailed, ReadInvalid, ReadTimedOut, TooLarge, WriteFailed };
 
-// A read that failed because the peer broke HTTP framing (a bad chunk), not the connection.
-RelayEnd read_failure(const boost::system::error_code& ec, const Deadline& deadline) {
-  if (deadline.expired()) {
-    return RelayEnd::ReadTimedOut;
-  }
-  if (ec == http::error::body_limit) {
-    return RelayEnd::TooLarge;
-  }
-  const bool framing = ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
-                       ec != http::error::end_of_stream && ec != http::error::partial_message;
-  return framing ? RelayEnd::ReadInvalid : RelayEnd::ReadFailed;
+// Why a read of a body failed: the deadline, or the connection.
+RelayEnd read_failure(const Deadline& deadline) {
+  return deadline.expired() ? RelayEnd::ReadTimedOut : RelayEnd::ReadFailed;
 }
 
 // A Content-Length body goes socket to socket through `chunk`, with no parser in the loop:
@@ -73,7 +66,7 @@ net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffe
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length));
       auto [ec, got] = co_await from.async_read_some(net::buffer(chunk.data(), want), use_nothrow);
       if (ec) {
-        co_return read_failure(ec, deadline);
+        co_return read_failure(deadline);
       }
       n = got;
     }
@@ -133,51 +126,80 @@ net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
   co_return std::pair{ec, carried};
 }
 
+// Writes one run of body bytes, framed as a chunk when `chunked_out`.
+template <class To>
+net::awaitable<bool> write_body_bytes(To& to, std::string_view bytes, bool chunked_out,
+                                      Deadline& deadline, std::chrono::milliseconds timeout) {
+  char chunk_header[20];
+  const int header_size =
+      chunked_out ? std::snprintf(chunk_header, sizeof chunk_header, "%zx\r\n", bytes.size()) : 0;
+  const std::array pieces{net::const_buffer(chunk_header, static_cast<std::size_t>(header_size)),
+                          net::const_buffer(bytes.data(), bytes.size()),
+                          net::const_buffer("\r\n", chunked_out ? 2 : 0)};
+  deadline.expires_after(timeout);
+  auto [ec, written] = co_await net::async_write(to, pieces, use_nothrow);
+  co_return !ec;
+}
+
+// Reads more of a body into `from_buffer` (which holds none of it unread).
+template <class From>
+net::awaitable<boost::system::error_code> read_more(From& from, beast::flat_buffer& from_buffer,
+                                                    std::size_t size, Deadline& deadline,
+                                                    std::chrono::milliseconds timeout) {
+  deadline.expires_after(timeout);
+  auto [ec, n] = co_await from.async_read_some(from_buffer.prepare(size), use_nothrow);
+  from_buffer.commit(n);
+  co_return ec;
+}
+
 // Streams a message body from one connection to another, one buffer at a time, so memory
-// stays flat whatever the size. Content-Length bodies take relay_length(); chunked and
-// close-delimited ones are decoded by the parser and framed again: as chunks when
-// `chunked_out` (ending with the last chunk; trailers are not relayed), else as raw bytes
-// (a close-delimited body). One function for both directions.
-template <bool IsRequest, class From, class To>
+// stays flat whatever the size. One function for both directions:
+// - a Content-Length body takes relay_length();
+// - a chunked body is decoded by ChunkedDecoder, strictly (a sender that breaks the grammar
+//   ends the exchange at once: ReadInvalid), its data counted against `limit`, and framed
+//   again as chunks when `chunked_out` (ending with the last chunk; trailers are checked and
+//   dropped); what follows it stays in `from_buffer` for the next message;
+// - a close-delimited body (responses only) is relayed as it is until the sender closes.
+template <class From, class To>
 net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
-                                    http::parser<IsRequest, http::buffer_body>& parser, To& to,
-                                    bool chunked_out, std::uint64_t sent_with_head,
-                                    std::span<char> chunk, Deadline& deadline,
-                                    std::chrono::milliseconds timeout, std::uint64_t& moved) {
-  if (const auto length = parser.content_length(); length && !parser.chunked()) {
+                                    boost::optional<std::uint64_t> length, bool chunked_in, To& to,
+                                    bool chunked_out, std::uint64_t limit,
+                                    std::uint64_t sent_with_head, std::span<char> chunk,
+                                    Deadline& deadline, std::chrono::milliseconds timeout,
+                                    std::uint64_t& moved) {
+  if (length && !chunked_in) {
     co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk,
                                     deadline, timeout, moved);
   }
-  // The parser sizes its reads by the buffer's free capacity; give it room for large reads.
-  from_buffer.reserve(chunk.size());
-  auto& body = parser.get().body();
-  while (!parser.is_done()) {
-    body.data = chunk.data();
-    body.size = chunk.size();
-    deadline.expires_after(timeout);
-    auto [ec, n] = co_await http::async_read_some(from, from_buffer, parser, use_nothrow);
-    if (ec == http::error::need_buffer) {
-      ec = {};
+  ChunkedDecoder decoder;
+  for (bool done = false; !done;) {
+    if (from_buffer.size() == 0) {
+      if (const auto ec = co_await read_more(from, from_buffer, chunk.size(), deadline, timeout)) {
+        if (!chunked_in && is_disconnect(ec) && !deadline.expired()) {
+          break;  // the end of a close-delimited body
+        }
+        co_return read_failure(deadline);
+      }
     }
-    if (ec) {
-      co_return read_failure(ec, deadline);
+    const std::string_view pending(static_cast<const char*>(from_buffer.data().data()),
+                                   from_buffer.size());
+    ChunkedDecoder::Step step{ChunkedDecoder::Status::NeedMore, pending.size(), pending};
+    if (chunked_in) {
+      step = decoder.feed(pending);
+      if (step.status == ChunkedDecoder::Status::Invalid) {
+        co_return RelayEnd::ReadInvalid;
+      }
+      if (decoder.body_bytes() > limit) {
+        co_return RelayEnd::TooLarge;
+      }
+      done = step.status == ChunkedDecoder::Status::Done;
     }
-    const std::size_t size = chunk.size() - body.size;
-    if (size == 0) {
-      continue;  // the read parsed framing only (a chunk header); nothing to send yet
-    }
-    char chunk_header[20];
-    const int header_size =
-        chunked_out ? std::snprintf(chunk_header, sizeof chunk_header, "%zx\r\n", size) : 0;
-    const std::array pieces{net::const_buffer(chunk_header, static_cast<std::size_t>(header_size)),
-                            net::const_buffer(chunk.data(), size),
-                            net::const_buffer("\r\n", chunked_out ? 2 : 0)};
-    deadline.expires_after(timeout);
-    auto [write_ec, written] = co_await net::async_write(to, pieces, use_nothrow);
-    if (write_ec) {
+    if (!step.data.empty() &&
+        !co_await write_body_bytes(to, step.data, chunked_out, deadline, timeout)) {
       co_return RelayEnd::WriteFailed;
     }
-    moved += size;
+    moved += step.data.size();
+    from_buffer.consume(step.consumed);
   }
   if (chunked_out) {
     static constexpr std::string_view LastChunk = "0\r\n\r\n";
@@ -323,6 +345,9 @@ struct HttpSession<Stream>::Exchange {
   std::chrono::milliseconds connect_timeout{};
   std::chrono::milliseconds read_timeout{};
   std::chrono::milliseconds send_timeout{};
+  // The largest request body the route accepts (0: any), and whether all of it was read.
+  std::uint64_t body_limit = std::numeric_limits<std::uint64_t>::max();
+  bool body_read = false;
   unsigned client_version = 11;
   bool head = false;
   bool keep_alive = true;  // may the client connection carry another request after this one
@@ -469,7 +494,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
     ex.keep_alive = false;
   } else if (fault != Fault::None && fault != Fault::ClientGone) {
     // An unread request body would be taken for the next request: close instead.
-    if (rejects_request(fault) || !parser.is_done()) {
+    if (rejects_request(fault) || !(parser.is_done() || ex.body_read)) {
       ex.keep_alive = false;
       linger_ = true;
     }
@@ -584,11 +609,11 @@ Fault HttpSession<Stream>::apply_policy(Exchange& ex) {
   ex.read_timeout = policy.read_timeout.value_or(settings.upstream_response_timeout);
   ex.send_timeout = policy.send_timeout.value_or(settings.upstream_send_timeout);
   const std::uint64_t limit = policy.max_body_bytes.value_or(settings.max_body_bytes);
-  if (limit != 0) {
+  if (limit != 0) {  // 0: no limit
     if (const auto length = ex.parser.content_length(); length && *length > limit) {
       return Fault::BodyTooLarge;
     }
-    ex.parser.body_limit(limit);  // a chunked body is counted as it streams
+    ex.body_limit = limit;  // a chunked body is counted as it streams
   }
   return Fault::None;
 }
@@ -779,14 +804,16 @@ net::awaitable<Fault> HttpSession<Stream>::forward(Exchange& ex, Upstream& upstr
     co_return Fault::None;
   }
   ex.request_bytes += sent;
-  switch (co_await relay_body(client_, buffer_, ex.parser, upstream, chunked_out, sent,
-                              ex.relay_buffer->span(), deadline_, timeout, ex.request_bytes)) {
+  switch (co_await relay_body(client_, buffer_, ex.parser.content_length(), ex.parser.chunked(),
+                              upstream, chunked_out, ex.body_limit, sent, ex.relay_buffer->span(),
+                              deadline_, timeout, ex.request_bytes)) {
     case RelayEnd::Complete:
+      ex.body_read = true;
       co_return Fault::None;
     case RelayEnd::WriteFailed:
       co_return Fault::UpstreamBroken;
     case RelayEnd::ReadInvalid:
-      co_return Fault::BadRequest;  // e.g. a bad chunk size
+      co_return Fault::BadRequest;  // the chunked framing broke RFC 9112
     case RelayEnd::TooLarge:
       co_return Fault::BodyTooLarge;
     default:
@@ -874,8 +901,10 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, Upstream& upstrea
     co_return Fault::None;
   }
   if (body_follows) {
-    switch (co_await relay_body(upstream, buffer, *parser, client_, response.chunked(),
-                                sent, ex.relay_buffer->span(), deadline_, ex.read_timeout,
+    switch (co_await relay_body(upstream, buffer, parser->content_length(), parser->chunked(),
+                                client_, response.chunked(),
+                                std::numeric_limits<std::uint64_t>::max(), sent,
+                                ex.relay_buffer->span(), deadline_, ex.read_timeout,
                                 ex.response_bytes)) {
       case RelayEnd::Complete:
         break;

@@ -62,11 +62,18 @@ Fault vet_request_head(const http::request_header<>& head, bool upgrade_without_
   }
 
   std::string_view host = head[http::field::host];
+  // RFC 9112 §3.2: an invalid Host is refused even when an absolute-form target overrides it.
+  if (!valid_authority(host)) {
+    return Fault::BadRequest;
+  }
   std::string_view target = head.target();
   std::string_view authority;
   std::string_view rest;
   if (split_absolute_form(target, authority, rest)) {
     host = authority;  // RFC 9112 §3.2.2: the target's authority wins over Host
+    if (!valid_authority(host)) {
+      return Fault::BadRequest;
+    }
     target = rest.empty() ? std::string_view("/") : rest;
   }
   if (target.empty() || target.front() != '/') {
@@ -75,7 +82,12 @@ Fault vet_request_head(const http::request_header<>& head, bool upgrade_without_
   const auto question = target.find('?');
   const std::string_view query =
       question == std::string_view::npos ? std::string_view{} : target.substr(question);
-  const std::string_view path = remove_dot_segments(target.substr(0, question), out.path_scratch);
+  const auto normalized =
+      normalize_path(target.substr(0, question), out.decode_scratch, out.path_scratch);
+  if (!normalized) {
+    return Fault::BadRequest;
+  }
+  const std::string_view path = *normalized;
   out.host = normalize_host(host, out.host_scratch);
   // The upstream receives the same normalized path the route was chosen by.
   out.upstream_target.reserve(path.size() + query.size());

@@ -1,9 +1,11 @@
 #pragma once
 // vet_request_head: where a request head is judged before anything acts on it. It applies
 // the smuggling rules (RFC 9112 §6.3: one Transfer-Encoding, exactly "chunked"), the limits,
-// the Host rules, absolute-form targets (routed by their own authority, never elsewhere: no
-// open proxy), and works out what routing needs: the normalized host and the dot-segment-free
-// path the upstream will receive too. Pure, so the fuzzer drives it directly.
+// the Host rules (RFC 9112 §3.2: one Host, a valid authority), absolute-form targets (routed by
+// their own authority, also checked, never elsewhere: no open proxy), and works out what
+// routing needs: the normalized host and the normalized path (normalize_path: unreserved
+// characters decoded, no dot segments) the upstream will receive too. Pure, so the fuzzer
+// drives it directly.
 #include <boost/beast/http/message.hpp>
 #include <string>
 #include <string_view>
@@ -19,6 +21,7 @@ struct RequestHead {
   std::size_t path_length = 0;  // upstream_target's path part
   std::string websocket;        // the Upgrade value of a WebSocket handshake, else ""
   std::string host_scratch;
+  std::string decode_scratch;
   std::string path_scratch;
 
   std::string_view path() const { return std::string_view(upstream_target).substr(0, path_length); }

@@ -214,3 +214,46 @@ TEST_CASE("E2E: a shutdown under load loses no request it accepted", "[e2e][shut
   CHECK(load.refused() == 0);
   CHECK(took < std::chrono::seconds(5));
 }
+
+TEST_CASE("E2E: manifests: an object added later is newer, and edits or renames never make one newer",
+          "[e2e][reload][ordering]") {
+  // Two Ingresses claim x.com/ with different backends: the older one serves it.
+  Backends backends;
+  const auto one = backends.start("one");
+  const auto two = backends.start("two");
+  const auto three = backends.start("three");
+  TempDir dir;
+  dir.write("class.yaml", Class);
+  dir.write("services.yaml", service_yaml("one", {one}) + "---\n" + service_yaml("two", {two}) +
+                                 "---\n" + service_yaml("three", {three}));
+  dir.write("z-first.yaml", ingress_yaml("z-first", "x.com", {{"/", "Prefix", "one", "80"}}));
+  Portico portico(dir.path());
+  portico.wait_ready();
+  const auto served_by = [&] { return get(portico.port(), "x.com", "/").header("x-echo-name"); };
+  REQUIRE(served_by() == "one");
+  const auto marker = [&](const std::string& path) {
+    // A change of its own, in a file of its own: once it is live, so is everything before it.
+    dir.write("marker.yaml", ingress_yaml("marker", "m.com", {{path, "Exact", "two", "80"}}));
+    REQUIRE(eventually([&] { return get(portico.port(), "m.com", path).status == 200; }));
+  };
+
+  // Added later, in a file and under a name that both sort first: still the newer one, at
+  // once (no need for a second to pass).
+  dir.write("a-later.yaml", ingress_yaml("a-later", "x.com", {{"/", "Prefix", "two", "80"}}));
+  marker("/1");
+  CHECK(served_by() == "one");
+
+  // An edit of the older one (written to a temporary file and renamed over it, as editors
+  // and kubectl-like tools do) keeps its age.
+  dir.write("z-first.yaml", ingress_yaml("z-first", "x.com", {{"/", "Prefix", "three", "80"}}));
+  CHECK(eventually([&] { return served_by() == "three"; }));
+
+  // Moving the object to another file keeps its age too.
+  std::filesystem::rename(dir.path() / "z-first.yaml", dir.path() / "b-moved.yaml");
+  marker("/2");
+  CHECK(served_by() == "three");
+
+  // Only when it is gone does the other one serve.
+  dir.remove("b-moved.yaml");
+  CHECK(eventually([&] { return served_by() == "two"; }));
+}

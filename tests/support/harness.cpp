@@ -21,9 +21,26 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 std::uint16_t closed_port() {
+  // The kernel's ephemeral range ("32768 60999" here): ports it may hand any socket meanwhile.
+  unsigned low = 32768;
+  unsigned high = 60999;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low >> high;
+  const bool below = low > 11'000;
+  const unsigned first = below ? 10'000 : high + 1;
+  const unsigned last = below ? low - 1 : 65'535;
+  static thread_local std::mt19937 random(std::random_device{}());
   boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(first + random() % (last - first + 1));
+    boost::asio::ip::tcp::acceptor probe(io);
+    boost::system::error_code ec;
+    probe.open(boost::asio::ip::tcp::v4(), ec);
+    probe.bind({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (!ec) {
+      return port;
+    }
+  }
+  throw std::runtime_error("no free port outside the ephemeral range");
 }
 
 double metric(const std::string& metrics_text, const std::string& sample) {

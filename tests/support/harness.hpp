@@ -19,7 +19,9 @@ namespace portico::test {
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-// A loopback port nothing listens on (bound, then closed): connecting to it is refused.
+// A loopback port nothing listens on now (connecting to it is refused), for a server a test
+// must name before it starts. Picked at random outside the kernel's ephemeral range, so no
+// socket's source port takes it meanwhile (tests run in parallel), and checked free.
 std::uint16_t closed_port();
 
 // The value of one sample line ("name{labels} value") in Prometheus text, or -1 if absent.
