@@ -459,7 +459,8 @@ net::awaitable<bool> HttpSession<Stream>::wait_for_next_request() {
   co_return true;
 }
 
-// read_request -> proxy (select_route, pick_endpoint, forward, relay) -> finish.
+// serve_one: read the head -> proxy (read_target, select_route, apply_policy, pick_endpoint,
+// exchange_with: forward, relay) -> a local reply on a fault -> finish.
 template <class Stream>
 net::awaitable<bool> HttpSession<Stream>::serve_one() {
   const auto& settings = worker_.settings();
