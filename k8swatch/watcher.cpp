@@ -4,6 +4,7 @@
 
 #include "k8swatch/decode.hpp"
 #include "k8swatch/watch_event.hpp"
+#include "proxy/common/http_chars.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico::k8s {
@@ -18,6 +19,21 @@ std::string name_of(Kind kind) {
 
 // Items per list page: client-go's reflector asks for 500; Secrets can be large, so fewer.
 constexpr int PageSize = 100;
+
+// A continue token as a query parameter: opaque to us, so every reserved byte is encoded.
+std::string query_escaped(std::string_view value) {
+  static constexpr char Hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (chars::is_unreserved(u)) {
+      out.push_back(c);
+    } else {
+      out.append({'%', Hex[u >> 4], Hex[u & 15]});
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -78,11 +94,11 @@ std::optional<std::string> Watcher::list() {
   std::string continue_token;
   bool paged = true;
   std::string resource_version;
-  do {
+  for (;;) {
     std::string target = collection_path(kind_, namespace_);
     if (paged) {
       target += "?limit=" + std::to_string(PageSize) +
-                (continue_token.empty() ? "" : "&continue=" + continue_token);
+                (continue_token.empty() ? "" : "&continue=" + query_escaped(continue_token));
     }
     const auto reply = client_.get(target);
     if (reply && reply->status == 410 && !continue_token.empty()) {
@@ -117,7 +133,10 @@ std::optional<std::string> Watcher::list() {
     std::move(page->objects.begin(), page->objects.end(), std::back_inserter(objects));
     continue_token = paged ? page->continue_token : std::string();
     resource_version = page->resource_version;
-  } while (!continue_token.empty() && !loop_.stopping());
+    if (continue_token.empty() || loop_.stopping()) {
+      break;
+    }
+  }
   log::debug("watch", "listed",
              {{"kind", name_of(kind_)}, {"objects", std::to_string(objects.size())}});
   sink_.replace(kind_, std::move(objects));

@@ -80,12 +80,15 @@ TEST_CASE("Hostile API: a Lease of the wrong shape is taken over, not a crash",
   dir.write("kubeconfig", api.kubeconfig());
   const auto config = k8s::load_kubeconfig((dir.path() / "kubeconfig").string());
   REQUIRE(config.ok());
-  k8s::LeaderElector elector(*config, {.namespace_ = "default",
-                                       .name = "portico-leader",
-                                       .identity = "us",
-                                       .lease_duration = std::chrono::milliseconds(300),
-                                       .renew_deadline = std::chrono::milliseconds(200),
-                                       .retry_period = std::chrono::milliseconds(50)});
+  const auto settings = [](const char* identity) {
+    return k8s::LeaseSettings{.namespace_ = "default",
+                              .name = "portico-leader",
+                              .identity = identity,
+                              .lease_duration = std::chrono::milliseconds(300),
+                              .renew_deadline = std::chrono::milliseconds(200),
+                              .retry_period = std::chrono::milliseconds(50)};
+  };
+  k8s::LeaderElector elector(*config, settings("us"));
   elector.start();
   REQUIRE(eventually([&] { return elector.is_leader(); }, std::chrono::seconds(3)));
   const auto lease = api.object("leases", "default", "portico-leader");
@@ -96,12 +99,7 @@ TEST_CASE("Hostile API: a Lease of the wrong shape is taken over, not a crash",
   elector.stop();
   api.apply(nlohmann::json::parse(R"({"kind":"Lease","metadata":{"name":"portico-leader",
       "namespace":"default"},"spec":"garbage"})"));
-  k8s::LeaderElector again(*config, {.namespace_ = "default",
-                                     .name = "portico-leader",
-                                     .identity = "again",
-                                     .lease_duration = std::chrono::milliseconds(300),
-                                     .renew_deadline = std::chrono::milliseconds(200),
-                                     .retry_period = std::chrono::milliseconds(50)});
+  k8s::LeaderElector again(*config, settings("again"));
   again.start();
   REQUIRE(eventually([&] { return again.is_leader(); }, std::chrono::seconds(3)));
   CHECK(api.object("leases", "default", "portico-leader")["spec"]["holderIdentity"] == "again");
@@ -168,4 +166,33 @@ TEST_CASE("Hostile API: thousands of Secrets nothing refers to cost their names,
            200;
   }));
   CHECK(metric(metrics(), "portico_config_generation") == generation);
+}
+
+TEST_CASE("Hostile API: lists come in pages, and an expired continue token lists at once",
+          "[cluster][hostile]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  FakeApiServer api;
+  std::string yaml = ingress_class_yaml("portico", "portico.dev/ingress-controller", true) +
+                     "---\n" + service_yaml("echo", {echo});
+  constexpr int Count = 250;  // three pages
+  for (int i = 0; i < Count; ++i) {
+    const std::string host = "h" + std::to_string(i) + ".com";
+    yaml += "---\n" + ingress_yaml("i" + std::to_string(i), host, {{"/", "Prefix", "echo", "80"}});
+  }
+  api.apply_yaml(yaml);
+  api.expire_next_continue();  // the second page of the first paged list is gone
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  auto app = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string()});
+  REQUIRE(eventually([&] { return get(app->admin_port(), "localhost", "/readyz").status == 200; }));
+  // Every Ingress is served, whichever page it was on.
+  for (const int i : {0, 99, 100, 199, 200, Count - 1}) {
+    CHECK(get(app->http_port(), "h" + std::to_string(i) + ".com", "/").status == 200);
+  }
+  // The Ingress list was paged, met the 410, and fell back to one unpaged list.
+  CHECK(api.paged_lists("ingresses") >= 2);
+  CHECK(api.lists("ingresses") > api.paged_lists("ingresses"));
+  app->request_shutdown(true);
+  app->wait();
 }

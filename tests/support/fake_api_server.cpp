@@ -1,5 +1,7 @@
 #include "tests/support/fake_api_server.hpp"
 
+#include <utility>
+
 #include <httplib.h>
 #include <openssl/pem.h>
 
@@ -115,12 +117,18 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
           return;
         }
         if (!watch) {
+          const std::size_t limit =
+              req.has_param("limit") ? std::stoul(req.get_param_value("limit")) : 0;
+          if (limit > 0) {
+            ++paged_lists_[plural];
+          }
           // A continue token is "resourceVersion:last key"; one older than the history is gone.
           const std::string token = req.get_param_value("continue");
           std::string after;
           if (!token.empty()) {
             const auto colon = token.find(':');
-            if (colon == std::string::npos || std::stoll(token.substr(0, colon)) < oldest_rv_) {
+            if (colon == std::string::npos || std::stoll(token.substr(0, colon)) < oldest_rv_ ||
+                std::exchange(expire_next_continue_, false)) {
               res.status = 410;
               res.set_content(status(410, "Expired",
                                      "The provided continue parameter is too old to display a "
@@ -130,11 +138,6 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
               return;
             }
             after = token.substr(colon + 1);
-          }
-          const std::size_t limit =
-              req.has_param("limit") ? std::stoul(req.get_param_value("limit")) : 0;
-          if (limit > 0) {
-            ++paged_lists_[plural];
           }
           json items = json::array();
           std::string next;
@@ -642,6 +645,11 @@ void FakeApiServer::compact_and_end_watches() {
     ++stream_generation_;
   }
   changed_.notify_all();
+}
+
+void FakeApiServer::expire_next_continue() {
+  std::lock_guard lock(mutex_);
+  expire_next_continue_ = true;
 }
 
 void FakeApiServer::send_raw_event(const std::string& plural, std::string line) {

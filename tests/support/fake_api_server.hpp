@@ -49,6 +49,9 @@ class FakeApiServer {
   // Forgets all history and ends every open watch: the next watch from an older version
   // gets 410 Expired and must relist.
   void compact_and_end_watches();
+  // The next list request that carries a continue token gets 410 Expired, as when etcd has
+  // compacted the list's snapshot between two pages.
+  void expire_next_continue();
   // A line sent as it is to every watch of `plural` (a hostile or broken server's event).
   void send_raw_event(const std::string& plural, std::string line);
   // Ends every open watch cleanly (as timeoutSeconds does); history is kept.
@@ -107,6 +110,7 @@ class FakeApiServer {
   int status_patches_ = 0;
   std::vector<std::string> requests_;
   bool leases_failing_ = false;
+  bool expire_next_continue_ = false;
   bool stopping_ = false;
 };
 
