@@ -8,6 +8,15 @@ namespace portico {
 
 using namespace chars;
 
+// What may follow a chunk size, an extension's name or its value: BWS (then a ';'), the next
+// extension, or the end of the line.
+ChunkedDecoder::State ChunkedDecoder::after_item(unsigned char c) {
+  return is_blank(c) ? State::Bws
+         : c == ';'  ? State::ExtNameStart
+         : c == '\r' ? State::LineEnd
+                     : State::Invalid;
+}
+
 ChunkedDecoder::State ChunkedDecoder::next(State state, unsigned char c) {
   switch (state) {
     case State::Size:
@@ -20,27 +29,20 @@ ChunkedDecoder::State ChunkedDecoder::next(State state, unsigned char c) {
         any_digit_ = true;
         return State::Size;
       }
-      if (!any_digit_) {
-        return State::Invalid;
-      }
-      [[fallthrough]];
-    case State::AfterSize:  // BWS, then ";" or the end of the line
-      return is_blank(c) ? State::AfterSize
-             : c == ';'  ? State::ExtNameStart
-             : c == '\r' ? State::LineEnd
-                         : State::Invalid;
+      return !any_digit_ ? State::Invalid : after_item(c);
+    case State::Bws:  // BWS is allowed only before a ';' (or a '=' after a name)
+      return is_blank(c) ? State::Bws : c == ';' ? State::ExtNameStart : State::Invalid;
     case State::ExtNameStart:
       return is_blank(c) ? State::ExtNameStart : is_tchar(c) ? State::ExtName : State::Invalid;
     case State::ExtName:
-      if (is_tchar(c)) {
-        return State::ExtName;
-      }
-      [[fallthrough]];
-    case State::AfterExtName:
-      return is_blank(c) ? State::AfterExtName
+      return is_tchar(c)   ? State::ExtName
+             : is_blank(c) ? State::ExtNameBws
+             : c == '='    ? State::ExtValueStart
+                           : after_item(c);
+    case State::ExtNameBws:
+      return is_blank(c) ? State::ExtNameBws
              : c == '='  ? State::ExtValueStart
              : c == ';'  ? State::ExtNameStart
-             : c == '\r' ? State::LineEnd
                          : State::Invalid;
     case State::ExtValueStart:
       return is_blank(c)  ? State::ExtValueStart
@@ -48,14 +50,16 @@ ChunkedDecoder::State ChunkedDecoder::next(State state, unsigned char c) {
              : is_tchar(c) ? State::ExtToken
                            : State::Invalid;
     case State::ExtToken:
-      return is_tchar(c) ? State::ExtToken : next(State::AfterSize, c);
+      return is_tchar(c) ? State::ExtToken : after_item(c);
     case State::ExtQuoted:  // qdtext: HTAB, SP, VCHAR but '"' and '\', obs-text
-      return c == '"'    ? State::AfterSize
+      return c == '"'    ? State::AfterQuoted
              : c == '\\' ? State::ExtQuotedPair
              : is_blank(c) || is_vchar_or_obs_text(c) ? State::ExtQuoted
                                                       : State::Invalid;
     case State::ExtQuotedPair:
       return is_blank(c) || is_vchar_or_obs_text(c) ? State::ExtQuoted : State::Invalid;
+    case State::AfterQuoted:
+      return after_item(c);
     case State::LineEnd:
       if (c != '\n') {
         return State::Invalid;

@@ -33,12 +33,13 @@ class ChunkedDecoder {
 
  private:
   enum class State {
-    Size, AfterSize, ExtNameStart, ExtName, AfterExtName, ExtValueStart, ExtToken, ExtQuoted,
-    ExtQuotedPair, LineEnd, Data, DataCr, DataLf, TrailerStart, TrailerName, TrailerValue,
+    Size, Bws, ExtNameStart, ExtName, ExtNameBws, ExtValueStart, ExtToken, ExtQuoted,
+    ExtQuotedPair, AfterQuoted, LineEnd, Data, DataCr, DataLf, TrailerStart, TrailerName, TrailerValue,
     TrailerLf, FinalLf, Done, Invalid
   };
   // One byte of a chunk line or of the trailers.
   State next(State state, unsigned char c);
+  static State after_item(unsigned char c);
 
   State state_ = State::Size;
   std::uint64_t size_ = 0;       // of the chunk being read

@@ -143,7 +143,11 @@ TEST_CASE("Hostile API: thousands of Secrets nothing refers to cost their names,
   const double peak_mib = static_cast<double>(portico.peak_resident_bytes()) / (1 << 20);
   WARN("Secret data in the cluster: " << data_mib << " MiB; Portico resident: " << resident_mib
                                       << " MiB (peak " << peak_mib << " MiB)");
-  CHECK(resident_mib < data_mib / 4);
+  // A sanitizer's quarantine and shadow memory say nothing about Portico's own use: the bound
+  // holds for the build users run.
+  if (!PORTICO_SANITIZED) {
+    CHECK(resident_mib < data_mib / 4);
+  }
 
   // A Secret kept as a name becomes referenced: it is read by name and served.
   api.apply_yaml(ingress_yaml("later", "later.com", {{"/", "Prefix", "echo", "80"}},

@@ -137,6 +137,8 @@ TEST_CASE("Hostile requests: chunked bodies follow RFC 9112 to the letter", "[e2
            "5;a=\"b\x01\"\r\nhello\r\n0\r\n\r\n",        // a control in a quoted string
            "5;a=\"\\\x7f\"\r\nhello\r\n0\r\n\r\n",       // DEL escaped
            "5;a=b c\r\nhello\r\n0\r\n\r\n",              // a space inside a token
+           "5 \r\nhello\r\n0\r\n\r\n",                   // BWS not followed by ';'
+           "5;a=b\t\r\nhello\r\n0\r\n\r\n",             // the same after a value
            "5;=b\r\nhello\r\n0\r\n\r\n",                 // no extension name
            "5;a=\r\nhello\r\n0\r\n\r\n",                 // no extension value after '='
            "5;a\rb\r\nhello\r\n0\r\n\r\n",               // bare CR in an extension

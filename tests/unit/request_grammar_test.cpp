@@ -58,7 +58,8 @@ TEST_CASE("ChunkedDecoder: outside the grammar is an error at the first bad byte
           "[unit][chunked]") {
   for (const std::string body :
        {"5\nhello", "5;a=\"b\r\n", "5;a=\"\\\x7f\"", "x\r\n", "5\r\nhello\n", "0\r\nA:b\n",
-        "0\r\n\n", "5;a=b c\r\n", "fffffffffffffffff\r\n"}) {
+        "0\r\n\n", "5;a=b c\r\n", "fffffffffffffffff\r\n", "5 \r\n", "5;a \r\n",
+        "5;a=b \r\n", "5;a=\"b\" \r\n", "5;a=\"b\"c\r\n"}) {
     INFO(body);
     CHECK(decode(body, 1).status == ChunkedDecoder::Status::Invalid);
     CHECK(decode(body, body.size()).status == ChunkedDecoder::Status::Invalid);
