@@ -18,11 +18,12 @@ constexpr std::string_view OurPrefix = "portico.dev/";
 constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix.
-constexpr std::array<std::string_view, 46> Supported = {
+constexpr std::array<std::string_view, 47> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
     "temporal-redirect-code", "whitelist-source-range", "allowlist-source-range",
+    "denylist-source-range",
     "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers",
     "cors-expose-headers", "cors-allow-credentials", "cors-max-age", "auth-type", "auth-secret",
     "auth-secret-type", "auth-realm", "affinity", "affinity-mode", "session-cookie-name",
@@ -173,7 +174,9 @@ class Reader {
       if (name.ends_with("snippet")) {
         warn(key, "snippets are never applied: Portico takes typed settings only");
       } else if (std::find(Supported.begin(), Supported.end(), name) == Supported.end()) {
-        warn(key, "not supported by Portico");
+        if (!verdicts_.contains(key)) {  // one that fails closed was judged already
+          warn(key, "not supported by Portico");
+        }
       } else if (!verdicts_.contains(key)) {
         // Supported, but not consulted: the setting it refines is off, or ours overrides it.
         verdicts_.emplace(key, "not used: its setting is off or portico.dev/ overrides it");
@@ -222,20 +225,39 @@ void read_redirects(Reader& reader, RoutePolicy& policy) {
           .value_or("");
 }
 
-void read_allowlist(Reader& reader, RoutePolicy& policy) {
-  for (const auto name : {"allowlist-source-range", "whitelist-source-range"}) {
+// Source ranges: an allowlist (under either of its names, the newer winning) and a denylist,
+// which ingress-nginx checks first. An invalid list closes the Ingress rather than open it.
+void read_source_ranges(Reader& reader, RoutePolicy& policy) {
+  const auto read = [&](const char* name, std::optional<SourceRanges>& into) {
     const auto value = reader.find(name);
     if (!value) {
-      continue;
+      return false;
     }
     auto ranges = SourceRanges::parse(*value);
     if (!ranges) {
       reader.refuse(ranges.error());
       policy.fail_closed = true;
     } else {
-      policy.allowed_sources = std::move(*ranges);
+      into = std::move(*ranges);
     }
-    return;  // the newer name wins when both are set
+    return true;
+  };
+  if (!read("allowlist-source-range", policy.allowed_sources)) {
+    read("whitelist-source-range", policy.allowed_sources);
+  }
+  read("denylist-source-range", policy.denied_sources);
+}
+
+// Client-certificate authentication is not offered: an Ingress that asks for it is closed
+// (503), never served to clients without a certificate. "off" asks for nothing.
+void refuse_client_certificates(Reader& reader, RoutePolicy& policy) {
+  const auto verify = reader.find("auth-tls-verify-client");
+  if (verify && *verify == "off") {
+    return;
+  }
+  if (reader.find("auth-tls-secret") || verify) {
+    reader.refuse("client certificate authentication (auth-tls-*) is not supported");
+    policy.fail_closed = true;
   }
 }
 
@@ -465,7 +487,8 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
                   "expected a path starting with / or $");
   out.use_regex = reader.boolean("use-regex").value_or(false) || policy.rewrite_target;
   read_redirects(reader, policy);
-  read_allowlist(reader, policy);
+  read_source_ranges(reader, policy);
+  refuse_client_certificates(reader, policy);
   read_cors(reader, policy);
   read_auth(reader, secrets, policy, out.auth_secret);
   read_balancing(reader, policy);

@@ -241,6 +241,9 @@ Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view
       outcome = "503: the Service has no usable endpoint";
     } else {
       outcome = "proxied to " + cluster->name;
+      if (policy != nullptr && policy->denied_sources) {
+        outcome += ", except for clients within the denied source ranges (403)";
+      }
       if (policy != nullptr && policy->allowed_sources) {
         outcome += ", for clients within the allowed source ranges (others 403)";
       }

@@ -54,11 +54,14 @@ struct RoutePolicy {
   std::optional<std::chrono::milliseconds> read_timeout;  // between upstream reads; tunnel idle
   std::optional<std::chrono::milliseconds> send_timeout;  // between upstream writes
   // Answered by the proxy, in this order.
-  bool fail_closed = false;  // an invalid allowlist or unusable auth-secret: 503, never open
+  // An invalid source range, an unusable auth-secret, or an access control Portico does not
+  // offer: 503, never open.
+  bool fail_closed = false;
   std::optional<Redirect> redirect;
   bool force_ssl_redirect = false;  // plain HTTP goes to HTTPS even without a spec.tls entry
   std::string app_root;             // "/" redirects here (302)
   std::optional<CorsPolicy> cors;
+  std::optional<SourceRanges> denied_sources;   // these get 403, whatever the allowlist says
   std::optional<SourceRanges> allowed_sources;  // others get 403
   std::optional<BasicAuth> basic_auth;          // 401 without valid credentials
   // Forwarding.

@@ -597,7 +597,8 @@ Fault HttpSession<Stream>::apply_policy(Exchange& ex) {
       return Fault::CorsPreflight;
     }
   }
-  if (policy.allowed_sources && !policy.allowed_sources->contains(client_ip_)) {
+  if ((policy.denied_sources && policy.denied_sources->contains(client_ip_)) ||
+      (policy.allowed_sources && !policy.allowed_sources->contains(client_ip_))) {
     return Fault::Forbidden;
   }
   if (policy.basic_auth &&

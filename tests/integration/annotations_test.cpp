@@ -145,6 +145,18 @@ TEST_CASE("Annotations: source ranges and Basic authentication, failing closed",
                 {{"nginx.ingress.kubernetes.io/allowlist-source-range", "10.0.0.0/8,::1/128"}}) +
       annotated("broken-list", "broken.com", "echo",
                 {{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/33"}}) +
+      annotated("denied", "denied.com", "echo",
+                {{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8, 127.0.0.0/8"}}) +
+      annotated("denied-first", "denied-first.com", "echo",
+                {{"nginx.ingress.kubernetes.io/whitelist-source-range", "127.0.0.1"},
+                 {"nginx.ingress.kubernetes.io/denylist-source-range", "127.0.0.1/32"}}) +
+      annotated("not-denied", "not-denied.com", "echo",
+                {{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8"}}) +
+      annotated("broken-deny", "broken-deny.com", "echo",
+                {{"nginx.ingress.kubernetes.io/denylist-source-range", "127.0.0.1/99"}}) +
+      annotated("client-certs", "mtls.com", "echo",
+                {{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
+                 {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "on"}}) +
       annotated("private", "private.com", "echo",
                 {{"nginx.ingress.kubernetes.io/auth-type", "basic"},
                  {"nginx.ingress.kubernetes.io/auth-secret", "users"},
@@ -165,6 +177,13 @@ TEST_CASE("Annotations: source ranges and Basic authentication, failing closed",
     CHECK(get(portico.port(), "inside.com", "/").status == 200);
     CHECK(get(portico.port(), "outside.com", "/").status == 403);
     CHECK(get(portico.port(), "broken.com", "/").status == 503);
+    // The denylist is checked first, as ingress-nginx's deny lines come before its allows.
+    CHECK(get(portico.port(), "denied.com", "/").status == 403);
+    CHECK(get(portico.port(), "denied-first.com", "/").status == 403);
+    CHECK(get(portico.port(), "not-denied.com", "/").status == 200);
+    CHECK(get(portico.port(), "broken-deny.com", "/").status == 503);
+    // An access control Portico does not offer closes the Ingress instead of opening it.
+    CHECK(get(portico.port(), "mtls.com", "/").status == 503);
   }
   SECTION("an auth-secret that is missing, then present, then wrong") {
     CHECK(get(portico.port(), "private.com", "/").status == 503);

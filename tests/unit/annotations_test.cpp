@@ -125,6 +125,14 @@ TEST_CASE("Annotations: invalid values fall back, except where that would open a
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-type", "digest"}}));
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"}}));
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8, 300.1.1.1"}}));
+  CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8"}}));
+  // Client certificates are not offered: asking for them closes the Ingress, unless "off".
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
+                {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "optional"}}));
+  CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
+                      {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "off"}}));
 }
 
 TEST_CASE("Annotations: canary settings", "[annotations]") {
