@@ -304,6 +304,14 @@ const std::vector<Flag>& flags() {
                      o.access_log = true;
                      return std::nullopt;
                    }},
+                  {"--proxy-protocol", nullptr,
+                   "every connection starts with a PROXY protocol v1/v2 header (from a load "
+                   "balancer); its address is the client's, and a connection without one is "
+                   "closed",
+                   [](Options& o, const std::string&) {
+                     o.proxy.proxy_protocol = true;
+                     return std::nullopt;
+                   }},
                   {"--no-access-log", nullptr, "no access log, whatever the log format",
                    [](Options& o, const std::string&) {
                      o.access_log = false;

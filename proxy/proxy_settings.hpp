@@ -25,6 +25,9 @@ struct ProxySettings {
   std::string server_header = "portico";
   std::string hsts_header;  // Strict-Transport-Security on HTTPS responses; "" for none
   bool access_log = false;  // one JSON line per request on stderr
+  // Every connection starts with a PROXY protocol header (v1 or v2) whose address is the
+  // client's: Portico sits behind a load balancer that sends one.
+  bool proxy_protocol = false;
 };
 
 }  // namespace portico

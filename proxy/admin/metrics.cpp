@@ -108,6 +108,11 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config,
              static_cast<double>(totals.tls_handshakes));
   out.sample("portico_tls_handshakes_total", label("result", "failed"),
              static_cast<double>(totals.tls_handshake_failures));
+  out.family("portico_proxy_protocol_rejected_total", "counter",
+             "Connections closed because their PROXY protocol header was missing or malformed "
+             "(with --proxy-protocol).");
+  out.sample("portico_proxy_protocol_rejected_total", "",
+             static_cast<double>(totals.proxy_protocol_rejected));
   out.family("portico_certificate_expiry_timestamp_seconds", "gauge",
              "When the certificate served for a host expires (notAfter, Unix time); host \"\" is "
              "the default certificate.");

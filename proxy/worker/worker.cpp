@@ -4,11 +4,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <cctype>
+#include <memory>
+#include <tuple>
 #include <random>
 
 #include "proxy/common/log.hpp"
 #include "proxy/session/http_session.hpp"
+#include "proxy/session/proxy_protocol.hpp"
 
 namespace portico {
 namespace {
@@ -169,8 +173,61 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    start_session(listener, std::move(socket), peer.address());
+    if (settings_.proxy_protocol) {
+      net::co_spawn(*io_, start_proxied_session(listener, std::move(socket), peer.address()),
+                    net::detached);
+    } else {
+      start_session(listener, std::move(socket), peer.address());
+    }
   }
+}
+
+// Peeks at the connection's first bytes until they hold a whole header, then reads exactly
+// the header off the socket, so HTTP (or the TLS handshake) starts at its own first byte.
+// Balancers send the header in one segment: a header still incomplete is looked at again a
+// little later rather than in a loop. Bounded by the client header timeout.
+net::awaitable<void> Worker::start_proxied_session(Listener& listener,
+                                                   net::ip::tcp::socket accepted,
+                                                   net::ip::address peer) {
+  // Shared with the deadline's handler, which may run after this frame has ended.
+  const auto socket = std::make_shared<net::ip::tcp::socket>(std::move(accepted));
+  net::steady_timer deadline(*io_, settings_.client_header_timeout);
+  deadline.async_wait([weak = std::weak_ptr(socket)](const boost::system::error_code& ec) {
+    if (const auto held = weak.lock(); held && !ec) {
+      held->cancel();  // the header never came whole
+    }
+  });
+  std::array<char, MaxProxyHeaderBytes> start;
+  std::size_t seen = 0;
+  boost::system::error_code ec;
+  socket->non_blocking(true, ec);
+  while (!ec) {
+    std::tie(ec) = co_await socket->async_wait(net::ip::tcp::socket::wait_read, use_nothrow);
+    const std::size_t n = ec ? 0 : socket->receive(net::buffer(start), MSG_PEEK, ec);
+    if (ec || n == 0) {
+      break;  // closed, or the deadline passed
+    }
+    const auto header = parse_proxy_header(std::string_view(start.data(), n));
+    if (header.status == ProxyHeader::Status::Invalid) {
+      break;
+    }
+    if (header.status == ProxyHeader::Status::Done) {
+      socket->receive(net::buffer(start.data(), header.length), 0, ec);
+      if (!ec) {
+        deadline.cancel();
+        start_session(listener, std::move(*socket), header.source.value_or(peer));
+        co_return;
+      }
+      break;
+    }
+    if (n == seen) {
+      net::steady_timer later(*io_, std::chrono::milliseconds(10));
+      std::tie(ec) = co_await later.async_wait(use_nothrow);
+    }
+    seen = n;
+  }
+  deadline.cancel();
+  ++stats_.proxy_protocol_rejected;
 }
 
 void Worker::start_session(Listener& listener, net::ip::tcp::socket socket,

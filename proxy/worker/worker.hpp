@@ -106,6 +106,9 @@ class Worker {
   net::awaitable<void> accept_loop(Listener& listener);
   void start_session(Listener& listener, net::ip::tcp::socket socket,
                      net::ip::address client_ip);
+  // With --proxy-protocol: the session starts once the header has named the client.
+  net::awaitable<void> start_proxied_session(Listener& listener, net::ip::tcp::socket accepted,
+                                             net::ip::address peer);
   template <class SessionType>
   void spawn(std::shared_ptr<SessionType> session);
   void start_drain();

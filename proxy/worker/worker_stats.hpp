@@ -57,6 +57,7 @@ struct WorkerStats {
   std::uint64_t tunnels = 0;
   std::uint64_t tls_handshakes = 0;
   std::uint64_t tls_handshake_failures = 0;
+  std::uint64_t proxy_protocol_rejected = 0;  // connections closed for a bad or missing header
   std::int64_t client_connections = 0;
   std::int64_t upstream_connections = 0;
 
@@ -96,6 +97,7 @@ struct WorkerStats {
     tunnels += other.tunnels;
     tls_handshakes += other.tls_handshakes;
     tls_handshake_failures += other.tls_handshake_failures;
+    proxy_protocol_rejected += other.proxy_protocol_rejected;
     client_connections += other.client_connections;
     upstream_connections += other.upstream_connections;
   }
