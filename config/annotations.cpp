@@ -7,9 +7,11 @@
 #include <optional>
 #include <string_view>
 
+#include "proxy/common/http_chars.hpp"
 #include "proxy/common/log.hpp"
 #include "proxy/common/quantity.hpp"
 #include "proxy/common/text.hpp"
+#include "proxy/route/path.hpp"
 
 namespace portico {
 namespace {
@@ -18,12 +20,12 @@ constexpr std::string_view OurPrefix = "portico.dev/";
 constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix.
-constexpr std::array<std::string_view, 47> Supported = {
+constexpr std::array<std::string_view, 49> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
     "temporal-redirect-code", "whitelist-source-range", "allowlist-source-range",
-    "denylist-source-range",
+    "denylist-source-range", "upstream-vhost", "x-forwarded-prefix",
     "enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers",
     "cors-expose-headers", "cors-allow-credentials", "cors-max-age", "auth-type", "auth-secret",
     "auth-secret-type", "auth-realm", "affinity", "affinity-mode", "session-cookie-name",
@@ -497,6 +499,19 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
                             [](std::string_view s) { return s == "HTTP" || s == "HTTPS"; },
                             "only HTTP and HTTPS backends are supported")
                             .value_or("HTTP") == "HTTPS";
+  policy.upstream_host =
+      reader.text("upstream-vhost", [](std::string_view s) { return valid_authority(s); },
+                  "expected a host name, optionally with a port")
+          .value_or("");
+  policy.forwarded_prefix =
+      reader.text("x-forwarded-prefix",
+                  [](std::string_view s) {
+                    return std::all_of(s.begin(), s.end(), [](char c) {
+                      return chars::is_unreserved(static_cast<unsigned char>(c)) || c == '/';
+                    });
+                  },
+                  "expected a path of letters, digits, '/', '-', '.', '_' and '~'")
+          .value_or("");
   out.canary = read_canary(reader);
   if (policy != RoutePolicy{}) {
     out.policy = std::make_shared<const RoutePolicy>(policy);

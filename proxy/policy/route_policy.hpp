@@ -67,6 +67,8 @@ struct RoutePolicy {
   // Forwarding.
   std::optional<std::string> rewrite_target;  // "$1"..."$9" from the path's regex captures
   bool upstream_tls = false;                  // backend-protocol HTTPS
+  std::string upstream_host;     // upstream-vhost: the Host the backend receives, "" as sent
+  std::string forwarded_prefix;  // x-forwarded-prefix: sent as X-Forwarded-Prefix when set
   Balance balance = Balance::RoundRobin;
   std::optional<HashKey> hash_by;
   std::optional<StickyCookie> affinity;

@@ -664,6 +664,13 @@ void HttpSession<Stream>::prepare_upstream_request(Exchange& ex) {
   strip_hop_by_hop(req.base());
   set_forwarded_headers(req.base(), {client_address_, IsTls<Stream> ? "https" : "http",
                                      listener_port_, host_as_sent});
+  // upstream-vhost and x-forwarded-prefix: set by the route, whatever the client sent.
+  if (!ex.policy->upstream_host.empty()) {
+    req.set(http::field::host, ex.policy->upstream_host);
+  }
+  if (!ex.policy->forwarded_prefix.empty()) {
+    req.set("X-Forwarded-Prefix", ex.policy->forwarded_prefix);
+  }
   req.target(upstream_target_for(*ex.policy, ex.target, ex.route.captures));
   req.version(11);
   if (!ex.target.websocket.empty()) {

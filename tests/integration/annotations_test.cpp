@@ -403,3 +403,33 @@ TEST_CASE("Annotations: backend-protocol HTTPS", "[e2e][annotations]") {
   // The same port spoken to in plain HTTP fails: the annotation is what made it work.
   CHECK(c.get("plain.com", "/x").status == 502);
 }
+
+TEST_CASE("Annotations: upstream-vhost and x-forwarded-prefix", "[e2e][annotations]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+                annotated("vhost", "blog.com", "echo",
+                          {{"nginx.ingress.kubernetes.io/upstream-vhost", "blog.internal:8080"},
+                           {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/blog"}}) +
+                annotated("invalid", "bad.com", "echo",
+                          {{"nginx.ingress.kubernetes.io/upstream-vhost", "two words"},
+                           {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/a b"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const auto headers = [&](const std::string& host) {
+    const auto r = get(portico.port(), host, "/", {{"X-Forwarded-Prefix", "/client-said"}});
+    REQUIRE(r.status == 200);
+    return nlohmann::json::parse(r.body)["headers"];
+  };
+  // The backend gets the Host the route names; X-Forwarded-Host keeps the client's.
+  const auto seen = headers("blog.com");
+  CHECK(seen["Host"] == "blog.internal:8080");
+  CHECK(seen["X-Forwarded-Host"] == "blog.com");
+  CHECK(seen["X-Forwarded-Prefix"] == "/blog");
+  // Invalid values are one warning each and change nothing: the client's headers pass.
+  const auto as_sent = headers("bad.com");
+  CHECK(as_sent["Host"] == "bad.com");
+  CHECK(as_sent["X-Forwarded-Prefix"] == "/client-said");
+}
