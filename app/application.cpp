@@ -102,9 +102,9 @@ std::optional<Application::StartFailure> Application::open_sources() {
       interest, [this](std::string key) { secret_fetcher_->fetch(std::move(key)); });
   for (std::size_t kind = 0; kind < k8s::KindCount; ++kind) {
     const auto which = static_cast<k8s::Kind>(kind);
-    watchers_.push_back(std::make_unique<k8s::Watcher>(
-        which, *config, options_.namespace_, sink,
-        which == k8s::Kind::Secret ? interest : nullptr));
+    watchers_.push_back(
+        std::make_unique<k8s::Watcher>(which, *config, options_.namespace_, sink,
+                                       which == k8s::Kind::Secret ? interest : nullptr));
   }
   api_config_ = *config;
   leader_ = std::make_unique<k8s::LeaderElector>(

@@ -19,7 +19,8 @@ namespace {
 constexpr std::string_view OurPrefix = "portico.dev/";
 constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
-// Every setting read below, by its name after the prefix.
+// Every setting read below, by its name after the prefix (a table: kept packed).
+// clang-format off
 constexpr std::array<std::string_view, 49> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
@@ -35,6 +36,7 @@ constexpr std::array<std::string_view, 49> Supported = {
     "canary-by-header", "canary-by-header-value", "canary-by-cookie", "backend-protocol",
     "auth-url", "auth-signin",
 };
+// clang-format on
 
 // Longest timeout an annotation may ask for: beyond a day is a mistake, not a setting.
 constexpr std::chrono::hours MaxTimeout{24};
@@ -42,14 +44,20 @@ constexpr std::chrono::hours MaxTimeout{24};
 // A header field or cookie name: an RFC 9110 token.
 bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    return chars::is_tchar(static_cast<unsigned char>(c));
   });
 }
 
 // Printable ASCII without spaces: what may go into a Location or a path unescaped.
 bool is_url_text(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 127; });
+}
+
+// A path made of unreserved characters and slashes: safe in a header as it is.
+bool is_path_text(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return chars::is_unreserved(static_cast<unsigned char>(c)) || c == '/';
+  });
 }
 
 // A comma-separated list of tokens ("GET, POST"), for the CORS headers we send back.
@@ -500,17 +508,12 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
                             "only HTTP and HTTPS backends are supported")
                             .value_or("HTTP") == "HTTPS";
   policy.upstream_host =
-      reader.text("upstream-vhost", [](std::string_view s) { return valid_authority(s); },
-                  "expected a host name, optionally with a port")
+      reader.text("upstream-vhost", valid_authority, "expected a host name, optionally with a port")
           .value_or("");
   policy.forwarded_prefix =
-      reader.text("x-forwarded-prefix",
-                  [](std::string_view s) {
-                    return std::all_of(s.begin(), s.end(), [](char c) {
-                      return chars::is_unreserved(static_cast<unsigned char>(c)) || c == '/';
-                    });
-                  },
-                  "expected a path of letters, digits, '/', '-', '.', '_' and '~'")
+      reader
+          .text("x-forwarded-prefix", is_path_text,
+                "expected a path of letters, digits, '/', '-', '.', '_' and '~'")
           .value_or("");
   out.canary = read_canary(reader);
   if (policy != RoutePolicy{}) {

@@ -91,7 +91,7 @@ void ObjectCache::store(k8s::Object object, std::int64_t now, Dirty& dirty) {
   cached.object = std::make_shared<const k8s::Object>(std::move(object));
   const auto stamped = parse_timestamp(k8s::meta_of(*cached.object).creation_timestamp);
   // An edit never makes an object newer: without a timestamp it keeps when it was first seen.
-  cached.created = stamped         ? *stamped * 1'000'000'000
+  cached.created = stamped                ? *stamped * 1'000'000'000
                    : old != objects.end() ? old->second.created
                                           : now;
   note_change(old != objects.end() ? old->second.object.get() : nullptr, cached.object.get(),

@@ -115,7 +115,7 @@ bool LeaderElector::try_acquire_or_renew() {
     spec["acquireTime"] = utc_now_rfc3339(6);
     spec["leaseTransitions"] =
         (transitions != spec.end() && transitions->is_number_integer() ? transitions->get<int>()
-                                                                        : 0) +
+                                                                       : 0) +
         1;
   }
   spec["holderIdentity"] = settings_.identity;

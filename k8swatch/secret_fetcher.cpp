@@ -93,7 +93,8 @@ bool SecretFetcher::fetch_one(const std::string& key) {
   nlohmann::json document = nlohmann::json::parse(reply->body, nullptr, false);
   auto secret = decode_object_of(Kind::Secret, document);
   if (!secret) {
-    log::warn("watch", "invalid object skipped", {{"object", describe(document)}, {"reason", secret.error()}});
+    log::warn("watch", "invalid object skipped",
+              {{"object", describe(document)}, {"reason", secret.error()}});
     sink_.erase(Kind::Secret, key);
     return true;
   }

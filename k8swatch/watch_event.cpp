@@ -69,7 +69,8 @@ Expected<WatchEvent> parse_watch_event(Kind kind, std::string_view line,
   const auto known = std::find_if(EventTypes.begin(), EventTypes.end(),
                                   [&](const auto& entry) { return type == entry.first; });
   if (known == EventTypes.end()) {
-    return fail(type.empty() ? "no event type" : "unknown event type \"" + type.substr(0, 40) + "\"");
+    return fail(type.empty() ? "no event type"
+                             : "unknown event type \"" + type.substr(0, 40) + "\"");
   }
   out.type = known->second;
   const auto object_it = event.find("object");

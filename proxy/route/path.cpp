@@ -133,8 +133,10 @@ std::optional<std::string_view> normalize_path(std::string_view path, std::strin
         decoded.push_back(path[i]);
         continue;
       }
-      const int high = i + 1 < path.size() ? chars::hex_value(static_cast<unsigned char>(path[i + 1])) : -1;
-      const int low = i + 2 < path.size() ? chars::hex_value(static_cast<unsigned char>(path[i + 2])) : -1;
+      const int high =
+          i + 1 < path.size() ? chars::hex_value(static_cast<unsigned char>(path[i + 1])) : -1;
+      const int low =
+          i + 2 < path.size() ? chars::hex_value(static_cast<unsigned char>(path[i + 2])) : -1;
       if (high < 0 || low < 0) {
         return std::nullopt;
       }

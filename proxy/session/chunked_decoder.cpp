@@ -45,15 +45,15 @@ ChunkedDecoder::State ChunkedDecoder::next(State state, unsigned char c) {
              : c == ';'  ? State::ExtNameStart
                          : State::Invalid;
     case State::ExtValueStart:
-      return is_blank(c)  ? State::ExtValueStart
-             : c == '"'   ? State::ExtQuoted
+      return is_blank(c)   ? State::ExtValueStart
+             : c == '"'    ? State::ExtQuoted
              : is_tchar(c) ? State::ExtToken
                            : State::Invalid;
     case State::ExtToken:
       return is_tchar(c) ? State::ExtToken : after_item(c);
     case State::ExtQuoted:  // qdtext: HTAB, SP, VCHAR but '"' and '\', obs-text
-      return c == '"'    ? State::AfterQuoted
-             : c == '\\' ? State::ExtQuotedPair
+      return c == '"'                                 ? State::AfterQuoted
+             : c == '\\'                              ? State::ExtQuotedPair
              : is_blank(c) || is_vchar_or_obs_text(c) ? State::ExtQuoted
                                                       : State::Invalid;
     case State::ExtQuotedPair:
@@ -74,7 +74,7 @@ ChunkedDecoder::State ChunkedDecoder::next(State state, unsigned char c) {
     case State::TrailerName:
       return is_tchar(c) ? State::TrailerName : c == ':' ? State::TrailerValue : State::Invalid;
     case State::TrailerValue:
-      return c == '\r'                                  ? State::TrailerLf
+      return c == '\r'                                ? State::TrailerLf
              : is_blank(c) || is_vchar_or_obs_text(c) ? State::TrailerValue
                                                       : State::Invalid;
     case State::TrailerLf:
@@ -93,8 +93,8 @@ ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view in) {
   Step step;
   while (step.consumed < in.size() && state_ != State::Done && state_ != State::Invalid) {
     if (state_ == State::Data) {
-      const auto n = static_cast<std::size_t>(
-          std::min<std::uint64_t>(size_, in.size() - step.consumed));
+      const auto n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(size_, in.size() - step.consumed));
       step.data = in.substr(step.consumed, n);
       step.consumed += n;
       size_ -= n;

@@ -33,9 +33,27 @@ class ChunkedDecoder {
 
  private:
   enum class State {
-    Size, Bws, ExtNameStart, ExtName, ExtNameBws, ExtValueStart, ExtToken, ExtQuoted,
-    ExtQuotedPair, AfterQuoted, LineEnd, Data, DataCr, DataLf, TrailerStart, TrailerName, TrailerValue,
-    TrailerLf, FinalLf, Done, Invalid
+    Size,
+    Bws,
+    ExtNameStart,
+    ExtName,
+    ExtNameBws,
+    ExtValueStart,
+    ExtToken,
+    ExtQuoted,
+    ExtQuotedPair,
+    AfterQuoted,
+    LineEnd,
+    Data,
+    DataCr,
+    DataLf,
+    TrailerStart,
+    TrailerName,
+    TrailerValue,
+    TrailerLf,
+    FinalLf,
+    Done,
+    Invalid
   };
   // One byte of a chunk line or of the trailers.
   State next(State state, unsigned char c);

@@ -910,11 +910,10 @@ net::awaitable<Fault> HttpSession<Stream>::relay(Exchange& ex, Upstream& upstrea
     co_return Fault::None;
   }
   if (body_follows) {
-    switch (co_await relay_body(upstream, buffer, parser->content_length(), parser->chunked(),
-                                client_, response.chunked(),
-                                std::numeric_limits<std::uint64_t>::max(), sent,
-                                ex.relay_buffer->span(), deadline_, ex.read_timeout,
-                                ex.response_bytes)) {
+    switch (co_await relay_body(
+        upstream, buffer, parser->content_length(), parser->chunked(), client_, response.chunked(),
+        std::numeric_limits<std::uint64_t>::max(), sent, ex.relay_buffer->span(), deadline_,
+        ex.read_timeout, ex.response_bytes)) {
       case RelayEnd::Complete:
         break;
       case RelayEnd::WriteFailed:

@@ -1,14 +1,14 @@
 #include "proxy/worker/worker.hpp"
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <cctype>
 #include <memory>
-#include <tuple>
 #include <random>
+#include <tuple>
 
 #include "proxy/common/log.hpp"
 #include "proxy/session/http_session.hpp"

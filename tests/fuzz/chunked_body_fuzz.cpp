@@ -61,9 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   http::request_parser<http::string_body> parser;
   parser.eager(true);
   boost::system::error_code ec;
-  const std::string message =
-      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
-      body.substr(0, whole.consumed);
+  const std::string message = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              body.substr(0, whole.consumed);
   parser.put(boost::asio::buffer(message), ec);
   if (ec || !parser.is_done() || parser.get().body() != whole.data) {
     std::abort();

@@ -145,8 +145,9 @@ TEST_CASE("Annotations: source ranges and Basic authentication, failing closed",
                 {{"nginx.ingress.kubernetes.io/allowlist-source-range", "10.0.0.0/8,::1/128"}}) +
       annotated("broken-list", "broken.com", "echo",
                 {{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/33"}}) +
-      annotated("denied", "denied.com", "echo",
-                {{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8, 127.0.0.0/8"}}) +
+      annotated(
+          "denied", "denied.com", "echo",
+          {{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8, 127.0.0.0/8"}}) +
       annotated("denied-first", "denied-first.com", "echo",
                 {{"nginx.ingress.kubernetes.io/whitelist-source-range", "127.0.0.1"},
                  {"nginx.ingress.kubernetes.io/denylist-source-range", "127.0.0.1/32"}}) +

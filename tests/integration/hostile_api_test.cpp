@@ -132,8 +132,9 @@ TEST_CASE("Hostile API: thousands of Secrets nothing refers to cost their names,
   TempDir dir;
   dir.write("kubeconfig", api.kubeconfig());
   PorticoProcess portico({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--workers", "1"});
-  REQUIRE(eventually([&] { return get(portico.admin_port(), "localhost", "/readyz").status == 200; },
-                     std::chrono::seconds(30)));
+  REQUIRE(
+      eventually([&] { return get(portico.admin_port(), "localhost", "/readyz").status == 200; },
+                 std::chrono::seconds(30)));
   // The lists came in pages.
   CHECK(api.paged_lists("secrets") >= static_cast<int>(Count / 100));
   // A Secret that is referenced is whole: its certificate is served.
@@ -166,8 +167,7 @@ TEST_CASE("Hostile API: thousands of Secrets nothing refers to cost their names,
                {"data", {{"release", payload + "QUJD"}}}});
   }
   REQUIRE(eventually([&] {
-    return metric(metrics(), R"(portico_watch_events_total{kind="Secret",type="MODIFIED"})") >=
-           200;
+    return metric(metrics(), R"(portico_watch_events_total{kind="Secret",type="MODIFIED"})") >= 200;
   }));
   CHECK(metric(metrics(), "portico_config_generation") == generation);
 }

@@ -21,10 +21,11 @@ struct TwoRoutes {
     const auto admin = backends.start("admin");
     dir.write("site.yaml",
               ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
-                  ingress_yaml("site", "x.com",
-                               {{"/public", "Prefix", "open", "80"},
-                                {"/admin", "Prefix", "admin", "80"}}) +
-                  "---\n" + service_yaml("open", {open}) + "---\n" + service_yaml("admin", {admin}));
+                  ingress_yaml(
+                      "site", "x.com",
+                      {{"/public", "Prefix", "open", "80"}, {"/admin", "Prefix", "admin", "80"}}) +
+                  "---\n" + service_yaml("open", {open}) + "---\n" +
+                  service_yaml("admin", {admin}));
     portico = std::make_unique<Portico>(dir.path(), 1);
     portico->wait_ready();
   }
@@ -68,8 +69,8 @@ TEST_CASE("Hostile requests: Host must be a valid authority, before any routing"
           "[e2e][hostile]") {
   TwoRoutes site;
   for (const std::string host :
-       {"x.com:99999", "x.com:8a", "x.com:", "x.com:-1", "x/com", "a@x.com", "x.com\\evil",
-        "[::1", "[::1]x", "[zz::1]", "[::1]:", "x.com:80:80", "x com", "x.com%zz", "x.com%2"}) {
+       {"x.com:99999", "x.com:8a", "x.com:", "x.com:-1", "x/com", "a@x.com", "x.com\\evil", "[::1",
+        "[::1]x", "[zz::1]", "[::1]:", "x.com:80:80", "x com", "x.com%zz", "x.com%2"}) {
     expect_refused(site.portico->port(), "GET /public/ HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
   }
   // The same rules for an absolute-form target's authority, and Host still counts there.
@@ -115,8 +116,8 @@ TEST_CASE("Hostile requests: a path never leaves the route it matched", "[e2e][h
   // that decodes them could otherwise be walked out of /public.
   for (const std::string target :
        {"/public/..%2Fadmin/", "/public/..%2fadmin/", "/public/x%2F..%2F..%2Fadmin/",
-        "/public/%2e%2e%2Fadmin/", "/public/..%5Cadmin/", "/public/..\\admin/",
-        "/public/%zz", "/public/%4", "/public/%"}) {
+        "/public/%2e%2e%2Fadmin/", "/public/..%5Cadmin/", "/public/..\\admin/", "/public/%zz",
+        "/public/%4", "/public/%"}) {
     expect_refused(site.portico->port(), "GET " + target + " HTTP/1.1\r\nHost: x.com\r\n\r\n");
   }
   // A query is sent as it came; only the path is normalized.
@@ -125,29 +126,30 @@ TEST_CASE("Hostile requests: a path never leaves the route it matched", "[e2e][h
 
 TEST_CASE("Hostile requests: chunked bodies follow RFC 9112 to the letter", "[e2e][hostile]") {
   TwoRoutes site;
-  const std::string post = "POST /public/ HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string post =
+      "POST /public/ HTTP/1.1\r\nHost: x.com\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (const std::string body : {
-           "5\nhello\r\n0\r\n\r\n",                      // bare LF after the size
-           "5\rhello\r\n0\r\n\r\n",                      // bare CR
-           "5\r\nhello\n0\r\n\r\n",                      // bare LF after the data
-           "5\r\nhelloXX0\r\n\r\n",                      // no CRLF after the data
-           "5\r\nhello\r\n0\n\n",                        // bare LFs at the end
-           "5\r\nhello\r\n0\r\n\n",                      // a bare LF ends the trailers
-           "5;a=\"b\r\nhello\r\n0\r\n\r\n",              // a quoted string never closed
-           "5;a=\"b\x01\"\r\nhello\r\n0\r\n\r\n",        // a control in a quoted string
-           "5;a=\"\\\x7f\"\r\nhello\r\n0\r\n\r\n",       // DEL escaped
-           "5;a=b c\r\nhello\r\n0\r\n\r\n",              // a space inside a token
-           "5 \r\nhello\r\n0\r\n\r\n",                   // BWS not followed by ';'
-           "5;a=b\t\r\nhello\r\n0\r\n\r\n",             // the same after a value
-           "5;=b\r\nhello\r\n0\r\n\r\n",                 // no extension name
-           "5;a=\r\nhello\r\n0\r\n\r\n",                 // no extension value after '='
-           "5;a\rb\r\nhello\r\n0\r\n\r\n",               // bare CR in an extension
-           "-5\r\nhello\r\n0\r\n\r\n",                   // a sign
-           "0x5\r\nhello\r\n0\r\n\r\n",                  // a prefix
-           " 5\r\nhello\r\n0\r\n\r\n",                   // whitespace before the size
-           "10000000000000000\r\nhello\r\n0\r\n\r\n",    // past 64 bits
-           "5\r\nhello\r\n0\r\nX-T 1\r\n\r\n",           // a trailer without a colon
-           "5\r\nhello\r\n0\r\nX-T: a\nb\r\n\r\n",       // a bare LF in a trailer
+           "5\nhello\r\n0\r\n\r\n",                    // bare LF after the size
+           "5\rhello\r\n0\r\n\r\n",                    // bare CR
+           "5\r\nhello\n0\r\n\r\n",                    // bare LF after the data
+           "5\r\nhelloXX0\r\n\r\n",                    // no CRLF after the data
+           "5\r\nhello\r\n0\n\n",                      // bare LFs at the end
+           "5\r\nhello\r\n0\r\n\n",                    // a bare LF ends the trailers
+           "5;a=\"b\r\nhello\r\n0\r\n\r\n",            // a quoted string never closed
+           "5;a=\"b\x01\"\r\nhello\r\n0\r\n\r\n",      // a control in a quoted string
+           "5;a=\"\\\x7f\"\r\nhello\r\n0\r\n\r\n",     // DEL escaped
+           "5;a=b c\r\nhello\r\n0\r\n\r\n",            // a space inside a token
+           "5 \r\nhello\r\n0\r\n\r\n",                 // BWS not followed by ';'
+           "5;a=b\t\r\nhello\r\n0\r\n\r\n",            // the same after a value
+           "5;=b\r\nhello\r\n0\r\n\r\n",               // no extension name
+           "5;a=\r\nhello\r\n0\r\n\r\n",               // no extension value after '='
+           "5;a\rb\r\nhello\r\n0\r\n\r\n",             // bare CR in an extension
+           "-5\r\nhello\r\n0\r\n\r\n",                 // a sign
+           "0x5\r\nhello\r\n0\r\n\r\n",                // a prefix
+           " 5\r\nhello\r\n0\r\n\r\n",                 // whitespace before the size
+           "10000000000000000\r\nhello\r\n0\r\n\r\n",  // past 64 bits
+           "5\r\nhello\r\n0\r\nX-T 1\r\n\r\n",         // a trailer without a colon
+           "5\r\nhello\r\n0\r\nX-T: a\nb\r\n\r\n",     // a bare LF in a trailer
        }) {
     expect_refused(site.portico->port(), post + body);
   }

@@ -44,7 +44,7 @@ std::string forwarded_for(const Response& r) {
 
 }  // namespace
 
-TEST_CASE("PROXY protocol: the header's address is the client's; none, or a bad one, closes",
+TEST_CASE("PROXY protocol: the header's address is the client's, and none or a bad one closes",
           "[e2e][proxy-protocol]") {
   Backends backends;
   const auto echo = backends.start("echo");
@@ -75,8 +75,8 @@ TEST_CASE("PROXY protocol: the header's address is the client's; none, or a bad 
 
   // No header, a malformed one: closed without an answer, and counted.
   for (const std::string& start : {std::string("GET / HTTP/1.1\r\nHost: x.com\r\n\r\n"),
-                                  std::string("PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n"),
-                                  std::string("PROXY TCP4 999.2.3.4 5.6.7.8 1 2\r\n")}) {
+                                   std::string("PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n"),
+                                   std::string("PROXY TCP4 999.2.3.4 5.6.7.8 1 2\r\n")}) {
     INFO(start);
     Connection c(port);
     c.write_raw(start + "GET / HTTP/1.1\r\nHost: x.com\r\n\r\n");
@@ -104,7 +104,9 @@ TEST_CASE("PROXY protocol: the header comes before the TLS handshake", "[e2e][pr
   net::write(stream.next_layer(), net::buffer(V2Tcp4));
   SSL_set_tlsext_host_name(stream.native_handle(), "x.com");
   stream.handshake(net::ssl::stream_base::client);
-  net::write(stream, net::buffer(std::string("GET / HTTP/1.1\r\nHost: x.com\r\nConnection: close\r\n\r\n")));
+  net::write(
+      stream,
+      net::buffer(std::string("GET / HTTP/1.1\r\nHost: x.com\r\nConnection: close\r\n\r\n")));
   std::string reply;
   boost::system::error_code ec;
   char chunk[4096];

@@ -215,8 +215,9 @@ TEST_CASE("E2E: a shutdown under load loses no request it accepted", "[e2e][shut
   CHECK(took < std::chrono::seconds(5));
 }
 
-TEST_CASE("E2E: manifests: an object added later is newer, and edits or renames never make one newer",
-          "[e2e][reload][ordering]") {
+TEST_CASE(
+    "E2E: manifests: an object added later is newer, and edits or renames never make one newer",
+    "[e2e][reload][ordering]") {
   // Two Ingresses claim x.com/ with different backends: the older one serves it.
   Backends backends;
   const auto one = backends.start("one");

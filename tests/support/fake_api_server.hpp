@@ -7,7 +7,8 @@
 // ERROR event when the asked-for version is older than the retained history. Lists honour
 // `limit` and `continue` (a continue token from before a compaction gets 410 Expired, as
 // etcd's does); unlike a real server, later pages show the collection as it is then, not as it
-// was at the first page. Bearer token required. Test hooks change objects, compact history, end streams and count requests.
+// was at the first page. Bearer token required. Test hooks change objects, compact history, end
+// streams and count requests.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>

@@ -40,11 +40,11 @@ TEST_CASE("PROXY protocol v1: TCP4, TCP6, UNKNOWN, and nothing else", "[unit][pr
   }
   for (const std::string& bad : std::vector<std::string>{
            "GET / HTTP/1.1\r\n", "PROXY TCP4 203.0.113.7 10.0.0.1 51234\r\n",
-        "PROXY TCP4 2001:db8::1 10.0.0.1 1 2\r\n", "PROXY TCP6 1.2.3.4 5.6.7.8 1 2\r\n",
-        "PROXY TCP4 1.2.3.4 5.6.7.8 1 65536\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n",
-        "PROXY TCP4 1.2.3.4  5.6.7.8 1 2\r\n", "PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n",
-        "PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n", "proxy TCP4 1.2.3.4 5.6.7.8 1 2\r\n",
-        "PROXY TCP4 1.2.3.4 5.6.7.8 1 2" + std::string(100, ' ')}) {
+           "PROXY TCP4 2001:db8::1 10.0.0.1 1 2\r\n", "PROXY TCP6 1.2.3.4 5.6.7.8 1 2\r\n",
+           "PROXY TCP4 1.2.3.4 5.6.7.8 1 65536\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n",
+           "PROXY TCP4 1.2.3.4  5.6.7.8 1 2\r\n", "PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n",
+           "PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n", "proxy TCP4 1.2.3.4 5.6.7.8 1 2\r\n",
+           "PROXY TCP4 1.2.3.4 5.6.7.8 1 2" + std::string(100, ' ')}) {
     INFO(bad);
     CHECK(parse_proxy_header(bad).status == Status::Invalid);
   }
@@ -53,7 +53,10 @@ TEST_CASE("PROXY protocol v1: TCP4, TCP6, UNKNOWN, and nothing else", "[unit][pr
 TEST_CASE("PROXY protocol v2: PROXY and LOCAL, IPv4 and IPv6, TLVs skipped",
           "[unit][proxy-protocol]") {
   const std::string ipv4 = std::string("\xcb\x00\x71\x07\x0a\x00\x00\x01\xc8\x22\x00\x50", 12);
-  const auto tcp4 = v2(1, 0x11, ipv4 + std::string("\x03\x00\x04" "abcd", 7));  // a TLV follows
+  const auto tcp4 = v2(1, 0x11,
+                       ipv4 + std::string("\x03\x00\x04"
+                                          "abcd",
+                                          7));                  // a TLV follows
   const auto read = parse_proxy_header(tcp4 + "\x16\x03\x01");  // a ClientHello follows
   REQUIRE(read.status == Status::Done);
   CHECK(read.length == tcp4.size());
@@ -72,7 +75,7 @@ TEST_CASE("PROXY protocol v2: PROXY and LOCAL, IPv4 and IPv6, TLVs skipped",
   std::string wrong_version = tcp4;
   wrong_version[12] = '\x11';
   CHECK(parse_proxy_header(wrong_version).status == Status::Invalid);
-  CHECK(parse_proxy_header(v2(2, 0x11, ipv4)).status == Status::Invalid);    // no such command
+  CHECK(parse_proxy_header(v2(2, 0x11, ipv4)).status == Status::Invalid);     // no such command
   CHECK(parse_proxy_header(v2(1, 0x11, "short")).status == Status::Invalid);  // no room for IPv4
   CHECK(parse_proxy_header(v2(1, 0x11, std::string(MaxProxyHeaderBytes, 'x'))).status ==
         Status::Invalid);

@@ -58,8 +58,8 @@ TEST_CASE("ChunkedDecoder: outside the grammar is an error at the first bad byte
           "[unit][chunked]") {
   for (const std::string body :
        {"5\nhello", "5;a=\"b\r\n", "5;a=\"\\\x7f\"", "x\r\n", "5\r\nhello\n", "0\r\nA:b\n",
-        "0\r\n\n", "5;a=b c\r\n", "fffffffffffffffff\r\n", "5 \r\n", "5;a \r\n",
-        "5;a=b \r\n", "5;a=\"b\" \r\n", "5;a=\"b\"c\r\n"}) {
+        "0\r\n\n", "5;a=b c\r\n", "fffffffffffffffff\r\n", "5 \r\n", "5;a \r\n", "5;a=b \r\n",
+        "5;a=\"b\" \r\n", "5;a=\"b\"c\r\n"}) {
     INFO(body);
     CHECK(decode(body, 1).status == ChunkedDecoder::Status::Invalid);
     CHECK(decode(body, body.size()).status == ChunkedDecoder::Status::Invalid);
@@ -100,8 +100,8 @@ TEST_CASE("valid_authority: RFC 3986 host and an optional port up to 65535", "[u
     INFO(good);
     CHECK(valid_authority(good));
   }
-  for (const char* bad : {"x.com:65536", "x.com:", "x.com:+1", "x.com:123456", "x/y", "a@b",
-                          "[::1", "[::g]", "[::1]x", "[v.x]", "x y", "%4", "x\\y", "x.com:1:2"}) {
+  for (const char* bad : {"x.com:65536", "x.com:", "x.com:+1", "x.com:123456", "x/y", "a@b", "[::1",
+                          "[::g]", "[::1]x", "[v.x]", "x y", "%4", "x\\y", "x.com:1:2"}) {
     INFO(bad);
     CHECK_FALSE(valid_authority(bad));
   }
