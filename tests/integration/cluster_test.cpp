@@ -363,12 +363,7 @@ TEST_CASE("Leader election: a leader that cannot renew stops leading at once",
   REQUIRE(config.ok());
   // client-go's algorithm with short times: 1.5 s lease, 1 s renew deadline, 0.1 s retry.
   const auto settings = [](const char* identity) {
-    return k8s::LeaseSettings{.namespace_ = "default",
-                              .name = "portico-leader",
-                              .identity = identity,
-                              .lease_duration = std::chrono::milliseconds(1500),
-                              .renew_deadline = std::chrono::milliseconds(1000),
-                              .retry_period = std::chrono::milliseconds(100)};
+    return short_lease(identity, std::chrono::milliseconds(1500));
   };
   k8s::LeaderElector first(*config, settings("first"));
   first.start();

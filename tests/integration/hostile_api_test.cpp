@@ -80,15 +80,7 @@ TEST_CASE("Hostile API: a Lease of the wrong shape is taken over, not a crash",
   dir.write("kubeconfig", api.kubeconfig());
   const auto config = k8s::load_kubeconfig((dir.path() / "kubeconfig").string());
   REQUIRE(config.ok());
-  const auto settings = [](const char* identity) {
-    return k8s::LeaseSettings{.namespace_ = "default",
-                              .name = "portico-leader",
-                              .identity = identity,
-                              .lease_duration = std::chrono::milliseconds(300),
-                              .renew_deadline = std::chrono::milliseconds(200),
-                              .retry_period = std::chrono::milliseconds(50)};
-  };
-  k8s::LeaderElector elector(*config, settings("us"));
+  k8s::LeaderElector elector(*config, short_lease("us", std::chrono::milliseconds(300)));
   elector.start();
   REQUIRE(eventually([&] { return elector.is_leader(); }, std::chrono::seconds(3)));
   const auto lease = api.object("leases", "default", "portico-leader");
@@ -99,7 +91,7 @@ TEST_CASE("Hostile API: a Lease of the wrong shape is taken over, not a crash",
   elector.stop();
   api.apply(nlohmann::json::parse(R"({"kind":"Lease","metadata":{"name":"portico-leader",
       "namespace":"default"},"spec":"garbage"})"));
-  k8s::LeaderElector again(*config, settings("again"));
+  k8s::LeaderElector again(*config, short_lease("again", std::chrono::milliseconds(300)));
   again.start();
   REQUIRE(eventually([&] { return again.is_leader(); }, std::chrono::seconds(3)));
   CHECK(api.object("leases", "default", "portico-leader")["spec"]["holderIdentity"] == "again");

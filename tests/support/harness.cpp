@@ -20,6 +20,15 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
+k8s::LeaseSettings short_lease(const char* identity, std::chrono::milliseconds lease) {
+  return k8s::LeaseSettings{.namespace_ = "default",
+                            .name = "portico-leader",
+                            .identity = identity,
+                            .lease_duration = lease,
+                            .renew_deadline = lease * 2 / 3,
+                            .retry_period = lease / 15};
+}
+
 std::uint16_t closed_port() {
   // The kernel's ephemeral range ("32768 60999" here): ports it may hand any socket meanwhile.
   unsigned low = 32768;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/application.hpp"
+#include "k8swatch/leader_election.hpp"
 #include "tests/echo/echo_server.hpp"
 
 namespace portico::test {
@@ -18,6 +19,10 @@ namespace portico::test {
 // Polls `condition` until it holds or `timeout` passes; returns whether it held.
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+// client-go's leader-election timings scaled down to `lease` (renew deadline 2/3 of it, retry
+// every 1/15), for the Lease "portico-leader" in namespace default.
+k8s::LeaseSettings short_lease(const char* identity, std::chrono::milliseconds lease);
 
 // A loopback port nothing listens on now (connecting to it is refused), for a server a test
 // must name before it starts. Picked at random outside the kernel's ephemeral range, so no
