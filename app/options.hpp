@@ -1,5 +1,5 @@
 #pragma once
-// Options: every command-line flag of `portico` (see ../shared/interface.md), parsed once at
+// Options: every command-line flag of `portico` (docs/operator-guide.md lists them), parsed once at
 // start-up. A bad flag is a Failure carrying the one line to print before exiting with 2.
 #include <chrono>
 #include <optional>

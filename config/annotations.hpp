@@ -1,7 +1,7 @@
 #pragma once
 // Annotations: where an Ingress's annotations become typed, bounded settings. Each supported
 // setting NAME is read as portico.dev/NAME, else nginx.ingress.kubernetes.io/NAME (ours wins,
-// see ../shared/interface.md, "Annotations"). An invalid value is one warning naming the
+// see docs/operator-guide.md, "Annotations"). An invalid value is one warning naming the
 // Ingress, the annotation and why, and the setting is left at its default, except where that
 // would open what the author meant to close (an invalid allowlist, an unusable auth-secret,
 // an authentication we do not offer): then the Ingress's paths answer 503. Snippets and

@@ -1,6 +1,6 @@
 #pragma once
 // AcmeManager: keeps a certificate for each spec.tls entry of the Ingresses annotated
-// kubernetes.io/tls-acme: "true" (see ../shared/interface.md, "TLS and certificates"). Its own
+// kubernetes.io/tls-acme: "true" (the README's ACME section says what users get). Its own
 // thread orders, stores and renews, only while `may_order` says so (the leader, in a
 // cluster). Certificates and the account key live in an AcmeStore (files, or Secrets) and
 // reach the data plane as Secrets, the path every certificate takes; stored ones are served

@@ -1,7 +1,7 @@
 #pragma once
 // RouteTable: where a request is routed. Maps (host, path) to the action of the Ingress rule
-// that wins under the Ingress v1 precedence rules (see ../shared/interface.md, "Routing
-// semantics"). Built once by the control plane, then immutable and shared by every worker
+// that wins under the Ingress v1 precedence rules (the README's routing section states
+// them). Built once by the control plane, then immutable and shared by every worker
 // through the Snapshot; match() is noexcept, lock-free and allocation-free.
 #include <cstdint>
 #include <memory>

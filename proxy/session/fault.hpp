@@ -1,6 +1,6 @@
 #pragma once
 // Fault: why a request could not be proxied, as a value. Each maps to the local reply of the
-// contract's table (../shared/interface.md, "Local replies").
+// README's table of local replies.
 
 namespace portico {
 

@@ -1,5 +1,5 @@
 // Fuzzes the routing table against a reference: a linear scan that applies the Ingress v1
-// rules as ../shared/interface.md words them. Any disagreement on which rule wins aborts.
+// rules as the README's routing section words them. Any disagreement on which rule wins aborts.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // Pebble: Debian's ACME test server (and pebble-challtestsrv as its DNS, answering 127.0.0.1
 // for every name), started by a test on free loopback ports and stopped with it, so the VA's
-// HTTP-01 requests come to Portico's HTTP listener. See ../shared/notes/acme.md.
+// HTTP-01 requests come to Portico's HTTP listener.
 #include <sys/types.h>
 
 #include <cstdint>
