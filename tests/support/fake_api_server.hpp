@@ -1,10 +1,10 @@
 #pragma once
 // FakeApiServer: a Kubernetes API server for tests, on 127.0.0.1 (cpp-httplib), for the
 // resources Portico watches. Faithful where the watcher depends on it (as the real API server
-// behaves, checked with kubectl): one global resourceVersion; list replies whose items carry no kind; watch
-// streams of newline-delimited JSON events over chunked HTTP, with synthetic ADDED events for
-// resourceVersion "" or "0", replay after a given version, BOOKMARKs on request, and a 410
-// ERROR event when the asked-for version is older than the retained history. Lists honour
+// behaves, checked with kubectl): one global resourceVersion; list replies whose items carry no
+// kind; watch streams of newline-delimited JSON events over chunked HTTP, with synthetic ADDED
+// events for resourceVersion "" or "0", replay after a given version, BOOKMARKs on request, and a
+// 410 ERROR event when the asked-for version is older than the retained history. Lists honour
 // `limit` and `continue` (a continue token from before a compaction gets 410 Expired, as
 // etcd's does); unlike a real server, later pages show the collection as it is then, not as it
 // was at the first page. Bearer token required. Test hooks change objects, compact history, end
