@@ -50,6 +50,7 @@ unshare --net bash -c '
   ip link set lo up
   as_the_chart "$@" 2>"$work/log" &
   pid=$!
+  trap "kill $pid 2>/dev/null" EXIT
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:'"$admin_port"'/readyz" >/dev/null && break
     sleep 0.1
@@ -65,8 +66,9 @@ unshare --net bash -c '
   [ "$ready" = 200 ] && [ "$http" = 404 ] && [ "$https" = 404 ] && [ "$effective" = 0000000000000000 ]
 ' _ "${listen[@]}" || { cat "$work/log"; fail "the chart's configuration does not start and serve as uid $uid"; }
 
-# The control: the same process may not bind a privileged port.
-if unshare --net bash -c 'ip link set lo up; as_the_chart --http-listen=127.0.0.1:80 \
+# The control: the same process may not bind a privileged port (were it to, it would serve
+# until the timeout ends it).
+if unshare --net timeout 10 bash -c 'ip link set lo up; as_the_chart --http-listen=127.0.0.1:80 \
      --https-listen=127.0.0.1:8443 --admin-listen=127.0.0.1:10254' 2>"$work/log"; then
   fail "binding :80 without capabilities succeeded: the test does not drop them"
 elif ! grep -q 'cannot listen on 127.0.0.1:80' "$work/log"; then
