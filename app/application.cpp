@@ -181,10 +181,10 @@ std::string Application::cluster_metrics() const {
            [](const k8s::WatchCounters& c) { return c.failures.load(); });
   out.family("portico_watch_events_total", "counter", "Watch events received, by kind and type.");
   for (const auto& watcher : watchers_) {
-    for (std::size_t i = 0; i < k8s::WatchCounters::EventTypes.size(); ++i) {
+    for (std::size_t i = 0; i < k8s::WatchEvent::TypeNames.size(); ++i) {
       out.sample("portico_watch_events_total",
                  label("kind", k8s::kind_name(watcher->kind())) + "," +
-                     label("type", k8s::WatchCounters::EventTypes[i]),
+                     label("type", k8s::WatchEvent::TypeNames[i]),
                  static_cast<double>(watcher->counters().events[i].load()));
     }
   }

@@ -209,12 +209,15 @@ bool ControlLoop::want_referenced_secrets() {
 
 void ControlLoop::rebuild() {
   const auto started = std::chrono::steady_clock::now();
+  // Which Secrets are referenced changes only with the routes or the Secrets: an endpoint
+  // change (the common one) skips the look at them.
+  const bool references_may_change = !published_once_ || pending_.routes || pending_.secrets;
   if (SnapshotPtr built = builder_.build(cache_, pending_)) {
     unpublished_ = std::move(built);
   }
   pending_ = {};
   // The first state is complete only with the Secrets it refers to: readiness waits for them.
-  const bool secrets_complete = want_referenced_secrets();
+  const bool secrets_complete = !references_may_change || want_referenced_secrets();
   if (!unpublished_ || (!published_once_ && !secrets_complete)) {
     if (!unpublished_) {
       pending_arrivals_.clear();  // nothing a worker would see changed

@@ -21,7 +21,6 @@ class SnapshotBuilder {
   SnapshotBuilder(ClassSettings settings, CertSettings certs)
       : translator_(std::move(settings)),
         challenge_secret_(certs.challenge_secret),
-
         certs_(std::move(certs)) {}
 
   // The next snapshot, or null when `dirty` changed nothing a worker would see.

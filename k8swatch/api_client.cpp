@@ -1,5 +1,9 @@
 #include "k8swatch/api_client.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "k8swatch/json_fields.hpp"
+
 #include "k8swatch/line_splitter.hpp"
 
 #include "proxy/common/read_file.hpp"
@@ -9,6 +13,18 @@
 #include <openssl/x509.h>
 
 namespace portico::k8s {
+
+std::string status_message(std::string_view body) {
+  const auto status = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (std::string message = string_field(status, "message"); !message.empty()) {
+    return message;
+  }
+  return std::string(body.substr(0, 200));
+}
+
+std::string failure_text(const Expected<ApiReply>& reply) {
+  return reply ? std::to_string(reply->status) + " " + status_message(reply->body) : reply.error();
+}
 namespace {
 
 constexpr auto TokenRefresh = std::chrono::seconds(60);

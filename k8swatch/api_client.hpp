@@ -22,6 +22,12 @@ struct ApiReply {
   std::string body;  // the whole body, or for a stream only what was not consumed as lines
 };
 
+// The message of a Status body (an API error reply), or its first 200 bytes.
+std::string status_message(std::string_view body);
+// Why a request did not succeed, for a log line: its status and the Status message, or the
+// transport's error.
+std::string failure_text(const Expected<ApiReply>& reply);
+
 class ApiClient {
  public:
   explicit ApiClient(const ApiConfig& config);

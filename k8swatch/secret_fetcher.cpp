@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "k8swatch/decode.hpp"
-#include "k8swatch/watch_event.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico::k8s {
@@ -71,18 +70,13 @@ void SecretFetcher::run() {
 }
 
 bool SecretFetcher::fetch_one(const std::string& key) {
-  const auto slash = key.find('/');
-  if (slash == std::string::npos) {
-    return true;  // not a Secret's key: nothing to read
-  }
+  const auto slash = key.find('/');  // every key asked for is "namespace/name"
   const auto reply = client_.get(collection_path(Kind::Secret, key.substr(0, slash)) + "/" +
                                  key.substr(slash + 1));
   if (!reply || (reply->status != 200 && reply->status != 404)) {
     if (!loop_.stopping()) {
       log::warn("watch", "could not read a Secret; retrying",
-                {{"secret", key},
-                 {"error", reply ? std::to_string(reply->status) + " " + status_message(reply->body)
-                                 : reply.error()}});
+                {{"secret", key}, {"error", failure_text(reply)}});
     }
     return false;
   }

@@ -1,8 +1,5 @@
 #include "k8swatch/secret_interest.hpp"
 
-#include <algorithm>
-#include <iterator>
-
 namespace portico::k8s {
 
 bool SecretInterest::wants(const std::string& key) const {
@@ -10,13 +7,9 @@ bool SecretInterest::wants(const std::string& key) const {
   return wanted_.contains(key);
 }
 
-std::vector<std::string> SecretInterest::want_only(const std::set<std::string>& keys) {
+void SecretInterest::want_only(const std::set<std::string>& keys) {
   std::lock_guard lock(mutex_);
-  std::vector<std::string> added;
-  std::set_difference(keys.begin(), keys.end(), wanted_.begin(), wanted_.end(),
-                      std::back_inserter(added));
   wanted_ = keys;
-  return added;
 }
 
 Secret withheld(const ObjectMeta& meta) {

@@ -7,7 +7,6 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <vector>
 
 #include "k8swatch/resources.hpp"
 
@@ -16,8 +15,8 @@ namespace portico::k8s {
 class SecretInterest {
  public:
   bool wants(const std::string& key) const;
-  // Makes `keys` the wanted set; returns those that were not wanted before.
-  std::vector<std::string> want_only(const std::set<std::string>& keys);
+  // Makes `keys` the wanted set.
+  void want_only(const std::set<std::string>& keys);
 
  private:
   mutable std::mutex mutex_;

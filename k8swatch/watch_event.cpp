@@ -1,6 +1,6 @@
 #include "k8swatch/watch_event.hpp"
 
-#include <array>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -12,14 +12,6 @@ namespace portico::k8s {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::array<std::pair<const char*, WatchEvent::Type>, 5> EventTypes = {{
-    {"ADDED", WatchEvent::Type::Added},
-    {"MODIFIED", WatchEvent::Type::Modified},
-    {"DELETED", WatchEvent::Type::Deleted},
-    {"BOOKMARK", WatchEvent::Type::Bookmark},
-    {"ERROR", WatchEvent::Type::Error},
-}};
 
 // The cache key an object's metadata names, as key_of() would make it once decoded.
 std::string key_in(Kind kind, const json& object) {
@@ -66,13 +58,13 @@ Expected<WatchEvent> parse_watch_event(Kind kind, std::string_view line,
   }
   const std::string type = string_field(event, "type");
   WatchEvent out;
-  const auto known = std::find_if(EventTypes.begin(), EventTypes.end(),
-                                  [&](const auto& entry) { return type == entry.first; });
-  if (known == EventTypes.end()) {
+  const auto& names = WatchEvent::TypeNames;
+  const auto known = std::find(names.begin(), names.end(), type);
+  if (known == names.end()) {
     return fail(type.empty() ? "no event type"
                              : "unknown event type \"" + type.substr(0, 40) + "\"");
   }
-  out.type = known->second;
+  out.type = static_cast<WatchEvent::Type>(known - names.begin());
   const auto object_it = event.find("object");
   if (object_it == event.end() || !object_it->is_object()) {
     return fail(type + " event without an object");
@@ -128,14 +120,6 @@ Expected<ListPage> parse_list_page(Kind kind, std::string_view body,
     item = nullptr;  // the page's memory goes as its objects are decoded
   }
   return page;
-}
-
-std::string status_message(std::string_view body) {
-  const json status = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (std::string message = string_field(status, "message"); !message.empty()) {
-    return message;
-  }
-  return std::string(body.substr(0, 200));
 }
 
 }  // namespace portico::k8s

@@ -3,6 +3,7 @@
 // or one page of a list. Anything malformed is a Failure naming why, never an exception, so a
 // hostile or broken server can cost Portico a log line but not the process. Pure functions:
 // the watch-stream fuzzer drives them exactly as the watcher does.
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,9 @@ class SecretInterest;
 
 struct WatchEvent {
   enum class Type { Added, Modified, Deleted, Bookmark, Error };
+  // The types as the API server names them, in Type's order (also the metrics' labels).
+  static constexpr std::array<const char*, 5> TypeNames = {"ADDED", "MODIFIED", "DELETED",
+                                                           "BOOKMARK", "ERROR"};
   Type type = Type::Added;
   std::string resource_version;  // the object's metadata.resourceVersion, "" if none
   // Added or Modified: the decoded object, or (when it no longer validates) nothing, and
@@ -47,8 +51,5 @@ struct ListPage {
 
 Expected<ListPage> parse_list_page(Kind kind, std::string_view body,
                                    const SecretInterest* interest);
-
-// The message of a Status body (an API error reply), or its first 200 bytes.
-std::string status_message(std::string_view body);
 
 }  // namespace portico::k8s

@@ -112,11 +112,8 @@ std::optional<std::string> Watcher::list() {
     }
     if (!reply || reply->status != 200) {
       if (!loop_.stopping()) {
-        log::warn(
-            "watch", "list failed; retrying",
-            {{"kind", name_of(kind_)},
-             {"error", reply ? std::to_string(reply->status) + " " + status_message(reply->body)
-                             : reply.error()}});
+        log::warn("watch", "list failed; retrying",
+                  {{"kind", name_of(kind_)}, {"error", failure_text(reply)}});
       }
       return std::nullopt;
     }

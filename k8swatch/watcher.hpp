@@ -20,6 +20,7 @@
 #include "k8swatch/background_loop.hpp"
 #include "k8swatch/resources.hpp"
 #include "k8swatch/secret_interest.hpp"
+#include "k8swatch/watch_event.hpp"
 
 namespace portico::k8s {
 
@@ -31,14 +32,11 @@ struct WatchSink {
 
 // Counts of one watcher, written by its thread and read by the admin server.
 struct WatchCounters {
-  // In WatchEvent::Type order.
-  static constexpr std::array<const char*, 5> EventTypes = {"ADDED", "MODIFIED", "DELETED",
-                                                            "BOOKMARK", "ERROR"};
   std::atomic<std::uint64_t> lists{0};    // the first one, then every relist
   std::atomic<std::uint64_t> watches{0};  // every watch opened (restarts are watches - 1)
   std::atomic<std::uint64_t> malformed{0};  // watch events skipped as unreadable
   std::atomic<std::uint64_t> failures{0};   // unexpected failures that forced a relist
-  std::array<std::atomic<std::uint64_t>, EventTypes.size()> events{};
+  std::array<std::atomic<std::uint64_t>, WatchEvent::TypeNames.size()> events{};  // by type
 };
 
 class Watcher {

@@ -63,6 +63,32 @@ bool has_hidden_dot_segment(std::string_view path) {
   return is_dots(path.size());
 }
 
+// An authority ("host", "host:port", "[v6]:port") split at its port's colon, if any. The
+// one place both the validation and the normalization of Host take it apart.
+struct SplitAuthority {
+  std::string_view host;  // brackets kept for an IP literal
+  std::optional<std::string_view> port;
+  bool stray = false;  // something other than ":port" follows an IP literal's ']'
+};
+
+SplitAuthority split_authority(std::string_view authority) {
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return {authority, std::nullopt, true};
+    }
+    const auto after = authority.substr(close + 1);
+    const bool port = after.starts_with(':');
+    return {authority.substr(0, close + 1), port ? std::optional(after.substr(1)) : std::nullopt,
+            !port && !after.empty()};
+  }
+  const auto colon = authority.find(':');
+  if (colon == std::string_view::npos) {
+    return {authority, std::nullopt, false};
+  }
+  return {authority.substr(0, colon), authority.substr(colon + 1), false};
+}
+
 bool valid_port(std::string_view port) {
   if (port.empty() || port.size() > 5) {
     return false;
@@ -151,27 +177,21 @@ std::optional<std::string_view> normalize_path(std::string_view path, std::strin
     path = decoded;
   }
   const std::string_view normalized = remove_dot_segments(path, scratch);
-  if (has_hidden_dot_segment(normalized)) {
+  // Without a '%' or a '\\' left, remove_dot_segments() saw every separator there is.
+  if (normalized.find_first_of("%\\") != std::string_view::npos &&
+      has_hidden_dot_segment(normalized)) {
     return std::nullopt;
   }
   return normalized;
 }
 
 bool valid_authority(std::string_view authority) {
-  std::string_view host = authority;
-  if (host.starts_with('[')) {
-    const auto close = host.find(']');
-    if (close == std::string_view::npos || !valid_ip_literal(host.substr(1, close - 1))) {
-      return false;
-    }
-    const auto after = host.substr(close + 1);
-    return after.empty() || (after.front() == ':' && valid_port(after.substr(1)));
+  const auto [host, port, stray] = split_authority(authority);
+  if (stray || (port && !valid_port(*port))) {
+    return false;
   }
-  if (const auto colon = host.find(':'); colon != std::string_view::npos) {
-    if (!valid_port(host.substr(colon + 1))) {
-      return false;
-    }
-    host = host.substr(0, colon);
+  if (host.starts_with('[')) {
+    return valid_ip_literal(host.substr(1, host.size() - 2));
   }
   // An IPv4 address is a reg-name too, as far as its characters go.
   return valid_reg_name(host);
@@ -213,14 +233,8 @@ std::string_view remove_dot_segments(std::string_view path, std::string& scratch
   return scratch;
 }
 
-std::string_view normalize_host(std::string_view host, std::string& scratch) {
-  if (host.starts_with('[')) {
-    // IPv6 literal: keep the brackets' content, drop the port.
-    const auto close = host.find(']');
-    host = close == std::string_view::npos ? host : host.substr(0, close + 1);
-  } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
-    host = host.substr(0, colon);
-  }
+std::string_view normalize_host(std::string_view authority, std::string& scratch) {
+  std::string_view host = split_authority(authority).host;
   if (host.ends_with('.')) {
     host.remove_suffix(1);
   }

@@ -152,55 +152,10 @@ net::awaitable<boost::system::error_code> read_more(From& from, beast::flat_buff
   co_return ec;
 }
 
-// Streams a message body from one connection to another, one buffer at a time, so memory
-// stays flat whatever the size. One function for both directions:
-// - a Content-Length body takes relay_length();
-// - a chunked body is decoded by ChunkedDecoder, strictly (a sender that breaks the grammar
-//   ends the exchange at once: ReadInvalid), its data counted against `limit`, and framed
-//   again as chunks when `chunked_out` (ending with the last chunk; trailers are checked and
-//   dropped); what follows it stays in `from_buffer` for the next message;
-// - a close-delimited body (responses only) is relayed as it is until the sender closes.
-template <class From, class To>
-net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
-                                    boost::optional<std::uint64_t> length, bool chunked_in, To& to,
-                                    bool chunked_out, std::uint64_t limit,
-                                    std::uint64_t sent_with_head, std::span<char> chunk,
-                                    Deadline& deadline, std::chrono::milliseconds timeout,
-                                    std::uint64_t& moved) {
-  if (length && !chunked_in) {
-    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk,
-                                    deadline, timeout, moved);
-  }
-  ChunkedDecoder decoder;
-  for (bool done = false; !done;) {
-    if (from_buffer.size() == 0) {
-      if (const auto ec = co_await read_more(from, from_buffer, chunk.size(), deadline, timeout)) {
-        if (!chunked_in && is_disconnect(ec) && !deadline.expired()) {
-          break;  // the end of a close-delimited body
-        }
-        co_return read_failure(deadline);
-      }
-    }
-    const std::string_view pending(static_cast<const char*>(from_buffer.data().data()),
-                                   from_buffer.size());
-    ChunkedDecoder::Step step{ChunkedDecoder::Status::NeedMore, pending.size(), pending};
-    if (chunked_in) {
-      step = decoder.feed(pending);
-      if (step.status == ChunkedDecoder::Status::Invalid) {
-        co_return RelayEnd::ReadInvalid;
-      }
-      if (decoder.body_bytes() > limit) {
-        co_return RelayEnd::TooLarge;
-      }
-      done = step.status == ChunkedDecoder::Status::Done;
-    }
-    if (!step.data.empty() &&
-        !co_await write_body_bytes(to, step.data, chunked_out, deadline, timeout)) {
-      co_return RelayEnd::WriteFailed;
-    }
-    moved += step.data.size();
-    from_buffer.consume(step.consumed);
-  }
+// The end of a body relayed as chunks: the last chunk. Nothing to write for raw bytes.
+template <class To>
+net::awaitable<RelayEnd> end_body(To& to, bool chunked_out, Deadline& deadline,
+                                  std::chrono::milliseconds timeout) {
   if (chunked_out) {
     static constexpr std::string_view LastChunk = "0\r\n\r\n";
     deadline.expires_after(timeout);
@@ -210,6 +165,94 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
     }
   }
   co_return RelayEnd::Complete;
+}
+
+// A chunked body, decoded by ChunkedDecoder, strictly (a sender that breaks the grammar ends
+// the exchange at once: ReadInvalid), its data counted against `limit` and framed again as
+// chunks when `chunked_out` (ending with the last chunk; trailers are checked and dropped).
+// What follows it stays in `from_buffer` for the next message.
+template <class From, class To>
+net::awaitable<RelayEnd> relay_chunked(From& from, beast::flat_buffer& from_buffer, To& to,
+                                       bool chunked_out, std::uint64_t limit, std::size_t read_size,
+                                       Deadline& deadline, std::chrono::milliseconds timeout,
+                                       std::uint64_t& moved) {
+  ChunkedDecoder decoder;
+  for (;;) {
+    if (from_buffer.size() == 0) {
+      if (co_await read_more(from, from_buffer, read_size, deadline, timeout)) {
+        co_return read_failure(deadline);
+      }
+    }
+    const auto step = decoder.feed(
+        std::string_view(static_cast<const char*>(from_buffer.data().data()), from_buffer.size()));
+    if (step.status == ChunkedDecoder::Status::Invalid) {
+      co_return RelayEnd::ReadInvalid;
+    }
+    if (decoder.body_bytes() > limit) {
+      co_return RelayEnd::TooLarge;
+    }
+    if (!step.data.empty()) {
+      // Its own statement, not a && b: GCC 12 mishandles a co_await that && may skip.
+      const bool written = co_await write_body_bytes(to, step.data, chunked_out, deadline, timeout);
+      if (!written) {
+        co_return RelayEnd::WriteFailed;
+      }
+    }
+    moved += step.data.size();
+    from_buffer.consume(step.consumed);
+    if (step.status == ChunkedDecoder::Status::Done) {
+      break;
+    }
+  }
+  co_return co_await end_body(to, chunked_out, deadline, timeout);
+}
+
+// A body without length or chunks (responses only): relayed as it is, framed as chunks when
+// `chunked_out`, until the sender closes.
+template <class From, class To>
+net::awaitable<RelayEnd> relay_until_close(From& from, beast::flat_buffer& from_buffer, To& to,
+                                           bool chunked_out, std::size_t read_size,
+                                           Deadline& deadline, std::chrono::milliseconds timeout,
+                                           std::uint64_t& moved) {
+  for (;;) {
+    if (from_buffer.size() == 0) {
+      if (const auto ec = co_await read_more(from, from_buffer, read_size, deadline, timeout)) {
+        if (is_disconnect(ec) && !deadline.expired()) {
+          break;
+        }
+        co_return read_failure(deadline);
+      }
+    }
+    const std::string_view bytes(static_cast<const char*>(from_buffer.data().data()),
+                                 from_buffer.size());
+    if (!co_await write_body_bytes(to, bytes, chunked_out, deadline, timeout)) {
+      co_return RelayEnd::WriteFailed;
+    }
+    moved += bytes.size();
+    from_buffer.consume(bytes.size());
+  }
+  co_return co_await end_body(to, chunked_out, deadline, timeout);
+}
+
+// Streams a message body from one connection to another, one buffer at a time, so memory
+// stays flat whatever the size; one function for both directions, by the body's framing.
+template <class From, class To>
+net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
+                                    boost::optional<std::uint64_t> length, bool chunked_in, To& to,
+                                    bool chunked_out, std::uint64_t limit,
+                                    std::uint64_t sent_with_head, std::span<char> chunk,
+                                    Deadline& deadline, std::chrono::milliseconds timeout,
+                                    std::uint64_t& moved) {
+  if (chunked_in) {
+    co_return co_await relay_chunked(from, from_buffer, to, chunked_out, limit, chunk.size(),
+                                     deadline, timeout, moved);
+  }
+  if (length) {
+    co_return co_await relay_length(from, from_buffer, *length - sent_with_head, to, chunk,
+                                    deadline, timeout, moved);
+  }
+  co_return co_await relay_until_close(from, from_buffer, to, chunked_out, chunk.size(), deadline,
+                                       timeout, moved);
 }
 
 // Which limit an oversized head broke: the request line (414), when the parser never got to
