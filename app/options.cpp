@@ -259,6 +259,17 @@ const std::vector<Flag>& flags() {
                      o.proxy.max_header_fields = n;
                      return std::nullopt;
                    }},
+                  {"--http2-max-concurrent-streams", "N",
+                   "HTTP/2 streams a client may have open on one connection (default 128)",
+                   [](Options& o, const std::string& v) -> std::optional<Failure> {
+                     unsigned n = 0;
+                     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                     if (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 1'000) {
+                       return Failure{"expected a number from 1 to 1000, got \"" + v + "\""};
+                     }
+                     o.proxy.http2_max_concurrent_streams = n;
+                     return std::nullopt;
+                   }},
                   {"--max-body-size", "SIZE",
                    "largest request body (default 0: unlimited; then 413); per Ingress: "
                    "proxy-body-size",
@@ -284,20 +295,29 @@ const std::vector<Flag>& flags() {
                      return std::nullopt;
                    }},
                   {"--log-level", "LEVEL", "debug, info, warn or error (default info)",
-                   [](Options& o, const std::string& v) -> std::optional<Failure> {
-                     const std::pair<const char*, log::Level> levels[] = {
-                         {"debug", log::Level::Debug},
-                         {"info", log::Level::Info},
-                         {"warn", log::Level::Warn},
-                         {"error", log::Level::Error}};
-                     for (const auto& [name, level] : levels) {
-                       if (v == name) {
-                         o.log_level = level;
-                         return std::nullopt;
-                       }
-                     }
-                     return Failure{"expected debug, info, warn or error, got \"" + v + "\""};
-                   }},
+                   [](
+                       Options& o, const std::string& v) -> std::
+                                                             optional<Failure> {
+                                                               const std::pair<const char*,
+                                                                               log::Level>
+                                                                   levels[] = {
+                                                                       {"debug", log::Level::Debug},
+                                                                       {"info", log::Level::Info},
+                                                                       {"warn", log::Level::Warn},
+                                                                       {"error",
+                                                                        log::Level::Error}};
+                                                               for (const auto& [name, level] :
+                                                                    levels) {
+                                                                 if (v == name) {
+                                                                   o.log_level = level;
+                                                                   return std::nullopt;
+                                                                 }
+                                                               }
+                                                               return Failure{
+                                                                   "expected debug, info, warn or "
+                                                                   "error, got \"" +
+                                                                   v + "\""};
+                                                             }},
                   {"--access-log", nullptr,
                    "one JSON line per request on stderr (default: on with --log-format json)",
                    [](Options& o, const std::string&) {

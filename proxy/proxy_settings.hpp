@@ -3,6 +3,7 @@
 // worker (read-only afterwards). An Ingress's RoutePolicy overrides some of them per route.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace portico {
@@ -22,6 +23,8 @@ struct ProxySettings {
   std::size_t max_header_bytes = 32 * 1024;
   std::size_t max_header_fields = 100;
   std::size_t max_body_bytes = 0;  // 0: unlimited (bodies stream, so memory is not at stake)
+  // HTTP/2: streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+  std::uint32_t http2_max_concurrent_streams = 128;
   std::string server_header = "portico";
   std::string hsts_header;  // Strict-Transport-Security on HTTPS responses; "" for none
   bool access_log = false;  // one JSON line per request on stderr

@@ -11,7 +11,7 @@
 #include "proxy/admin/explain.hpp"
 #include "proxy/admin/metrics.hpp"
 #include "proxy/admin/snapshot_json.hpp"
-#include "proxy/session/request_values.hpp"
+#include "proxy/exchange/request_values.hpp"
 #include "proxy/worker/worker_pool.hpp"
 
 namespace portico {

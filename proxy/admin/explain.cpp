@@ -4,8 +4,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "proxy/session/request_head.hpp"
-#include "proxy/session/request_values.hpp"
+#include "proxy/exchange/request_head.hpp"
+#include "proxy/exchange/request_values.hpp"
 #include "proxy/upstream/load_balancer.hpp"
 
 namespace portico {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <map>
 
+#include "proxy/exchange/protocol.hpp"
+
 namespace portico {
 namespace {
 
@@ -113,6 +115,29 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config,
              "(with --proxy-protocol).");
   out.sample("portico_proxy_protocol_rejected_total", "",
              static_cast<double>(totals.proxy_protocol_rejected));
+  out.family("portico_requests_by_protocol_total", "counter",
+             "Requests (HTTP/2: streams), by the protocol the client spoke.");
+  for (const auto protocol : {Protocol::Http10, Protocol::Http11, Protocol::Http2}) {
+    out.sample(
+        "portico_requests_by_protocol_total", label("protocol", protocol_name(protocol)),
+        static_cast<double>(totals.requests_by_protocol[static_cast<std::size_t>(protocol)]));
+  }
+  out.family("portico_http2_connections_total", "counter", "Client connections that spoke HTTP/2.");
+  out.sample("portico_http2_connections_total", "", static_cast<double>(totals.http2_connections));
+  out.family("portico_http2_stream_resets_total", "counter",
+             "HTTP/2 streams the client reset (RST_STREAM).");
+  out.sample("portico_http2_stream_resets_total", "",
+             static_cast<double>(totals.http2_resets_received));
+  out.family("portico_http2_goaways_total", "counter",
+             "HTTP/2 connections Portico ended with GOAWAY, by reason: drain (shutting down), or "
+             "the abuse that closed it.");
+  out.sample("portico_http2_goaways_total", label("reason", "drain"),
+             static_cast<double>(totals.http2_goaways_drain));
+  for (std::size_t i = 1; i < FloodReasonCount; ++i) {
+    out.sample("portico_http2_goaways_total",
+               label("reason", flood_reason_name(static_cast<FloodReason>(i))),
+               static_cast<double>(totals.http2_goaways_abuse[i]));
+  }
   out.family("portico_certificate_expiry_timestamp_seconds", "gauge",
              "When the certificate served for a host expires (notAfter, Unix time); host \"\" is "
              "the default certificate.");

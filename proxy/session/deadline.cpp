@@ -38,13 +38,20 @@ void Deadline::arm(const std::shared_ptr<State>& state) {
       arm(state);  // the deadline moved on since this wait began
       return;
     }
-    state->expired = true;
-    for (auto* stream : state->streams) {
-      if (stream != nullptr) {
-        stream->socket().cancel();
-      }
-    }
+    fire(*state);
   });
+}
+
+void Deadline::fire(State& state) {
+  state.expired = true;
+  for (auto* stream : state.streams) {
+    if (stream != nullptr) {
+      stream->socket().cancel();
+    }
+  }
+  if (state.channel != nullptr) {
+    state.channel->interrupt();
+  }
 }
 
 }  // namespace portico

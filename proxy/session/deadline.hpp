@@ -17,6 +17,16 @@
 
 namespace portico {
 
+// A downstream that is not a socket of its own (an HTTP/2 stream): the deadline interrupts
+// its pending operations instead of cancelling a socket.
+class Interruptible {
+ public:
+  virtual void interrupt() = 0;
+
+ protected:
+  ~Interruptible() = default;
+};
+
 class Deadline {
  public:
   using Clock = std::chrono::steady_clock;
@@ -33,10 +43,14 @@ class Deadline {
     state_->streams[1] = upstream;
   }
   void watch_upstream(boost::beast::tcp_stream* upstream) { state_->streams[1] = upstream; }
+  void watch_channel(Interruptible* channel) { state_->channel = channel; }
 
   // Operations started from now on must complete within `timeout` of now.
   void expires_after(Clock::duration timeout);
   void expires_never();
+  // Ends the pending operations now, as if the deadline had passed (a connection shutting
+  // down ends the exchanges it still carries).
+  void expire_now() { fire(*state_); }
   // Whether the last operation was cancelled because the deadline passed.
   bool expired() const noexcept { return state_->expired; }
 
@@ -47,10 +61,12 @@ class Deadline {
     Clock::time_point deadline = Clock::time_point::max();
     Clock::time_point armed_for = Clock::time_point::max();  // max: no wait pending
     boost::beast::tcp_stream* streams[2] = {nullptr, nullptr};
+    Interruptible* channel = nullptr;
     bool expired = false;
     bool closed = false;
   };
   static void arm(const std::shared_ptr<State>& state);
+  static void fire(State& state);
 
   // Shared with the pending wait's handler, which may run after the session is gone.
   std::shared_ptr<State> state_;

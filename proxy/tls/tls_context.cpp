@@ -10,12 +10,13 @@ namespace {
 
 namespace ssl = boost::asio::ssl;
 
-// ALPN: HTTP/1.1 is what we speak; a client that offers only other protocols gets none.
+// ALPN: HTTP/2 when the client offers it, else HTTP/1.1; a client that offers only other
+// protocols gets none (and is served HTTP/1.1).
 int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
                 unsigned int in_length, void*) {
-  static constexpr unsigned char Http11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  static constexpr unsigned char Ours[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, out_length, Http11, sizeof Http11, in, in_length) ==
+  if (SSL_select_next_proto(&selected, out_length, Ours, sizeof Ours, in, in_length) ==
       OPENSSL_NPN_NEGOTIATED) {
     *out = selected;
     return SSL_TLSEXT_ERR_OK;

@@ -1,6 +1,6 @@
 #pragma once
 // TlsContext: one certificate chain and key, ready to serve, with Portico's TLS policy (TLS
-// 1.2 and 1.3 only, forward-secret AEAD ciphers, session tickets, ALPN http/1.1). Immutable
+// 1.2 and 1.3 only, forward-secret AEAD ciphers, session tickets, ALPN h2 and http/1.1). Immutable
 // once made and shared through snapshots: an unchanged Secret keeps its context, so sessions
 // resume across updates. Made on the control thread; used by any worker.
 #include <boost/asio/ssl/context.hpp>

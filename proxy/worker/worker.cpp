@@ -11,8 +11,9 @@
 #include <tuple>
 
 #include "proxy/common/log.hpp"
-#include "proxy/session/http_session.hpp"
+#include "proxy/session/connection.hpp"
 #include "proxy/session/proxy_protocol.hpp"
+#include "proxy/session/session.hpp"
 
 namespace portico {
 namespace {
@@ -150,7 +151,7 @@ void Worker::start_drain() {
   // Copy first: closing a session may remove it from the set.
   const std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
   for (Session* session : sessions) {
-    session->close_if_idle();
+    session->drain();
   }
 }
 
@@ -233,29 +234,21 @@ net::awaitable<void> Worker::start_proxied_session(Listener& listener,
 void Worker::start_session(Listener& listener, net::ip::tcp::socket socket,
                            net::ip::address client_ip) {
   open_sessions_.fetch_add(1, std::memory_order_relaxed);
-  if (listener.tls) {
-    spawn(std::make_shared<TlsHttpSession>(
-        *this, TlsStream(beast::tcp_stream(std::move(socket)), tls_front_), client_ip,
-        listener.port));
-  } else {
-    spawn(std::make_shared<PlainHttpSession>(*this, beast::tcp_stream(std::move(socket)),
-                                             client_ip, listener.port));
-  }
-}
-
-template <class SessionType>
-void Worker::spawn(std::shared_ptr<SessionType> session) {
-  net::co_spawn(*io_, session->run(), [this, session](std::exception_ptr error) {
-    if (error) {
-      // A bug, not an expected failure: it ends this connection only.
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        log::error("proxy", "session ended by an unexpected exception", {{"error", e.what()}});
-      }
-    }
-    open_sessions_.fetch_sub(1, std::memory_order_relaxed);
-  });
+  ClientConnection client{*this, client_ip, client_ip.to_string(), listener.port, listener.tls};
+  net::co_spawn(
+      *io_,
+      serve_connection(std::move(client), std::move(socket), listener.tls ? &tls_front_ : nullptr),
+      [this](std::exception_ptr error) {
+        if (error) {
+          // A bug, not an expected failure: it ends this connection only.
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            log::error("proxy", "session ended by an unexpected exception", {{"error", e.what()}});
+          }
+        }
+        open_sessions_.fetch_sub(1, std::memory_order_relaxed);
+      });
 }
 
 }  // namespace portico

@@ -109,8 +109,6 @@ class Worker {
   // With --proxy-protocol: the session starts once the header has named the client.
   net::awaitable<void> start_proxied_session(Listener& listener, net::ip::tcp::socket accepted,
                                              net::ip::address peer);
-  template <class SessionType>
-  void spawn(std::shared_ptr<SessionType> session);
   void start_drain();
 
   ProxySettings settings_;

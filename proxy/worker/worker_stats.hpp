@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "proxy/common/string_hash.hpp"
+#include "proxy/http2/flood_guard.hpp"
 
 namespace portico {
 
@@ -58,6 +59,11 @@ struct WorkerStats {
   std::uint64_t tls_handshakes = 0;
   std::uint64_t tls_handshake_failures = 0;
   std::uint64_t proxy_protocol_rejected = 0;  // connections closed for a bad or missing header
+  std::array<std::uint64_t, 3> requests_by_protocol{};  // by Protocol: HTTP/1.0, 1.1, 2
+  std::uint64_t http2_connections = 0;
+  std::uint64_t http2_resets_received = 0;  // streams the client reset
+  std::uint64_t http2_goaways_drain = 0;    // GOAWAY NO_ERROR: shutting down
+  std::array<std::uint64_t, FloodReasonCount> http2_goaways_abuse{};  // by FloodReason
   std::int64_t client_connections = 0;
   std::int64_t upstream_connections = 0;
 
@@ -98,6 +104,15 @@ struct WorkerStats {
     tls_handshakes += other.tls_handshakes;
     tls_handshake_failures += other.tls_handshake_failures;
     proxy_protocol_rejected += other.proxy_protocol_rejected;
+    for (std::size_t i = 0; i < requests_by_protocol.size(); ++i) {
+      requests_by_protocol[i] += other.requests_by_protocol[i];
+    }
+    http2_connections += other.http2_connections;
+    http2_resets_received += other.http2_resets_received;
+    http2_goaways_drain += other.http2_goaways_drain;
+    for (std::size_t i = 0; i < http2_goaways_abuse.size(); ++i) {
+      http2_goaways_abuse[i] += other.http2_goaways_abuse[i];
+    }
     client_connections += other.client_connections;
     upstream_connections += other.upstream_connections;
   }

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "proxy/session/chunked_decoder.hpp"
+#include "proxy/http1/chunked_decoder.hpp"
 
 namespace http = boost::beast::http;
 using portico::ChunkedDecoder;

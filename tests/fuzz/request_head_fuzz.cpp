@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "proxy/common/http_chars.hpp"
+#include "proxy/exchange/request_head.hpp"
 #include "proxy/route/path.hpp"
-#include "proxy/session/request_head.hpp"
 
 namespace http = boost::beast::http;
 

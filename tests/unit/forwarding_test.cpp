@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "proxy/session/forwarding.hpp"
+#include "proxy/exchange/forwarding.hpp"
 
 using namespace portico;
 namespace http = boost::beast::http;

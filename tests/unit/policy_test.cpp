@@ -3,10 +3,10 @@
 #include <boost/beast/http/message.hpp>
 #include <catch2/catch.hpp>
 
+#include "proxy/exchange/request_values.hpp"
 #include "proxy/policy/cors.hpp"
 #include "proxy/policy/htpasswd.hpp"
 #include "proxy/policy/source_ranges.hpp"
-#include "proxy/session/request_values.hpp"
 
 using namespace portico;
 namespace http = boost::beast::http;

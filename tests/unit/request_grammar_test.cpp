@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "proxy/http1/chunked_decoder.hpp"
 #include "proxy/route/path.hpp"
-#include "proxy/session/chunked_decoder.hpp"
 
 using namespace portico;
 

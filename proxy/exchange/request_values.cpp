@@ -1,4 +1,4 @@
-#include "proxy/session/request_values.hpp"
+#include "proxy/exchange/request_values.hpp"
 
 #include <algorithm>
 
@@ -88,7 +88,8 @@ std::string upstream_target_for(const RoutePolicy& policy, const RequestHead& ta
     return target.upstream_target;
   }
   std::string out = substitute_captures(*policy.rewrite_target, target.path(), captures);
-  const std::string_view query = std::string_view(target.upstream_target).substr(target.path_length);
+  const std::string_view query =
+      std::string_view(target.upstream_target).substr(target.path_length);
   if (query.size() > 1) {
     out += out.find('?') == std::string::npos ? query : "&" + std::string(query.substr(1));
   }
@@ -114,8 +115,7 @@ PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHea
   }
   if (!policy.app_root.empty() && target.path() == "/") {
     return {Fault::Redirect, 302,
-            std::string(tls ? "https://" : "http://") + std::string(host_header) +
-                policy.app_root};
+            std::string(tls ? "https://" : "http://") + std::string(host_header) + policy.app_root};
   }
   return {};
 }

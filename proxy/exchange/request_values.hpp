@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/exchange/request_head.hpp"
 #include "proxy/policy/route_policy.hpp"
 #include "proxy/route/route_table.hpp"
-#include "proxy/session/request_head.hpp"
 #include "proxy/upstream/load_balancer.hpp"
 
 namespace portico {
@@ -22,7 +22,8 @@ std::string_view find_cookie(const boost::beast::http::request_header<>& head,
 std::string_view find_query_argument(std::string_view target, std::string_view name);
 
 // What upstream-hash-by hashes for this request.
-std::string_view hash_key_value(const HashKey& key, const boost::beast::http::request_header<>& head,
+std::string_view hash_key_value(const HashKey& key,
+                                const boost::beast::http::request_header<>& head,
                                 const RequestHead& target, std::string_view client_address);
 
 // Whether the request goes to the canary: canary-by-header ("always"/"never", or the exact

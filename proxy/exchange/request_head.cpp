@@ -1,4 +1,4 @@
-#include "proxy/session/request_head.hpp"
+#include "proxy/exchange/request_head.hpp"
 
 #include "proxy/common/text.hpp"
 

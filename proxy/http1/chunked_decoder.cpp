@@ -1,4 +1,4 @@
-#include "proxy/session/chunked_decoder.hpp"
+#include "proxy/http1/chunked_decoder.hpp"
 
 #include <algorithm>
 

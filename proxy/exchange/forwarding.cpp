@@ -1,4 +1,4 @@
-#include "proxy/session/forwarding.hpp"
+#include "proxy/exchange/forwarding.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <boost/range/iterator_range.hpp>

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/exchange/fault.hpp"
 #include "proxy/proxy_settings.hpp"
-#include "proxy/session/fault.hpp"
 
 namespace portico {
 

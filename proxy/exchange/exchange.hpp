@@ -1,0 +1,90 @@
+#pragma once
+// Exchange: one request and its response, whatever codec carried it (an HTTP/1.1 request or
+// an HTTP/2 stream). The codec fills the request head and how its body is framed; the phases
+// of request_pipeline.hpp (route, policy, endpoint), the upstream exchange and the access log
+// work on this alone, so a feature written once serves both protocols.
+#include <boost/beast/http/message.hpp>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "proxy/exchange/body_framing.hpp"
+#include "proxy/exchange/protocol.hpp"
+#include "proxy/exchange/request_head.hpp"
+#include "proxy/net.hpp"
+#include "proxy/policy/cors.hpp"
+#include "proxy/route/route_table.hpp"
+#include "proxy/snapshot.hpp"
+#include "proxy/worker/worker.hpp"
+
+namespace portico {
+
+// What every exchange of one downstream connection shares.
+struct ClientConnection {
+  Worker& worker;
+  net::ip::address ip;  // the client's: the peer's, or what a PROXY protocol header said
+  std::string address;  // `ip` as text, once per connection
+  std::uint16_t listener_port;
+  bool tls;
+};
+
+// Lends the worker's relay buffer to one exchange and gives it back when the exchange ends.
+class LeasedBuffer {
+ public:
+  explicit LeasedBuffer(BufferPool& pool) : pool_(pool), buffer_(pool.take()) {}
+  ~LeasedBuffer() { pool_.give_back(std::move(buffer_)); }
+  LeasedBuffer(const LeasedBuffer&) = delete;
+  LeasedBuffer& operator=(const LeasedBuffer&) = delete;
+  std::span<char> span() { return {buffer_.get(), BufferPool::BufferSize}; }
+
+ private:
+  BufferPool& pool_;
+  std::unique_ptr<char[]> buffer_;
+};
+
+struct Exchange {
+  using Clock = std::chrono::steady_clock;
+  Exchange(boost::beast::http::request_header<>& head, Protocol by) : request(head), protocol(by) {}
+
+  boost::beast::http::request_header<>& request;  // owned by the codec; rewritten for upstream
+  BodyFraming body;                               // the request body, as the client frames it
+  Protocol protocol;
+  Clock::time_point started = Clock::now();
+  SnapshotPtr snapshot;  // pinned for the whole exchange
+  RouteMatch route;
+  const RoutePolicy* policy = nullptr;  // the route's, or one with every default; set once routed
+  const Cluster* cluster = nullptr;
+  RequestHead target;
+  std::string_view local_body;   // a local reply's body, when not the status line's text
+  unsigned redirect_status = 0;  // a Fault::Redirect's status, when not 308
+  // Added to whatever response goes out, proxied or local: Location, WWW-Authenticate,
+  // Set-Cookie of affinity, CORS headers.
+  ExtraHeaders response_headers;
+  // For the access log.
+  const Endpoint* upstream = nullptr;  // the endpoint of the last attempt
+  Clock::time_point upstream_started{};
+  Clock::duration upstream_time{};  // from the last attempt's start to the response head
+  std::uint64_t request_bytes = 0;  // body bytes, as relayed
+  std::uint64_t response_bytes = 0;
+  // The route's timeouts (its Ingress's annotations, else the flags), set once routed.
+  std::chrono::milliseconds connect_timeout{};
+  std::chrono::milliseconds read_timeout{};
+  std::chrono::milliseconds send_timeout{};
+  // The largest request body the route accepts (0: any), and whether all of it was read.
+  std::uint64_t body_limit = std::numeric_limits<std::uint64_t>::max();
+  bool body_read = false;
+  bool head = false;       // a HEAD request: the response has no body
+  bool grpc = false;       // content-type application/grpc: local replies are gRPC errors
+  bool keep_alive = true;  // HTTP/1.1: may the connection carry another request after this
+  bool response_started = false;
+  bool upstream_reusable = false;
+  unsigned status = 0;
+  std::optional<LeasedBuffer> relay_buffer;
+};
+
+}  // namespace portico

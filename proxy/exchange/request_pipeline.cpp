@@ -1,0 +1,273 @@
+#include "proxy/exchange/request_pipeline.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include "proxy/common/log.hpp"
+#include "proxy/common/utc_time.hpp"
+#include "proxy/exchange/forwarding.hpp"
+#include "proxy/exchange/request_values.hpp"
+
+namespace portico {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ACME HTTP-01 answers and the redirect of plain HTTP to a host served over TLS; then the
+// routing table.
+Fault select_route(const ClientConnection& client, Exchange& ex) {
+  ex.snapshot = client.worker.pin();
+  if (!ex.snapshot) {
+    return Fault::NoRoute;
+  }
+  const std::string_view path = ex.target.path();
+  if (!client.tls) {
+    constexpr std::string_view ChallengePrefix = "/.well-known/acme-challenge/";
+    if (path.starts_with(ChallengePrefix)) {
+      // Our own orders' answers first; other tokens (cert-manager's solvers) route as usual.
+      const auto& answers = *ex.snapshot->challenges;
+      if (const auto it = answers.find(path.substr(ChallengePrefix.size())); it != answers.end()) {
+        ex.local_body = it->second;
+        return Fault::ChallengeAnswer;
+      }
+    } else if (ex.snapshot->certs && ex.snapshot->certs->redirects(ex.target.host)) {
+      ex.response_headers.emplace_back(http::field::location,
+                                       https_location(ex.target, client.worker.https_port()));
+      return Fault::Redirect;
+    }
+  }
+  ex.route = ex.snapshot->routes->match(ex.target.host, path);
+  return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
+}
+
+Fault apply_policy(const ClientConnection& client, Exchange& ex) {
+  Worker& worker = client.worker;
+  const auto& settings = worker.settings();
+  const auto& req = ex.request;
+  static const RoutePolicy defaults;
+  const RoutePolicy& policy = ex.route.action->policy ? *ex.route.action->policy : defaults;
+  ex.policy = &policy;
+  if (PolicyAnswer answer =
+          policy_answer(policy, client.tls, ex.target, req[http::field::host], worker.https_port());
+      answer.fault != Fault::None) {
+    ex.redirect_status = answer.status;
+    if (!answer.location.empty()) {
+      ex.response_headers.emplace_back(http::field::location, std::move(answer.location));
+    }
+    return answer.fault;
+  }
+  if (policy.cors) {
+    const bool preflight = req.method() == http::verb::options;
+    policy.cors->add_headers(req[http::field::origin], preflight, ex.response_headers);
+    if (preflight && !ex.response_headers.empty()) {
+      return Fault::CorsPreflight;
+    }
+  }
+  if ((policy.denied_sources && policy.denied_sources->contains(client.ip)) ||
+      (policy.allowed_sources && !policy.allowed_sources->contains(client.ip))) {
+    return Fault::Forbidden;
+  }
+  if (policy.basic_auth &&
+      !worker.credentials().check(*policy.basic_auth->users, req[http::field::authorization])) {
+    ex.response_headers.emplace_back(http::field::www_authenticate,
+                                     "Basic realm=\"" + policy.basic_auth->realm + "\"");
+    return Fault::Unauthorized;
+  }
+  ex.connect_timeout = policy.connect_timeout.value_or(settings.upstream_connect_timeout);
+  ex.read_timeout = policy.read_timeout.value_or(settings.upstream_response_timeout);
+  ex.send_timeout = policy.send_timeout.value_or(settings.upstream_send_timeout);
+  const std::uint64_t limit = policy.max_body_bytes.value_or(settings.max_body_bytes);
+  if (limit != 0) {  // 0: no limit
+    if (ex.body.length && *ex.body.length > limit) {
+      return Fault::BodyTooLarge;
+    }
+    ex.body_limit = limit;  // a body of unknown length is counted as it streams
+  }
+  return Fault::None;
+}
+
+void write_access_log(const ClientConnection& client, const Exchange& ex, unsigned status) {
+  const auto seconds = [](Clock::duration d) {
+    return std::to_string(std::chrono::duration<double>(d).count());
+  };
+  std::string line = "{\"time\":\"" + utc_now_rfc3339(3) + "\",\"client\":\"" + client.address +
+                     "\",\"protocol\":\"" + std::string(protocol_name(ex.protocol)) +
+                     "\",\"host\":\"" + log::json_escape(ex.target.host) + "\",\"method\":\"" +
+                     log::json_escape(ex.request.method_string()) + "\",\"path\":\"" +
+                     log::json_escape(ex.target.upstream_target) +
+                     "\",\"status\":" + std::to_string(status) +
+                     ",\"bytes\":" + std::to_string(ex.response_bytes) +
+                     ",\"request_bytes\":" + std::to_string(ex.request_bytes) +
+                     ",\"duration\":" + seconds(Clock::now() - ex.started);
+  if (ex.upstream != nullptr) {
+    line += ",\"upstream\":\"" + ex.upstream->address.to_string() + ":" +
+            std::to_string(ex.upstream->port) + "\",\"upstream_time\":" + seconds(ex.upstream_time);
+  }
+  if (ex.route.action != nullptr) {
+    line += ",\"ingress\":\"" + log::json_escape(ex.route.action->ingress) + "\"";
+  }
+  line += "}\n";
+  log::write_line(line);
+}
+
+}  // namespace
+
+Fault route_request(const ClientConnection& client, Exchange& ex) {
+  ex.head = ex.request.method() == http::verb::head;
+  ex.grpc = ex.request[http::field::content_type].starts_with("application/grpc");
+  if (const Fault fault = select_route(client, ex); fault != Fault::None) {
+    return fault;
+  }
+  return apply_policy(client, ex);
+}
+
+const Endpoint* pick_endpoint(const ClientConnection& client, Exchange& ex) {
+  const RouteAction& action = *ex.route.action;
+  auto& balancer = client.worker.balancer();
+  const bool canary = action.canary && takes_canary(*action.canary, ex.request, balancer);
+  ex.cluster = ex.snapshot->clusters->find(canary ? action.canary->cluster_id : action.cluster_id);
+  if (ex.cluster == nullptr) {
+    return nullptr;
+  }
+  const auto now = Clock::now();
+  const RoutePolicy& policy = *ex.policy;
+  if (policy.affinity) {
+    if (const Endpoint* pinned = balancer.pick_by_token(
+            *ex.cluster, find_cookie(ex.request, policy.affinity->name), now)) {
+      return pinned;
+    }
+    const Endpoint* chosen = balancer.pick(*ex.cluster, now);
+    if (chosen != nullptr) {
+      ex.response_headers.emplace_back(http::field::set_cookie,
+                                       sticky_cookie(*policy.affinity, *chosen));
+    }
+    return chosen;
+  }
+  if (policy.hash_by) {
+    return balancer.pick_by_hash(
+        *ex.cluster,
+        LoadBalancer::hash(hash_key_value(*policy.hash_by, ex.request, ex.target, client.address)),
+        now);
+  }
+  if (policy.balance == Balance::Ewma) {
+    return balancer.pick_by_latency(*ex.cluster, now);
+  }
+  return balancer.pick(*ex.cluster, now);
+}
+
+void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
+  auto& req = ex.request;
+  const std::string host_as_sent(req[http::field::host]);
+  strip_hop_by_hop(req);
+  set_forwarded_headers(
+      req, {client.address, client.tls ? "https" : "http", client.listener_port, host_as_sent});
+  // upstream-vhost and x-forwarded-prefix: set by the route, whatever the client sent.
+  if (!ex.policy->upstream_host.empty()) {
+    req.set(http::field::host, ex.policy->upstream_host);
+  }
+  if (!ex.policy->forwarded_prefix.empty()) {
+    req.set("X-Forwarded-Prefix", ex.policy->forwarded_prefix);
+  }
+  req.target(upstream_target_for(*ex.policy, ex.target, ex.route.captures));
+  req.version(11);
+  if (!ex.target.websocket.empty()) {
+    req.set(http::field::upgrade, ex.target.websocket);
+    req.set(http::field::connection, "upgrade");
+  }
+  // A body of unknown length (HTTP/1.1 chunked, HTTP/2 without content-length) goes upstream
+  // chunked; a Content-Length one keeps its length.
+  if (!ex.body.done && !ex.body.length) {
+    req.set(http::field::transfer_encoding, "chunked");
+  } else if (ex.body.length && !req.count(http::field::content_length)) {
+    req.set(http::field::content_length, std::to_string(*ex.body.length));
+  }
+}
+
+unsigned grpc_status_for(unsigned http_status) {
+  switch (http_status) {
+    case 400:
+      return 13;  // INTERNAL
+    case 401:
+      return 16;  // UNAUTHENTICATED
+    case 403:
+      return 7;  // PERMISSION_DENIED
+    case 404:
+      return 12;  // UNIMPLEMENTED
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14;  // UNAVAILABLE
+    default:
+      return 2;  // UNKNOWN
+  }
+}
+
+http::response<http::string_body> local_reply(const ClientConnection& client, Exchange& ex,
+                                              unsigned status) {
+  const auto& settings = client.worker.settings();
+  http::response<http::string_body> reply{static_cast<http::status>(status), 11};
+  reply.set(http::field::server, settings.server_header);
+  if (client.tls && !settings.hsts_header.empty()) {
+    reply.set(http::field::strict_transport_security, settings.hsts_header);
+  }
+  for (const auto& [field, value] : ex.response_headers) {
+    reply.insert(field, value);
+  }
+  ex.status = status;
+  ex.response_started = true;
+  if (ex.grpc && status >= 300) {
+    // gRPC clients read the outcome from grpc-status, never from the HTTP status.
+    reply.result(http::status::ok);
+    reply.set(http::field::content_type, "application/grpc");
+    reply.set("grpc-status", std::to_string(grpc_status_for(status)));
+    reply.set("grpc-message",
+              std::to_string(status) + ' ' +
+                  std::string(http::obsolete_reason(static_cast<http::status>(status))));
+    reply.content_length(0);
+    return reply;
+  }
+  if (status != 204) {
+    reply.set(http::field::content_type, "text/plain; charset=utf-8");
+    reply.body() = !ex.local_body.empty()
+                       ? std::string(ex.local_body)
+                       : std::to_string(status) + ' ' +
+                             std::string(http::obsolete_reason(reply.result())) + '\n';
+  }
+  reply.prepare_payload();
+  if (ex.head) {
+    reply.body().clear();  // the length stays: it is what a GET would have returned
+  }
+  ex.response_bytes = reply.body().size();
+  return reply;
+}
+
+void finish_exchange(const ClientConnection& client, const Exchange& ex, Fault fault) {
+  auto& stats = client.worker.stats();
+  const unsigned status = ex.status != 0 ? ex.status : status_for(fault);
+  ++stats.requests_by_protocol[static_cast<std::size_t>(ex.protocol)];
+  stats.count_request(ex.route.action != nullptr ? std::string_view(ex.route.action->ingress) : "",
+                      status, std::chrono::duration<double>(Clock::now() - ex.started).count());
+  if (ex.cluster != nullptr &&
+      (fault == Fault::UpstreamBroken || fault == Fault::UpstreamUnreachable ||
+       fault == Fault::UpstreamTimeout)) {
+    ++WorkerStats::entry(stats.services, ex.cluster->name).upstream_errors;
+  }
+  if (client.worker.settings().access_log) {
+    write_access_log(client, ex, status);
+  }
+  if (status >= 400 && fault != Fault::ClientGone && log::enabled(log::Level::Debug)) {
+    log::debug("proxy", "request failed",
+               {{"host", std::string(ex.target.host)},
+                {"status", std::to_string(status)},
+                {"cluster", ex.cluster ? ex.cluster->name : std::string()}});
+  }
+}
+
+void count_retry(Worker& worker, const Exchange& ex) {
+  auto& stats = worker.stats();
+  ++stats.upstream_retries;
+  ++WorkerStats::entry(stats.services, ex.cluster->name).retries;
+}
+
+}  // namespace portico

@@ -1,0 +1,347 @@
+#include "proxy/http1/http1_session.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <limits>
+#include <type_traits>
+
+#include "proxy/exchange/request_head.hpp"
+#include "proxy/exchange/request_pipeline.hpp"
+#include "proxy/exchange/upstream_http1.hpp"
+#include "proxy/worker/worker.hpp"
+
+namespace portico {
+namespace {
+
+template <class Stream>
+constexpr bool IsTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+using Clock = std::chrono::steady_clock;
+
+// Which limit an oversized head broke: the request line (414), when the parser never got to
+// the end of it, or the header section (431).
+Fault oversized_head(const http::request_parser<http::buffer_body>& parser) {
+  return parser.get().method_string().empty() ? Fault::UriTooLong : Fault::HeadersTooLarge;
+}
+
+// One direction of a tunnel: what was read ahead with the heads first, then bytes as they
+// come, until either side fails or closes. Ending stops the whole tunnel (`stop`), since a
+// WebSocket is over once either side has closed.
+template <class From, class To, class Stop>
+net::awaitable<void> pump(From& from, beast::flat_buffer& read_ahead, To& to,
+                          Clock::time_point& last_activity, Stop& stop) {
+  if (read_ahead.size() > 0) {
+    auto [ec, n] = co_await net::async_write(to, read_ahead.data(), use_nothrow);
+    read_ahead.consume(read_ahead.size());
+    if (ec) {
+      stop();
+      co_return;
+    }
+  }
+  // Small: a tunnel lives long and mostly idles, and 10,000 of them must fit in memory.
+  constexpr std::size_t TunnelBufferSize = 16 * 1024;
+  const auto chunk = std::make_unique_for_overwrite<char[]>(TunnelBufferSize);
+  for (;;) {
+    auto [ec, n] =
+        co_await from.async_read_some(net::buffer(chunk.get(), TunnelBufferSize), use_nothrow);
+    if (ec) {
+      break;
+    }
+    last_activity = Clock::now();
+    auto [write_ec, written] =
+        co_await net::async_write(to, net::buffer(chunk.get(), n), use_nothrow);
+    if (write_ec) {
+      break;
+    }
+  }
+  stop();
+}
+
+// Ends a tunnel that saw no byte in either direction for `idle`.
+template <class Stop>
+net::awaitable<void> watch_idle(net::steady_timer& timer, const Clock::time_point& last_activity,
+                                std::chrono::milliseconds idle, Stop& stop) {
+  for (;;) {
+    timer.expires_at(last_activity + idle);
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec) {
+      co_return;  // the tunnel ended first
+    }
+    if (Clock::now() >= last_activity + idle) {
+      stop();
+      co_return;
+    }
+  }
+}
+
+}  // namespace
+
+template <class Stream>
+HttpSession<Stream>::HttpSession(const ClientConnection& client, Stream stream,
+                                 beast::flat_buffer read_ahead)
+    : client_info_(client),
+      client_(std::move(stream)),
+      deadline_(client.worker.executor()),
+      buffer_(std::move(read_ahead)) {
+  deadline_.watch(&transport());
+  boost::system::error_code ec;
+  transport().socket().set_option(net::ip::tcp::no_delay(true), ec);
+  client_info_.worker.add_session(this);
+  ++client_info_.worker.stats().client_connections;
+}
+
+template <class Stream>
+HttpSession<Stream>::~HttpSession() {
+  --client_info_.worker.stats().client_connections;
+  client_info_.worker.remove_session(this);
+}
+
+template <class Stream>
+void HttpSession<Stream>::drain() {
+  if (idle_) {
+    transport().cancel();
+  }
+}
+
+template <class Stream>
+net::awaitable<void> HttpSession<Stream>::run() {
+  // Two statements, not `a && b`: GCC 12 mishandles a co_await that && may skip.
+  for (;;) {
+    if (!co_await serve_one()) {
+      break;
+    }
+    if (!co_await wait_for_next_request()) {
+      break;
+    }
+  }
+  if constexpr (IsTls<Stream>) {
+    // close_notify says the end is deliberate: without it OpenSSL-based clients report a
+    // truncated stream and drop the session. The client's reply, or its close, ends the wait.
+    deadline_.expires_after(std::chrono::seconds(1));
+    co_await client_.async_shutdown(use_nothrow);
+  }
+  // A plain close() sends the FIN; shutdown() first is needed only to linger.
+  if (linger_) {
+    boost::system::error_code ignored;
+    transport().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    co_await discard_unread_input();
+  }
+  transport().close();
+}
+
+// Closing with unread input makes the kernel send a reset, which can destroy the reply still
+// in flight. Reads what the client is still sending, for a moment, first. Its own coroutine
+// (and the session's buffer, not an array on the frame), so that run()'s frame, which every
+// connection holds for its whole life, stays small.
+template <class Stream>
+net::awaitable<void> HttpSession<Stream>::discard_unread_input() {
+  deadline_.expires_after(std::chrono::seconds(1));
+  for (std::size_t total = 0; total < 256 * 1024;) {
+    auto [ec, n] = co_await transport().async_read_some(buffer_.prepare(4096), use_nothrow);
+    if (ec) {
+      break;
+    }
+    total += n;
+  }
+}
+
+// Between requests on a plain connection with nothing of the next request read yet: waits
+// for the socket to become readable here, in run()'s small frame, with the read buffer
+// freed, so an idle keep-alive connection holds no parser, no coroutine frame of serve_one()
+// and no buffer (10,000 idle connections must fit in 64 MB). TLS connections skip this: bytes
+// OpenSSL has already taken from the socket would not wake the wait.
+template <class Stream>
+net::awaitable<bool> HttpSession<Stream>::wait_for_next_request() {
+  if constexpr (!IsTls<Stream>) {
+    if (buffer_.size() == 0) {
+      buffer_.shrink_to_fit();
+      idle_ = true;
+      deadline_.expires_after(client_info_.worker.settings().client_idle_timeout);
+      auto [ec] =
+          co_await transport().socket().async_wait(net::socket_base::wait_read, use_nothrow);
+      idle_ = false;
+      co_return !ec && !client_info_.worker.draining();
+    }
+  }
+  co_return true;
+}
+
+// serve_one: read and vet the head -> proxy (route_request, pick_endpoint,
+// prepare_upstream_request, UpstreamExchange) -> a local reply on a fault -> finish_exchange.
+template <class Stream>
+net::awaitable<bool> HttpSession<Stream>::serve_one() {
+  Worker& worker = client_info_.worker;
+  const auto& settings = worker.settings();
+  Parser parser;
+  parser.header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  // Idle: between requests, with nothing of the next one read. A new connection is not idle:
+  // its client is about to send (closing it in a drain would lose that request). A plain
+  // connection did its idle wait in wait_for_next_request(): its next request is here.
+  idle_ = IsTls<Stream> && had_request_ && buffer_.size() == 0;
+  deadline_.expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
+  auto [ec, n] = co_await http::async_read_header(client_, buffer_, parser, use_nothrow);
+  idle_ = false;
+  had_request_ = true;
+  auto& request = parser.get();
+  client_version_ = request.version();
+  Exchange ex(request.base(), client_version_ == 10 ? Protocol::Http10 : Protocol::Http11);
+  if (ec) {
+    if (!parser.got_some() || is_disconnect(ec) || deadline_.expired()) {
+      co_return false;  // closed or silent between requests: nothing to answer
+    }
+    ex.keep_alive = false;
+    linger_ = true;
+    // An oversized head is 414 or 431 (RFC 6585), anything else malformed is 400; all close.
+    const Fault fault =
+        ec == http::error::header_limit ? oversized_head(parser) : Fault::BadRequest;
+    co_await send_local_reply(ex, status_for(fault));
+    finish_exchange(client_info_, ex, fault);
+    co_return false;
+  }
+  ex.body = {parser.content_length(), parser.chunked(), parser.is_done()};
+  ex.keep_alive = request.keep_alive() && !worker.draining();
+  Fault fault = co_await proxy(ex, parser);
+  if (fault != Fault::None && ex.response_started) {
+    // The client already has a head: only closing tells it the body was cut short.
+    ex.keep_alive = false;
+  } else if (fault != Fault::None && fault != Fault::ClientGone) {
+    // An unread request body would be taken for the next request: close instead.
+    if (rejects_request(fault) || !(parser.is_done() || ex.body_read)) {
+      ex.keep_alive = false;
+      linger_ = true;
+    }
+    const unsigned status = fault == Fault::Redirect && ex.redirect_status != 0 ? ex.redirect_status
+                                                                                : status_for(fault);
+    if (!co_await send_local_reply(ex, status)) {
+      fault = Fault::ClientGone;
+    }
+  }
+  finish_exchange(client_info_, ex, fault);
+  release_large_buffer(buffer_);
+  co_return ex.keep_alive&& fault != Fault::ClientGone && !worker.draining();
+}
+
+template <class Stream>
+net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, Parser& parser) {
+  if (const Fault fault = vet_request_head(ex.request, parser.upgrade() && parser.is_done(),
+                                           client_info_.worker.settings(), ex.target);
+      fault != Fault::None) {
+    co_return fault;
+  }
+  if (const Fault fault = route_request(client_info_, ex); fault != Fault::None) {
+    co_return fault;
+  }
+  const Endpoint* endpoint = pick_endpoint(client_info_, ex);
+  if (endpoint == nullptr) {
+    co_return Fault::NoEndpoint;
+  }
+  prepare_upstream_request(client_info_, ex);
+  if (!co_await continue_if_expected(ex, parser)) {
+    co_return Fault::ClientGone;
+  }
+  UpstreamExchange<HttpSession> upstream(client_info_, *this, ex);
+  co_return co_await upstream.run(*endpoint);
+}
+
+// curl and most clients wait for "100 Continue" before sending a large body. The proxy
+// answers it itself once the request is routed, and never forwards Expect.
+template <class Stream>
+net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex, const Parser& parser) {
+  auto& req = ex.request;
+  const std::string expect(req[http::field::expect]);
+  if (expect.empty()) {
+    co_return true;
+  }
+  req.erase(http::field::expect);
+  if (!beast::iequals(expect, "100-continue") || parser.is_done() || client_version_ < 11) {
+    co_return true;
+  }
+  static constexpr std::string_view Continue = "HTTP/1.1 100 Continue\r\n\r\n";
+  deadline_.expires_after(ex.send_timeout);
+  auto [ec, n] = co_await net::async_write(client_, net::buffer(Continue), use_nothrow);
+  co_return !ec;
+}
+
+// HTTP/1.1's framing of a proxied response head: the version, chunks for a body of unknown
+// length (an HTTP/1.0 client reads it until the close instead), and Connection.
+template <class Stream>
+net::awaitable<std::pair<boost::system::error_code, std::uint64_t>>
+HttpSession<Stream>::send_response_head(Exchange& ex, http::response_header<>& response,
+                                        const BodyFraming& framing,
+                                        beast::flat_buffer& upstream_buffer) {
+  const bool switching = response.result() == http::status::switching_protocols;
+  response.version(11);
+  if (switching) {
+    ex.keep_alive = false;  // after the tunnel, the connection is over
+  }
+  response_chunked_ = false;
+  if (!framing.done && !framing.length) {
+    if (client_version_ >= 11) {
+      response.set(http::field::transfer_encoding, "chunked");
+      response_chunked_ = true;
+    } else {
+      ex.keep_alive = false;
+    }
+  }
+  // Decided as the head goes out: a drain that began mid-request still says "close".
+  ex.keep_alive = ex.keep_alive && !client_info_.worker.draining();
+  if (switching) {
+    response.set(http::field::connection, "upgrade");
+  } else if (!ex.keep_alive) {
+    response.set(http::field::connection, "close");
+  } else if (client_version_ == 10) {
+    response.set(http::field::connection, "keep-alive");
+  }
+  co_return co_await write_head(client_, response, head_text_, upstream_buffer, framing, deadline_,
+                                ex.send_timeout);
+}
+
+// After a 101 the connection is a byte pipe both ways, until either side closes or neither
+// sends anything for the route's read timeout (else --tunnel-idle-timeout).
+template <class Stream>
+template <class Upstream>
+net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, Upstream& upstream,
+                                                 beast::flat_buffer& buffer) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  const auto* policy = ex.route.action->policy.get();
+  const auto idle = policy != nullptr && policy->read_timeout
+                        ? *policy->read_timeout
+                        : client_info_.worker.settings().tunnel_idle_timeout;
+  // One idle deadline for the whole tunnel replaces the streams' per-operation timers.
+  deadline_.expires_never();
+  net::steady_timer watchdog(transport().get_executor());
+  auto last_activity = Clock::now();
+  auto stop = [&] {
+    transport().cancel();
+    beast::get_lowest_layer(upstream).cancel();
+    watchdog.cancel();
+  };
+  ++client_info_.worker.stats().tunnels;
+  co_await (pump(client_, buffer_, upstream, last_activity, stop) &&
+            pump(upstream, buffer, client_, last_activity, stop) &&
+            watch_idle(watchdog, last_activity, idle, stop));
+}
+
+template <class Stream>
+net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigned status) {
+  auto reply = local_reply(client_info_, ex, status);
+  ex.keep_alive = ex.keep_alive && !client_info_.worker.draining();
+  reply.keep_alive(ex.keep_alive);
+  if (ex.keep_alive && client_version_ == 10) {
+    reply.set(http::field::connection, "keep-alive");
+  }
+  deadline_.expires_after(client_info_.worker.settings().upstream_send_timeout);
+  auto [ec, n] = co_await http::async_write(client_, reply, use_nothrow);
+  co_return !ec;
+}
+
+template class HttpSession<beast::tcp_stream>;
+template class HttpSession<TlsStream>;
+
+}  // namespace portico

@@ -1,0 +1,89 @@
+#pragma once
+// HttpSession: the HTTP/1.1 codec. One downstream connection, on the worker that accepted
+// it, for as long as the client keeps it open. Requests are served one at a time in order
+// (so pipelined requests are answered in order): the head is parsed and vetted here, then
+// the codec-independent phases (exchange/request_pipeline.hpp) and the upstream exchange
+// (exchange/upstream_http1.hpp) run with this session as their Downstream. Owned by the
+// coroutine that serves the connection; registered with its Worker (as a Session) so a drain
+// can close it while idle.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "proxy/exchange/body_framing.hpp"
+#include "proxy/exchange/exchange.hpp"
+#include "proxy/net.hpp"
+#include "proxy/session/deadline.hpp"
+#include "proxy/session/session.hpp"
+
+namespace portico {
+
+template <class Downstream>
+class UpstreamExchange;
+
+// `Stream` is beast::tcp_stream for plain HTTP (and, for HTTPS, an SSL stream over one whose
+// handshake is done).
+template <class Stream>
+class HttpSession final : public Session {
+ public:
+  // `read_ahead`: bytes already read from the connection (the start of the first request).
+  HttpSession(const ClientConnection& client, Stream stream, beast::flat_buffer read_ahead);
+  ~HttpSession() override;
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  net::awaitable<void> run();
+  void drain() override;
+
+ private:
+  friend class UpstreamExchange<HttpSession>;
+  using Parser = http::request_parser<http::buffer_body>;
+
+  beast::tcp_stream& transport() { return beast::get_lowest_layer(client_); }
+  net::awaitable<bool> serve_one();
+  net::awaitable<bool> wait_for_next_request();
+  net::awaitable<void> discard_unread_input();
+  net::awaitable<Fault> proxy(Exchange& ex, Parser& parser);
+  net::awaitable<bool> continue_if_expected(Exchange& ex, const Parser& parser);
+  net::awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
+
+  // The Downstream side of UpstreamExchange.
+  static constexpr bool CanTunnel = true;
+  Deadline& deadline() { return deadline_; }
+  std::string& head_text() { return head_text_; }
+  Stream& body_source() { return client_; }
+  beast::flat_buffer& read_ahead() { return buffer_; }
+  net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> send_response_head(
+      Exchange& ex, http::response_header<>& response, const BodyFraming& framing,
+      beast::flat_buffer& upstream_buffer);
+  Stream& body_sink() { return client_; }
+  bool chunked_out() const { return response_chunked_; }
+  net::awaitable<bool> end_response(Exchange&) { co_return true; }
+  template <class Upstream>
+  net::awaitable<void> tunnel(Exchange& ex, Upstream& upstream, beast::flat_buffer& buffer);
+
+  ClientConnection client_info_;
+  Stream client_;
+  Deadline deadline_;  // of whichever operation of this connection is pending
+  beast::flat_buffer buffer_;
+  std::string head_text_;  // the last head written, as text (see format_head)
+  unsigned client_version_ = 11;
+  bool response_chunked_ = false;
+  bool idle_ = false;
+  bool had_request_ = false;
+  bool linger_ = false;  // closing after rejecting a request whose bytes may still be arriving
+};
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+extern template class HttpSession<beast::tcp_stream>;
+extern template class HttpSession<TlsStream>;
+
+}  // namespace portico

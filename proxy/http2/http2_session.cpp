@@ -1,0 +1,608 @@
+#include "proxy/http2/http2_session.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/ssl.hpp>
+#include <charconv>
+#include <type_traits>
+#include <vector>
+
+#include "proxy/common/log.hpp"
+#include "proxy/exchange/request_pipeline.hpp"
+#include "proxy/exchange/upstream_http1.hpp"
+#include "proxy/worker/worker.hpp"
+
+namespace portico {
+namespace {
+
+template <class Stream>
+constexpr bool IsTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+// Flow control: each stream may have this much request body in flight before the exchange
+// has passed it on, and the connection as many streams' worth; so memory per connection is
+// bounded by the window, whatever the clients send.
+constexpr std::int32_t StreamWindow = 64 * 1024;
+constexpr std::size_t ReadChunk = 16 * 1024;
+constexpr std::size_t WriteBatch = 64 * 1024;
+
+std::string_view view(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+nghttp2_nv header(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+          reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+          value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+// nghttp2's data provider: the stream's queued response body.
+ssize_t read_response_body(nghttp2_session*, std::int32_t, std::uint8_t* out, std::size_t size,
+                           std::uint32_t* flags, nghttp2_data_source* source, void*) {
+  auto* stream = static_cast<Http2Stream*>(source->ptr);
+  bool end = false;
+  const std::size_t n = stream->take_response(out, size, end);
+  if (end) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+  } else if (n == 0) {
+    return NGHTTP2_ERR_DEFERRED;  // resumed by response_ready()
+  }
+  return static_cast<ssize_t>(n);
+}
+
+// What an error nghttp2 found fatal says about the client.
+FloodReason reason_for(int error) {
+  switch (error) {
+    case NGHTTP2_ERR_TOO_MANY_CONTINUATIONS:
+      return FloodReason::ContinuationFlood;
+    case NGHTTP2_ERR_FLOODED:
+      return FloodReason::PingFlood;  // the client sends PING or SETTINGS faster than it reads
+    default:
+      return FloodReason::ProtocolError;
+  }
+}
+
+}  // namespace
+
+// One stream's exchange: the Downstream of UpstreamExchange (see upstream_http1.hpp). It
+// bounds the stream's operations with its own Deadline, which also reaches the stream.
+template <class Stream>
+class Http2Session<Stream>::StreamExchange {
+ public:
+  StreamExchange(Http2Session& session, std::shared_ptr<Http2Stream> stream)
+      : session_(session),
+        stream_(std::move(stream)),
+        deadline_(session.client_.worker.executor()) {
+    deadline_.watch_channel(stream_.get());
+    session_.exchanges_.insert(this);
+  }
+  ~StreamExchange() {
+    session_.exchanges_.erase(this);
+    session_.wake_writer();  // the connection may be waiting for its last exchange
+  }
+  StreamExchange(const StreamExchange&) = delete;
+  StreamExchange& operator=(const StreamExchange&) = delete;
+
+  static constexpr bool CanTunnel = false;
+  Deadline& deadline() { return deadline_; }
+  std::string& head_text() { return head_text_; }
+  Http2Stream& body_source() { return *stream_; }
+  beast::flat_buffer& read_ahead() { return no_read_ahead_; }
+  Http2Stream& body_sink() { return *stream_; }
+  bool chunked_out() const { return false; }
+
+  net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> send_response_head(
+      Exchange&, http::response_header<>& response, const BodyFraming& framing,
+      beast::flat_buffer&) {
+    if (stream_->closed()) {
+      co_return std::pair{boost::system::error_code(net::error::connection_reset),
+                          std::uint64_t{0}};
+    }
+    with_body_ = !framing.done;
+    session_.submit_head(*stream_, response, with_body_);
+    co_return std::pair{boost::system::error_code(), std::uint64_t{0}};
+  }
+  net::awaitable<bool> end_response(Exchange&) {
+    if (with_body_) {
+      stream_->end_response();
+    }
+    co_return !stream_->closed();
+  }
+
+ private:
+  Http2Session& session_;
+  std::shared_ptr<Http2Stream> stream_;
+  Deadline deadline_;
+  std::string head_text_;
+  beast::flat_buffer no_read_ahead_;  // HTTP/2 bodies arrive through the stream only
+  bool with_body_ = false;            // the response head announced a body
+};
+
+// nghttp2's callbacks. They run inside nghttp2_session_mem_recv/mem_send on the worker's
+// thread; they never resume an exchange directly (Http2Stream posts its completions).
+template <class Stream>
+struct Http2Session<Stream>::Callbacks {
+  static Http2Session& self(void* user) { return *static_cast<Http2Session*>(user); }
+
+  static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
+    auto& s = self(user);
+    if (hd->type == NGHTTP2_CONTINUATION && !s.guard_.on_continuation()) {
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+    return 0;
+  }
+
+  static int on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    auto& s = self(user);
+    s.guard_.on_headers_start();
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+      return 0;  // trailers: checked by the guard, not forwarded to an HTTP/1.1 upstream
+    }
+    const std::int32_t id = frame->hd.stream_id;
+    auto stream = std::make_shared<Http2Stream>(id, s.client_.worker.executor(),
+                                                static_cast<Http2Connection&>(s));
+    nghttp2_session_set_stream_user_data(session, id, stream.get());
+    s.streams_.emplace(id, std::move(stream));
+    return 0;
+  }
+
+  static int on_header(nghttp2_session* session, const nghttp2_frame* frame,
+                       const std::uint8_t* name, std::size_t name_length, const std::uint8_t* value,
+                       std::size_t value_length, std::uint8_t, void* user) {
+    auto& s = self(user);
+    // RFC 9113 §6.5.2 counts 32 bytes of overhead per field.
+    if (!s.guard_.on_header_field(name_length + value_length + 32,
+                                  s.client_.worker.settings().max_header_bytes)) {
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+      return 0;
+    }
+    auto* stream = static_cast<Http2Stream*>(
+        nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+    if (stream == nullptr) {
+      return 0;
+    }
+    add_field(*stream, view(name, name_length), view(value, value_length));
+    return 0;
+  }
+
+  // Builds the HTTP/1.1-shaped head every phase reads: :method and :path as the request
+  // line, :authority as Host (RFC 9113 §8.3.1), cookies joined again (§8.2.3).
+  static void add_field(Http2Stream& stream, std::string_view name, std::string_view value) {
+    auto& head = stream.head;
+    if (name == ":method") {
+      head.method_string(value);
+    } else if (name == ":path") {
+      head.target(value);
+    } else if (name == ":authority") {
+      if (auto existing = head[http::field::host]; !existing.empty() && existing != value) {
+        stream.malformed = true;  // a Host naming another authority than :authority
+      }
+      head.set(http::field::host, value);
+    } else if (name.starts_with(':')) {
+      // :scheme is implied by the listener; nghttp2 has refused any other pseudo-header.
+    } else if (name == "host") {
+      if (auto existing = head[http::field::host]; !existing.empty() && existing != value) {
+        stream.malformed = true;
+      } else if (existing.empty()) {
+        head.set(http::field::host, value);
+      }
+    } else if (name == "cookie" && head.count(http::field::cookie) > 0) {
+      std::string joined(head[http::field::cookie]);
+      joined.append("; ").append(value);
+      head.set(http::field::cookie, joined);
+    } else {
+      head.insert(name, value);
+    }
+  }
+
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto& s = self(user);
+    const auto now = FloodGuard::Clock::now();
+    bool allowed = true;
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+      if (const auto it = s.streams_.find(frame->hd.stream_id); it != s.streams_.end()) {
+        it->second->end_of_request();
+      }
+    }
+    switch (frame->hd.type) {
+      case NGHTTP2_HEADERS:
+        s.guard_.on_header_list_end();
+        if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+          s.start_exchange(frame->hd.stream_id);  // runs until its first wait, here
+        }
+        break;
+      case NGHTTP2_DATA:
+        if (frame->hd.length == 0 && !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+          allowed = s.guard_.on_empty_data(now);
+        }
+        break;
+      case NGHTTP2_RST_STREAM:
+        ++s.client_.worker.stats().http2_resets_received;
+        allowed = s.guard_.on_reset(now);
+        break;
+      case NGHTTP2_SETTINGS:
+        allowed = (frame->hd.flags & NGHTTP2_FLAG_ACK) || s.guard_.on_settings(now);
+        break;
+      case NGHTTP2_PING:
+        allowed = (frame->hd.flags & NGHTTP2_FLAG_ACK) || s.guard_.on_ping(now);
+        break;
+      default:
+        break;
+    }
+    return allowed ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+
+  static int on_data_chunk(nghttp2_session* session, std::uint8_t, std::int32_t stream_id,
+                           const std::uint8_t* data, std::size_t size, void* user) {
+    auto& s = self(user);
+    if (const auto it = s.streams_.find(stream_id); it != s.streams_.end()) {
+      it->second->receive(data, size);
+    } else {
+      nghttp2_session_consume_connection(session, size);
+    }
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
+                             void* user) {
+    auto& s = self(user);
+    if (const auto it = s.streams_.find(stream_id); it != s.streams_.end()) {
+      it->second->close(error_code == NGHTTP2_NO_ERROR
+                            ? boost::system::error_code(net::error::eof)
+                            : boost::system::error_code(net::error::connection_reset));
+      s.streams_.erase(it);
+    }
+    return 0;
+  }
+};
+
+template <class Stream>
+Http2Session<Stream>::Http2Session(const ClientConnection& client, Stream stream,
+                                   beast::flat_buffer read_ahead)
+    : client_(client),
+      stream_(std::move(stream)),
+      read_deadline_(client.worker.executor()),
+      write_deadline_(client.worker.executor()),
+      read_ahead_(std::move(read_ahead)),
+      wake_(client.worker.executor()) {
+  auto& transport = beast::get_lowest_layer(stream_);
+  read_deadline_.watch(&transport);
+  write_deadline_.watch(&transport);
+  boost::system::error_code ec;
+  transport.socket().set_option(net::ip::tcp::no_delay(true), ec);
+
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, Callbacks::on_begin_frame);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, Callbacks::on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, Callbacks::on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, Callbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, Callbacks::on_data_chunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, Callbacks::on_stream_close);
+  nghttp2_option* options = nullptr;
+  nghttp2_option_new(&options);
+  // Window updates follow what the exchanges have passed on, not what arrived.
+  nghttp2_option_set_no_auto_window_update(options, 1);
+  // The library's own limits stay as a second line behind FloodGuard's (which names the
+  // reason): its reset limit above ours.
+  nghttp2_option_set_stream_reset_rate_limit(options, 2000, 200);
+  nghttp2_session_server_new2(&session_, callbacks, this, options);
+  nghttp2_option_del(options);
+  nghttp2_session_callbacks_del(callbacks);
+
+  const auto& settings = client.worker.settings();
+  const std::uint32_t streams = settings.http2_max_concurrent_streams;
+  const nghttp2_settings_entry entries[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(StreamWindow)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       static_cast<std::uint32_t>(settings.max_header_bytes)},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, entries, std::size(entries));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                        static_cast<std::int32_t>(streams) * StreamWindow);
+  client_.worker.add_session(this);
+  auto& stats = client_.worker.stats();
+  ++stats.client_connections;
+  ++stats.http2_connections;
+}
+
+template <class Stream>
+Http2Session<Stream>::~Http2Session() {
+  nghttp2_session_del(session_);
+  --client_.worker.stats().client_connections;
+  client_.worker.remove_session(this);
+}
+
+// Graceful: GOAWAY names the last stream this connection will serve; those finish, then the
+// connection closes (write_loop sees nothing left to read or write).
+template <class Stream>
+void Http2Session<Stream>::drain() {
+  if (closing_) {
+    return;
+  }
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+  ++client_.worker.stats().http2_goaways_drain;
+  wake_writer();
+}
+
+template <class Stream>
+net::awaitable<void> Http2Session<Stream>::run() {
+  using namespace boost::asio::experimental::awaitable_operators;
+  if (client_.worker.draining()) {
+    drain();
+  }
+  co_await (read_loop() && write_loop());
+  // The connection is over: streams still open are reset, exchanges still running end now.
+  for (auto& [id, stream] : streams_) {
+    stream->close(net::error::connection_reset);
+  }
+  streams_.clear();
+  while (!exchanges_.empty()) {
+    for (StreamExchange* exchange : exchanges_) {
+      exchange->deadline().expire_now();
+    }
+    wake_.expires_at(net::steady_timer::time_point::max());
+    co_await wake_.async_wait(use_nothrow);
+  }
+  beast::get_lowest_layer(stream_).close();
+}
+
+template <class Stream>
+net::awaitable<void> Http2Session<Stream>::read_loop() {
+  const auto& settings = client_.worker.settings();
+  if (read_ahead_.size() > 0) {
+    const auto data = read_ahead_.data();
+    feed(static_cast<const std::uint8_t*>(data.data()), data.size());
+    read_ahead_.consume(read_ahead_.size());
+  }
+  const auto chunk = std::make_unique_for_overwrite<std::uint8_t[]>(ReadChunk);
+  for (;;) {
+    // Once closing, what the client still sends is read and dropped for a moment (the
+    // deadline write_loop set), so that the close does not reset the connection before the
+    // GOAWAY has reached the client.
+    if (!closing_) {
+      if (exchanges_.empty()) {
+        read_deadline_.expires_after(settings.client_idle_timeout);
+      } else {
+        read_deadline_.expires_never();  // each stream's exchange has its own deadline
+      }
+    }
+    auto [ec, n] =
+        co_await stream_.async_read_some(net::buffer(chunk.get(), ReadChunk), use_nothrow);
+    if (ec) {
+      break;
+    }
+    if (!closing_) {
+      feed(chunk.get(), n);
+    }
+  }
+  reading_done_ = true;
+  closing_ = true;
+  wake_writer();
+}
+
+// Hands nghttp2 what the client sent. False when that ended the connection.
+template <class Stream>
+bool Http2Session<Stream>::feed(const std::uint8_t* data, std::size_t size) {
+  const auto used = nghttp2_session_mem_recv(session_, data, size);
+  if (used < 0) {
+    fail(guard_.violation() != FloodReason::None ? guard_.violation()
+                                                 : reason_for(static_cast<int>(used)));
+    return false;
+  }
+  wake_writer();
+  return true;
+}
+
+template <class Stream>
+net::awaitable<void> Http2Session<Stream>::write_loop() {
+  const auto& settings = client_.worker.settings();
+  for (;;) {
+    wake_pending_ = false;
+    out_.clear();
+    bool broken = false;
+    while (out_.size() < WriteBatch) {
+      const std::uint8_t* data = nullptr;
+      const auto n = nghttp2_session_mem_send(session_, &data);
+      broken = n < 0;
+      if (n <= 0) {
+        break;
+      }
+      out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    }
+    if (broken) {
+      break;  // nghttp2 cannot go on: the connection ends
+    }
+    if (!out_.empty()) {
+      write_deadline_.expires_after(settings.upstream_send_timeout);
+      auto [ec, written] = co_await net::async_write(stream_, net::buffer(out_), use_nothrow);
+      if (ec) {
+        break;
+      }
+      continue;
+    }
+    if (reading_done_ ||
+        (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) {
+      break;  // the client left, or GOAWAY was sent and its streams are done
+    }
+    if (wake_pending_) {
+      continue;
+    }
+    wake_.expires_at(net::steady_timer::time_point::max());
+    co_await wake_.async_wait(use_nothrow);
+  }
+  // Ends the read loop too: at once when the client left, else after a short linger.
+  closing_ = true;
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  read_deadline_.expires_after(std::chrono::seconds(1));
+}
+
+template <class Stream>
+void Http2Session<Stream>::wake_writer() {
+  wake_pending_ = true;
+  wake_.cancel();
+}
+
+template <class Stream>
+void Http2Session<Stream>::fail(FloodReason reason) {
+  if (closing_) {
+    return;
+  }
+  closing_ = true;
+  ++client_.worker.stats().http2_goaways_abuse[static_cast<std::size_t>(reason)];
+  log::warn("http2", "connection closed with GOAWAY",
+            {{"client", client_.address}, {"reason", std::string(flood_reason_name(reason))}});
+  nghttp2_session_terminate_session(session_, reason == FloodReason::ProtocolError
+                                                  ? NGHTTP2_PROTOCOL_ERROR
+                                                  : NGHTTP2_ENHANCE_YOUR_CALM);
+  wake_writer();
+}
+
+template <class Stream>
+void Http2Session<Stream>::consumed(std::int32_t stream_id, std::size_t bytes) {
+  if (nghttp2_session_consume(session_, stream_id, bytes) != 0) {
+    nghttp2_session_consume_connection(session_, bytes);  // the stream is already gone
+  }
+  wake_writer();
+}
+
+template <class Stream>
+void Http2Session<Stream>::response_ready(std::int32_t stream_id) {
+  nghttp2_session_resume_data(session_, stream_id);
+  wake_writer();
+}
+
+template <class Stream>
+void Http2Session<Stream>::start_exchange(std::int32_t stream_id) {
+  const auto it = streams_.find(stream_id);
+  if (it == streams_.end() || closing_) {
+    return;
+  }
+  auto& stream = *it->second;
+  stream.head.version(11);
+  // nghttp2 checked content-length against the DATA frames; it frames the body here.
+  if (const auto length = stream.head[http::field::content_length]; !length.empty()) {
+    std::uint64_t n = 0;
+    std::from_chars(length.data(), length.data() + length.size(), n);
+    stream.framing.length = n;
+  }
+  net::co_spawn(client_.worker.executor(), serve_stream(it->second), [](std::exception_ptr error) {
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        log::error("http2", "stream ended by an unexpected exception", {{"error", e.what()}});
+      }
+    }
+  });
+}
+
+// One stream, start to end: the phases every codec shares, then a local reply on a fault.
+template <class Stream>
+net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Stream> stream) {
+  StreamExchange down(*this, stream);
+  Exchange ex(stream->head, Protocol::Http2);
+  ex.body = stream->framing;
+  ex.body.done = stream->request_ended();  // END_STREAM came with the HEADERS
+  Fault fault = co_await proxy(ex, down);
+  if (fault != Fault::None && !stream->closed()) {
+    if (ex.response_started) {
+      // The client has a head already: only a reset tells it the body was cut short.
+      nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream->id(), NGHTTP2_INTERNAL_ERROR);
+      wake_writer();
+    } else if (fault != Fault::ClientGone) {
+      const unsigned status = fault == Fault::Redirect && ex.redirect_status != 0
+                                  ? ex.redirect_status
+                                  : status_for(fault);
+      send_local_reply(ex, *stream, status);
+    }
+  }
+  if (fault == Fault::ClientGone && down.deadline().expired() && !stream->closed() &&
+      (nghttp2_session_get_stream_remote_window_size(session_, stream->id()) <= 0 ||
+       nghttp2_session_get_remote_window_size(session_) <= 0)) {
+    fail(FloodReason::WindowStalled);  // the client never made room for the response
+  }
+  stream->discard_request_body();
+  finish_exchange(client_, ex, fault);
+}
+
+template <class Stream>
+net::awaitable<Fault> Http2Session<Stream>::proxy(Exchange& ex, StreamExchange& down) {
+  const auto& settings = client_.worker.settings();
+  if (down.body_source().malformed) {
+    co_return Fault::BadRequest;
+  }
+  if (const Fault fault = vet_request_head(ex.request, false, settings, ex.target);
+      fault != Fault::None) {
+    co_return fault;
+  }
+  if (const Fault fault = route_request(client_, ex); fault != Fault::None) {
+    co_return fault;
+  }
+  const Endpoint* endpoint = pick_endpoint(client_, ex);
+  if (endpoint == nullptr) {
+    co_return Fault::NoEndpoint;
+  }
+  prepare_upstream_request(client_, ex);
+  UpstreamExchange<StreamExchange> upstream(client_, down, ex);
+  co_return co_await upstream.run(*endpoint);
+}
+
+// A response head as HTTP/2 fields: :status first, names in lowercase (RFC 9113 §8.2.2),
+// nothing connection-specific (the exchange stripped those).
+template <class Stream>
+void Http2Session<Stream>::submit_head(const Http2Stream& stream,
+                                       const http::response_header<>& head, bool with_body) {
+  const std::string status = std::to_string(head.result_int());
+  std::vector<std::string> names;
+  names.reserve(16);
+  std::vector<nghttp2_nv> fields;
+  fields.reserve(16);
+  fields.push_back(header(":status", status));
+  for (const auto& field : head) {
+    if (field.name() == http::field::connection) {
+      continue;
+    }
+    std::string name(field.name_string());
+    for (char& c : name) {
+      c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    names.push_back(std::move(name));
+  }
+  // Pointers into `names` are taken once it no longer grows.
+  std::size_t i = 0;
+  for (const auto& field : head) {
+    if (field.name() != http::field::connection) {
+      fields.push_back(header(names[i++], field.value()));
+    }
+  }
+  nghttp2_data_provider provider{};
+  provider.source.ptr = const_cast<Http2Stream*>(&stream);
+  provider.read_callback = read_response_body;
+  nghttp2_submit_response(session_, stream.id(), fields.data(), fields.size(),
+                          with_body ? &provider : nullptr);
+  wake_writer();
+}
+
+template <class Stream>
+void Http2Session<Stream>::send_local_reply(Exchange& ex, Http2Stream& stream, unsigned status) {
+  auto reply = local_reply(client_, ex, status);
+  const bool with_body = !reply.body().empty();
+  if (with_body) {
+    stream.set_response(std::move(reply.body()));
+  }
+  submit_head(stream, reply.base(), with_body);
+}
+
+template class Http2Session<beast::tcp_stream>;
+template class Http2Session<TlsStream>;
+
+}  // namespace portico

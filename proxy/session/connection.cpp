@@ -1,0 +1,80 @@
+#include "proxy/session/connection.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "proxy/http1/http1_session.hpp"
+#include "proxy/http2/http2_session.hpp"
+#include "proxy/session/deadline.hpp"
+#include "proxy/worker/worker.hpp"
+
+namespace portico {
+namespace {
+
+// Reads until the bytes either are the HTTP/2 preface or cannot be. False when the client
+// sent nothing (closed, or silent until the header timeout).
+net::awaitable<bool> read_first_bytes(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                      bool& http2) {
+  for (;;) {
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
+    if (ec) {
+      co_return false;
+    }
+    buffer.commit(n);
+    const std::string_view seen(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (seen.size() >= Http2Preface.size() || !Http2Preface.starts_with(seen)) {
+      http2 = seen.starts_with(Http2Preface);
+      co_return true;
+    }
+  }
+}
+
+}  // namespace
+
+net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::socket socket,
+                                      net::ssl::context* tls) {
+  Worker& worker = client.worker;
+  const auto header_timeout = worker.settings().client_header_timeout;
+  beast::tcp_stream transport(std::move(socket));
+  Deadline deadline(worker.executor());
+  deadline.watch(&transport);
+  deadline.expires_after(header_timeout);
+  if (tls != nullptr) {
+    TlsStream stream(std::move(transport), *tls);
+    deadline.watch(&beast::get_lowest_layer(stream));
+    auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_nothrow);
+    deadline.watch(nullptr);
+    if (ec) {
+      ++worker.stats().tls_handshake_failures;
+      beast::get_lowest_layer(stream).close();
+      co_return;
+    }
+    ++worker.stats().tls_handshakes;
+    const unsigned char* protocol = nullptr;
+    unsigned length = 0;
+    SSL_get0_alpn_selected(stream.native_handle(), &protocol, &length);
+    if (std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2") {
+      Http2Session<TlsStream> session(client, std::move(stream), {});
+      co_await session.run();
+    } else {
+      HttpSession<TlsStream> session(client, std::move(stream), {});
+      co_await session.run();
+    }
+    co_return;
+  }
+  beast::flat_buffer first_bytes;
+  bool http2 = false;
+  const bool spoke = co_await read_first_bytes(transport, first_bytes, http2);
+  deadline.watch(nullptr);
+  if (!spoke) {
+    transport.close();
+  } else if (http2) {
+    Http2Session<beast::tcp_stream> session(client, std::move(transport), std::move(first_bytes));
+    co_await session.run();
+  } else {
+    HttpSession<beast::tcp_stream> session(client, std::move(transport), std::move(first_bytes));
+    co_await session.run();
+  }
+}
+
+}  // namespace portico
