@@ -7,6 +7,8 @@
 #include <optional>
 #include <string_view>
 
+#include <boost/beast/core/string.hpp>
+
 #include "proxy/common/http_chars.hpp"
 #include "proxy/common/log.hpp"
 #include "proxy/common/quantity.hpp"
@@ -368,6 +370,28 @@ void read_auth(Reader& reader, const SecretLookup& secrets, RoutePolicy& policy,
                                 realm.value_or("Authentication Required")};
 }
 
+// backend-protocol: how the backend is spoken to. ingress-nginx writes the values in capitals;
+// any case is taken. AJP and FCGI are nginx modules Portico has no counterpart for.
+BackendProtocol read_backend_protocol(Reader& reader) {
+  static constexpr std::array<std::pair<std::string_view, BackendProtocol>, 4> Known = {{
+      {"HTTP", BackendProtocol::Http},
+      {"HTTPS", BackendProtocol::Https},
+      {"GRPC", BackendProtocol::Grpc},
+      {"GRPCS", BackendProtocol::Grpcs},
+  }};
+  const auto known = [](std::string_view s) {
+    return std::any_of(Known.begin(), Known.end(),
+                       [&](const auto& entry) { return boost::beast::iequals(s, entry.first); });
+  };
+  const auto value = reader.text("backend-protocol", known, "expected HTTP, HTTPS, GRPC or GRPCS");
+  for (const auto& [name, protocol] : Known) {
+    if (value && boost::beast::iequals(*value, name)) {
+      return protocol;
+    }
+  }
+  return BackendProtocol::Http;
+}
+
 void read_balancing(Reader& reader, RoutePolicy& policy) {
   if (const auto mode = reader.text(
           "load-balance", [](std::string_view s) { return s == "round_robin" || s == "ewma"; },
@@ -502,11 +526,7 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
   read_cors(reader, policy);
   read_auth(reader, secrets, policy, out.auth_secret);
   read_balancing(reader, policy);
-  policy.upstream_tls = reader.text(
-                            "backend-protocol",
-                            [](std::string_view s) { return s == "HTTP" || s == "HTTPS"; },
-                            "only HTTP and HTTPS backends are supported")
-                            .value_or("HTTP") == "HTTPS";
+  policy.backend_protocol = read_backend_protocol(reader);
   policy.upstream_host =
       reader.text("upstream-vhost", valid_authority, "expected a host name, optionally with a port")
           .value_or("");

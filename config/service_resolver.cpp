@@ -38,6 +38,7 @@ ClusterPtr resolve_cluster(std::uint32_t id, const ClusterRef& ref, const Object
   if (service_port == nullptr) {
     return cluster;
   }
+  cluster->h2c = service_port->app_protocol == "kubernetes.io/h2c";
   std::vector<Endpoint> ready;
   std::vector<Endpoint> terminating;
   for (const k8s::EndpointSlice* slice : cache.slices_of(ref.service_key())) {

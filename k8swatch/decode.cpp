@@ -411,6 +411,9 @@ Expected<Object> decode_service(const json& document, ObjectMeta meta) {
         if (Check e = read_int32(p, "port", path, number)) {
           return e;
         }
+        if (Check e = read_string(p, "appProtocol", path, port.app_protocol)) {
+          return e;
+        }
         if (!number || *number < 1 || *number > 65535) {
           return field_error(path + ".port", "required, between 1 and 65535");
         }

@@ -74,6 +74,7 @@ struct IngressClass {
 struct ServicePort {
   std::string name;
   std::int32_t port = 0;
+  std::string app_protocol;  // spec.ports[].appProtocol, "" when unset
   bool operator==(const ServicePort&) const = default;
 };
 

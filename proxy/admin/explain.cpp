@@ -93,7 +93,10 @@ json describe_backend(const Snapshot& snapshot, std::uint32_t cluster_id, const 
   for (const auto& endpoint : cluster->endpoints) {
     endpoints.push_back(endpoint_text(endpoint));
   }
+  const auto protocol = upstream_protocol(
+      policy != nullptr ? policy->backend_protocol : BackendProtocol::Http, cluster->h2c);
   return {{"service", cluster->name},
+          {"protocol", protocol.name()},
           {"endpoints", endpoints},
           {"picked", cluster->endpoints.empty()
                          ? std::string("no usable endpoint: 503")

@@ -14,6 +14,11 @@ std::string describe_action(const RouteAction& action, const ClusterTable& clust
   const Cluster* cluster = clusters.find(action.cluster_id);
   std::string out = "\"ingress\":" + quoted(action.ingress) +
                     ",\"backend\":" + quoted(cluster != nullptr ? cluster->name : "") +
+                    ",\"upstreamProtocol\":" +
+                    quoted(upstream_protocol(action.policy ? action.policy->backend_protocol
+                                                           : BackendProtocol::Http,
+                                             cluster != nullptr && cluster->h2c)
+                               .name()) +
                     ",\"endpoints\":[";
   if (cluster != nullptr) {
     for (std::size_t i = 0; i < cluster->endpoints.size(); ++i) {

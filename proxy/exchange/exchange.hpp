@@ -20,6 +20,7 @@
 #include "proxy/policy/cors.hpp"
 #include "proxy/route/route_table.hpp"
 #include "proxy/snapshot.hpp"
+#include "proxy/upstream/upstream_protocol.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -59,6 +60,7 @@ struct Exchange {
   RouteMatch route;
   const RoutePolicy* policy = nullptr;  // the route's, or one with every default; set once routed
   const Cluster* cluster = nullptr;
+  UpstreamProtocol upstream_protocol;  // set with the cluster
   RequestHead target;
   std::string_view local_body;   // a local reply's body, when not the status line's text
   unsigned redirect_status = 0;  // a Fault::Redirect's status, when not 308

@@ -129,6 +129,7 @@ const Endpoint* pick_endpoint(const ClientConnection& client, Exchange& ex) {
   if (ex.cluster == nullptr) {
     return nullptr;
   }
+  ex.upstream_protocol = upstream_protocol(ex.policy->backend_protocol, ex.cluster->h2c);
   const auto now = Clock::now();
   const RoutePolicy& policy = *ex.policy;
   if (policy.affinity) {
@@ -180,6 +181,19 @@ void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
     req.set(http::field::transfer_encoding, "chunked");
   } else if (ex.body.length && !req.count(http::field::content_length)) {
     req.set(http::field::content_length, std::to_string(*ex.body.length));
+  }
+}
+
+void prepare_response_head(const ClientConnection& client, const Exchange& ex,
+                           http::response_header<>& response) {
+  const auto& settings = client.worker.settings();
+  strip_hop_by_hop(response);
+  response.set(http::field::server, settings.server_header);
+  for (const auto& [field, value] : ex.response_headers) {
+    response.insert(field, value);
+  }
+  if (client.tls && !settings.hsts_header.empty()) {
+    response.set(http::field::strict_transport_security, settings.hsts_header);
   }
 }
 

@@ -26,6 +26,11 @@ const Endpoint* pick_endpoint(const ClientConnection& client, Exchange& ex);
 // fields, the route's Host and prefix, the target the route maps to, and the body's framing.
 void prepare_upstream_request(const ClientConnection& client, Exchange& ex);
 
+// Rewrites a backend's response head for the client, whatever the protocols: hop-by-hop
+// fields out, Server, the exchange's extra headers, HSTS on HTTPS.
+void prepare_response_head(const ClientConnection& client, const Exchange& ex,
+                           boost::beast::http::response_header<>& response);
+
 // The reply the proxy gives itself for `status`, with the exchange's extra headers. A gRPC
 // request gets a gRPC error instead: 200 with grpc-status mapped from `status` and no body.
 // The codec adds its own framing (HTTP/1.1: Connection and version).

@@ -10,7 +10,7 @@
 //   body_source(), read_ahead() the request body: an Asio read stream and bytes read ahead
 //   send_response_head(ex, response, framing, upstream_buffer) -> {error, body bytes carried}
 //   body_sink(), chunked_out() where the response body goes, and whether framed as chunks
-//   end_response(ex)           after the body (HTTP/2: the stream's end)
+//   end_response(ex, trailers) after the body (HTTP/2: trailers, and the stream's end)
 //   CanTunnel, tunnel(...)     HTTP/1.1 only: the WebSocket byte pipe after a 101
 // Header-only: each codec's session instantiates it once.
 #include <boost/beast/http/buffer_body.hpp>
@@ -79,7 +79,7 @@ class UpstreamExchange {
       ex_.upstream = endpoint;
       ex_.upstream_started = Exchange::Clock::now();
       UpstreamConnectionPtr upstream =
-          retried ? nullptr : worker_.pool().take(*endpoint, ex_.policy->upstream_tls);
+          retried ? nullptr : worker_.pool().take(*endpoint, ex_.upstream_protocol.tls);
       if (!upstream) {
         if (const Fault fault = co_await connect(*endpoint, upstream); fault != Fault::None) {
           balancer.report_connect_failure(*endpoint, Exchange::Clock::now());
@@ -140,7 +140,7 @@ class UpstreamExchange {
     if (!ec) {
       tcp.socket().set_option(net::ip::tcp::no_delay(true), ec);
     }
-    if (!ec && ex_.policy->upstream_tls) {
+    if (!ec && ex_.upstream_protocol.tls) {
       // The handshake is part of connecting: it too is bounded by the connect timeout, and a
       // failure is a connect failure (nothing was sent, another endpoint may be tried).
       beast::tcp_stream connected = std::move(tcp);  // out of the variant before it changes
@@ -225,14 +225,7 @@ class UpstreamExchange {
     const BodyFraming framing{parser->content_length(), parser->chunked(),
                               parser->is_done() || switching};
     const std::string upgraded_to = switching ? std::string(response[http::field::upgrade]) : "";
-    strip_hop_by_hop(response.base());
-    response.set(http::field::server, settings.server_header);
-    for (const auto& [field, value] : ex_.response_headers) {
-      response.insert(field, value);
-    }
-    if (client_.tls && !settings.hsts_header.empty()) {
-      response.set(http::field::strict_transport_security, settings.hsts_header);
-    }
+    prepare_response_head(client_, ex_, response.base());
     if (switching) {
       response.set(http::field::upgrade, upgraded_to);
     }
@@ -267,7 +260,8 @@ class UpstreamExchange {
           co_return Fault::UpstreamBroken;
       }
     }
-    if (!co_await down_.end_response(ex_)) {
+    static const http::fields no_trailers;  // HTTP/1.1 backends' trailers are not relayed
+    if (!co_await down_.end_response(ex_, no_trailers)) {
       co_return Fault::ClientGone;
     }
     // The whole response was read (a close-delimited one ends only at close), and nothing

@@ -12,7 +12,7 @@
 
 #include "proxy/exchange/request_head.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
-#include "proxy/exchange/upstream_http1.hpp"
+#include "proxy/exchange/upstream_exchange.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -222,6 +222,12 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
       fault = Fault::ClientGone;
     }
   }
+  if (fault == Fault::None && !(parser.is_done() || ex.body_read)) {
+    // The response ended before the request body (an HTTP/2 backend may answer early): what
+    // is left of the body would be taken for the next request.
+    ex.keep_alive = false;
+    linger_ = true;
+  }
   finish_exchange(client_info_, ex, fault);
   release_large_buffer(buffer_);
   co_return ex.keep_alive&& fault != Fault::ClientGone && !worker.draining();
@@ -245,8 +251,7 @@ net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, Parser& parser) {
   if (!co_await continue_if_expected(ex, parser)) {
     co_return Fault::ClientGone;
   }
-  UpstreamExchange<HttpSession> upstream(client_info_, *this, ex);
-  co_return co_await upstream.run(*endpoint);
+  co_return co_await exchange_upstream(client_info_, *this, ex, *endpoint);
 }
 
 // curl and most clients wait for "100 Continue" before sending a large body. The proxy

@@ -28,6 +28,8 @@ namespace portico {
 
 template <class Downstream>
 class UpstreamExchange;
+template <class Downstream>
+class Http2UpstreamExchange;
 
 // `Stream` is beast::tcp_stream for plain HTTP (and, for HTTPS, an SSL stream over one whose
 // handshake is done).
@@ -45,6 +47,7 @@ class HttpSession final : public Session {
 
  private:
   friend class UpstreamExchange<HttpSession>;
+  friend class Http2UpstreamExchange<HttpSession>;
   using Parser = http::request_parser<http::buffer_body>;
 
   beast::tcp_stream& transport() { return beast::get_lowest_layer(client_); }
@@ -66,7 +69,8 @@ class HttpSession final : public Session {
       beast::flat_buffer& upstream_buffer);
   Stream& body_sink() { return client_; }
   bool chunked_out() const { return response_chunked_; }
-  net::awaitable<bool> end_response(Exchange&) { co_return true; }
+  // Trailers are dropped: HTTP/1.1 clients rarely ask for them (TE: trailers).
+  net::awaitable<bool> end_response(Exchange&, const http::fields&) { co_return true; }
   template <class Upstream>
   net::awaitable<void> tunnel(Exchange& ex, Upstream& upstream, beast::flat_buffer& buffer);
 

@@ -2,8 +2,6 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <type_traits>
@@ -11,7 +9,8 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
-#include "proxy/exchange/upstream_http1.hpp"
+#include "proxy/exchange/upstream_exchange.hpp"
+#include "proxy/http2/header_list.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -24,31 +23,9 @@ constexpr bool IsTls = !std::is_same_v<Stream, beast::tcp_stream>;
 // has passed it on, and the connection as many streams' worth; so memory per connection is
 // bounded by the window, whatever the clients send.
 constexpr std::int32_t StreamWindow = 64 * 1024;
-constexpr std::size_t ReadChunk = 16 * 1024;
-constexpr std::size_t WriteBatch = 64 * 1024;
 
 std::string_view view(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
-}
-
-nghttp2_nv header(std::string_view name, std::string_view value) {
-  return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-          reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
-          value.size(), NGHTTP2_NV_FLAG_NONE};
-}
-
-// nghttp2's data provider: the stream's queued response body.
-ssize_t read_response_body(nghttp2_session*, std::int32_t, std::uint8_t* out, std::size_t size,
-                           std::uint32_t* flags, nghttp2_data_source* source, void*) {
-  auto* stream = static_cast<Http2Stream*>(source->ptr);
-  bool end = false;
-  const std::size_t n = stream->take_response(out, size, end);
-  if (end) {
-    *flags |= NGHTTP2_DATA_FLAG_EOF;
-  } else if (n == 0) {
-    return NGHTTP2_ERR_DEFERRED;  // resumed by response_ready()
-  }
-  return static_cast<ssize_t>(n);
 }
 
 // What an error nghttp2 found fatal says about the client.
@@ -103,9 +80,10 @@ class Http2Session<Stream>::StreamExchange {
     session_.submit_head(*stream_, response, with_body_);
     co_return std::pair{boost::system::error_code(), std::uint64_t{0}};
   }
-  net::awaitable<bool> end_response(Exchange&) {
+  net::awaitable<bool> end_response(Exchange&, const http::fields& trailers) {
     if (with_body_) {
-      stream_->end_response();
+      stream_->trailers_to_send = trailers;
+      stream_->end_outbound();
     }
     co_return !stream_->closed();
   }
@@ -171,7 +149,7 @@ struct Http2Session<Stream>::Callbacks {
   // Builds the HTTP/1.1-shaped head every phase reads: :method and :path as the request
   // line, :authority as Host (RFC 9113 §8.3.1), cookies joined again (§8.2.3).
   static void add_field(Http2Stream& stream, std::string_view name, std::string_view value) {
-    auto& head = stream.head;
+    auto& head = stream.request;
     if (name == ":method") {
       head.method_string(value);
     } else if (name == ":path") {
@@ -205,7 +183,7 @@ struct Http2Session<Stream>::Callbacks {
     if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
       if (const auto it = s.streams_.find(frame->hd.stream_id); it != s.streams_.end()) {
-        it->second->end_of_request();
+        it->second->end_inbound();
       }
     }
     switch (frame->hd.type) {
@@ -263,18 +241,9 @@ struct Http2Session<Stream>::Callbacks {
 template <class Stream>
 Http2Session<Stream>::Http2Session(const ClientConnection& client, Stream stream,
                                    beast::flat_buffer read_ahead)
-    : client_(client),
-      stream_(std::move(stream)),
-      read_deadline_(client.worker.executor()),
-      write_deadline_(client.worker.executor()),
-      read_ahead_(std::move(read_ahead)),
-      wake_(client.worker.executor()) {
-  auto& transport = beast::get_lowest_layer(stream_);
-  read_deadline_.watch(&transport);
-  write_deadline_.watch(&transport);
-  boost::system::error_code ec;
-  transport.socket().set_option(net::ip::tcp::no_delay(true), ec);
-
+    : Wire(std::move(stream), client.worker.settings().upstream_send_timeout),
+      client_(client),
+      read_ahead_(std::move(read_ahead)) {
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session_callbacks_new(&callbacks);
   nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, Callbacks::on_begin_frame);
@@ -313,7 +282,6 @@ Http2Session<Stream>::Http2Session(const ClientConnection& client, Stream stream
 
 template <class Stream>
 Http2Session<Stream>::~Http2Session() {
-  nghttp2_session_del(session_);
   --client_.worker.stats().client_connections;
   client_.worker.remove_session(this);
 }
@@ -334,11 +302,10 @@ void Http2Session<Stream>::drain() {
 
 template <class Stream>
 net::awaitable<void> Http2Session<Stream>::run() {
-  using namespace boost::asio::experimental::awaitable_operators;
   if (client_.worker.draining()) {
     drain();
   }
-  co_await (read_loop() && write_loop());
+  co_await this->run_wire(read_ahead_);
   // The connection is over: streams still open are reset, exchanges still running end now.
   for (auto& [id, stream] : streams_) {
     stream->close(net::error::connection_reset);
@@ -348,107 +315,22 @@ net::awaitable<void> Http2Session<Stream>::run() {
     for (StreamExchange* exchange : exchanges_) {
       exchange->deadline().expire_now();
     }
-    wake_.expires_at(net::steady_timer::time_point::max());
-    co_await wake_.async_wait(use_nothrow);
+    co_await this->wait_for_wake();
   }
-  beast::get_lowest_layer(stream_).close();
+  beast::get_lowest_layer(this->stream_).close();
+}
+
+// Idle: no exchange running. While one runs, each has its own deadline.
+template <class Stream>
+std::chrono::steady_clock::duration Http2Session<Stream>::read_timeout() const {
+  return exchanges_.empty()
+             ? std::chrono::steady_clock::duration(client_.worker.settings().client_idle_timeout)
+             : std::chrono::steady_clock::duration::max();
 }
 
 template <class Stream>
-net::awaitable<void> Http2Session<Stream>::read_loop() {
-  const auto& settings = client_.worker.settings();
-  if (read_ahead_.size() > 0) {
-    const auto data = read_ahead_.data();
-    feed(static_cast<const std::uint8_t*>(data.data()), data.size());
-    read_ahead_.consume(read_ahead_.size());
-  }
-  const auto chunk = std::make_unique_for_overwrite<std::uint8_t[]>(ReadChunk);
-  for (;;) {
-    // Once closing, what the client still sends is read and dropped for a moment (the
-    // deadline write_loop set), so that the close does not reset the connection before the
-    // GOAWAY has reached the client.
-    if (!closing_) {
-      if (exchanges_.empty()) {
-        read_deadline_.expires_after(settings.client_idle_timeout);
-      } else {
-        read_deadline_.expires_never();  // each stream's exchange has its own deadline
-      }
-    }
-    auto [ec, n] =
-        co_await stream_.async_read_some(net::buffer(chunk.get(), ReadChunk), use_nothrow);
-    if (ec) {
-      break;
-    }
-    if (!closing_) {
-      feed(chunk.get(), n);
-    }
-  }
-  reading_done_ = true;
-  closing_ = true;
-  wake_writer();
-}
-
-// Hands nghttp2 what the client sent. False when that ended the connection.
-template <class Stream>
-bool Http2Session<Stream>::feed(const std::uint8_t* data, std::size_t size) {
-  const auto used = nghttp2_session_mem_recv(session_, data, size);
-  if (used < 0) {
-    fail(guard_.violation() != FloodReason::None ? guard_.violation()
-                                                 : reason_for(static_cast<int>(used)));
-    return false;
-  }
-  wake_writer();
-  return true;
-}
-
-template <class Stream>
-net::awaitable<void> Http2Session<Stream>::write_loop() {
-  const auto& settings = client_.worker.settings();
-  for (;;) {
-    wake_pending_ = false;
-    out_.clear();
-    bool broken = false;
-    while (out_.size() < WriteBatch) {
-      const std::uint8_t* data = nullptr;
-      const auto n = nghttp2_session_mem_send(session_, &data);
-      broken = n < 0;
-      if (n <= 0) {
-        break;
-      }
-      out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-    }
-    if (broken) {
-      break;  // nghttp2 cannot go on: the connection ends
-    }
-    if (!out_.empty()) {
-      write_deadline_.expires_after(settings.upstream_send_timeout);
-      auto [ec, written] = co_await net::async_write(stream_, net::buffer(out_), use_nothrow);
-      if (ec) {
-        break;
-      }
-      continue;
-    }
-    if (reading_done_ ||
-        (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) {
-      break;  // the client left, or GOAWAY was sent and its streams are done
-    }
-    if (wake_pending_) {
-      continue;
-    }
-    wake_.expires_at(net::steady_timer::time_point::max());
-    co_await wake_.async_wait(use_nothrow);
-  }
-  // Ends the read loop too: at once when the client left, else after a short linger.
-  closing_ = true;
-  boost::system::error_code ignored;
-  beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  read_deadline_.expires_after(std::chrono::seconds(1));
-}
-
-template <class Stream>
-void Http2Session<Stream>::wake_writer() {
-  wake_pending_ = true;
-  wake_.cancel();
+void Http2Session<Stream>::on_fatal(int error) {
+  fail(guard_.violation() != FloodReason::None ? guard_.violation() : reason_for(error));
 }
 
 template <class Stream>
@@ -475,7 +357,7 @@ void Http2Session<Stream>::consumed(std::int32_t stream_id, std::size_t bytes) {
 }
 
 template <class Stream>
-void Http2Session<Stream>::response_ready(std::int32_t stream_id) {
+void Http2Session<Stream>::outbound_ready(std::int32_t stream_id) {
   nghttp2_session_resume_data(session_, stream_id);
   wake_writer();
 }
@@ -487,12 +369,12 @@ void Http2Session<Stream>::start_exchange(std::int32_t stream_id) {
     return;
   }
   auto& stream = *it->second;
-  stream.head.version(11);
+  stream.request.version(11);
   // nghttp2 checked content-length against the DATA frames; it frames the body here.
-  if (const auto length = stream.head[http::field::content_length]; !length.empty()) {
+  if (const auto length = stream.request[http::field::content_length]; !length.empty()) {
     std::uint64_t n = 0;
     std::from_chars(length.data(), length.data() + length.size(), n);
-    stream.framing.length = n;
+    stream.request_framing.length = n;
   }
   net::co_spawn(client_.worker.executor(), serve_stream(it->second), [](std::exception_ptr error) {
     if (error) {
@@ -509,9 +391,9 @@ void Http2Session<Stream>::start_exchange(std::int32_t stream_id) {
 template <class Stream>
 net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Stream> stream) {
   StreamExchange down(*this, stream);
-  Exchange ex(stream->head, Protocol::Http2);
-  ex.body = stream->framing;
-  ex.body.done = stream->request_ended();  // END_STREAM came with the HEADERS
+  Exchange ex(stream->request, Protocol::Http2);
+  ex.body = stream->request_framing;
+  ex.body.done = stream->inbound_ended();  // END_STREAM came with the HEADERS
   Fault fault = co_await proxy(ex, down);
   if (fault != Fault::None && !stream->closed()) {
     if (ex.response_started) {
@@ -530,7 +412,7 @@ net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Str
        nghttp2_session_get_remote_window_size(session_) <= 0)) {
     fail(FloodReason::WindowStalled);  // the client never made room for the response
   }
-  stream->discard_request_body();
+  stream->discard_inbound();
   finish_exchange(client_, ex, fault);
 }
 
@@ -552,41 +434,18 @@ net::awaitable<Fault> Http2Session<Stream>::proxy(Exchange& ex, StreamExchange& 
     co_return Fault::NoEndpoint;
   }
   prepare_upstream_request(client_, ex);
-  UpstreamExchange<StreamExchange> upstream(client_, down, ex);
-  co_return co_await upstream.run(*endpoint);
+  co_return co_await exchange_upstream(client_, down, ex, *endpoint);
 }
 
-// A response head as HTTP/2 fields: :status first, names in lowercase (RFC 9113 §8.2.2),
-// nothing connection-specific (the exchange stripped those).
+// A response head as HTTP/2 fields: :status first, then the rest (HeaderList: lowercase,
+// nothing connection-specific).
 template <class Stream>
-void Http2Session<Stream>::submit_head(const Http2Stream& stream,
-                                       const http::response_header<>& head, bool with_body) {
-  const std::string status = std::to_string(head.result_int());
-  std::vector<std::string> names;
-  names.reserve(16);
-  std::vector<nghttp2_nv> fields;
-  fields.reserve(16);
-  fields.push_back(header(":status", status));
-  for (const auto& field : head) {
-    if (field.name() == http::field::connection) {
-      continue;
-    }
-    std::string name(field.name_string());
-    for (char& c : name) {
-      c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-    }
-    names.push_back(std::move(name));
-  }
-  // Pointers into `names` are taken once it no longer grows.
-  std::size_t i = 0;
-  for (const auto& field : head) {
-    if (field.name() != http::field::connection) {
-      fields.push_back(header(names[i++], field.value()));
-    }
-  }
-  nghttp2_data_provider provider{};
-  provider.source.ptr = const_cast<Http2Stream*>(&stream);
-  provider.read_callback = read_response_body;
+void Http2Session<Stream>::submit_head(Http2Stream& stream, const http::response_header<>& head,
+                                       bool with_body) {
+  HeaderList fields;
+  fields.add(":status", std::to_string(head.result_int()));
+  fields.add_fields(head);
+  const nghttp2_data_provider provider = stream.data_provider();
   nghttp2_submit_response(session_, stream.id(), fields.data(), fields.size(),
                           with_body ? &provider : nullptr);
   wake_writer();
@@ -597,7 +456,7 @@ void Http2Session<Stream>::send_local_reply(Exchange& ex, Http2Stream& stream, u
   auto reply = local_reply(client_, ex, status);
   const bool with_body = !reply.body().empty();
   if (with_body) {
-    stream.set_response(std::move(reply.body()));
+    stream.set_outbound(std::move(reply.body()));
   }
   submit_head(stream, reply.base(), with_body);
 }

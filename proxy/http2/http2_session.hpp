@@ -6,10 +6,8 @@
 // through the same codec-independent phases as HTTP/1.1, with the stream as its Downstream.
 // A FloodGuard watches what the client sends; abuse ends the connection with GOAWAY.
 //
-// Two loops share the connection: read_loop feeds nghttp2, write_loop sends what nghttp2
-// has queued whenever something woke it. Owned by the coroutine serving the connection,
-// which run() holds until every stream's exchange has ended.
-#include <boost/asio/steady_timer.hpp>
+// Its Http2Wire moves the bytes. Owned by the coroutine serving the connection, which run()
+// holds until every stream's exchange has ended.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -23,8 +21,8 @@
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/http2/flood_guard.hpp"
 #include "proxy/http2/http2_stream.hpp"
+#include "proxy/http2/http2_wire.hpp"
 #include "proxy/net.hpp"
-#include "proxy/session/deadline.hpp"
 #include "proxy/session/session.hpp"
 
 struct nghttp2_session;
@@ -35,7 +33,7 @@ namespace portico {
 inline constexpr std::string_view Http2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 template <class Stream>
-class Http2Session final : public Session, private Http2Connection {
+class Http2Session final : public Session, private Http2Connection, private Http2Wire<Stream> {
  public:
   // `read_ahead`: bytes already read from the connection (the preface, for h2c).
   Http2Session(const ClientConnection& client, Stream stream, beast::flat_buffer read_ahead);
@@ -50,35 +48,29 @@ class Http2Session final : public Session, private Http2Connection {
   class StreamExchange;  // one stream's exchange: its Downstream for UpstreamExchange
   struct Callbacks;      // nghttp2's callbacks, with access to the session
 
-  net::awaitable<void> read_loop();
-  net::awaitable<void> write_loop();
-  bool feed(const std::uint8_t* data, std::size_t size);
+  std::chrono::steady_clock::duration read_timeout() const override;
+  void on_fatal(int error) override;
   net::awaitable<void> serve_stream(std::shared_ptr<Http2Stream> stream);
   net::awaitable<Fault> proxy(Exchange& ex, StreamExchange& down);
-  void submit_head(const Http2Stream& stream, const http::response_header<>& head, bool with_body);
+  void submit_head(Http2Stream& stream, const http::response_header<>& head, bool with_body);
   void send_local_reply(Exchange& ex, Http2Stream& stream, unsigned status);
   void start_exchange(std::int32_t stream_id);
   void consumed(std::int32_t stream_id, std::size_t bytes) override;
-  void response_ready(std::int32_t stream_id) override;
-  void wake_writer();
+  void outbound_ready(std::int32_t stream_id) override;
   // Ends the connection for abuse: GOAWAY ENHANCE_YOUR_CALM (PROTOCOL_ERROR for a protocol
   // error), counted by reason, logged.
   void fail(FloodReason reason);
 
+  using Wire = Http2Wire<Stream>;
+  using Wire::closing_;
+  using Wire::session_;
+  using Wire::wake_writer;
+
   ClientConnection client_;
-  Stream stream_;
-  Deadline read_deadline_;   // idle connections; and the lingering read after the end
-  Deadline write_deadline_;  // a client that stops reading
   beast::flat_buffer read_ahead_;
-  nghttp2_session* session_ = nullptr;
   std::unordered_map<std::int32_t, std::shared_ptr<Http2Stream>> streams_;
   std::unordered_set<StreamExchange*> exchanges_;  // running; ended early when the connection is
   FloodGuard guard_;
-  net::steady_timer wake_;
-  std::string out_;
-  bool wake_pending_ = false;
-  bool reading_done_ = false;
-  bool closing_ = false;
 };
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;

@@ -12,6 +12,7 @@
 #include "proxy/policy/cors.hpp"
 #include "proxy/policy/htpasswd.hpp"
 #include "proxy/policy/source_ranges.hpp"
+#include "proxy/upstream/upstream_protocol.hpp"
 
 namespace portico {
 
@@ -66,7 +67,7 @@ struct RoutePolicy {
   std::optional<BasicAuth> basic_auth;          // 401 without valid credentials
   // Forwarding.
   std::optional<std::string> rewrite_target;  // "$1"..."$9" from the path's regex captures
-  bool upstream_tls = false;                  // backend-protocol HTTPS
+  BackendProtocol backend_protocol = BackendProtocol::Http;  // backend-protocol
   std::string upstream_host;     // upstream-vhost: the Host the backend receives, "" as sent
   std::string forwarded_prefix;  // x-forwarded-prefix: sent as X-Forwarded-Prefix when set
   Balance balance = Balance::RoundRobin;

@@ -49,8 +49,10 @@ void Deadline::fire(State& state) {
       stream->socket().cancel();
     }
   }
-  if (state.channel != nullptr) {
-    state.channel->interrupt();
+  for (auto* channel : state.channels) {
+    if (channel != nullptr) {
+      channel->interrupt();
+    }
   }
 }
 

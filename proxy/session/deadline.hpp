@@ -17,8 +17,9 @@
 
 namespace portico {
 
-// A downstream that is not a socket of its own (an HTTP/2 stream): the deadline interrupts
-// its pending operations instead of cancelling a socket.
+// A channel that is not a socket of its own (an HTTP/2 stream, downstream or upstream): the
+// deadline interrupts its pending operations instead of cancelling a socket that other
+// streams share.
 class Interruptible {
  public:
   virtual void interrupt() = 0;
@@ -43,7 +44,8 @@ class Deadline {
     state_->streams[1] = upstream;
   }
   void watch_upstream(boost::beast::tcp_stream* upstream) { state_->streams[1] = upstream; }
-  void watch_channel(Interruptible* channel) { state_->channel = channel; }
+  void watch_channel(Interruptible* downstream) { state_->channels[0] = downstream; }
+  void watch_upstream_channel(Interruptible* upstream) { state_->channels[1] = upstream; }
 
   // Operations started from now on must complete within `timeout` of now.
   void expires_after(Clock::duration timeout);
@@ -61,7 +63,7 @@ class Deadline {
     Clock::time_point deadline = Clock::time_point::max();
     Clock::time_point armed_for = Clock::time_point::max();  // max: no wait pending
     boost::beast::tcp_stream* streams[2] = {nullptr, nullptr};
-    Interruptible* channel = nullptr;
+    Interruptible* channels[2] = {nullptr, nullptr};
     bool expired = false;
     bool closed = false;
   };

@@ -30,6 +30,7 @@ struct Cluster {
   std::uint32_t id = 0;
   std::string name;                 // "namespace/service:port", for logs and stats
   std::vector<Endpoint> endpoints;  // only the endpoints new requests may go to
+  bool h2c = false;                 // the Service port's appProtocol is kubernetes.io/h2c
 };
 
 using ClusterPtr = std::shared_ptr<const Cluster>;

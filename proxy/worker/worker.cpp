@@ -60,6 +60,7 @@ Worker::~Worker() {
   // connections here, sessions' sockets with their coroutine frames inside io_.reset().
   listeners_.clear();
   pool_.clear();
+  http2_pool_.clear();
   io_.reset();
 }
 

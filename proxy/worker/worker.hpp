@@ -21,6 +21,7 @@
 #include "proxy/proxy_settings.hpp"
 #include "proxy/snapshot.hpp"
 #include "proxy/upstream/conn_pool.hpp"
+#include "proxy/upstream/http2_pool.hpp"
 #include "proxy/upstream/load_balancer.hpp"
 #include "proxy/worker/worker_stats.hpp"
 
@@ -79,6 +80,7 @@ class Worker {
   // so pinning costs an uncontended increment, not a cache line bounced between cores.
   SnapshotPtr pin() const noexcept { return view_; }
   ConnPool& pool() noexcept { return pool_; }
+  Http2Pool& http2_pool() noexcept { return http2_pool_; }
   LoadBalancer& balancer() noexcept { return balancer_; }
   VerifiedCredentials& credentials() noexcept { return credentials_; }
   // For backend-protocol HTTPS. Like ingress-nginx (proxy-ssl-verify off), the backend's
@@ -122,6 +124,7 @@ class Worker {
   std::vector<std::unique_ptr<Listener>> listeners_;
   SnapshotPtr view_;
   ConnPool pool_;
+  Http2Pool http2_pool_;
   LoadBalancer balancer_;
   VerifiedCredentials credentials_;
   WorkerStats stats_;

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """A raw HTTP/2 client for Portico's tests: it speaks frames by hand, so it can do what a
 well-behaved library refuses to (the attacks), and measure what a library hides (flow
 control under a large upload). Standard library only.

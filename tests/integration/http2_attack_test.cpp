@@ -44,8 +44,8 @@ TEST_CASE("HTTP/2 abuse: each attack closes only the attacker's connection, with
   };
   for (const auto& attack : attacks) {
     SECTION(attack.scenario) {
-      const auto result = run_command(
-          {"python3", Peer, attack.scenario, port, attack.argument, "--authority", "b.com"});
+      const auto result = run_command({"/usr/bin/python3", Peer, attack.scenario, port,
+                                       attack.argument, "--authority", "b.com"});
       INFO(result.err);
       REQUIRE(result.exit_code == 0);
       const auto seen = json::parse(result.out);

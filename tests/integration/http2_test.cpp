@@ -52,7 +52,7 @@ CurlReply curl(std::vector<std::string> args) {
 
 json peer(const std::vector<std::string>& args,
           std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  std::vector<std::string> argv = {"python3", Peer};
+  std::vector<std::string> argv = {"/usr/bin/python3", Peer};
   argv.insert(argv.end(), args.begin(), args.end());
   const auto result = run_command(argv, timeout);
   INFO(result.err);

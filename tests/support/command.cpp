@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 namespace portico::test {
 
@@ -74,6 +75,58 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::sec
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv) {
+  std::vector<std::string> args = argv;
+  std::vector<char*> pointers;
+  for (auto& arg : args) {
+    pointers.push_back(arg.data());
+  }
+  pointers.push_back(nullptr);
+  int out_fds[2];
+  REQUIRE(::pipe2(out_fds, O_CLOEXEC) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_fds[1], STDOUT_FILENO);
+  const int spawned = posix_spawnp(&pid_, pointers[0], &actions, nullptr, pointers.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_fds[1]);
+  out_fd_ = out_fds[0];
+  INFO("cannot run " << argv.front());
+  REQUIRE(spawned == 0);
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  if (out_fd_ >= 0) {
+    ::close(out_fd_);
+  }
+}
+
+std::string BackgroundCommand::wait_for_line(const std::string& prefix) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    for (std::size_t start = 0, end; (end = seen_.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+      if (seen_.compare(start, prefix.size(), prefix) == 0) {
+        return seen_.substr(start, end - start);
+      }
+    }
+    INFO("no line starting with \"" << prefix << "\" in: " << seen_);
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    pollfd ready{out_fd_, POLLIN, 0};
+    if (::poll(&ready, 1, 100) > 0) {
+      char chunk[4096];
+      const auto n = ::read(out_fd_, chunk, sizeof chunk);
+      REQUIRE(n > 0);
+      seen_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
 }
 
 }  // namespace portico::test

@@ -1,0 +1,219 @@
+#pragma once
+// Http2UpstreamExchange: one exchange with an HTTP/2 backend (backend-protocol GRPC or GRPCS,
+// or a Service port with appProtocol kubernetes.io/h2c), for either downstream codec. The
+// request body and the response flow at the same time (gRPC streams both ways at once):
+// the request body is relayed into the upstream stream by a coroutine of its own while this
+// one waits for the response head and relays the response, then its trailers. A response
+// that ends first ends the request stream too. Downstream: see upstream_http1.hpp.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/ssl.hpp>
+#include <charconv>
+
+#include "proxy/common/log.hpp"
+#include "proxy/exchange/body_relay.hpp"
+#include "proxy/exchange/exchange.hpp"
+#include "proxy/exchange/fault.hpp"
+#include "proxy/exchange/request_pipeline.hpp"
+#include "proxy/http2/http2_upstream.hpp"
+
+namespace portico {
+
+template <class Downstream>
+class Http2UpstreamExchange {
+ public:
+  Http2UpstreamExchange(const ClientConnection& client, Downstream& downstream, Exchange& ex)
+      : client_(client), worker_(client.worker), down_(downstream), ex_(ex) {}
+
+  net::awaitable<Fault> run(const Endpoint& first) {
+    ex_.relay_buffer.emplace(worker_.buffers());
+    const bool tls = ex_.upstream_protocol.tls;
+    const Endpoint* endpoint = &first;
+    std::shared_ptr<Http2UpstreamLink> connection = worker_.http2_pool().pick(*endpoint, tls);
+    if (!connection) {
+      // Nothing was sent: a failed connect may try another endpoint, once.
+      Fault fault = co_await connect(*endpoint, connection);
+      if (fault != Fault::None) {
+        const Endpoint* other =
+            worker_.balancer().pick(*ex_.cluster, Exchange::Clock::now(), endpoint);
+        if (other == endpoint) {
+          co_return fault;
+        }
+        count_retry(worker_, ex_);
+        endpoint = other;
+        connection = worker_.http2_pool().pick(*endpoint, tls);
+        if (!connection && co_await connect(*endpoint, connection) != Fault::None) {
+          co_return fault;
+        }
+      }
+    }
+    ex_.upstream = endpoint;
+    ex_.upstream_started = Exchange::Clock::now();
+    const auto stream = connection->start_request(ex_.request, ex_.grpc, !ex_.body.done);
+    if (!stream) {
+      co_return Fault::UpstreamBroken;
+    }
+    Deadline& deadline = down_.deadline();
+    deadline.watch_upstream_channel(stream.get());
+    const Fault fault = co_await exchange(*connection, *stream);
+    deadline.watch_upstream_channel(nullptr);
+    co_return fault;
+  }
+
+ private:
+  net::awaitable<Fault> exchange(Http2UpstreamLink& connection, Http2Stream& stream) {
+    Deadline& deadline = down_.deadline();
+    net::steady_timer forward_ended(worker_.executor(), net::steady_timer::time_point::max());
+    bool forwarding = !ex_.body.done;
+    Fault forward_fault = Fault::None;
+    if (forwarding) {
+      // Captures this frame by reference: the frame waits below until it has ended.
+      net::co_spawn(
+          worker_.executor(),
+          [&]() -> net::awaitable<void> {
+            forward_fault = co_await forward(stream);
+            forwarding = false;
+            forward_ended.cancel();
+          },
+          net::detached);
+    }
+    Fault fault = co_await relay(stream);
+    if (forwarding) {
+      // The response ended (or failed) before the request body did: stop sending it.
+      connection.cancel(stream);
+      deadline.expire_now();
+      while (forwarding) {
+        co_await forward_ended.async_wait(use_nothrow);
+      }
+    } else if (fault == Fault::None && forward_fault != Fault::None) {
+      fault = forward_fault;
+    }
+    co_return fault;
+  }
+
+  // The request body into the upstream stream (its end is the stream's END_STREAM).
+  net::awaitable<Fault> forward(Http2Stream& stream) {
+    LeasedBuffer chunk(worker_.buffers());  // the response's relay has the exchange's own
+    beast::flat_buffer& read_ahead = down_.read_ahead();
+    switch (co_await relay_body(down_.body_source(), read_ahead, ex_.body, stream, false,
+                                ex_.body_limit, 0, chunk.span(), down_.deadline(), ex_.send_timeout,
+                                ex_.request_bytes)) {
+      case RelayEnd::Complete:
+        ex_.body_read = true;
+        stream.end_outbound();
+        co_return Fault::None;
+      case RelayEnd::WriteFailed:
+        co_return Fault::UpstreamBroken;
+      case RelayEnd::ReadInvalid:
+        co_return Fault::BadRequest;
+      case RelayEnd::TooLarge:
+        co_return Fault::BodyTooLarge;
+      default:
+        co_return Fault::ClientGone;
+    }
+  }
+
+  // The response head, its body, then its trailers, to the client.
+  net::awaitable<Fault> relay(Http2Stream& stream) {
+    Deadline& deadline = down_.deadline();
+    deadline.expires_after(ex_.read_timeout);
+    auto [ec, unused] = co_await stream.async_wait_head(use_nothrow);
+    if (ec) {
+      co_return deadline.expired() ? Fault::UpstreamTimeout : Fault::UpstreamBroken;
+    }
+    ex_.upstream_time = Exchange::Clock::now() - ex_.upstream_started;
+    auto& response = stream.response;
+    BodyFraming framing;
+    framing.done = ex_.head || stream.head_only() || response.result_int() == 204 ||
+                   response.result_int() == 304;
+    if (const auto length = response[http::field::content_length]; !length.empty()) {
+      std::uint64_t n = 0;
+      std::from_chars(length.data(), length.data() + length.size(), n);
+      framing.length = n;
+      framing.done = framing.done || n == 0;
+    }
+    prepare_response_head(client_, ex_, response);
+    response.version(11);
+    ex_.status = response.result_int();
+    ex_.response_started = true;
+    beast::flat_buffer nothing_read_ahead;
+    const auto [write_ec, sent] =
+        co_await down_.send_response_head(ex_, response, framing, nothing_read_ahead);
+    if (write_ec) {
+      co_return Fault::ClientGone;
+    }
+    if (!framing.done) {
+      switch (co_await relay_body(stream, nothing_read_ahead, framing, down_.body_sink(),
+                                  down_.chunked_out(), std::numeric_limits<std::uint64_t>::max(), 0,
+                                  ex_.relay_buffer->span(), deadline, ex_.read_timeout,
+                                  ex_.response_bytes)) {
+        case RelayEnd::Complete:
+          break;
+        case RelayEnd::WriteFailed:
+          co_return Fault::ClientGone;
+        case RelayEnd::ReadTimedOut:
+          co_return Fault::UpstreamTimeout;
+        default:
+          co_return Fault::UpstreamBroken;
+      }
+    }
+    if (!co_await down_.end_response(ex_, stream.received_trailers)) {
+      co_return Fault::ClientGone;
+    }
+    co_return Fault::None;
+  }
+
+  // A new connection to `endpoint`: TCP, then for TLS the handshake offering ALPN h2 only,
+  // within the connect timeout. Added to the pool for the exchanges that follow.
+  net::awaitable<Fault> connect(const Endpoint& endpoint, std::shared_ptr<Http2UpstreamLink>& out) {
+    Deadline& deadline = down_.deadline();
+    const auto& settings = worker_.settings();
+    beast::tcp_stream tcp(worker_.executor());
+    deadline.watch_upstream(&tcp);
+    deadline.expires_after(ex_.connect_timeout);
+    auto [ec] = co_await tcp.async_connect(net::ip::tcp::endpoint(endpoint.address, endpoint.port),
+                                           use_nothrow);
+    if (!ec && !ex_.upstream_protocol.tls) {
+      deadline.watch_upstream(nullptr);
+      out = start_http2_upstream(std::move(tcp), settings.upstream_idle_timeout,
+                                 settings.upstream_send_timeout);
+    } else if (!ec) {
+      UpstreamTlsStream tls(std::move(tcp), worker_.upstream_tls());
+      static constexpr unsigned char H2[] = {2, 'h', '2'};
+      SSL_set_alpn_protos(tls.native_handle(), H2, sizeof H2);
+      deadline.watch_upstream(&beast::get_lowest_layer(tls));
+      std::tie(ec) = co_await tls.async_handshake(net::ssl::stream_base::client, use_nothrow);
+      const unsigned char* chosen = nullptr;
+      unsigned length = 0;
+      SSL_get0_alpn_selected(tls.native_handle(), &chosen, &length);
+      if (!ec && std::string_view(reinterpret_cast<const char*>(chosen), length) != "h2") {
+        ec = net::error::no_protocol_option;  // the backend does not speak HTTP/2
+      }
+      deadline.watch_upstream(nullptr);
+      if (!ec) {
+        out = start_http2_upstream(std::move(tls), settings.upstream_idle_timeout,
+                                   settings.upstream_send_timeout);
+      }
+    }
+    deadline.watch_upstream(nullptr);
+    if (ec) {
+      ++worker_.stats().upstream_connect_errors;
+      worker_.balancer().report_connect_failure(endpoint, Exchange::Clock::now());
+      log::debug("proxy", "HTTP/2 upstream connect failed",
+                 {{"upstream", endpoint.address.to_string() + ":" + std::to_string(endpoint.port)},
+                  {"error", ec.message()}});
+      co_return deadline.expired() ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
+    }
+    worker_.balancer().report_connect_success(endpoint);
+    worker_.http2_pool().add(endpoint, ex_.upstream_protocol.tls, out);
+    co_return Fault::None;
+  }
+
+  const ClientConnection& client_;
+  Worker& worker_;
+  Downstream& down_;
+  Exchange& ex_;
+};
+
+}  // namespace portico
