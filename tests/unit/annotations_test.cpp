@@ -100,6 +100,22 @@ TEST_CASE("Annotations: the ingress-nginx set, typed", "[annotations]") {
   CHECK_FALSE(read.canary);
 }
 
+TEST_CASE("Annotations: backend-protocol names HTTP/1.1 or HTTP/2, in clear or over TLS",
+          "[annotations]") {
+  const auto protocol = [](const char* value) {
+    const auto read =
+        read_annotations(annotated({{"nginx.ingress.kubernetes.io/backend-protocol", value}}));
+    return read.policy ? read.policy->backend_protocol : BackendProtocol::Http;
+  };
+  CHECK(protocol("HTTPS") == BackendProtocol::Https);
+  CHECK(protocol("GRPC") == BackendProtocol::Grpc);
+  CHECK(protocol("grpcs") == BackendProtocol::Grpcs);  // any case
+  CHECK(protocol("FCGI") == BackendProtocol::Http);    // unsupported: a warning, then HTTP
+  CHECK(upstream_protocol(BackendProtocol::Grpcs, false).name() == "h2");
+  CHECK(upstream_protocol(BackendProtocol::Http, true).name() == "h2c");  // appProtocol h2c
+  CHECK(upstream_protocol(BackendProtocol::Https, true).name() == "https");
+}
+
 TEST_CASE("Annotations: invalid values fall back, except where that would open access",
           "[annotations]") {
   const auto lenient = read_annotations(annotated({
@@ -108,7 +124,7 @@ TEST_CASE("Annotations: invalid values fall back, except where that would open a
       {"nginx.ingress.kubernetes.io/load-balance", "least_conn"},
       {"nginx.ingress.kubernetes.io/permanent-redirect", "javascript:alert(1)"},
       {"nginx.ingress.kubernetes.io/affinity", "ip"},
-      {"nginx.ingress.kubernetes.io/backend-protocol", "GRPC"},
+      {"nginx.ingress.kubernetes.io/backend-protocol", "AJP"},
   }));
   CHECK_FALSE(lenient.policy);
   CHECK_FALSE(lenient.use_regex);
