@@ -7,14 +7,13 @@ namespace portico {
 namespace http = boost::beast::http;
 
 void HeaderList::add(std::string_view name, std::string_view value) {
-  std::string& lower = text_.emplace_back(name);
-  for (char& c : lower) {
-    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  const std::size_t name_at = text_.size();
+  for (const char c : name) {
+    text_.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
   }
-  const std::string& copy = text_.emplace_back(value);
-  list_.push_back({reinterpret_cast<std::uint8_t*>(lower.data()),
-                   reinterpret_cast<std::uint8_t*>(const_cast<char*>(copy.data())), lower.size(),
-                   copy.size(), NGHTTP2_NV_FLAG_NONE});
+  const std::size_t value_at = text_.size();
+  text_.append(value);
+  spans_.push_back({name_at, name.size(), value_at, value.size()});
 }
 
 void HeaderList::add_fields(const http::fields& fields) {
@@ -32,6 +31,16 @@ void HeaderList::add_fields(const http::fields& fields) {
         add(field.name_string(), field.value());
     }
   }
+}
+
+nghttp2_nv* HeaderList::data() {
+  list_.clear();
+  auto* base = reinterpret_cast<std::uint8_t*>(text_.data());
+  for (const Span& span : spans_) {
+    list_.push_back({base + span.name_at, base + span.value_at, span.name_size, span.value_size,
+                     NGHTTP2_NV_FLAG_NONE});
+  }
+  return list_.data();
 }
 
 }  // namespace portico

@@ -442,11 +442,11 @@ net::awaitable<Fault> Http2Session<Stream>::proxy(Exchange& ex, StreamExchange& 
 template <class Stream>
 void Http2Session<Stream>::submit_head(Http2Stream& stream, const http::response_header<>& head,
                                        bool with_body) {
-  HeaderList fields;
-  fields.add(":status", std::to_string(head.result_int()));
-  fields.add_fields(head);
+  fields_.clear();
+  fields_.add(":status", std::to_string(head.result_int()));
+  fields_.add_fields(head);
   const nghttp2_data_provider provider = stream.data_provider();
-  nghttp2_submit_response(session_, stream.id(), fields.data(), fields.size(),
+  nghttp2_submit_response(session_, stream.id(), fields_.data(), fields_.size(),
                           with_body ? &provider : nullptr);
   wake_writer();
 }

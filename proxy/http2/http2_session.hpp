@@ -20,6 +20,7 @@
 
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/http2/flood_guard.hpp"
+#include "proxy/http2/header_list.hpp"
 #include "proxy/http2/http2_stream.hpp"
 #include "proxy/http2/http2_wire.hpp"
 #include "proxy/net.hpp"
@@ -71,6 +72,7 @@ class Http2Session final : public Session, private Http2Connection, private Http
   std::unordered_map<std::int32_t, std::shared_ptr<Http2Stream>> streams_;
   std::unordered_set<StreamExchange*> exchanges_;  // running; ended early when the connection is
   FloodGuard guard_;
+  HeaderList fields_;  // reused by every response head
 };
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;

@@ -63,7 +63,8 @@ class Http2Upstream final : public Http2UpstreamLink,
 
   std::shared_ptr<Http2Stream> start_request(const http::request_header<>& head, bool grpc,
                                              bool has_body) override {
-    HeaderList fields;
+    HeaderList& fields = fields_;
+    fields.clear();
     fields.add(":method", head.method_string());
     fields.add(":scheme", std::is_same_v<Stream, beast::tcp_stream> ? "http" : "https");
     fields.add(":authority", head[http::field::host]);
@@ -207,6 +208,7 @@ class Http2Upstream final : public Http2UpstreamLink,
 
   std::chrono::milliseconds idle_timeout_;
   std::unordered_map<std::int32_t, std::shared_ptr<Http2Stream>> streams_;
+  HeaderList fields_;  // reused by every request head
   bool goaway_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -112,6 +113,10 @@ class Http2Wire {
   net::awaitable<void> write_loop() {
     constexpr std::size_t WriteBatch = 64 * 1024;
     for (;;) {
+      // Lets what is already queued on the worker run first (an exchange about to add its
+      // body, or the end of its stream): one write then carries a whole response, not its
+      // head alone.
+      co_await net::post(stream_.get_executor(), use_nothrow);
       wake_pending_ = false;
       out_.clear();
       bool broken = false;
