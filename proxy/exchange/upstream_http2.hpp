@@ -43,8 +43,12 @@ class Http2UpstreamExchange {
         count_retry(worker_, ex_);
         endpoint = other;
         connection = worker_.http2_pool().pick(*endpoint, tls);
-        if (!connection && co_await connect(*endpoint, connection) != Fault::None) {
-          co_return fault;
+        if (!connection) {
+          // Its own statement, not a && b: GCC 12 mishandles a co_await that && may skip.
+          fault = co_await connect(*endpoint, connection);
+          if (fault != Fault::None) {
+            co_return fault;
+          }
         }
       }
     }

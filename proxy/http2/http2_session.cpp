@@ -4,7 +4,6 @@
 
 #include <boost/beast/ssl.hpp>
 #include <charconv>
-#include <type_traits>
 #include <vector>
 
 #include "proxy/common/log.hpp"
@@ -15,9 +14,6 @@
 
 namespace portico {
 namespace {
-
-template <class Stream>
-constexpr bool IsTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
 // Flow control: each stream may have this much request body in flight before the exchange
 // has passed it on, and the connection as many streams' worth; so memory per connection is
