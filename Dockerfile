@@ -22,7 +22,8 @@ ENTRYPOINT ["/usr/local/bin/portico-echo"]
 FROM debian:12-slim AS portico
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
-      libssl3 libyaml-0-2 libcpp-httplib0.11 libpcre2-8-0 libcrypt1 libstdc++6 ca-certificates \
+      libssl3 libnghttp2-14 libyaml-0-2 libcpp-httplib0.11 libpcre2-8-0 libcrypt1 libstdc++6 \
+      ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 65532 --no-create-home --shell /usr/sbin/nologin portico
 COPY --from=build /src/build/bin/portico /usr/local/bin/portico
