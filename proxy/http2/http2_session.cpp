@@ -117,7 +117,7 @@ struct Http2Session<Stream>::Callbacks {
     auto stream = std::make_shared<Http2Stream>(id, s.client_.worker.executor(),
                                                 static_cast<Http2Connection&>(s));
     nghttp2_session_set_stream_user_data(session, id, stream.get());
-    s.streams_.emplace(id, std::move(stream));
+    s.streams_.add(std::move(stream));
     return 0;
   }
 
@@ -178,8 +178,8 @@ struct Http2Session<Stream>::Callbacks {
     bool allowed = true;
     if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
-      if (const auto it = s.streams_.find(frame->hd.stream_id); it != s.streams_.end()) {
-        it->second->end_inbound();
+      if (Http2Stream* stream = s.streams_.find(frame->hd.stream_id)) {
+        stream->end_inbound();
       }
     }
     switch (frame->hd.type) {
@@ -212,24 +212,13 @@ struct Http2Session<Stream>::Callbacks {
 
   static int on_data_chunk(nghttp2_session* session, std::uint8_t, std::int32_t stream_id,
                            const std::uint8_t* data, std::size_t size, void* user) {
-    auto& s = self(user);
-    if (const auto it = s.streams_.find(stream_id); it != s.streams_.end()) {
-      it->second->receive(data, size);
-    } else {
-      nghttp2_session_consume_connection(session, size);
-    }
+    self(user).streams_.deliver(session, stream_id, data, size);
     return 0;
   }
 
   static int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
                              void* user) {
-    auto& s = self(user);
-    if (const auto it = s.streams_.find(stream_id); it != s.streams_.end()) {
-      it->second->close(error_code == NGHTTP2_NO_ERROR
-                            ? boost::system::error_code(net::error::eof)
-                            : boost::system::error_code(net::error::connection_reset));
-      s.streams_.erase(it);
-    }
+    self(user).streams_.close(stream_id, error_code);
     return 0;
   }
 };
@@ -303,10 +292,7 @@ net::awaitable<void> Http2Session<Stream>::run() {
   }
   co_await this->run_wire(read_ahead_);
   // The connection is over: streams still open are reset, exchanges still running end now.
-  for (auto& [id, stream] : streams_) {
-    stream->close(net::error::connection_reset);
-  }
-  streams_.clear();
+  streams_.close_all();
   while (!exchanges_.empty()) {
     for (StreamExchange* exchange : exchanges_) {
       exchange->deadline().expire_now();
@@ -360,11 +346,11 @@ void Http2Session<Stream>::outbound_ready(std::int32_t stream_id) {
 
 template <class Stream>
 void Http2Session<Stream>::start_exchange(std::int32_t stream_id) {
-  const auto it = streams_.find(stream_id);
-  if (it == streams_.end() || closing_) {
+  const auto shared = streams_.share(stream_id);
+  if (!shared || closing_) {
     return;
   }
-  auto& stream = *it->second;
+  auto& stream = *shared;
   stream.request.version(11);
   // nghttp2 checked content-length against the DATA frames; it frames the body here.
   if (const auto length = stream.request[http::field::content_length]; !length.empty()) {
@@ -372,7 +358,7 @@ void Http2Session<Stream>::start_exchange(std::int32_t stream_id) {
     std::from_chars(length.data(), length.data() + length.size(), n);
     stream.request_framing.length = n;
   }
-  net::co_spawn(client_.worker.executor(), serve_stream(it->second), [](std::exception_ptr error) {
+  net::co_spawn(client_.worker.executor(), serve_stream(shared), [](std::exception_ptr error) {
     if (error) {
       try {
         std::rethrow_exception(error);

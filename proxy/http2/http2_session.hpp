@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "proxy/exchange/exchange.hpp"
@@ -23,6 +22,7 @@
 #include "proxy/http2/header_list.hpp"
 #include "proxy/http2/http2_stream.hpp"
 #include "proxy/http2/http2_wire.hpp"
+#include "proxy/http2/stream_table.hpp"
 #include "proxy/net.hpp"
 #include "proxy/session/session.hpp"
 
@@ -69,7 +69,7 @@ class Http2Session final : public Session, private Http2Connection, private Http
 
   ClientConnection client_;
   beast::flat_buffer read_ahead_;
-  std::unordered_map<std::int32_t, std::shared_ptr<Http2Stream>> streams_;
+  Http2StreamTable streams_;
   std::unordered_set<StreamExchange*> exchanges_;  // running; ended early when the connection is
   FloodGuard guard_;
   HeaderList fields_;  // reused by every response head

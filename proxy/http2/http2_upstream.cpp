@@ -8,6 +8,7 @@
 #include "proxy/common/log.hpp"
 #include "proxy/http2/header_list.hpp"
 #include "proxy/http2/http2_wire.hpp"
+#include "proxy/http2/stream_table.hpp"
 
 namespace portico {
 namespace {
@@ -83,13 +84,13 @@ class Http2Upstream final : public Http2UpstreamLink,
       return nullptr;
     }
     stream->set_id(id);
-    streams_.emplace(id, stream);
+    streams_.add(stream);
     this->wake_writer();
     return stream;
   }
 
   void cancel(const Http2Stream& stream) override {
-    if (streams_.contains(stream.id())) {
+    if (streams_.find(stream.id()) != nullptr) {
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id(), NGHTTP2_CANCEL);
       this->wake_writer();
     }
@@ -104,10 +105,7 @@ class Http2Upstream final : public Http2UpstreamLink,
     beast::flat_buffer nothing_read_yet;
     co_await this->run_wire(nothing_read_yet);
     closing_ = true;
-    for (auto& [id, stream] : streams_) {
-      stream->close(net::error::connection_reset);
-    }
-    streams_.clear();
+    streams_.close_all();
     beast::get_lowest_layer(this->stream_).close();
   }
 
@@ -131,10 +129,6 @@ class Http2Upstream final : public Http2UpstreamLink,
     this->wake_writer();
   }
 
-  Http2Stream* find(std::int32_t id) {
-    const auto it = streams_.find(id);
-    return it == streams_.end() ? nullptr : it->second.get();
-  }
   static Http2Upstream& self(void* user) { return *static_cast<Http2Upstream*>(user); }
 
   // The response head until it has arrived, then trailers. An interim (1xx) head is
@@ -142,7 +136,7 @@ class Http2Upstream final : public Http2UpstreamLink,
   static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
                        std::size_t name_length, const std::uint8_t* value, std::size_t value_length,
                        std::uint8_t, void* user) {
-    Http2Stream* stream = self(user).find(frame->hd.stream_id);
+    Http2Stream* stream = self(user).streams_.find(frame->hd.stream_id);
     if (stream == nullptr || frame->hd.type != NGHTTP2_HEADERS) {
       return 0;
     }
@@ -166,7 +160,7 @@ class Http2Upstream final : public Http2UpstreamLink,
       s.goaway_ = true;
       return 0;
     }
-    Http2Stream* stream = s.find(frame->hd.stream_id);
+    Http2Stream* stream = s.streams_.find(frame->hd.stream_id);
     if (stream == nullptr) {
       return 0;
     }
@@ -186,28 +180,18 @@ class Http2Upstream final : public Http2UpstreamLink,
 
   static int on_data_chunk(nghttp2_session* session, std::uint8_t, std::int32_t stream_id,
                            const std::uint8_t* data, std::size_t size, void* user) {
-    if (Http2Stream* stream = self(user).find(stream_id)) {
-      stream->receive(data, size);
-    } else {
-      nghttp2_session_consume_connection(session, size);
-    }
+    self(user).streams_.deliver(session, stream_id, data, size);
     return 0;
   }
 
   static int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
                              void* user) {
-    auto& s = self(user);
-    if (const auto it = s.streams_.find(stream_id); it != s.streams_.end()) {
-      it->second->close(error_code == NGHTTP2_NO_ERROR
-                            ? boost::system::error_code(net::error::eof)
-                            : boost::system::error_code(net::error::connection_reset));
-      s.streams_.erase(it);
-    }
+    self(user).streams_.close(stream_id, error_code);
     return 0;
   }
 
   std::chrono::milliseconds idle_timeout_;
-  std::unordered_map<std::int32_t, std::shared_ptr<Http2Stream>> streams_;
+  Http2StreamTable streams_;
   HeaderList fields_;  // reused by every request head
   bool goaway_ = false;
 };

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 
 #include "proxy/http2/http2_stream.hpp"
 #include "proxy/net.hpp"

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/command.hpp"
+#include "tests/support/h2_peer.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -14,7 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::string Peer = PORTICO_SOURCE_DIR "/tests/http2/h2_peer.py";
 constexpr int EnhanceYourCalm = 0xb;
 
 struct Attack {
@@ -44,11 +44,7 @@ TEST_CASE("HTTP/2 abuse: each attack closes only the attacker's connection, with
   };
   for (const auto& attack : attacks) {
     SECTION(attack.scenario) {
-      const auto result = run_command({"/usr/bin/python3", Peer, attack.scenario, port,
-                                       attack.argument, "--authority", "b.com"});
-      INFO(result.err);
-      REQUIRE(result.exit_code == 0);
-      const auto seen = json::parse(result.out);
+      const auto seen = h2_peer({attack.scenario, port, attack.argument, "--authority", "b.com"});
       CHECK(seen["goaway"] == EnhanceYourCalm);
       CHECK(seen["closed"] == true);
       const auto metrics = get(portico.admin_port(), "localhost", "/metrics").body;

@@ -12,6 +12,7 @@
 #include "tests/support/certificates.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/command.hpp"
+#include "tests/support/h2_peer.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -20,8 +21,6 @@ using namespace portico::test;
 using nlohmann::json;
 
 namespace {
-
-const std::string Peer = PORTICO_SOURCE_DIR "/tests/http2/h2_peer.py";
 
 // HPACK's first byte of a response head whose :status is in the static table (RFC 7541
 // Appendix A): what the raw peer reports as a stream's status.
@@ -48,16 +47,6 @@ CurlReply curl(std::vector<std::string> args) {
   reply.version = tail.substr(0, tail.find(' '));
   reply.status = static_cast<unsigned>(std::stoul(tail.substr(tail.find(' ') + 1)));
   return reply;
-}
-
-json peer(const std::vector<std::string>& args,
-          std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  std::vector<std::string> argv = {"/usr/bin/python3", Peer};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const auto result = run_command(argv, timeout);
-  INFO(result.err);
-  REQUIRE(result.exit_code == 0);
-  return json::parse(result.out);
 }
 
 std::uint32_t fnv1a(const std::string& bytes) {
@@ -166,7 +155,7 @@ TEST_CASE("HTTP/2: malformed requests are stream errors and the connection serve
   Http2Site site;
   Portico portico(site.dir.path(), 1);
   portico.wait_ready();
-  const auto seen = peer({"malformed", std::to_string(portico.port()), "--authority", "b.com"});
+  const auto seen = h2_peer({"malformed", std::to_string(portico.port()), "--authority", "b.com"});
   CHECK(seen["goaway"].is_null());
   CHECK(seen["reset"]["1"] == 1);           // connection-specific field: PROTOCOL_ERROR
   CHECK(seen["status"]["3"] == Status400);  // Host other than :authority: 400
@@ -206,8 +195,8 @@ TEST_CASE("HTTP/2: a 1 GiB upload streams beside small requests on one connectio
       eventually([&] { return get(portico.admin_port(), "localhost", "/readyz").status == 200; }));
   const auto before = portico.resident_bytes();
   const auto seen =
-      peer({"upload", std::to_string(portico.http_port()), "1024", "--authority", "b.com"},
-           std::chrono::seconds(300));
+      h2_peer({"upload", std::to_string(portico.http_port()), "1024", "--authority", "b.com"},
+              std::chrono::seconds(300));
   INFO(seen.dump());
   CHECK(seen["uploaded"] == 1ull << 30);
   CHECK(seen["upload_ended"] == true);
@@ -228,7 +217,8 @@ TEST_CASE("HTTP/2: a drain sends GOAWAY and the stream in flight finishes", "[e2
   REQUIRE(eventually([&] { return get(app->admin_port(), "localhost", "/readyz").status == 200; }));
   json seen;
   std::thread client([&] {
-    seen = peer({"get", std::to_string(app->http_port()), "/delay/1500", "--authority", "b.com"});
+    seen =
+        h2_peer({"get", std::to_string(app->http_port()), "/delay/1500", "--authority", "b.com"});
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   app->request_shutdown(false);

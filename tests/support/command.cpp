@@ -10,14 +10,24 @@
 
 namespace portico::test {
 
-CommandResult run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
-  CommandResult result;
-  std::vector<std::string> args = argv;
+namespace {
+
+// What posix_spawnp takes: pointers into `args`, then a null.
+std::vector<char*> argv_of(std::vector<std::string>& args) {
   std::vector<char*> pointers;
   for (auto& arg : args) {
     pointers.push_back(arg.data());
   }
   pointers.push_back(nullptr);
+  return pointers;
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+  CommandResult result;
+  std::vector<std::string> args = argv;
+  std::vector<char*> pointers = argv_of(args);
   int out_fds[2];
   int err_fds[2];
   if (::pipe2(out_fds, O_CLOEXEC) != 0 || ::pipe2(err_fds, O_CLOEXEC) != 0) {
@@ -79,11 +89,7 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::sec
 
 BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv) {
   std::vector<std::string> args = argv;
-  std::vector<char*> pointers;
-  for (auto& arg : args) {
-    pointers.push_back(arg.data());
-  }
-  pointers.push_back(nullptr);
+  std::vector<char*> pointers = argv_of(args);
   int out_fds[2];
   REQUIRE(::pipe2(out_fds, O_CLOEXEC) == 0);
   posix_spawn_file_actions_t actions;
