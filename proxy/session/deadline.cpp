@@ -46,7 +46,10 @@ void Deadline::fire(State& state) {
   state.expired = true;
   for (auto* stream : state.streams) {
     if (stream != nullptr) {
-      stream->socket().cancel();
+      // Not the throwing overload: the socket may be closed already (an HTTP/2 connection's
+      // lingering read deadline fires after the connection closed its socket).
+      boost::system::error_code ignored;
+      stream->socket().cancel(ignored);
     }
   }
   for (auto* channel : state.channels) {

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 
 #include "tests/support/certificates.hpp"
 #include "tests/support/command.hpp"
@@ -145,4 +147,32 @@ TEST_CASE("HTTP/2 upstream: an h2c Service port serves HTTP/1.1 and HTTP/2 clien
       run_command({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--http1.1", "--resolve",
                    resolve, "http://h2.test:" + std::to_string(portico.port()) + "/none"});
   CHECK(missing.out == "404");  // the backend's 404, relayed
+}
+
+TEST_CASE("HTTP/2 upstream: a backend that goes away ends its connections, never Portico",
+          "[e2e][http2]") {
+  TempDir docs;
+  docs.write("page.txt", "here");
+  const auto port = closed_port();
+  auto server = std::make_optional<BackgroundCommand>(std::vector<std::string>{
+      "nghttpd", "--no-tls", "-d", docs.path().string(), std::to_string(port)});
+  const auto reachable = [&] {
+    return run_command({"curl", "-s", "-o", "/dev/null", "--http2-prior-knowledge",
+                        "http://127.0.0.1:" + std::to_string(port) + "/page.txt"})
+               .exit_code == 0;
+  };
+  REQUIRE(eventually(reachable));
+  Backends backends;
+  TempDir dir;
+  dir.write("site.yaml",
+            site_yaml("other", "other.test", "echo", {backends.start("echo")}) + "---\n" +
+                backend_yaml("h2.test", "files", port, "", "    appProtocol: kubernetes.io/h2c\n"));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  CHECK(get(portico.port(), "h2.test", "/page.txt").body == "here");
+  server.reset();  // the backend dies; Portico's connection to it sees the close
+  // Past the connection's one-second linger after the close, Portico still serves.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(get(portico.port(), "h2.test", "/page.txt").status == 502);
+  CHECK(get(portico.port(), "other.test", "/").status == 200);
 }

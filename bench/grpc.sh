@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# gRPC unary through Portico next to nginx's grpc_pass, in one run: the same gRPC backend
+# (tests/grpc/grpc_peer.py, grpcio), h2c on both proxies' fronts, h2load sending the same
+# unary call (POST /portico.test.Echo/Unary, a 4-byte message) with -c 16 -m 10, one worker
+# each. Prints each run, the medians and Portico's ratio; a side with any failed request or
+# non-2xx status voids the ratio. The backend is Python's grpcio: when it, not the proxies,
+# sets the pace, both sides read about the same and the ratio says only that Portico is not
+# the slower link.
+# Usage: bench/grpc.sh [seconds=10] [runs=3]   Ports 21380-21389.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}; runs=${2:-3}
+script/bootstrap nginx-light nghttp2-client python3-grpcio >/dev/null
+script/build Release >/dev/null
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+nginx_port=21381; portico_port=21382
+/usr/bin/python3 tests/grpc/grpc_peer.py server >"$work/backend.out" & pids+=($!)
+for _ in $(seq 50); do grep -q listening "$work/backend.out" 2>/dev/null && break; sleep 0.1; done
+backend=$(awk '/listening/ { print $2 }' "$work/backend.out")
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx.err warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream be { server 127.0.0.1:$backend; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port http2;
+    location / { grpc_pass grpc://be; }
+  }
+}
+CONF
+cat >"$work/grpc.yaml" <<YAML
+$(bench/backend-manifests.sh "$backend")
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: bench
+  annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPC}
+spec:
+  defaultBackend: {service: {name: backend, port: {number: 80}}}
+YAML
+nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
+build/bin/portico --manifests "$work/grpc.yaml" --workers 1 --log-level warn \
+  --http-listen "127.0.0.1:$portico_port" --https-listen 127.0.0.1:21383 \
+  --admin-listen 127.0.0.1:21384 & pids+=($!)
+sleep 1
+printf '\0\0\0\0\4ping' >"$work/call.bin"  # one gRPC message: uncompressed, 4 bytes
+
+load() { # port -> calls/s, or "error: ..."
+  local out
+  out=$(h2load -D "$seconds" -c 16 -m 10 -t 1 -d "$work/call.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' \
+    "http://127.0.0.1:$1/portico.test.Echo/Unary" 2>&1 || true)
+  if ! grep -q " 0 failed, 0 errored, 0 timeout" <<<"$out" ||
+     ! grep -qE "status codes: [0-9]+ 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out"; then
+    echo "error: $(grep -E 'requests:|status codes:' <<<"$out" | tr '\n' ' ')"
+    return
+  fi
+  awk '/^finished in/ { gsub(",", "", $4); print $4 }' <<<"$out"
+}
+declare -A all
+for ((r = 1; r <= runs; r++)); do
+  for side in nginx:$nginx_port portico:$portico_port; do
+    rps=$(load "${side##*:}")
+    printf "run %d  %-8s %s\n" "$r" "${side%%:*}" "$rps"
+    all[${side%%:*}]+="$rps "
+  done
+done
+if grep -q error <<<"${all[nginx]}${all[portico]}"; then
+  echo "a side answered errors: no ratio (see the runs above)"
+  exit 1
+fi
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+n=$(median <<<"${all[nginx]}"); p=$(median <<<"${all[portico]}")
+awk -v n="$n" -v p="$p" 'BEGIN { printf "median calls/s  nginx %s  portico %s  portico/nginx %.2f\n", n, p, p / n }'
