@@ -83,9 +83,12 @@ class Http2UpstreamExchange {
           net::detached);
     }
     Fault fault = co_await relay(stream);
-    if (forwarding) {
-      // The response ended (or failed) before the request body did: stop sending it.
+    if (fault != Fault::None || forwarding) {
+      // The client went away, or the response ended before the request body did: the
+      // backend is told (RST_STREAM CANCEL), so a stream it serves (a gRPC watch) stops.
       connection.cancel(stream);
+    }
+    if (forwarding) {
       deadline.expire_now();
       while (forwarding) {
         co_await forward_ended.async_wait(use_nothrow);

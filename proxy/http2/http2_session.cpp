@@ -58,6 +58,13 @@ class Http2Session<Stream>::StreamExchange {
   StreamExchange& operator=(const StreamExchange&) = delete;
 
   static constexpr bool CanTunnel = false;
+  std::int32_t stream_id() const { return stream_->id(); }
+  // The client reset the stream: whatever the exchange waits for (the backend too) ends now.
+  void abandon() {
+    abandoned_ = true;
+    deadline_.expire_now();
+  }
+  bool abandoned() const { return abandoned_; }
   Deadline& deadline() { return deadline_; }
   std::string& head_text() { return head_text_; }
   Http2Stream& body_source() { return *stream_; }
@@ -91,6 +98,7 @@ class Http2Session<Stream>::StreamExchange {
   std::string head_text_;
   beast::flat_buffer no_read_ahead_;  // HTTP/2 bodies arrive through the stream only
   bool with_body_ = false;            // the response head announced a body
+  bool abandoned_ = false;
 };
 
 // nghttp2's callbacks. They run inside nghttp2_session_mem_recv/mem_send on the worker's
@@ -218,7 +226,15 @@ struct Http2Session<Stream>::Callbacks {
 
   static int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
                              void* user) {
-    self(user).streams_.close(stream_id, error_code);
+    auto& s = self(user);
+    s.streams_.close(stream_id, error_code);
+    if (error_code != NGHTTP2_NO_ERROR) {
+      for (StreamExchange* exchange : s.exchanges_) {
+        if (exchange->stream_id() == stream_id) {
+          exchange->abandon();
+        }
+      }
+    }
     return 0;
   }
 };
@@ -377,6 +393,9 @@ net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Str
   ex.body = stream->request_framing;
   ex.body.done = stream->inbound_ended();  // END_STREAM came with the HEADERS
   Fault fault = co_await proxy(ex, down);
+  if (down.abandoned()) {
+    fault = Fault::ClientGone;  // what ended the exchange, whatever it was waiting for
+  }
   if (fault != Fault::None && !stream->closed()) {
     if (ex.response_started) {
       // The client has a head already: only a reset tells it the body was cut short.

@@ -10,17 +10,24 @@ needs no generated code.
 
 Methods of portico.test.Echo:
   Unary         "ping" -> "pong:ping"; "fail" -> NOT_FOUND "no such thing" (a status in trailers)
-  ServerStream  "N"    -> N messages "0".."N-1"
+  ServerStream  "N"    -> N messages "0".."N-1" (over 1000: slowly, 100 a second)
+  Cancelled     ""     -> how many ServerStream calls ended cancelled, before their end
   ClientStream  many   -> one message: how many came, and their total size
   Bidi          each message echoed back as it comes, until the client ends
 """
 import concurrent.futures
 import json
 import sys
+import threading
+import time
 
 import grpc
 
 SERVICE = "portico.test.Echo"
+
+
+cancelled = 0
+cancelled_lock = threading.Lock()
 
 
 def unary(request, context):
@@ -30,8 +37,26 @@ def unary(request, context):
 
 
 def server_stream(request, context):
-    for i in range(int(request)):
+    count = int(request)
+    finished = []
+
+    def on_end():  # grpcio calls it when the call ends, however it ends
+        global cancelled
+        if not finished:
+            with cancelled_lock:
+                cancelled += 1
+
+    context.add_callback(on_end)
+    for i in range(count):
+        if count > 1000:
+            time.sleep(0.01)
         yield str(i).encode()
+    finished.append(True)
+
+
+def cancelled_count(request, context):
+    with cancelled_lock:
+        return str(cancelled).encode()
 
 
 def client_stream(requests, context):
@@ -54,6 +79,7 @@ def serve(args):
         "ServerStream": grpc.unary_stream_rpc_method_handler(server_stream),
         "ClientStream": grpc.stream_unary_rpc_method_handler(client_stream),
         "Bidi": grpc.stream_stream_rpc_method_handler(bidi),
+        "Cancelled": grpc.unary_unary_rpc_method_handler(cancelled_count),
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
     if "--tls" in args:
@@ -94,6 +120,17 @@ def call(args):
         method("unary_unary", "Missing")(b"", timeout=10)
     except grpc.RpcError as error:
         out["missing"] = error.code().name
+    # A client that cancels an endless server stream: the backend must learn of it.
+    before = int(method("unary_unary", "Cancelled")(b"", timeout=10))
+    endless = method("unary_stream", "ServerStream")(b"1000000", timeout=60)
+    out["read_before_cancel"] = [next(endless).decode() for _ in range(3)]
+    endless.cancel()
+    deadline = time.monotonic() + 10
+    seen = before
+    while seen == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+        seen = int(method("unary_unary", "Cancelled")(b"", timeout=10))
+    out["backend_saw_cancel"] = seen == before + 1
     print(json.dumps(out))
 
 

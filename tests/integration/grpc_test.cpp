@@ -1,8 +1,8 @@
 // End to end: HTTP/2 to backends. A real gRPC server and client (grpcio) through Portico:
 // unary, server-streaming, client-streaming and bidirectional calls, statuses carried in
-// trailers, over h2c and TLS toward Portico and h2c (GRPC) or TLS (GRPCS) toward the backend.
-// And a plain HTTP/2 backend (nghttpd) on a Service port whose appProtocol is
-// kubernetes.io/h2c, reached by HTTP/1.1 and HTTP/2 clients alike.
+// trailers, a client's cancel passed on to the backend, over h2c and TLS toward Portico and h2c
+// (GRPC) or TLS (GRPCS) toward the backend. And a plain HTTP/2 backend (nghttpd) on a Service port
+// whose appProtocol is kubernetes.io/h2c, reached by HTTP/1.1 and HTTP/2 clients alike.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -62,6 +62,8 @@ void check_every_call(const json& seen) {
   CHECK(seen["client_stream"]["size"] == 3000000);
   CHECK(seen["bidi"] == json::array({"echo:a", "echo:b", "echo:c"}));
   CHECK(seen["missing"] == "UNIMPLEMENTED");  // the backend's own answer, relayed
+  CHECK(seen["read_before_cancel"] == json::array({"0", "1", "2"}));
+  CHECK(seen["backend_saw_cancel"] == true);  // a client's cancel reaches the backend
 }
 
 }  // namespace
