@@ -8,6 +8,7 @@
 # Ports 21280-21286, below the kernel's ephemeral range.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 old=${1:?usage: bench/ab.sh OLD_PORTICO_BINARY [seconds] [runs]}; seconds=${2:-8}; runs=${3:-3}
 new=build/bin/portico
 script/bootstrap wrk >/dev/null
@@ -45,7 +46,6 @@ for ((r = 1; r <= runs; r++)); do
     done
   done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for mode in keep-alive close; do
   if grep -q error <<<"${all[$mode-old]}${all[$mode-new]}"; then
     echo "$mode: a side answered errors, no ratio"

@@ -9,6 +9,7 @@
 # Usage: bench/grpc.sh [seconds=10] [runs=3]   Ports 21380-21389.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seconds=${1:-10}; runs=${2:-3}
 script/bootstrap nginx-light nghttp2-client python3-grpcio >/dev/null
 script/build Release >/dev/null
@@ -55,16 +56,9 @@ sleep 1
 printf '\0\0\0\0\4ping' >"$work/call.bin"  # one gRPC message: uncompressed, 4 bytes
 
 load() { # port -> calls/s, or "error: ..."
-  local out
-  out=$(h2load -D "$seconds" -c 16 -m 10 -t 1 -d "$work/call.bin" \
+  h2load_rps -D "$seconds" -c 16 -m 10 -t 1 -d "$work/call.bin" \
     -H 'content-type: application/grpc' -H 'te: trailers' \
-    "http://127.0.0.1:$1/portico.test.Echo/Unary" 2>&1 || true)
-  if ! grep -q " 0 failed, 0 errored, 0 timeout" <<<"$out" ||
-     ! grep -qE "status codes: [0-9]+ 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out"; then
-    echo "error: $(grep -E 'requests:|status codes:' <<<"$out" | tr '\n' ' ')"
-    return
-  fi
-  awk '/^finished in/ { gsub(",", "", $4); print $4 }' <<<"$out"
+    "http://127.0.0.1:$1/portico.test.Echo/Unary"
 }
 declare -A all
 for ((r = 1; r <= runs; r++)); do
@@ -78,6 +72,5 @@ if grep -q error <<<"${all[nginx]}${all[portico]}"; then
   echo "a side answered errors: no ratio (see the runs above)"
   exit 1
 fi
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 n=$(median <<<"${all[nginx]}"); p=$(median <<<"${all[portico]}")
 awk -v n="$n" -v p="$p" 'BEGIN { printf "median calls/s  nginx %s  portico %s  portico/nginx %.2f\n", n, p, p / n }'

@@ -9,6 +9,7 @@
 # Ports 21180-21189 (below the kernel's ephemeral range, so no client's source port takes one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seconds=${1:-10}; runs=${2:-3}
 script/bootstrap nginx-light haproxy nghttp2-client openssl >/dev/null
 script/build Release >/dev/null
@@ -83,15 +84,8 @@ build/bin/portico --manifests "$work/ingress.yaml" --workers 1 --log-level warn 
   --default-key-file "$work/tls.key" & pids+=($!)
 sleep 1
 
-load() { # port -> requests/s, or "error: ..." when any request failed
-  local out
-  out=$(h2load -D "$seconds" -c 64 -m 10 -t 1 "https://127.0.0.1:$1/" 2>&1 || true)
-  if ! grep -q " 0 failed, 0 errored, 0 timeout" <<<"$out" ||
-     ! grep -qE "status codes: [0-9]+ 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out"; then
-    echo "error: $(grep -E 'requests:|status codes:' <<<"$out" | tr '\n' ' ')"
-    return
-  fi
-  awk '/^finished in/ { gsub(",", "", $4); print $4 }' <<<"$out"
+load() { # port -> requests/s, or "error: ..."
+  h2load_rps -D "$seconds" -c 64 -m 10 -t 1 "https://127.0.0.1:$1/"
 }
 
 declare -A all
@@ -103,7 +97,6 @@ for ((r = 1; r <= runs; r++)); do
     all[$name]+="$rps "
   done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 void=0
 for name in nginx haproxy portico; do
   if grep -q error <<<"${all[$name]}"; then void=1; fi

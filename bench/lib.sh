@@ -1,0 +1,18 @@
+# Shared by the bench scripts (sourced): medians, and an h2load run that refuses to report a
+# rate when any request failed.
+
+# The median of the numbers on stdin (space or newline separated).
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# h2load with the given arguments -> requests/s, or "error: ..." when any request failed,
+# errored, timed out or got a status other than 2xx.
+h2load_rps() {
+  local out
+  out=$(h2load "$@" 2>&1 || true)
+  if ! grep -q " 0 failed, 0 errored, 0 timeout" <<<"$out" ||
+     ! grep -qE "status codes: [0-9]+ 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out"; then
+    echo "error: $(grep -E 'requests:|status codes:' <<<"$out" | tr '\n' ' ')"
+    return
+  fi
+  awk '/^finished in/ { gsub(",", "", $4); print $4 }' <<<"$out"
+}
