@@ -52,6 +52,20 @@ bool enabled(Level level) noexcept {
   return level >= g_min_level;
 }
 
+void unexpected(std::string_view component, std::string_view what, std::exception_ptr error) {
+  if (!error) {
+    return;
+  }
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    log::error(component, std::string(what) + " ended by an unexpected exception",
+               {{"error", e.what()}});
+  } catch (...) {
+    log::error(component, std::string(what) + " ended by an unexpected exception");
+  }
+}
+
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -2,6 +2,7 @@
 // Process-wide structured logging to stderr: one line per event, text or JSON, each naming
 // its component and level. Any thread may log; each line is a single write(2), so lines from
 // different threads never interleave. Configure once at start-up, before threads exist.
+#include <exception>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -36,6 +37,10 @@ inline void warn(std::string_view c, std::string_view m, std::initializer_list<F
 inline void error(std::string_view c, std::string_view m, std::initializer_list<Field> f = {}) {
   write(Level::Error, c, m, f);
 }
+
+// For a coroutine's completion handler: logs the exception that ended it, if any. An
+// exception there is a bug, not an expected failure; it ends that coroutine only.
+void unexpected(std::string_view component, std::string_view what, std::exception_ptr error);
 
 // A line formatted elsewhere (the access log), written whole, whatever the level.
 void write_line(std::string_view line);

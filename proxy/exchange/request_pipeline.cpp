@@ -110,7 +110,26 @@ void write_access_log(const ClientConnection& client, const Exchange& ex, unsign
   log::write_line(line);
 }
 
-}  // namespace
+// The gRPC status gRPC's HTTP-to-gRPC table gives an HTTP status.
+unsigned grpc_status_for(unsigned http_status) {
+  switch (http_status) {
+    case 400:
+      return 13;  // INTERNAL
+    case 401:
+      return 16;  // UNAUTHENTICATED
+    case 403:
+      return 7;  // PERMISSION_DENIED
+    case 404:
+      return 12;  // UNIMPLEMENTED
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14;  // UNAVAILABLE
+    default:
+      return 2;  // UNKNOWN
+  }
+}
 
 Fault route_request(const ClientConnection& client, Exchange& ex) {
   ex.head = ex.request.method() == http::verb::head;
@@ -176,12 +195,30 @@ void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
     req.set(http::field::connection, "upgrade");
   }
   // A body of unknown length (HTTP/1.1 chunked, HTTP/2 without content-length) goes upstream
-  // chunked; a Content-Length one keeps its length.
+  // chunked; a Content-Length one keeps its header (the length was read from it).
   if (!ex.body.done && !ex.body.length) {
     req.set(http::field::transfer_encoding, "chunked");
-  } else if (ex.body.length && !req.count(http::field::content_length)) {
-    req.set(http::field::content_length, std::to_string(*ex.body.length));
   }
+}
+
+}  // namespace
+
+Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_without_body,
+                    const Endpoint*& endpoint) {
+  if (const Fault fault =
+          vet_request_head(ex.request, upgrade_without_body, client.worker.settings(), ex.target);
+      fault != Fault::None) {
+    return fault;
+  }
+  if (const Fault fault = route_request(client, ex); fault != Fault::None) {
+    return fault;
+  }
+  endpoint = pick_endpoint(client, ex);
+  if (endpoint == nullptr) {
+    return Fault::NoEndpoint;
+  }
+  prepare_upstream_request(client, ex);
+  return Fault::None;
 }
 
 void prepare_response_head(const ClientConnection& client, const Exchange& ex,
@@ -194,26 +231,6 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
   }
   if (client.tls && !settings.hsts_header.empty()) {
     response.set(http::field::strict_transport_security, settings.hsts_header);
-  }
-}
-
-unsigned grpc_status_for(unsigned http_status) {
-  switch (http_status) {
-    case 400:
-      return 13;  // INTERNAL
-    case 401:
-      return 16;  // UNAUTHENTICATED
-    case 403:
-      return 7;  // PERMISSION_DENIED
-    case 404:
-      return 12;  // UNIMPLEMENTED
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return 14;  // UNAVAILABLE
-    default:
-      return 2;  // UNKNOWN
   }
 }
 
@@ -276,6 +293,18 @@ void finish_exchange(const ClientConnection& client, const Exchange& ex, Fault f
                 {"status", std::to_string(status)},
                 {"cluster", ex.cluster ? ex.cluster->name : std::string()}});
   }
+}
+
+const Endpoint* endpoint_after_connect_failure(Worker& worker, const Exchange& ex,
+                                               const Endpoint& failed, bool retried) {
+  auto& balancer = worker.balancer();
+  balancer.report_connect_failure(failed, Clock::now());
+  const Endpoint* other = retried ? &failed : balancer.pick(*ex.cluster, Clock::now(), &failed);
+  if (other == &failed) {
+    return nullptr;
+  }
+  count_retry(worker, ex);
+  return other;
 }
 
 void count_retry(Worker& worker, const Exchange& ex) {

@@ -1,7 +1,6 @@
 #pragma once
-// The codec-independent phases of an exchange, in the order every codec runs them:
-//   vet_request_head (request_head.hpp) -> route_request -> pick_endpoint ->
-//   prepare_upstream_request -> the upstream exchange (upstream_http1.hpp) -> finish_exchange,
+// The codec-independent phases of an exchange, the same for every codec:
+//   plan_exchange -> exchange_upstream (upstream_exchange.hpp) -> finish_exchange,
 // or, on a fault, local_reply -> finish_exchange. An HTTP/1.1 request and an HTTP/2 stream
 // differ only in how their codec reads the head and writes the response.
 #include <boost/beast/http/message.hpp>
@@ -12,19 +11,20 @@
 
 namespace portico {
 
-// Chooses the route (ACME answers and the plain-to-HTTPS redirect first), then applies its
-// policy in ingress-nginx's order: answers the proxy gives itself (a configuration that fails
-// closed, redirects, CORS preflights), access (source ranges, Basic credentials), then the
-// limits and timeouts of the exchange.
-Fault route_request(const ClientConnection& client, Exchange& ex);
-
-// The cluster (the rule's, or its canary's) and the endpoint the route's balancing chooses;
-// null when there is none.
-const Endpoint* pick_endpoint(const ClientConnection& client, Exchange& ex);
-
-// Rewrites the request head for the upstream (HTTP/1.1): hop-by-hop fields out, forwarded
-// fields, the route's Host and prefix, the target the route maps to, and the body's framing.
-void prepare_upstream_request(const ClientConnection& client, Exchange& ex);
+// Everything before the backend, in order:
+// - vet_request_head (request_head.hpp): the head's grammar and limits, normalized host and path;
+// - route_request: the route (ACME answers and the plain-to-HTTPS redirect first), then its
+//   policy in ingress-nginx's order: answers the proxy gives itself (a configuration that
+//   fails closed, redirects, CORS preflights), access (source ranges, Basic credentials), the
+//   limits and timeouts of the exchange;
+// - pick_endpoint: the cluster (the rule's, or its canary's), the endpoint its balancing
+//   chooses, and the upstream protocol;
+// - prepare_upstream_request: the head rewritten for the backend (hop-by-hop fields out,
+//   forwarded fields, the route's Host and prefix and target, the body's framing).
+// Sets `endpoint`, or returns the fault that answers the request.
+// `upgrade_without_body`: an HTTP/1.1 head with Connection: upgrade and no body.
+Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_without_body,
+                    const Endpoint*& endpoint);
 
 // Rewrites a backend's response head for the client, whatever the protocols: hop-by-hop
 // fields out, Server, the exchange's extra headers, HSTS on HTTPS.
@@ -37,12 +37,15 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
 boost::beast::http::response<boost::beast::http::string_body> local_reply(
     const ClientConnection& client, Exchange& ex, unsigned status);
 
-// The gRPC status gRPC's HTTP-to-gRPC table gives an HTTP status.
-unsigned grpc_status_for(unsigned http_status);
-
 // Metrics and the access log, once the exchange is over.
 void finish_exchange(const ClientConnection& client, const Exchange& ex, Fault fault);
 
 void count_retry(Worker& worker, const Exchange& ex);
+
+// After a failed connect to `failed` (reported to the balancer here): the endpoint to try
+// instead, counted as a retry, or null when there is none. Nothing was sent, so any request
+// may go elsewhere, once (`retried`: that once is spent).
+const Endpoint* endpoint_after_connect_failure(Worker& worker, const Exchange& ex,
+                                               const Endpoint& failed, bool retried);
 
 }  // namespace portico

@@ -19,12 +19,12 @@
 #include <optional>
 #include <variant>
 
-#include "proxy/common/log.hpp"
 #include "proxy/exchange/body_relay.hpp"
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/fault.hpp"
 #include "proxy/exchange/forwarding.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
+#include "proxy/exchange/upstream_connect.hpp"
 
 namespace portico {
 
@@ -82,15 +82,10 @@ class UpstreamExchange {
           retried ? nullptr : worker_.pool().take(*endpoint, ex_.upstream_protocol.tls);
       if (!upstream) {
         if (const Fault fault = co_await connect(*endpoint, upstream); fault != Fault::None) {
-          balancer.report_connect_failure(*endpoint, Exchange::Clock::now());
-          // Nothing was sent, so any request may go elsewhere.
-          const Endpoint* other =
-              retried ? endpoint : balancer.pick(*ex_.cluster, Exchange::Clock::now(), endpoint);
-          if (other == endpoint) {
+          endpoint = endpoint_after_connect_failure(worker_, ex_, *endpoint, retried);
+          if (endpoint == nullptr) {
             co_return fault;
           }
-          count_retry(worker_, ex_);
-          endpoint = other;
           continue;
         }
         balancer.report_connect_success(*endpoint);
@@ -129,36 +124,17 @@ class UpstreamExchange {
 
  private:
   net::awaitable<Fault> connect(const Endpoint& endpoint, UpstreamConnectionPtr& out) {
-    Deadline& deadline = down_.deadline();
     auto upstream = std::make_unique<UpstreamConnection>(worker_.executor(), endpoint,
                                                          worker_.stats().upstream_connections);
-    auto& tcp = std::get<beast::tcp_stream>(upstream->stream);
-    deadline.watch_upstream(&tcp);
-    deadline.expires_after(ex_.connect_timeout);
-    auto [ec] = co_await tcp.async_connect(net::ip::tcp::endpoint(endpoint.address, endpoint.port),
-                                           use_nothrow);
-    if (!ec) {
-      tcp.socket().set_option(net::ip::tcp::no_delay(true), ec);
+    const UpstreamDial dial{ex_.connect_timeout,
+                            ex_.upstream_protocol.tls ? &worker_.upstream_tls() : nullptr, "",
+                            worker_.stats().upstream_connect_errors};
+    const Fault fault =
+        co_await connect_upstream(upstream->stream, endpoint, dial, down_.deadline());
+    if (fault == Fault::None) {
+      out = std::move(upstream);
     }
-    if (!ec && ex_.upstream_protocol.tls) {
-      // The handshake is part of connecting: it too is bounded by the connect timeout, and a
-      // failure is a connect failure (nothing was sent, another endpoint may be tried).
-      beast::tcp_stream connected = std::move(tcp);  // out of the variant before it changes
-      auto& tls = upstream->stream.template emplace<UpstreamTlsStream>(std::move(connected),
-                                                                       worker_.upstream_tls());
-      deadline.watch_upstream(&beast::get_lowest_layer(tls));
-      std::tie(ec) = co_await tls.async_handshake(net::ssl::stream_base::client, use_nothrow);
-    }
-    deadline.watch_upstream(nullptr);
-    if (ec) {
-      ++worker_.stats().upstream_connect_errors;
-      log::debug("proxy", "upstream connect failed",
-                 {{"upstream", endpoint.address.to_string() + ":" + std::to_string(endpoint.port)},
-                  {"error", ec.message()}});
-      co_return deadline.expired() ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
-    }
-    out = std::move(upstream);
-    co_return Fault::None;
+    co_return fault;
   }
 
   // Sends the request head and streams the request body upstream.

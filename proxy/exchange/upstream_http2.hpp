@@ -6,16 +6,15 @@
 // one waits for the response head and relays the response, then its trailers. A response
 // that ends first ends the request stream too. Downstream: see upstream_http1.hpp.
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/ssl.hpp>
-#include <charconv>
 
 #include "proxy/common/log.hpp"
 #include "proxy/exchange/body_relay.hpp"
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/fault.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
+#include "proxy/exchange/upstream_connect.hpp"
 #include "proxy/http2/http2_upstream.hpp"
 
 namespace portico {
@@ -29,27 +28,22 @@ class Http2UpstreamExchange {
   net::awaitable<Fault> run(const Endpoint& first) {
     ex_.relay_buffer.emplace(worker_.buffers());
     const bool tls = ex_.upstream_protocol.tls;
+    auto& balancer = worker_.balancer();
     const Endpoint* endpoint = &first;
-    std::shared_ptr<Http2UpstreamLink> connection = worker_.http2_pool().pick(*endpoint, tls);
-    if (!connection) {
-      // Nothing was sent: a failed connect may try another endpoint, once.
-      Fault fault = co_await connect(*endpoint, connection);
-      if (fault != Fault::None) {
-        const Endpoint* other =
-            worker_.balancer().pick(*ex_.cluster, Exchange::Clock::now(), endpoint);
-        if (other == endpoint) {
-          co_return fault;
-        }
-        count_retry(worker_, ex_);
-        endpoint = other;
-        connection = worker_.http2_pool().pick(*endpoint, tls);
-        if (!connection) {
-          // Its own statement, not a && b: GCC 12 mishandles a co_await that && may skip.
-          fault = co_await connect(*endpoint, connection);
-          if (fault != Fault::None) {
-            co_return fault;
-          }
-        }
+    std::shared_ptr<Http2UpstreamLink> connection;
+    for (bool retried = false;; retried = true) {
+      connection = worker_.http2_pool().pick(*endpoint, tls);
+      if (connection) {
+        break;
+      }
+      const Fault fault = co_await connect(*endpoint, connection);
+      if (fault == Fault::None) {
+        balancer.report_connect_success(*endpoint);
+        break;
+      }
+      endpoint = endpoint_after_connect_failure(worker_, ex_, *endpoint, retried);
+      if (endpoint == nullptr) {
+        co_return fault;
       }
     }
     ex_.upstream = endpoint;
@@ -72,15 +66,15 @@ class Http2UpstreamExchange {
     bool forwarding = !ex_.body.done;
     Fault forward_fault = Fault::None;
     if (forwarding) {
-      // Captures this frame by reference: the frame waits below until it has ended.
-      net::co_spawn(
-          worker_.executor(),
-          [&]() -> net::awaitable<void> {
-            forward_fault = co_await forward(stream);
-            forwarding = false;
-            forward_ended.cancel();
-          },
-          net::detached);
+      // Its completion refers to this frame, which waits below until it has run, however the
+      // forward ended.
+      net::co_spawn(worker_.executor(), forward(stream),
+                    [&](std::exception_ptr error, Fault fault) {
+                      log::unexpected("proxy", "request body relay", error);
+                      forward_fault = error ? Fault::UpstreamBroken : fault;
+                      forwarding = false;
+                      forward_ended.cancel();
+                    });
     }
     Fault fault = co_await relay(stream);
     if (fault != Fault::None || forwarding) {
@@ -134,14 +128,9 @@ class Http2UpstreamExchange {
     BodyFraming framing;
     framing.done = ex_.head || stream.head_only() || response.result_int() == 204 ||
                    response.result_int() == 304;
-    if (const auto length = response[http::field::content_length]; !length.empty()) {
-      std::uint64_t n = 0;
-      std::from_chars(length.data(), length.data() + length.size(), n);
-      framing.length = n;
-      framing.done = framing.done || n == 0;
-    }
+    framing.length = content_length_of(response[http::field::content_length]);
+    framing.done = framing.done || framing.length == std::uint64_t{0};
     prepare_response_head(client_, ex_, response);
-    response.version(11);
     ex_.status = response.result_int();
     ex_.response_started = true;
     beast::flat_buffer nothing_read_ahead;
@@ -171,48 +160,20 @@ class Http2UpstreamExchange {
     co_return Fault::None;
   }
 
-  // A new connection to `endpoint`: TCP, then for TLS the handshake offering ALPN h2 only,
-  // within the connect timeout. Added to the pool for the exchanges that follow.
+  // A new connection to `endpoint` (for TLS: ALPN h2, which the backend must choose), added
+  // to the pool for the exchanges that follow.
   net::awaitable<Fault> connect(const Endpoint& endpoint, std::shared_ptr<Http2UpstreamLink>& out) {
-    Deadline& deadline = down_.deadline();
     const auto& settings = worker_.settings();
-    beast::tcp_stream tcp(worker_.executor());
-    deadline.watch_upstream(&tcp);
-    deadline.expires_after(ex_.connect_timeout);
-    auto [ec] = co_await tcp.async_connect(net::ip::tcp::endpoint(endpoint.address, endpoint.port),
-                                           use_nothrow);
-    if (!ec && !ex_.upstream_protocol.tls) {
-      deadline.watch_upstream(nullptr);
-      out = start_http2_upstream(std::move(tcp), settings.upstream_idle_timeout,
-                                 settings.upstream_send_timeout);
-    } else if (!ec) {
-      UpstreamTlsStream tls(std::move(tcp), worker_.upstream_tls());
-      static constexpr unsigned char H2[] = {2, 'h', '2'};
-      SSL_set_alpn_protos(tls.native_handle(), H2, sizeof H2);
-      deadline.watch_upstream(&beast::get_lowest_layer(tls));
-      std::tie(ec) = co_await tls.async_handshake(net::ssl::stream_base::client, use_nothrow);
-      const unsigned char* chosen = nullptr;
-      unsigned length = 0;
-      SSL_get0_alpn_selected(tls.native_handle(), &chosen, &length);
-      if (!ec && std::string_view(reinterpret_cast<const char*>(chosen), length) != "h2") {
-        ec = net::error::no_protocol_option;  // the backend does not speak HTTP/2
-      }
-      deadline.watch_upstream(nullptr);
-      if (!ec) {
-        out = start_http2_upstream(std::move(tls), settings.upstream_idle_timeout,
-                                   settings.upstream_send_timeout);
-      }
+    UpstreamStream stream(std::in_place_type<beast::tcp_stream>, worker_.executor());
+    const UpstreamDial dial{ex_.connect_timeout,
+                            ex_.upstream_protocol.tls ? &worker_.upstream_tls() : nullptr, "h2",
+                            worker_.stats().upstream_connect_errors};
+    const Fault fault = co_await connect_upstream(stream, endpoint, dial, down_.deadline());
+    if (fault != Fault::None) {
+      co_return fault;
     }
-    deadline.watch_upstream(nullptr);
-    if (ec) {
-      ++worker_.stats().upstream_connect_errors;
-      worker_.balancer().report_connect_failure(endpoint, Exchange::Clock::now());
-      log::debug("proxy", "HTTP/2 upstream connect failed",
-                 {{"upstream", endpoint.address.to_string() + ":" + std::to_string(endpoint.port)},
-                  {"error", ec.message()}});
-      co_return deadline.expired() ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
-    }
-    worker_.balancer().report_connect_success(endpoint);
+    out = start_http2_upstream(std::move(stream), settings.upstream_idle_timeout,
+                               settings.upstream_send_timeout);
     worker_.http2_pool().add(endpoint, ex_.upstream_protocol.tls, out);
     co_return Fault::None;
   }

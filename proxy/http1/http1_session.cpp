@@ -82,11 +82,11 @@ net::awaitable<void> watch_idle(net::steady_timer& timer, const Clock::time_poin
 }  // namespace
 
 template <class Stream>
-HttpSession<Stream>::HttpSession(const ClientConnection& client, Stream stream,
-                                 beast::flat_buffer read_ahead)
-    : client_info_(client),
+HttpSession<Stream>::HttpSession(ClientConnection client, Stream stream,
+                                 beast::flat_buffer read_ahead, Deadline deadline)
+    : client_info_(std::move(client)),
       client_(std::move(stream)),
-      deadline_(client.worker.executor()),
+      deadline_(std::move(deadline)),
       buffer_(std::move(read_ahead)) {
   deadline_.watch(&transport());
   boost::system::error_code ec;
@@ -171,8 +171,8 @@ net::awaitable<bool> HttpSession<Stream>::wait_for_next_request() {
   co_return true;
 }
 
-// serve_one: read and vet the head -> proxy (route_request, pick_endpoint,
-// prepare_upstream_request, UpstreamExchange) -> a local reply on a fault -> finish_exchange.
+// serve_one: read the head -> proxy (plan_exchange, 100 Continue, exchange_upstream) -> a local
+// reply on a fault -> finish_exchange.
 template <class Stream>
 net::awaitable<bool> HttpSession<Stream>::serve_one() {
   Worker& worker = client_info_.worker;
@@ -235,19 +235,12 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
 
 template <class Stream>
 net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, Parser& parser) {
-  if (const Fault fault = vet_request_head(ex.request, parser.upgrade() && parser.is_done(),
-                                           client_info_.worker.settings(), ex.target);
+  const Endpoint* endpoint = nullptr;
+  if (const Fault fault =
+          plan_exchange(client_info_, ex, parser.upgrade() && parser.is_done(), endpoint);
       fault != Fault::None) {
     co_return fault;
   }
-  if (const Fault fault = route_request(client_info_, ex); fault != Fault::None) {
-    co_return fault;
-  }
-  const Endpoint* endpoint = pick_endpoint(client_info_, ex);
-  if (endpoint == nullptr) {
-    co_return Fault::NoEndpoint;
-  }
-  prepare_upstream_request(client_info_, ex);
   if (!co_await continue_if_expected(ex, parser)) {
     co_return Fault::ClientGone;
   }

@@ -36,8 +36,10 @@ class Http2UpstreamExchange;
 template <class Stream>
 class HttpSession final : public Session {
  public:
-  // `read_ahead`: bytes already read from the connection (the start of the first request).
-  HttpSession(const ClientConnection& client, Stream stream, beast::flat_buffer read_ahead);
+  // `read_ahead`: bytes already read from the connection (the start of the first request);
+  // `deadline`: the connection's, from its start.
+  HttpSession(ClientConnection client, Stream stream, beast::flat_buffer read_ahead,
+              Deadline deadline);
   ~HttpSession() override;
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;

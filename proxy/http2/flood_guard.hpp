@@ -21,9 +21,10 @@ enum class FloodReason : std::uint8_t {
   EmptyFrameFlood,     // DATA frames without data and without the end of the stream
   HeaderListTooLarge,  // a header list (decoded: an HPACK bomb too) over --max-header-size
   WindowStalled,       // the client never opened its receive window for a response
-  ProtocolError,       // anything else nghttp2 found fatal
+  ProtocolError,       // anything else nghttp2 found fatal; the last reason
 };
-inline constexpr std::size_t FloodReasonCount = 9;
+inline constexpr std::size_t FloodReasonCount =
+    static_cast<std::size_t>(FloodReason::ProtocolError) + 1;
 
 std::string_view flood_reason_name(FloodReason reason);
 

@@ -3,7 +3,6 @@
 #include <nghttp2/nghttp2.h>
 
 #include <boost/beast/ssl.hpp>
-#include <charconv>
 #include <vector>
 
 #include "proxy/common/log.hpp"
@@ -240,10 +239,10 @@ struct Http2Session<Stream>::Callbacks {
 };
 
 template <class Stream>
-Http2Session<Stream>::Http2Session(const ClientConnection& client, Stream stream,
-                                   beast::flat_buffer read_ahead)
-    : Wire(std::move(stream), client.worker.settings().upstream_send_timeout),
-      client_(client),
+Http2Session<Stream>::Http2Session(ClientConnection client, Stream stream,
+                                   beast::flat_buffer read_ahead, Deadline deadline)
+    : Wire(std::move(stream), std::move(deadline), client.worker.settings().upstream_send_timeout),
+      client_(std::move(client)),
       read_ahead_(std::move(read_ahead)) {
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session_callbacks_new(&callbacks);
@@ -369,20 +368,9 @@ void Http2Session<Stream>::start_exchange(std::int32_t stream_id) {
   auto& stream = *shared;
   stream.request.version(11);
   // nghttp2 checked content-length against the DATA frames; it frames the body here.
-  if (const auto length = stream.request[http::field::content_length]; !length.empty()) {
-    std::uint64_t n = 0;
-    std::from_chars(length.data(), length.data() + length.size(), n);
-    stream.request_framing.length = n;
-  }
-  net::co_spawn(client_.worker.executor(), serve_stream(shared), [](std::exception_ptr error) {
-    if (error) {
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        log::error("http2", "stream ended by an unexpected exception", {{"error", e.what()}});
-      }
-    }
-  });
+  stream.request_framing.length = content_length_of(stream.request[http::field::content_length]);
+  net::co_spawn(client_.worker.executor(), serve_stream(shared),
+                [](std::exception_ptr error) { log::unexpected("http2", "stream", error); });
 }
 
 // One stream, start to end: the phases every codec shares, then a local reply on a fault.
@@ -419,22 +407,13 @@ net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Str
 
 template <class Stream>
 net::awaitable<Fault> Http2Session<Stream>::proxy(Exchange& ex, StreamExchange& down) {
-  const auto& settings = client_.worker.settings();
   if (down.body_source().malformed) {
     co_return Fault::BadRequest;
   }
-  if (const Fault fault = vet_request_head(ex.request, false, settings, ex.target);
-      fault != Fault::None) {
+  const Endpoint* endpoint = nullptr;
+  if (const Fault fault = plan_exchange(client_, ex, false, endpoint); fault != Fault::None) {
     co_return fault;
   }
-  if (const Fault fault = route_request(client_, ex); fault != Fault::None) {
-    co_return fault;
-  }
-  const Endpoint* endpoint = pick_endpoint(client_, ex);
-  if (endpoint == nullptr) {
-    co_return Fault::NoEndpoint;
-  }
-  prepare_upstream_request(client_, ex);
   co_return co_await exchange_upstream(client_, down, ex, *endpoint);
 }
 

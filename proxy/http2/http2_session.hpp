@@ -36,8 +36,10 @@ inline constexpr std::string_view Http2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r
 template <class Stream>
 class Http2Session final : public Session, private Http2Connection, private Http2Wire<Stream> {
  public:
-  // `read_ahead`: bytes already read from the connection (the preface, for h2c).
-  Http2Session(const ClientConnection& client, Stream stream, beast::flat_buffer read_ahead);
+  // `read_ahead`: bytes already read from the connection (the preface, for h2c);
+  // `deadline`: the connection's, from its start (it bounds the reads from now on).
+  Http2Session(ClientConnection client, Stream stream, beast::flat_buffer read_ahead,
+               Deadline deadline);
   ~Http2Session() override;
   Http2Session(const Http2Session&) = delete;
   Http2Session& operator=(const Http2Session&) = delete;

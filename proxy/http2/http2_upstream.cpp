@@ -1,7 +1,6 @@
 #include "proxy/http2/http2_upstream.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/beast/ssl.hpp>
 #include <charconv>
 
@@ -23,9 +22,10 @@ class Http2Upstream final : public Http2UpstreamLink,
                             private Http2Wire<Stream>,
                             public std::enable_shared_from_this<Http2Upstream<Stream>> {
  public:
-  Http2Upstream(Stream stream, std::chrono::milliseconds idle_timeout,
+  Http2Upstream(Stream stream, Deadline read_deadline, std::chrono::milliseconds idle_timeout,
                 std::chrono::milliseconds send_timeout)
-      : Wire(std::move(stream), send_timeout), idle_timeout_(idle_timeout) {
+      : Wire(std::move(stream), std::move(read_deadline), send_timeout),
+        idle_timeout_(idle_timeout) {
     nghttp2_session_callbacks* callbacks = nullptr;
     nghttp2_session_callbacks_new(&callbacks);
     nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);
@@ -51,7 +51,9 @@ class Http2Upstream final : public Http2UpstreamLink,
     net::co_spawn(
         beast::get_lowest_layer(this->stream_).get_executor(),
         [self = this->shared_from_this()]() -> net::awaitable<void> { co_await self->run(); },
-        net::detached);
+        [](std::exception_ptr error) {
+          log::unexpected("proxy", "HTTP/2 upstream connection", error);
+        });
   }
 
   bool usable() const override {
@@ -196,27 +198,21 @@ class Http2Upstream final : public Http2UpstreamLink,
   bool goaway_ = false;
 };
 
-template <class Stream>
-std::shared_ptr<Http2UpstreamLink> start(Stream stream, std::chrono::milliseconds idle_timeout,
-                                         std::chrono::milliseconds send_timeout) {
-  auto connection =
-      std::make_shared<Http2Upstream<Stream>>(std::move(stream), idle_timeout, send_timeout);
-  connection->start();
-  return connection;
-}
-
 }  // namespace
 
-std::shared_ptr<Http2UpstreamLink> start_http2_upstream(beast::tcp_stream stream,
+std::shared_ptr<Http2UpstreamLink> start_http2_upstream(UpstreamStream stream,
                                                         std::chrono::milliseconds idle_timeout,
                                                         std::chrono::milliseconds send_timeout) {
-  return start(std::move(stream), idle_timeout, send_timeout);
-}
-
-std::shared_ptr<Http2UpstreamLink> start_http2_upstream(UpstreamTlsStream stream,
-                                                        std::chrono::milliseconds idle_timeout,
-                                                        std::chrono::milliseconds send_timeout) {
-  return start(std::move(stream), idle_timeout, send_timeout);
+  return std::visit(
+      [&](auto& connected) -> std::shared_ptr<Http2UpstreamLink> {
+        using Stream = std::decay_t<decltype(connected)>;
+        Deadline read_deadline(beast::get_lowest_layer(connected).get_executor());
+        auto connection = std::make_shared<Http2Upstream<Stream>>(
+            std::move(connected), std::move(read_deadline), idle_timeout, send_timeout);
+        connection->start();
+        return connection;
+      },
+      stream);
 }
 
 }  // namespace portico

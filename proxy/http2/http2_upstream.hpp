@@ -4,9 +4,7 @@
 // keeps a few per endpoint; an exchange takes one with room and starts its request there.
 // The connection lives while its loops run (they hold it) or while the pool or a stream's
 // exchange holds it; used on the worker's thread only.
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <memory>
 #include <string_view>
@@ -14,6 +12,7 @@
 #include "proxy/http2/http2_stream.hpp"
 #include "proxy/net.hpp"
 #include "proxy/upstream/cluster.hpp"
+#include "proxy/upstream/conn_pool.hpp"
 
 namespace portico {
 
@@ -35,13 +34,8 @@ class Http2UpstreamLink {
   virtual void cancel(const Http2Stream& stream) = 0;
 };
 
-using UpstreamTlsStream = beast::ssl_stream<beast::tcp_stream>;
-
 // Starts a connection's loops over a connected (and, for TLS, handshaken) stream.
-std::shared_ptr<Http2UpstreamLink> start_http2_upstream(beast::tcp_stream stream,
-                                                        std::chrono::milliseconds idle_timeout,
-                                                        std::chrono::milliseconds send_timeout);
-std::shared_ptr<Http2UpstreamLink> start_http2_upstream(UpstreamTlsStream stream,
+std::shared_ptr<Http2UpstreamLink> start_http2_upstream(UpstreamStream stream,
                                                         std::chrono::milliseconds idle_timeout,
                                                         std::chrono::milliseconds send_timeout);
 

@@ -24,9 +24,9 @@ namespace portico {
 template <class Stream>
 class Http2Wire {
  public:
-  Http2Wire(Stream stream, std::chrono::milliseconds send_timeout)
+  Http2Wire(Stream stream, Deadline read_deadline, std::chrono::milliseconds send_timeout)
       : stream_(std::move(stream)),
-        read_deadline_(beast::get_lowest_layer(stream_).get_executor()),
+        read_deadline_(std::move(read_deadline)),
         write_deadline_(beast::get_lowest_layer(stream_).get_executor()),
         wake_(beast::get_lowest_layer(stream_).get_executor()),
         send_timeout_(send_timeout) {

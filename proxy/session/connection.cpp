@@ -54,10 +54,11 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
     unsigned length = 0;
     SSL_get0_alpn_selected(stream.native_handle(), &protocol, &length);
     if (std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2") {
-      Http2Session<TlsStream> session(client, std::move(stream), {});
+      Http2Session<TlsStream> session(std::move(client), std::move(stream), {},
+                                      std::move(deadline));
       co_await session.run();
     } else {
-      HttpSession<TlsStream> session(client, std::move(stream), {});
+      HttpSession<TlsStream> session(std::move(client), std::move(stream), {}, std::move(deadline));
       co_await session.run();
     }
     co_return;
@@ -69,10 +70,12 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
   if (!spoke) {
     transport.close();
   } else if (http2) {
-    Http2Session<beast::tcp_stream> session(client, std::move(transport), std::move(first_bytes));
+    Http2Session<beast::tcp_stream> session(std::move(client), std::move(transport),
+                                            std::move(first_bytes), std::move(deadline));
     co_await session.run();
   } else {
-    HttpSession<beast::tcp_stream> session(client, std::move(transport), std::move(first_bytes));
+    HttpSession<beast::tcp_stream> session(std::move(client), std::move(transport),
+                                           std::move(first_bytes), std::move(deadline));
     co_await session.run();
   }
 }

@@ -6,8 +6,10 @@ Deadline::Deadline(const boost::asio::any_io_executor& executor)
     : state_(std::make_shared<State>(executor)) {}
 
 Deadline::~Deadline() {
-  state_->closed = true;
-  state_->timer.cancel();
+  if (state_) {  // null once moved from
+    state_->closed = true;
+    state_->timer.cancel();
+  }
 }
 
 void Deadline::expires_after(Clock::duration timeout) {

@@ -36,6 +36,10 @@ class Deadline {
   ~Deadline();
   Deadline(const Deadline&) = delete;
   Deadline& operator=(const Deadline&) = delete;
+  // Movable, so the deadline of a connection's first bytes goes on with the session that
+  // serves it (one timer per connection); the watched streams must be set again.
+  Deadline(Deadline&&) noexcept = default;
+  Deadline& operator=(Deadline&&) = delete;
 
   // The streams whose pending operations the deadline cancels: the client's, and the
   // upstream's while an exchange uses one (null: none).

@@ -19,6 +19,8 @@
 namespace portico {
 
 using UpstreamTlsStream = beast::ssl_stream<beast::tcp_stream>;
+// A connection to a backend, in clear or over TLS.
+using UpstreamStream = std::variant<beast::tcp_stream, UpstreamTlsStream>;
 
 // One connection to an upstream endpoint, with the read buffer that belongs to it: plain
 // HTTP, or HTTPS for an Ingress with backend-protocol HTTPS (the TLS stream then owns the
@@ -40,7 +42,7 @@ struct UpstreamConnection {
                       stream);
   }
 
-  std::variant<beast::tcp_stream, UpstreamTlsStream> stream;
+  UpstreamStream stream;
   beast::flat_buffer buffer;
   Endpoint endpoint;
   std::int64_t& gauge;

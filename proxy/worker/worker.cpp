@@ -240,14 +240,7 @@ void Worker::start_session(Listener& listener, net::ip::tcp::socket socket,
       *io_,
       serve_connection(std::move(client), std::move(socket), listener.tls ? &tls_front_ : nullptr),
       [this](std::exception_ptr error) {
-        if (error) {
-          // A bug, not an expected failure: it ends this connection only.
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            log::error("proxy", "session ended by an unexpected exception", {{"error", e.what()}});
-          }
-        }
+        log::unexpected("proxy", "session", error);
         open_sessions_.fetch_sub(1, std::memory_order_relaxed);
       });
 }

@@ -120,6 +120,7 @@ def call(args):
         method("unary_unary", "Missing")(b"", timeout=10)
     except grpc.RpcError as error:
         out["missing"] = error.code().name
+        out["missing_details"] = error.details()
     # A client that cancels an endless server stream: the backend must learn of it.
     before = int(method("unary_unary", "Cancelled")(b"", timeout=10))
     endless = method("unary_stream", "ServerStream")(b"1000000", timeout=60)

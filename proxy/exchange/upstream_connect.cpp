@@ -1,0 +1,48 @@
+#include "proxy/exchange/upstream_connect.hpp"
+
+#include <boost/beast/ssl.hpp>
+
+#include "proxy/common/log.hpp"
+
+namespace portico {
+
+net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
+                                       const UpstreamDial& dial, Deadline& deadline) {
+  auto& tcp = std::get<beast::tcp_stream>(stream);
+  deadline.watch_upstream(&tcp);
+  deadline.expires_after(dial.timeout);
+  auto [ec] = co_await tcp.async_connect(net::ip::tcp::endpoint(endpoint.address, endpoint.port),
+                                         use_nothrow);
+  if (!ec) {
+    tcp.socket().set_option(net::ip::tcp::no_delay(true), ec);
+  }
+  if (!ec && dial.tls != nullptr) {
+    beast::tcp_stream connected = std::move(tcp);  // out of the variant before it changes
+    auto& tls = stream.emplace<UpstreamTlsStream>(std::move(connected), *dial.tls);
+    if (!dial.alpn.empty()) {
+      unsigned char offer[32];
+      offer[0] = static_cast<unsigned char>(dial.alpn.size());
+      std::copy(dial.alpn.begin(), dial.alpn.end(), offer + 1);
+      SSL_set_alpn_protos(tls.native_handle(), offer, static_cast<unsigned>(dial.alpn.size() + 1));
+    }
+    deadline.watch_upstream(&beast::get_lowest_layer(tls));
+    std::tie(ec) = co_await tls.async_handshake(net::ssl::stream_base::client, use_nothrow);
+    const unsigned char* chosen = nullptr;
+    unsigned length = 0;
+    SSL_get0_alpn_selected(tls.native_handle(), &chosen, &length);
+    if (!ec && std::string_view(reinterpret_cast<const char*>(chosen), length) != dial.alpn) {
+      ec = net::error::no_protocol_option;  // the backend does not speak what we need
+    }
+  }
+  deadline.watch_upstream(nullptr);
+  if (!ec) {
+    co_return Fault::None;
+  }
+  ++dial.failures;
+  log::debug("proxy", "upstream connect failed",
+             {{"upstream", endpoint.address.to_string() + ":" + std::to_string(endpoint.port)},
+              {"error", ec.message()}});
+  co_return deadline.expired() ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
+}
+
+}  // namespace portico

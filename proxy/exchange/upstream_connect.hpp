@@ -1,0 +1,32 @@
+#pragma once
+// connect_upstream: a new connection to a backend endpoint, the same for both upstream
+// exchanges: TCP (with TCP_NODELAY), then, for TLS, the handshake, all within the connect
+// timeout. The handshake is part of connecting: a failure there is a connect failure (nothing
+// was sent, so another endpoint may be tried).
+#include <boost/asio/ssl/context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "proxy/exchange/fault.hpp"
+#include "proxy/net.hpp"
+#include "proxy/session/deadline.hpp"
+#include "proxy/upstream/conn_pool.hpp"
+
+namespace portico {
+
+struct UpstreamDial {
+  std::chrono::milliseconds timeout;
+  net::ssl::context* tls = nullptr;  // null: plain TCP
+  // With TLS: the one ALPN protocol to offer, which the backend must then choose ("h2");
+  // empty: no ALPN.
+  std::string_view alpn;
+  std::uint64_t& failures;  // counted on failure (the worker's upstream_connect_errors)
+};
+
+// `stream` holds a fresh beast::tcp_stream; on success it holds the connected stream (the
+// TLS one for TLS). Fault::UpstreamTimeout or UpstreamUnreachable on failure, logged.
+net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
+                                       const UpstreamDial& dial, Deadline& deadline);
+
+}  // namespace portico
