@@ -25,9 +25,11 @@ std::string key_in(Kind kind, const json& object) {
 }
 
 // Decodes an object of `kind`; a Secret nobody wants is reduced to its name before its data
-// is even decoded.
+// is even decoded. A list item need not be an object at all (null, a string): that is left
+// to decode_object_of to refuse, as erase() on it would throw.
 Expected<Object> decode_wanted(Kind kind, json& object, const SecretInterest* interest) {
-  if (kind == Kind::Secret && interest != nullptr && !interest->wants(key_in(kind, object))) {
+  if (kind == Kind::Secret && interest != nullptr && object.is_object() &&
+      !interest->wants(key_in(kind, object))) {
     object.erase("data");
     object.erase("stringData");
     auto decoded = decode_object_of(kind, object);
