@@ -60,9 +60,11 @@ Application::Application(Options options)
                {default_certificate_ ? *default_certificate_ : TlsContext::self_signed(),
                 options_.default_certificate, challenge_secret_key(own_namespace_)},
                [this](SnapshotPtr snapshot) { workers_.publish(std::move(snapshot)); }),
-      admin_(control_.io(), workers_),
+      admin_(control_.io(), workers_, options_.dashboard),
       delay_timer_(control_.io()),
-      drain_timer_(control_.io()) {}
+      drain_timer_(control_.io()) {
+  add_debug_pages();
+}
 
 Application::~Application() {
   stop_sources();
@@ -72,7 +74,7 @@ Application::~Application() {
 
 std::optional<Application::StartFailure> Application::open_sources() {
   if (!options_.manifests.empty()) {
-    auto source = ManifestSource::open(options_.manifests);
+    auto source = ManifestSource::open(options_.manifests, invalid_objects_);
     if (!source) {
       return StartFailure{2, source.error()};
     }
@@ -103,7 +105,7 @@ std::optional<Application::StartFailure> Application::open_sources() {
   for (std::size_t kind = 0; kind < k8s::KindCount; ++kind) {
     const auto which = static_cast<k8s::Kind>(kind);
     watchers_.push_back(
-        std::make_unique<k8s::Watcher>(which, *config, options_.namespace_, sink,
+        std::make_unique<k8s::Watcher>(which, *config, options_.namespace_, sink, invalid_objects_,
                                        which == k8s::Kind::Secret ? interest : nullptr));
   }
   api_config_ = *config;
@@ -238,7 +240,7 @@ Expected<std::string> Application::explain(const Options& options, std::string_v
   SnapshotBuilder builder(options.classes, {*default_certificate, options.default_certificate,
                                             challenge_secret_key(controller_namespace())});
   const SnapshotPtr snapshot = builder.build(cache, everything);
-  return explain_request(*snapshot, url, options.https_listen.port);
+  return explain_request(*snapshot, {.url = std::string(url)}, options.https_listen.port);
 }
 
 std::optional<Application::StartFailure> Application::prepare() {

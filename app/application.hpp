@@ -53,6 +53,11 @@ class Application {
   std::optional<StartFailure> open_sources();
   std::optional<StartFailure> open_acme();
   std::string cluster_metrics() const;
+  // /debug/control, /debug/certificates and /debug/objects (app/debug_pages.cpp).
+  void add_debug_pages();
+  std::string control_json() const;
+  std::string certificates_json() const;
+  std::string objects_json() const;
   void stop_sources();
   void begin_drain();
   void check_drained();
@@ -66,6 +71,8 @@ class Application {
   WorkerPool workers_;
   ControlLoop control_;
   AdminServer admin_;
+  // What the sources skipped as invalid, for /debug/objects.
+  std::shared_ptr<k8s::InvalidObjects> invalid_objects_ = std::make_shared<k8s::InvalidObjects>();
   // The source of objects: manifest files, or one watch per kind on the API server.
   std::unique_ptr<ManifestSource> manifests_;
   std::vector<std::unique_ptr<k8s::Watcher>> watchers_;

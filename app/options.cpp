@@ -175,7 +175,8 @@ const std::vector<Flag>& flags() {
                      return set_host_port(o.https_listen, v);
                    }},
                   {"--admin-listen", "HOST:PORT",
-                   "/healthz, /readyz, /metrics (default 0.0.0.0:10254)",
+                   "/healthz, /readyz, /metrics, /debug/, the dashboard at / (default "
+                   "0.0.0.0:10254)",
                    [](Options& o, const std::string& v) {
                      return set_host_port(o.admin_listen, v);
                    }},
@@ -335,6 +336,12 @@ const std::vector<Flag>& flags() {
                   {"--no-access-log", nullptr, "no access log, whatever the log format",
                    [](Options& o, const std::string&) {
                      o.access_log = false;
+                     return std::nullopt;
+                   }},
+                  {"--no-dashboard", nullptr,
+                   "no dashboard at / on the admin listener (its JSON under /debug/ stays)",
+                   [](Options& o, const std::string&) {
+                     o.dashboard = false;
                      return std::nullopt;
                    }},
                   {"--help", nullptr, "print this help and exit",

@@ -39,6 +39,7 @@ struct Options {
   log::Format log_format = log::Format::Text;
   log::Level log_level = log::Level::Info;
   std::optional<bool> access_log;  // --access-log / --no-access-log; default: JSON logs
+  bool dashboard = true;           // --no-dashboard: none at / on the admin listener
   bool show_help = false;
   bool show_version = false;
 };

@@ -9,6 +9,31 @@
 namespace portico {
 namespace {
 
+// What a publication took in, in a line: "routes, certificates, endpoints of a/b and c/d".
+std::string describe_changes(const Dirty& changes) {
+  std::string out;
+  const auto add = [&out](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (changes.routes) {
+    add("routes");
+  }
+  if (changes.secrets) {
+    add("certificates");
+  }
+  if (!changes.services.empty()) {
+    std::string services;
+    std::size_t shown = 0;
+    for (const auto& service : changes.services) {
+      if (shown++ == 3) {
+        services += " and " + std::to_string(changes.services.size() - 3) + " more";
+        break;
+      }
+      services += (services.empty() ? "" : ", ") + service;
+    }
+    add("endpoints of " + services);
+  }
+  return out.empty() ? "nothing a route uses" : out;
+}
+
 // Long enough to fold an editor's save or a burst of watch events into one snapshot, short
 // enough that a change is live in tens of milliseconds.
 constexpr std::chrono::milliseconds Holdoff{20};
@@ -215,6 +240,7 @@ void ControlLoop::rebuild() {
   if (SnapshotPtr built = builder_.build(cache_, pending_)) {
     unpublished_ = std::move(built);
   }
+  unpublished_changes_.merge(pending_);
   pending_ = {};
   // The first state is complete only with the Secrets it refers to: readiness waits for them.
   const bool secrets_complete = !references_may_change || want_referenced_secrets();
@@ -234,6 +260,17 @@ void ControlLoop::rebuild() {
   pending_arrivals_.clear();
   const auto took =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+  publications_.push_back({snapshot->generation,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count(),
+                           took.count(),
+                           publications_.empty() ? "the first complete state"
+                                                 : describe_changes(unpublished_changes_)});
+  unpublished_changes_ = {};
+  if (publications_.size() > PublicationsKept) {
+    publications_.pop_front();
+  }
   log::info("config", "routing snapshot published",
             {{"generation", std::to_string(snapshot->generation)},
              {"hosts", std::to_string(snapshot->routes->host_count())},

@@ -7,7 +7,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -52,6 +55,15 @@ class ControlLoop {
   // From a watch event's arrival to the snapshot holding it being posted to the workers
   // (installed one event-loop turn later). Read on the control thread (the admin server's).
   const DurationHistogram& event_latency() const noexcept { return event_latency_; }
+  // The last snapshots published, oldest first, for the dashboard. Read on the control thread.
+  struct Publication {
+    std::uint64_t generation = 0;
+    std::int64_t unix_ms = 0;  // when it went to the workers
+    double build_ms = 0;
+    std::string changed;  // "routes, certificates, endpoints of default/api"
+  };
+  static constexpr std::size_t PublicationsKept = 20;
+  const std::deque<Publication>& publications() const noexcept { return publications_; }
   void start();
   void stop();
 
@@ -94,6 +106,8 @@ class ControlLoop {
   std::string publish_service_;
   net::steady_timer holdoff_{io_};
   Dirty pending_;
+  Dirty unpublished_changes_;  // what the builds since the last publication took in
+  std::deque<Publication> publications_;
   std::vector<std::chrono::steady_clock::time_point> pending_arrivals_;
   DurationHistogram event_latency_;
   std::bitset<k8s::KindCount> listed_;

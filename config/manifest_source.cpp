@@ -28,9 +28,11 @@ bool is_manifest_name(const fs::path& path) {
   return !name.starts_with('.') && (ext == ".yaml" || ext == ".yml" || ext == ".json");
 }
 
-std::vector<k8s::Object> decode_documents(const std::string& file,
-                                          std::vector<ManifestDocument> documents) {
+std::vector<k8s::Object> decode_documents(
+    const std::string& file, std::vector<ManifestDocument> documents,
+    std::map<std::string, k8s::InvalidObjects::Entry>& invalid) {
   std::vector<k8s::Object> objects;
+  invalid.clear();
   for (auto& document : documents) {
     if (!k8s::kind_from_json(document.json)) {
       log::debug("manifests", "not a kind Portico reads; ignored",
@@ -46,6 +48,10 @@ std::vector<k8s::Object> decode_documents(const std::string& file,
                  {"document", document.position},
                  {"object", k8s::describe(document.json)},
                  {"reason", object.error()}});
+      invalid.insert_or_assign(
+          document.position,
+          k8s::InvalidObjects::Entry{file + ", " + document.position, k8s::describe(document.json),
+                                     object.error()});
       continue;
     }
     objects.push_back(std::move(*object));
@@ -84,10 +90,13 @@ void ManifestSource::touch_all(const FileState& state, std::set<ObjectRef>& touc
   }
 }
 
-ManifestSource::ManifestSource(std::vector<std::string> roots) : roots_(std::move(roots)) {}
+ManifestSource::ManifestSource(std::vector<std::string> roots,
+                               std::shared_ptr<k8s::InvalidObjects> invalid)
+    : roots_(std::move(roots)), invalid_(std::move(invalid)) {}
 
-Expected<std::unique_ptr<ManifestSource>> ManifestSource::open(std::vector<std::string> roots) {
-  std::unique_ptr<ManifestSource> source(new ManifestSource(std::move(roots)));
+Expected<std::unique_ptr<ManifestSource>> ManifestSource::open(
+    std::vector<std::string> roots, std::shared_ptr<k8s::InvalidObjects> invalid) {
+  std::unique_ptr<ManifestSource> source(new ManifestSource(std::move(roots), std::move(invalid)));
   for (const auto& root : source->roots_) {
     std::error_code ec;
     const auto status = fs::status(root, ec);
@@ -187,10 +196,14 @@ void ManifestSource::load_file(const std::string& path, FileState& state, bool i
               is_new ? "file does not parse; skipped"
                      : "file does not parse; keeping its last good contents",
               {{"file", path}, {"reason", documents.error()}});
+    state.invalid = {
+        {"",
+         {path, is_new ? "the whole file" : "the whole file (its last good contents are served)",
+          documents.error()}}};
     return;
   }
   touch_all(state, touched);  // what it defined before
-  state.objects = decode_documents(path, std::move(*documents));
+  state.objects = decode_documents(path, std::move(*documents), state.invalid);
   state.index.clear();
   for (std::size_t position = 0; position < state.objects.size(); ++position) {
     state.index.insert_or_assign(ref_of(state.objects[position]), position);
@@ -216,6 +229,15 @@ ManifestChanges ManifestSource::rescan() {
     touch_all(gone, touched);
   }
   files_ = std::move(next);
+  if (invalid_) {
+    std::map<std::string, k8s::InvalidObjects::Entry> skipped;
+    for (const auto& [path, state] : files_) {
+      for (const auto& [position, entry] : state.invalid) {
+        skipped.insert_or_assign(path + "#" + position, entry);
+      }
+    }
+    invalid_->replace("manifests", std::move(skipped));
+  }
   ManifestChanges changes;
   for (const auto& ref : touched) {
     if (const k8s::Object* object = defined(ref)) {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "k8swatch/invalid_objects.hpp"
 #include "k8swatch/resources.hpp"
 #include "proxy/common/expected.hpp"
 
@@ -39,7 +40,10 @@ class ManifestSource {
   using DeliverChanges = std::function<void(ManifestChanges)>;
 
   // Fails when a path does not exist or cannot be read (exit status 2 at start-up).
-  static Expected<std::unique_ptr<ManifestSource>> open(std::vector<std::string> roots);
+  // `invalid`, when given, lists the documents skipped as invalid and the files that do not
+  // parse, after every read.
+  static Expected<std::unique_ptr<ManifestSource>> open(
+      std::vector<std::string> roots, std::shared_ptr<k8s::InvalidObjects> invalid = nullptr);
   ~ManifestSource();
 
   // Delivers the complete initial set to `deliver`, then watches on a thread of its own until
@@ -55,9 +59,10 @@ class ManifestSource {
     std::string content;
     std::vector<k8s::Object> objects;       // the last good ones
     std::map<ObjectRef, std::size_t> index;  // position in objects
+    std::map<std::string, k8s::InvalidObjects::Entry> invalid;  // by document position
   };
 
-  explicit ManifestSource(std::vector<std::string> roots);
+  ManifestSource(std::vector<std::string> roots, std::shared_ptr<k8s::InvalidObjects> invalid);
   std::vector<std::string> list_files() const;
   ManifestChanges rescan();
   // Reads the file if it changed; what it defined before and after a change joins `touched`.
@@ -74,6 +79,7 @@ class ManifestSource {
   void run(DeliverChanges deliver_changes);
 
   std::vector<std::string> roots_;
+  std::shared_ptr<k8s::InvalidObjects> invalid_;
   std::map<std::string, FileState> files_;
   // By watch descriptor: the names that matter in that directory, or none for "all of them".
   std::map<int, std::optional<std::set<std::string>>> watched_;

@@ -55,10 +55,16 @@ ClusterPtr resolve_cluster(std::uint32_t id, const ClusterRef& ref, const Object
       if (ec) {
         continue;
       }
+      const bool serving = e.serving.value_or(true);
+      const bool is_terminating = e.terminating.value_or(false);
       if (e.ready.value_or(true)) {
         ready.push_back({address, *port});
-      } else if (e.serving.value_or(true) && e.terminating.value_or(false)) {
+        cluster->listed.push_back({{address, *port}, "ready"});
+      } else if (serving && is_terminating) {
         terminating.push_back({address, *port});
+        cluster->listed.push_back({{address, *port}, "serving"});
+      } else {
+        cluster->listed.push_back({{address, *port}, is_terminating ? "terminating" : "not ready"});
       }
     }
   }

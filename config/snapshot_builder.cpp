@@ -43,7 +43,10 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
       continue;
     }
     ClusterPtr rebuilt = resolve_cluster(id, ref, cache);
-    if (previous && previous->endpoints == rebuilt->endpoints) {
+    // An endpoint changing state without changing what routing uses (another one is still
+    // ready) is still a change: inspection shows it.
+    if (previous && previous->endpoints == rebuilt->endpoints &&
+        previous->listed == rebuilt->listed) {
       clusters->set(id, previous);
       continue;
     }

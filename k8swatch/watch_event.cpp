@@ -117,7 +117,7 @@ Expected<ListPage> parse_list_page(Kind kind, std::string_view body,
     if (object) {
       page.objects.push_back(std::move(*object));
     } else {
-      page.invalid.push_back({describe(item), object.error()});
+      page.invalid.push_back({key_in(kind, item), describe(item), object.error()});
     }
     item = nullptr;  // the page's memory goes as its objects are decoded
   }

@@ -41,6 +41,7 @@ Expected<WatchEvent> parse_watch_event(Kind kind, std::string_view line,
 struct ListPage {
   std::vector<Object> objects;
   struct Invalid {
+    std::string key;  // as WatchEvent::key; "" when it has no name
     std::string described;
     std::string reason;
   };

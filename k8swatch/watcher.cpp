@@ -38,11 +38,13 @@ std::string query_escaped(std::string_view value) {
 }  // namespace
 
 Watcher::Watcher(Kind kind, const ApiConfig& config, std::string namespace_, WatchSink sink,
+                 std::shared_ptr<InvalidObjects> invalid,
                  std::shared_ptr<const SecretInterest> interest)
     : kind_(kind),
       client_(config),
       namespace_(kind == Kind::IngressClass ? std::string() : std::move(namespace_)),
       sink_(std::move(sink)),
+      invalid_(std::move(invalid)),
       interest_(std::move(interest)),
       backoff_(InitialBackoff) {}
 
@@ -91,6 +93,7 @@ void Watcher::list_and_watch() {
 std::optional<std::string> Watcher::list() {
   ++counters_.lists;
   std::vector<Object> objects;
+  std::map<std::string, InvalidObjects::Entry> skipped;  // by key
   std::string continue_token;
   bool paged = true;
   std::string resource_version;
@@ -123,9 +126,12 @@ std::optional<std::string> Watcher::list() {
                 {{"kind", name_of(kind_)}, {"reason", page.error()}});
       return std::nullopt;
     }
-    for (const auto& invalid : page->invalid) {
+    for (auto& invalid : page->invalid) {
       log::warn("watch", "invalid object skipped",
                 {{"object", invalid.described}, {"reason", invalid.reason}});
+      skipped.insert_or_assign(invalid.key.empty() ? invalid.described : invalid.key,
+                               InvalidObjects::Entry{"API server", std::move(invalid.described),
+                                                     std::move(invalid.reason)});
     }
     std::move(page->objects.begin(), page->objects.end(), std::back_inserter(objects));
     continue_token = paged ? page->continue_token : std::string();
@@ -137,6 +143,7 @@ std::optional<std::string> Watcher::list() {
   log::debug("watch", "listed",
              {{"kind", name_of(kind_)}, {"objects", std::to_string(objects.size())}});
   sink_.replace(kind_, std::move(objects));
+  invalid_->replace(scope(), std::move(skipped));
   return resource_version;
 }
 
@@ -153,12 +160,14 @@ Watcher::Next Watcher::watch(std::string& resource_version) {
   Next next = Next::Rewatch;
   std::size_t events = 0;
   const auto started = std::chrono::steady_clock::now();
+  counters_.watching = true;
   const auto reply = client_.stream(target, std::chrono::seconds(timeout_seconds + 30),
                                     [&](std::string_view line) {
                                       ++events;
                                       next = take_event(line, resource_version);
                                       return next == Next::Rewatch && !loop_.stopping();
                                     });
+  counters_.watching = false;
   if (loop_.stopping()) {
     return Next::Relist;
   }
@@ -204,14 +213,18 @@ Watcher::Next Watcher::take_event(std::string_view line, std::string& resource_v
     return Next::Rewatch;
   }
   if (event->object) {
+    invalid_->set(scope(), event->key, std::nullopt);
     sink_.upsert(std::move(*event->object));
     return Next::Rewatch;
   }
+  std::optional<InvalidObjects::Entry> skipped;
   if (event->type != Type::Deleted) {
     // An object that no longer validates is not served at all, not served stale.
     log::warn("watch", "invalid object skipped",
               {{"object", event->described}, {"reason", event->invalid}});
+    skipped = {"API server", event->described, event->invalid};
   }
+  invalid_->set(scope(), event->key, std::move(skipped));
   sink_.erase(kind_, event->key);
   return Next::Rewatch;
 }

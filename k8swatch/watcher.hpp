@@ -12,12 +12,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "k8swatch/api_client.hpp"
 #include "k8swatch/background_loop.hpp"
+#include "k8swatch/invalid_objects.hpp"
 #include "k8swatch/resources.hpp"
 #include "k8swatch/secret_interest.hpp"
 #include "k8swatch/watch_event.hpp"
@@ -36,13 +38,16 @@ struct WatchCounters {
   std::atomic<std::uint64_t> watches{0};  // every watch opened (restarts are watches - 1)
   std::atomic<std::uint64_t> malformed{0};  // watch events skipped as unreadable
   std::atomic<std::uint64_t> failures{0};   // unexpected failures that forced a relist
+  std::atomic<bool> watching{false};        // a watch stream is open now
   std::array<std::atomic<std::uint64_t>, WatchEvent::TypeNames.size()> events{};  // by type
 };
 
 class Watcher {
  public:
-  // `interest`, for the Secret watch only: which Secrets keep their data (null: all).
+  // `invalid`: where the objects skipped as invalid are listed. `interest`, for the Secret
+  // watch only: which Secrets keep their data (null: all).
   Watcher(Kind kind, const ApiConfig& config, std::string namespace_, WatchSink sink,
+          std::shared_ptr<InvalidObjects> invalid,
           std::shared_ptr<const SecretInterest> interest = nullptr);
   ~Watcher();
   void start();
@@ -58,11 +63,14 @@ class Watcher {
   Next watch(std::string& resource_version);
   Next take_event(std::string_view line, std::string& resource_version);
   void wait_backoff();
+  // This watch's scope in InvalidObjects.
+  std::string scope() const { return std::string("watch ") + kind_name(kind_); }
 
   Kind kind_;
   ApiClient client_;
   std::string namespace_;
   WatchSink sink_;
+  std::shared_ptr<InvalidObjects> invalid_;
   std::shared_ptr<const SecretInterest> interest_;
   std::chrono::milliseconds backoff_;
   WatchCounters counters_;

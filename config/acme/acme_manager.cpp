@@ -93,6 +93,35 @@ void AcmeManager::sync_wanted() {
   managed_ = std::move(next);
 }
 
+std::vector<AcmeManager::CertificateState> AcmeManager::states() const {
+  std::lock_guard lock(states_mutex_);
+  return states_;
+}
+
+void AcmeManager::publish_states(const Managed* ordering) {
+  std::vector<CertificateState> states;
+  const auto now = Clock::now();
+  for (const auto& [key, managed] : managed_) {
+    CertificateState& state = states.emplace_back();
+    state.secret_key = key;
+    state.names = managed.wanted.names;
+    state.last_error = managed.last_error;
+    if (managed.validity) {
+      state.not_after = Clock::to_time_t(managed.validity->not_after);
+      state.renew_at = Clock::to_time_t(managed.renew_at);
+    }
+    if (managed.retry_at > now) {
+      state.retry_at = Clock::to_time_t(managed.retry_at);
+    }
+    state.state = &managed == ordering  ? (managed.validity ? "renewing" : "ordering")
+                  : state.retry_at != 0 ? "waiting to retry"
+                  : managed.validity    ? "valid"
+                                        : "not ordered yet";
+  }
+  std::lock_guard lock(states_mutex_);
+  states_ = std::move(states);
+}
+
 void AcmeManager::remember(Managed& managed, const Validity& validity) {
   static thread_local std::mt19937_64 random(std::random_device{}());
   const auto lifetime = validity.not_after - validity.not_before;
@@ -105,6 +134,19 @@ void AcmeManager::run() {
   while (!loop_.stopping()) {
     if (settings_.may_order && !settings_.may_order()) {
       managed_.clear();  // the leader's business; re-read from the store when we lead
+      std::vector<CertificateState> states;
+      {
+        std::lock_guard lock(mutex_);
+        for (const auto& wanted : wanted_) {
+          states.push_back({.secret_key = wanted.secret_key,
+                            .names = wanted.names,
+                            .state = "ordered by the leader"});
+        }
+      }
+      {
+        std::lock_guard lock(states_mutex_);
+        states_ = std::move(states);
+      }
       loop_.pause(std::chrono::seconds(1));
       continue;
     }
@@ -124,6 +166,7 @@ void AcmeManager::run() {
         next = std::min(next, now + lifetime / 20);
       }
     }
+    publish_states();
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - now);
     loop_.pause(std::max(wait, std::chrono::milliseconds(200)));
   }
@@ -148,6 +191,7 @@ void AcmeManager::maintain(Managed& managed, Clock::time_point now) {
                                                }
                                                return all;
                                              }()}});
+  publish_states(&managed);
   auto issued = client_->issue(wanted.names, [&](const auto& answers) {
     publish_challenges(answers, wanted.names.front());
   });
@@ -157,6 +201,7 @@ void AcmeManager::maintain(Managed& managed, Clock::time_point now) {
     const auto longest = rejected ? LongestRejectedBackoff : LongestUnreachableBackoff;
     managed.backoff = std::clamp(managed.backoff * 2, first, longest);
     managed.retry_at = Clock::now() + managed.backoff;
+    managed.last_error = issued.error();
     log::warn("acme", rejected ? "the ACME server refused the order" : "ACME server unreachable",
               {{"secret", wanted.secret_key},
                {"reason", issued.error()},
@@ -167,6 +212,7 @@ void AcmeManager::maintain(Managed& managed, Clock::time_point now) {
   if (!validity) {
     managed.backoff = FirstRejectedBackoff;
     managed.retry_at = Clock::now() + managed.backoff;
+    managed.last_error = "the ACME server sent no usable certificate: " + validity.error();
     log::warn("acme", "the ACME server sent no usable certificate",
               {{"secret", wanted.secret_key}, {"reason", validity.error()}});
     return;
@@ -176,9 +222,11 @@ void AcmeManager::maintain(Managed& managed, Clock::time_point now) {
                {{"secret", wanted.secret_key}, {"reason", failure->reason}});
     managed.backoff = FirstUnreachableBackoff;
     managed.retry_at = Clock::now() + managed.backoff;
+    managed.last_error = "cannot store the certificate: " + failure->reason;
     return;
   }
   managed.backoff = std::chrono::seconds(0);
+  managed.last_error.clear();
   managed.retry_at = {};
   remember(managed, *validity);
   log::info("acme", "certificate issued",

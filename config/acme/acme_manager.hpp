@@ -52,6 +52,21 @@ class AcmeManager {
   // Any thread: the certificates served Ingresses ask for now.
   void want(std::vector<WantedCertificate> wanted);
 
+  // What the manager knows of each certificate it keeps, for the dashboard.
+  struct CertificateState {
+    std::string secret_key;
+    std::vector<std::string> names;
+    // "valid", "ordering", "renewing", "waiting to retry", "not ordered yet", or
+    // "ordered by the leader" on a replica that does not lead.
+    std::string state;
+    std::string last_error;      // since the last certificate issued; "" if none
+    std::int64_t not_after = 0;  // unix seconds; 0: no certificate yet
+    std::int64_t renew_at = 0;
+    std::int64_t retry_at = 0;  // 0: no retry pending
+  };
+  // Any thread: the states as of the manager's last look.
+  std::vector<CertificateState> states() const;
+
  private:
   using Clock = std::chrono::system_clock;
   struct Managed {
@@ -60,11 +75,14 @@ class AcmeManager {
     Clock::time_point renew_at{};
     Clock::time_point retry_at{};
     std::chrono::seconds backoff{0};
+    std::string last_error;
   };
   void run();
   void sync_wanted();
   void maintain(Managed& managed, Clock::time_point now);
   void remember(Managed& managed, const Validity& validity);
+  // Makes states() tell what managed_ holds; `ordering` is being ordered right now.
+  void publish_states(const Managed* ordering = nullptr);
   void publish_challenges(const std::map<std::string, std::string>& answers,
                           const std::string& host);
 
@@ -74,6 +92,8 @@ class AcmeManager {
   std::map<std::string, Managed> managed_;  // the manager thread's own
   std::mutex mutex_;                        // guards wanted_
   std::vector<WantedCertificate> wanted_;
+  mutable std::mutex states_mutex_;  // guards states_
+  std::vector<CertificateState> states_;
   k8s::BackgroundLoop loop_;
 };
 

@@ -1,6 +1,8 @@
 #include "proxy/admin/explain.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,7 @@
 namespace portico {
 namespace {
 
+namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using json = nlohmann::ordered_json;
 
@@ -105,8 +108,9 @@ json describe_backend(const Snapshot& snapshot, std::uint32_t cluster_id, const 
 
 }  // namespace
 
-Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view url,
+Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInput& input,
                                       std::uint16_t https_port) {
+  const std::string_view url = input.url;
   const bool tls = url.starts_with("https://");
   if (!tls && !url.starts_with("http://")) {
     return fail("expected an http:// or https:// URL");
@@ -119,10 +123,28 @@ Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view
     request_uri.insert(0, "/");
   }
   http::request_header<> head;
-  head.method(http::verb::get);
+  const http::verb method = http::string_to_verb(input.method);
+  if (method == http::verb::unknown) {
+    return fail("\"" + input.method + "\" is not an HTTP method Portico knows");
+  }
+  std::optional<boost::asio::ip::address> client;
+  if (!input.client.empty()) {
+    boost::system::error_code ec;
+    client = boost::asio::ip::make_address(input.client, ec);
+    if (ec) {
+      return fail("client \"" + input.client + "\" is not an IP address");
+    }
+  }
+  head.method(method);
   head.target(request_uri);
   head.version(11);
   head.set(http::field::host, authority);
+  for (const auto& [name, value] : input.headers) {
+    if (name.empty() || beast::iequals(name, "host")) {
+      return fail("header \"" + name + "\": give the host in the URL");
+    }
+    head.insert(name, value);
+  }
   RequestHead target;
   const ProxySettings limits;  // the flags' defaults
   json out;
@@ -131,9 +153,11 @@ Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view
     out["outcome"] = std::to_string(status_for(fault)) + ": the request itself is refused";
     return out.dump(2) + "\n";
   }
-  out["request"] = {{"scheme", tls ? "https" : "http"},
+  out["request"] = {{"method", std::string(head.method_string())},
+                    {"scheme", tls ? "https" : "http"},
                     {"host", std::string(target.host)},
-                    {"path", std::string(target.path())}};
+                    {"path", std::string(target.path())},
+                    {"client", client ? client->to_string() : "not given"}};
   out["generation"] = snapshot.generation;
   std::string outcome;
   if (tls) {
@@ -210,6 +234,12 @@ Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view
     json described = describe_backend(snapshot, canary.cluster_id, policy, target.host, target,
                                       request_uri);
     described["ingress"] = canary.ingress;
+    const auto decided = canary_by_request(canary, head);
+    described["takesThisRequest"] =
+        decided ? json(*decided ? "yes: the request's header or cookie says so"
+                                : "no: the request's header or cookie says so")
+                : json("by weight: " + std::to_string(canary.weight) + " in " +
+                       std::to_string(canary.weight_total));
     described["when"] =
         (canary.header.empty() ? std::string()
                                : "header " + canary.header + " is " +
@@ -238,16 +268,25 @@ Expected<std::string> explain_request(const Snapshot& snapshot, std::string_view
       outcome = std::to_string(answer.status) + " redirect to " + answer.location;
     }
   }
+  // As the data plane orders its checks: the client's address before credentials and endpoints.
+  if (outcome.empty() && client && policy != nullptr &&
+      ((policy->denied_sources && policy->denied_sources->contains(*client)) ||
+       (policy->allowed_sources && !policy->allowed_sources->contains(*client)))) {
+    outcome =
+        "403: the client's address is outside the Ingress's allowed source ranges or "
+        "within its denied ones";
+  }
   if (outcome.empty()) {
     const Cluster* cluster = snapshot.clusters->find(action.cluster_id);
     if (cluster == nullptr || cluster->endpoints.empty()) {
       outcome = "503: the Service has no usable endpoint";
     } else {
       outcome = "proxied to " + cluster->name;
-      if (policy != nullptr && policy->denied_sources) {
+      // Without a client address, either way is possible.
+      if (!client && policy != nullptr && policy->denied_sources) {
         outcome += ", except for clients within the denied source ranges (403)";
       }
-      if (policy != nullptr && policy->allowed_sources) {
+      if (!client && policy != nullptr && policy->allowed_sources) {
         outcome += ", for clients within the allowed source ranges (others 403)";
       }
       if (policy != nullptr && policy->basic_auth) {

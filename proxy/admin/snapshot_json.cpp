@@ -1,5 +1,7 @@
 #include "proxy/admin/snapshot_json.hpp"
 
+#include <algorithm>
+
 #include "proxy/common/log.hpp"
 
 namespace portico {
@@ -9,8 +11,24 @@ std::string quoted(std::string_view text) {
   return '"' + log::json_escape(text) + '"';
 }
 
-// {"ingress": ..., "backend": ..., "endpoints": [...]} for one route action.
-std::string describe_action(const RouteAction& action, const ClusterTable& clusters) {
+// [{"address": "10.0.0.1:80", "state": "ready", "inUse": true}, ...]: every listed endpoint.
+std::string describe_endpoint_states(const Cluster& cluster, const std::set<std::string>& ejected) {
+  std::string out = "[";
+  for (const auto& [endpoint, condition] : cluster.listed) {
+    const std::string address = endpoint.address.to_string() + ":" + std::to_string(endpoint.port);
+    const bool in_use = std::find(cluster.endpoints.begin(), cluster.endpoints.end(), endpoint) !=
+                        cluster.endpoints.end();
+    out += (out.size() == 1 ? "" : ",") + std::string("{\"address\":") + quoted(address) +
+           ",\"state\":" + quoted(in_use && ejected.contains(address) ? "ejected" : condition) +
+           ",\"inUse\":" + (in_use ? "true" : "false") + "}";
+  }
+  return out + "]";
+}
+
+// {"ingress": ..., "backend": ..., "endpoints": [...], "endpointStates": [...]} for one route
+// action.
+std::string describe_action(const RouteAction& action, const ClusterTable& clusters,
+                            const std::set<std::string>& ejected) {
   const Cluster* cluster = clusters.find(action.cluster_id);
   std::string out = "\"ingress\":" + quoted(action.ingress) +
                     ",\"backend\":" + quoted(cluster != nullptr ? cluster->name : "") +
@@ -27,7 +45,8 @@ std::string describe_action(const RouteAction& action, const ClusterTable& clust
              quoted(endpoint.address.to_string() + ":" + std::to_string(endpoint.port));
     }
   }
-  out += "]";
+  out += "],\"endpointStates\":" +
+         (cluster != nullptr ? describe_endpoint_states(*cluster, ejected) : std::string("[]"));
   if (action.canary) {
     const Canary& canary = *action.canary;
     const Cluster* canary_cluster = clusters.find(canary.cluster_id);
@@ -43,7 +62,7 @@ std::string describe_action(const RouteAction& action, const ClusterTable& clust
 
 }  // namespace
 
-std::string describe_snapshot(const Snapshot& snapshot) {
+std::string describe_snapshot(const Snapshot& snapshot, const std::set<std::string>& ejected) {
   std::string out = "{\"generation\":" + std::to_string(snapshot.generation) + ",\"hosts\":[";
   bool first_host = true;
   snapshot.routes->for_each_host([&](const VirtualHost& vhost) {
@@ -54,14 +73,15 @@ std::string describe_snapshot(const Snapshot& snapshot) {
     vhost.for_each_rule([&](PathMatch match, std::string_view path, const RouteAction& action) {
       out += std::string(first_rule ? "" : ",") + "{\"path\":" + quoted(path) +
              ",\"pathType\":" + quoted(path_match_name(match)) + "," +
-             describe_action(action, *snapshot.clusters) + "}";
+             describe_action(action, *snapshot.clusters, ejected) + "}";
       first_rule = false;
     });
     out += "]}";
   });
   out += "],\"defaultBackend\":";
   const RouteAction* fallback = snapshot.routes->default_backend();
-  out += fallback != nullptr ? "{" + describe_action(*fallback, *snapshot.clusters) + "}" : "null";
+  out += fallback != nullptr ? "{" + describe_action(*fallback, *snapshot.clusters, ejected) + "}"
+                             : "null";
   return out + "}\n";
 }
 

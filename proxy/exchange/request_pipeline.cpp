@@ -277,8 +277,10 @@ void finish_exchange(const ClientConnection& client, const Exchange& ex, Fault f
   auto& stats = client.worker.stats();
   const unsigned status = ex.status != 0 ? ex.status : status_for(fault);
   ++stats.requests_by_protocol[static_cast<std::size_t>(ex.protocol)];
-  stats.count_request(ex.route.action != nullptr ? std::string_view(ex.route.action->ingress) : "",
-                      status, std::chrono::duration<double>(Clock::now() - ex.started).count());
+  const bool routed = ex.route.action != nullptr;
+  stats.count_request(routed ? std::string_view(ex.route.action->ingress) : "",
+                      routed && ex.route.host.empty() ? "*" : ex.route.host, status,
+                      std::chrono::duration<double>(Clock::now() - ex.started).count());
   if (ex.cluster != nullptr &&
       (fault == Fault::UpstreamBroken || fault == Fault::UpstreamUnreachable ||
        fault == Fault::UpstreamTimeout)) {

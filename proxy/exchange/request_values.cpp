@@ -61,8 +61,7 @@ std::string_view hash_key_value(const HashKey& key, const http::request_header<>
   return {};
 }
 
-bool takes_canary(const Canary& canary, const http::request_header<>& head,
-                  LoadBalancer& balancer) {
+std::optional<bool> canary_by_request(const Canary& canary, const http::request_header<>& head) {
   if (!canary.header.empty()) {
     const auto value = head[canary.header];
     if (!canary.header_value.empty()) {
@@ -79,7 +78,13 @@ bool takes_canary(const Canary& canary, const http::request_header<>& head,
       return value == "always";
     }
   }
-  return balancer.chance(canary.weight, canary.weight_total);
+  return std::nullopt;
+}
+
+bool takes_canary(const Canary& canary, const http::request_header<>& head,
+                  LoadBalancer& balancer) {
+  const auto decided = canary_by_request(canary, head);
+  return decided ? *decided : balancer.chance(canary.weight, canary.weight_total);
 }
 
 std::string upstream_target_for(const RoutePolicy& policy, const RequestHead& target,

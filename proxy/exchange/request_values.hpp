@@ -4,6 +4,7 @@
 // functions of the request head, so tests drive them directly.
 #include <boost/beast/http/message.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,9 +27,12 @@ std::string_view hash_key_value(const HashKey& key,
                                 const boost::beast::http::request_header<>& head,
                                 const RequestHead& target, std::string_view client_address);
 
-// Whether the request goes to the canary: canary-by-header ("always"/"never", or the exact
-// canary-by-header-value), then canary-by-cookie ("always"/"never"), then canary-weight,
-// each consulted only when the one before says nothing.
+// Whether the request itself decides for or against the canary: canary-by-header
+// ("always"/"never", or the exact canary-by-header-value), then canary-by-cookie
+// ("always"/"never"), each consulted only when the one before says nothing.
+std::optional<bool> canary_by_request(const Canary& canary,
+                                      const boost::beast::http::request_header<>& head);
+// Whether the request goes to the canary: as the request decides, else by canary-weight.
 bool takes_canary(const Canary& canary, const boost::beast::http::request_header<>& head,
                   LoadBalancer& balancer);
 

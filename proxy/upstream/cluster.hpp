@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace portico {
@@ -26,10 +27,19 @@ struct EndpointHash {
   }
 };
 
+// An endpoint as its EndpointSlice lists it, for inspection (/debug/snapshot, the dashboard).
+struct ListedEndpoint {
+  Endpoint endpoint;
+  // "ready"; "serving" (terminating, still serving); "terminating"; "not ready".
+  std::string_view condition = "ready";
+  bool operator==(const ListedEndpoint&) const = default;
+};
+
 struct Cluster {
   std::uint32_t id = 0;
   std::string name;                 // "namespace/service:port", for logs and stats
   std::vector<Endpoint> endpoints;  // only the endpoints new requests may go to
+  std::vector<ListedEndpoint> listed;  // every endpoint of the slices; routing never reads it
   bool h2c = false;                 // the Service port's appProtocol is kubernetes.io/h2c
 };
 

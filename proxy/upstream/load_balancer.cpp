@@ -179,6 +179,16 @@ bool LoadBalancer::ejected(const Endpoint& endpoint, Clock::time_point now) cons
   return it != health_.end() && it->second.ejected_until > now;
 }
 
+std::vector<std::string> LoadBalancer::ejected_endpoints(Clock::time_point now) const {
+  std::vector<std::string> out;
+  for (const auto& [endpoint, health] : health_) {
+    if (health.ejected_until > now) {
+      out.push_back(endpoint.address.to_string() + ":" + std::to_string(endpoint.port));
+    }
+  }
+  return out;
+}
+
 void LoadBalancer::report_connect_failure(const Endpoint& endpoint, Clock::time_point now) {
   auto& health = health_[endpoint];
   if (++health.failures < FailuresToEject) {

@@ -60,6 +60,8 @@ class LoadBalancer {
     }
   }
   bool ejected(const Endpoint& endpoint, Clock::time_point now) const noexcept;
+  // "address:port" of every endpoint ejected at `now`, for inspection.
+  std::vector<std::string> ejected_endpoints(Clock::time_point now) const;
 
   // The same for an endpoint on every replica and across restarts: a sticky cookie's value is
   // the key in 16 hex digits.

@@ -85,7 +85,14 @@ net::awaitable<WorkerStats> WorkerPool::collect_stats() {
   for (auto& worker : workers_) {
     Worker* w = worker.get();
     const WorkerStats copy = co_await net::co_spawn(
-        w->executor(), [w]() -> net::awaitable<WorkerStats> { co_return w->stats(); },
+        w->executor(),
+        [w]() -> net::awaitable<WorkerStats> {
+          WorkerStats stats = w->stats();
+          for (auto& endpoint : w->balancer().ejected_endpoints(LoadBalancer::Clock::now())) {
+            stats.ejected_endpoints.insert(std::move(endpoint));
+          }
+          co_return stats;
+        },
         net::use_awaitable);
     total.merge(copy);
   }

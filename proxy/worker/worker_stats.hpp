@@ -4,6 +4,7 @@
 // so the hot path pays no atomics and the reader never races.
 #include <array>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -34,10 +35,17 @@ struct DurationHistogram {
   }
 };
 
-// One Ingress's requests: by status class (1xx..5xx), and how long they took.
+// One Ingress's (or one host's) requests: by status class (1xx..5xx), and how long they took.
 struct IngressStats {
   std::array<std::uint64_t, 5> by_class{};
   DurationHistogram duration;
+
+  void merge(const IngressStats& other) noexcept {
+    for (std::size_t i = 0; i < by_class.size(); ++i) {
+      by_class[i] += other.by_class[i];
+    }
+    duration.merge(other.duration);
+  }
 };
 
 // One backend Service port's upstream trouble.
@@ -51,6 +59,7 @@ using StatsBy = std::unordered_map<std::string, Value, StringHash, std::equal_to
 
 struct WorkerStats {
   StatsBy<IngressStats> ingresses;  // by "namespace/name"; "" for requests no rule matched
+  StatsBy<IngressStats> hosts;      // by the rule host that matched; "" for none, "*" host-less
   StatsBy<ServiceStats> services;   // by cluster name, "namespace/service:port"
   DurationHistogram request_duration;
   std::uint64_t upstream_connect_errors = 0;
@@ -66,6 +75,9 @@ struct WorkerStats {
   std::array<std::uint64_t, FloodReasonCount> http2_goaways_abuse{};  // by FloodReason
   std::int64_t client_connections = 0;
   std::int64_t upstream_connections = 0;
+  // Not a counter: "address:port" of the endpoints passive health has ejected right now, filled
+  // in when the stats are collected (each worker ejects on its own: the union).
+  std::set<std::string> ejected_endpoints;
 
   template <class Value>
   static Value& entry(StatsBy<Value>& by, std::string_view key) {
@@ -76,21 +88,23 @@ struct WorkerStats {
     return it->second;
   }
 
-  void count_request(std::string_view ingress, unsigned status, double seconds) {
-    auto& stats = entry(ingresses, ingress);
+  void count_request(std::string_view ingress, std::string_view host, unsigned status,
+                     double seconds) {
     const unsigned cls = status / 100;
-    ++stats.by_class[cls >= 1 && cls <= 5 ? cls - 1 : 4];
-    stats.duration.observe(seconds);
+    const std::size_t by_class = cls >= 1 && cls <= 5 ? cls - 1 : 4;
+    for (IngressStats* stats : {&entry(ingresses, ingress), &entry(hosts, host)}) {
+      ++stats->by_class[by_class];
+      stats->duration.observe(seconds);
+    }
     request_duration.observe(seconds);
   }
 
   void merge(const WorkerStats& other) {
     for (const auto& [name, theirs] : other.ingresses) {
-      auto& mine = ingresses[name];
-      for (std::size_t i = 0; i < mine.by_class.size(); ++i) {
-        mine.by_class[i] += theirs.by_class[i];
-      }
-      mine.duration.merge(theirs.duration);
+      ingresses[name].merge(theirs);
+    }
+    for (const auto& [name, theirs] : other.hosts) {
+      hosts[name].merge(theirs);
     }
     for (const auto& [name, theirs] : other.services) {
       auto& mine = services[name];
@@ -115,6 +129,7 @@ struct WorkerStats {
     }
     client_connections += other.client_connections;
     upstream_connections += other.upstream_connections;
+    ejected_endpoints.insert(other.ejected_endpoints.begin(), other.ejected_endpoints.end());
   }
 };
 

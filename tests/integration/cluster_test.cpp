@@ -299,7 +299,8 @@ TEST_CASE("In-cluster: service host, CA and a token file re-read after a 401", "
   std::atomic<int> lists{0};
   k8s::Watcher watcher(k8s::Kind::IngressClass, *config, "",
                        {[&](k8s::Kind, std::vector<k8s::Object>) { ++lists; }, [](k8s::Object) {},
-                        [](k8s::Kind, std::string) {}});
+                        [](k8s::Kind, std::string) {}},
+                       std::make_shared<k8s::InvalidObjects>());
   watcher.start();
   REQUIRE(eventually([&] { return lists == 1; }));
   // The kubelet rotates the token: the old one is refused, the file holds the new one.

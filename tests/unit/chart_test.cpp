@@ -82,6 +82,7 @@ TEST_CASE("Chart: values switch the optional parts", "[chart]") {
                                                  {{"daemonset", true},
                                                   {"ingressClass", {{"default", true}}},
                                                   {"acme", {{"enabled", true}}},
+                                                  {"dashboard", {{"enabled", false}}},
                                                   {"metrics", {{"serviceMonitor", true}}}})
                                  .value());
   const auto daemonset = only(all, "DaemonSet");
@@ -92,6 +93,7 @@ TEST_CASE("Chart: values switch the optional parts", "[chart]") {
   const auto& args = daemonset["spec"]["template"]["spec"]["containers"][0]["args"];
   CHECK(std::find(args.begin(), args.end(),
                   "--acme-directory=https://acme-v02.api.letsencrypt.org/directory") != args.end());
+  CHECK(std::find(args.begin(), args.end(), "--no-dashboard") != args.end());
   const auto hpa = documents(
       chart::render_chart(Source / "charts/portico", {}, {{"autoscaling", {{"enabled", true}}}})
           .value());
@@ -117,7 +119,7 @@ TEST_CASE("Chart: the Grafana dashboard asks only for metrics Portico exports", 
   const auto dashboard =
       json::parse(read_file((Source / "charts/portico/dashboards/portico.json").string()).value());
   WorkerStats stats;
-  stats.count_request("default/blog", 200, 0.01);
+  stats.count_request("default/blog", "blog.example.com", 200, 0.01);
   WorkerStats::entry(stats.services, "default/api:80").retries = 1;
   // What /metrics renders, plus the families only cluster mode adds (app/application.cpp).
   const CertTable certs(TlsContext::self_signed());
