@@ -2,9 +2,11 @@
 // pebble VA's HTTP-01 requests reach Portico's HTTP listener, as Let's Encrypt's would.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "tests/support/certificates.hpp"
@@ -121,11 +123,34 @@ TEST_CASE("ACME: the server down at first, then up", "[e2e][acme]") {
   auto portico = f.start_portico();
   portico->wait_ready();  // ready without the ACME server: the default certificate serves
   CHECK(AcmeFixture::served_name(*portico, "a.example.com") != "a.example.com");
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // The dashboard's view of it: the order waits to be retried, and says why.
+  const auto order = [&] {
+    const auto page =
+        nlohmann::json::parse(get(portico->admin_port(), "localhost", "/debug/certificates").body);
+    return page["acme"].empty() ? nlohmann::json() : page["acme"][0];
+  };
+  REQUIRE(eventually([&] { return order()["state"] == "waiting to retry"; }));
+  CHECK(order()["secret"] == "default/blog-tls");
+  CHECK_FALSE(order()["lastError"].get<std::string>().empty());
+  CHECK(order()["retryAt"].get<std::int64_t>() > 0);
   f.pebble.start();  // retried 5 s after the first failure
   CHECK(eventually(
       [&] { return AcmeFixture::served_name(*portico, "a.example.com") == "a.example.com"; },
       IssueDeadline));
+  REQUIRE(eventually([&] { return order()["state"] == "valid"; }));
+  CHECK(order()["lastError"] == "");
+  CHECK(order()["renewAt"].get<std::int64_t>() > 0);
+  CHECK(order()["renewAt"].get<std::int64_t>() < order()["notAfter"].get<std::int64_t>());
+  const auto certificates = nlohmann::json::parse(
+      get(portico->admin_port(), "localhost", "/debug/certificates").body)["certificates"];
+  bool served_by_acme = false;
+  for (const auto& certificate : certificates) {
+    served_by_acme = served_by_acme ||
+                     (certificate["host"] == "a.example.com" && certificate["acme"].is_object() &&
+                      certificate["acme"]["state"] == "valid" &&
+                      certificate["source"] == "ACME, stored in secret default/blog-tls");
+  }
+  CHECK(served_by_acme);
 }
 
 TEST_CASE("ACME in a cluster: the leader orders, and certificate and answers are Secrets",
@@ -155,6 +180,18 @@ TEST_CASE("ACME in a cluster: the leader orders, and certificate and answers are
   // The account key is a Secret too, so any replica that leads next reuses the account.
   CHECK(api.object("secrets", "default", "portico-acme-account")["data"].contains("account.key"));
   CHECK(api.object("secrets", "default", "portico-acme-challenges").is_object());
+  // The dashboard's view of the control plane: every kind watched, and this replica leads.
+  const auto control = [&] {
+    return nlohmann::json::parse(get(app->admin_port(), "localhost", "/debug/control").body);
+  };
+  CHECK(control()["source"]["kind"] == "API server");
+  CHECK(control()["leader"]["isLeader"] == true);
+  CHECK(eventually([&] {
+    const auto watches = control()["watches"];
+    return watches.size() == 5 && std::all_of(watches.begin(), watches.end(), [](const auto& w) {
+             return w["lists"].template get<int>() >= 1 && w["state"] == "watching";
+           });
+  }));
   app->request_shutdown(true);
   app->wait();
 }

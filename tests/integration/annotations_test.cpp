@@ -17,17 +17,12 @@ namespace {
 const std::string Class = ingress_class_yaml("portico", "portico.dev/ingress-controller", true);
 
 // An Ingress for `host` sending every path to `service`, with these annotations.
-std::string annotated(const std::string& name, const std::string& host,
-                      const std::string& service,
+std::string annotated(const std::string& name, const std::string& host, const std::string& service,
                       const std::map<std::string, std::string>& annotations,
                       const std::vector<PathRule>& paths = {}) {
-  std::string metadata = "  annotations:\n";
-  for (const auto& [key, value] : annotations) {
-    metadata += "    " + key + ": " + nlohmann::json(value).dump() + "\n";
-  }
   return ingress_yaml(name, host,
                       paths.empty() ? std::vector<PathRule>{{"/", "Prefix", service, "80"}} : paths,
-                      "", metadata) +
+                      "", annotations_yaml(annotations)) +
          "---\n";
 }
 

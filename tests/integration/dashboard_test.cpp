@@ -183,25 +183,19 @@ TEST_CASE("E2E: /debug/explain takes the method, headers and client address of t
   const auto main = backends.start("main");
   const auto next = backends.start("next");
   TempDir dir;
-  const auto annotations = [](const std::map<std::string, std::string>& values) {
-    std::string metadata = "  annotations:\n";
-    for (const auto& [key, value] : values) {
-      metadata += "    " + key + ": " + json(value).dump() + "\n";
-    }
-    return metadata;
-  };
-  dir.write(
-      "all.yaml",
-      Class + "---\n" + service_yaml("main", {main}) + "---\n" + service_yaml("next", {next}) +
-          "---\n" +
-          ingress_yaml("shop", "shop.com", {{"/", "Prefix", "main", "80"}}, "",
-                       annotations({{"nginx.ingress.kubernetes.io/whitelist-source-range",
-                                     "127.0.0.1/32"}})) +
-          "---\n" +
-          ingress_yaml("shop-canary", "shop.com", {{"/", "Prefix", "next", "80"}}, "",
-                       annotations({{"nginx.ingress.kubernetes.io/canary", "true"},
-                                    {"nginx.ingress.kubernetes.io/canary-by-header", "X-Canary"},
-                                    {"nginx.ingress.kubernetes.io/canary-weight", "0"}})));
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("main", {main}) + "---\n" +
+                service_yaml("next", {next}) + "---\n" +
+                ingress_yaml(
+                    "shop", "shop.com", {{"/", "Prefix", "main", "80"}}, "",
+                    annotations_yaml(
+                        {{"nginx.ingress.kubernetes.io/whitelist-source-range", "127.0.0.1/32"}})) +
+                "---\n" +
+                ingress_yaml(
+                    "shop-canary", "shop.com", {{"/", "Prefix", "next", "80"}}, "",
+                    annotations_yaml({{"nginx.ingress.kubernetes.io/canary", "true"},
+                                      {"nginx.ingress.kubernetes.io/canary-by-header", "X-Canary"},
+                                      {"nginx.ingress.kubernetes.io/canary-weight", "0"}})));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto explain = [&](const std::string& query) {

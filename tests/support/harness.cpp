@@ -2,6 +2,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
 
@@ -159,6 +160,14 @@ std::string ingress_class_yaml(const std::string& name, const std::string& contr
     yaml += "  annotations:\n    ingressclass.kubernetes.io/is-default-class: \"true\"\n";
   }
   return yaml + "spec:\n  controller: " + controller + "\n";
+}
+
+std::string annotations_yaml(const std::map<std::string, std::string>& annotations) {
+  std::string metadata = "  annotations:\n";
+  for (const auto& [key, value] : annotations) {
+    metadata += "    " + key + ": " + nlohmann::json(value).dump() + "\n";
+  }
+  return metadata;
 }
 
 std::string ingress_yaml(const std::string& name, const std::string& host,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -91,6 +92,8 @@ struct PathRule {
 };
 std::string ingress_class_yaml(const std::string& name, const std::string& controller,
                                bool is_default = false);
+// Metadata lines giving an object these annotations (ingress_yaml's `metadata_extra`).
+std::string annotations_yaml(const std::map<std::string, std::string>& annotations);
 std::string ingress_yaml(const std::string& name, const std::string& host,
                          const std::vector<PathRule>& paths, const std::string& extra_spec = "",
                          const std::string& metadata_extra = "");
