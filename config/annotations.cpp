@@ -23,7 +23,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 49> Supported = {
+constexpr std::array<std::string_view, 58> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -36,7 +36,9 @@ constexpr std::array<std::string_view, 49> Supported = {
     "session-cookie-secure", "session-cookie-samesite", "session-cookie-change-on-failure",
     "load-balance", "upstream-hash-by", "canary", "canary-weight", "canary-weight-total",
     "canary-by-header", "canary-by-header-value", "canary-by-cookie", "backend-protocol",
-    "auth-url", "auth-signin",
+    "auth-url", "auth-signin", "auth-method", "auth-signin-redirect-param",
+    "auth-response-headers", "auth-request-redirect", "auth-always-set-cookie",
+    "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout",
 };
 // clang-format on
 
@@ -313,14 +315,81 @@ void read_cors(Reader& reader, RoutePolicy& policy) {
   policy.cors = std::move(cors);
 }
 
+// External authentication (auth-url), as ingress-nginx's parser judges it: what decides
+// whether a request is let through (the URL, the method, the headers passed on) closes the
+// Ingress when invalid; a sign-in URL that is invalid is ignored (401s are then answered as
+// they are). Connections to the auth service are always kept alive and reused, so the
+// auth-keepalive settings have nothing left to tune.
+void read_external_auth(Reader& reader, RoutePolicy& policy) {
+  const auto url = reader.find("auth-url");
+  if (!url) {
+    return;
+  }
+  auto auth = ExternalAuth::from_url(*url);
+  if (!auth) {
+    reader.refuse("auth-url: " + auth.error());
+    policy.fail_closed = true;
+    return;
+  }
+  if (const auto method = reader.find("auth-method")) {
+    static constexpr std::array<std::string_view, 9> Methods = {
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"};
+    if (std::find(Methods.begin(), Methods.end(), *method) == Methods.end()) {
+      reader.refuse("expected an HTTP method in capitals (GET, POST...)");
+      policy.fail_closed = true;
+      return;
+    }
+    auth->method = std::string(*method);
+  }
+  if (const auto headers = reader.find("auth-response-headers")) {
+    const bool valid = for_each_item(*headers, ',', [&](std::string_view name) {
+      auth->response_headers.emplace_back(name);
+      return is_token(name);
+    });
+    if (!valid) {
+      reader.refuse("expected a comma-separated list of header names");
+      policy.fail_closed = true;
+      return;
+    }
+  }
+  if (const auto redirect = reader.find("auth-request-redirect")) {
+    auto parsed = VariableText::parse(*redirect);
+    if (!parsed || !is_url_text(*redirect)) {
+      reader.refuse(parsed ? "expected a URL or a path without spaces" : parsed.error());
+      policy.fail_closed = true;
+      return;
+    }
+    auth->request_redirect = std::move(*parsed);
+  }
+  if (const auto signin = reader.find("auth-signin")) {
+    auto parsed = VariableText::parse(*signin);
+    if (!parsed) {
+      reader.reject(parsed.error());
+    } else if (!is_redirect_target(*signin)) {
+      reader.reject("expected an http(s) URL or a path");
+    } else {
+      auth->signin = std::move(*parsed);
+    }
+  }
+  if (auto param =
+          reader.text("auth-signin-redirect-param", is_token, "expected a parameter name")) {
+    auth->redirect_param = std::move(*param);
+  }
+  auth->always_set_cookie = reader.boolean("auth-always-set-cookie").value_or(false);
+  for (const char* keepalive :
+       {"auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout"}) {
+    if (reader.find(keepalive)) {
+      reader.reject("connections to the auth service are always kept alive and reused");
+    }
+  }
+  policy.external_auth = std::move(*auth);
+}
+
 // Basic authentication from an htpasswd Secret. Anything short of a usable user list closes
 // the Ingress: serving it without the authentication its author asked for would expose it.
 void read_auth(Reader& reader, const SecretLookup& secrets, RoutePolicy& policy,
                std::string& secret_key) {
-  if (reader.find("auth-url")) {
-    reader.refuse("external authentication (auth-url) is not supported");
-    policy.fail_closed = true;
-  }
+  read_external_auth(reader, policy);
   const auto type = reader.find("auth-type");
   if (!type) {
     return;

@@ -292,6 +292,11 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
       if (policy != nullptr && policy->basic_auth) {
         outcome += ", with valid Basic credentials (else 401)";
       }
+      if (policy != nullptr && policy->external_auth) {
+        outcome += std::string(", once its auth service (auth-url) answers 2xx (401: ") +
+                   (policy->external_auth->signin ? "a redirect to sign in" : "401") +
+                   ", 403: 403, else 500)";
+      }
     }
   }
   out["outcome"] = outcome;

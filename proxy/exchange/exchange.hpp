@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proxy/exchange/body_framing.hpp"
 #include "proxy/exchange/protocol.hpp"
@@ -67,6 +68,11 @@ struct Exchange {
   // Added to whatever response goes out, proxied or local: Location, WWW-Authenticate,
   // Set-Cookie of affinity, CORS headers.
   ExtraHeaders response_headers;
+  // Set-Cookie lines of an external auth service's answer: added to a response with a 2xx or
+  // 3xx status, or to any with auth-always-set-cookie (nginx's add_header, without and with
+  // "always").
+  std::vector<std::string> auth_cookies;
+  bool auth_cookies_always = false;
   // For the access log.
   const Endpoint* upstream = nullptr;  // the endpoint of the last attempt
   Clock::time_point upstream_started{};

@@ -15,6 +15,8 @@ enum class Fault {
   Forbidden,            // 403: the client is outside the Ingress's allowed source ranges
   Unauthorized,         // 401: missing or wrong Basic credentials
   Misconfigured,        // 503: an Ingress whose access settings are invalid fails closed
+  AuthPending,          // not a fault: the route asks its external auth service first
+  AuthUnavailable,      // 500: the external auth service failed or answered neither yes nor no
   CorsPreflight,        // not a fault: 204 answering a CORS preflight
   NoEndpoint,           // 503: the Service is missing or has no usable endpoint
   UpstreamUnreachable,  // 502: connect refused or failed
@@ -52,6 +54,8 @@ constexpr unsigned status_for(Fault fault) {
       return 401;
     case Fault::Misconfigured:
       return 503;
+    case Fault::AuthUnavailable:
+      return 500;
     case Fault::CorsPreflight:
       return 204;
     case Fault::NoEndpoint:

@@ -5,6 +5,7 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/common/utc_time.hpp"
+#include "proxy/exchange/external_auth_request.hpp"
 #include "proxy/exchange/forwarding.hpp"
 #include "proxy/exchange/request_values.hpp"
 
@@ -203,6 +204,20 @@ void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
 
 }  // namespace
 
+namespace {
+
+// The endpoint for a routed request, and the head the backend receives.
+Fault choose_upstream(const ClientConnection& client, Exchange& ex, const Endpoint*& endpoint) {
+  endpoint = pick_endpoint(client, ex);
+  if (endpoint == nullptr) {
+    return Fault::NoEndpoint;
+  }
+  prepare_upstream_request(client, ex);
+  return Fault::None;
+}
+
+}  // namespace
+
 Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_without_body,
                     const Endpoint*& endpoint) {
   if (const Fault fault =
@@ -213,13 +228,32 @@ Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_w
   if (const Fault fault = route_request(client, ex); fault != Fault::None) {
     return fault;
   }
-  endpoint = pick_endpoint(client, ex);
-  if (endpoint == nullptr) {
-    return Fault::NoEndpoint;
+  if (ex.policy->external_auth) {
+    return Fault::AuthPending;
   }
-  prepare_upstream_request(client, ex);
-  return Fault::None;
+  return choose_upstream(client, ex, endpoint);
 }
+
+net::awaitable<Fault> plan_after_external_auth(const ClientConnection& client, Exchange& ex,
+                                               Deadline& deadline, const Endpoint*& endpoint) {
+  if (const Fault fault = co_await ask_external_auth(client, ex, deadline); fault != Fault::None) {
+    co_return fault;
+  }
+  co_return choose_upstream(client, ex, endpoint);
+}
+
+namespace {
+
+// nginx's add_header: only on 2xx and 3xx answers, unless "always".
+void add_auth_cookies(const Exchange& ex, unsigned status, http::fields& fields) {
+  if (ex.auth_cookies_always || (status >= 200 && status < 400)) {
+    for (const auto& cookie : ex.auth_cookies) {
+      fields.insert(http::field::set_cookie, cookie);
+    }
+  }
+}
+
+}  // namespace
 
 void prepare_response_head(const ClientConnection& client, const Exchange& ex,
                            http::response_header<>& response) {
@@ -229,6 +263,7 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
   for (const auto& [field, value] : ex.response_headers) {
     response.insert(field, value);
   }
+  add_auth_cookies(ex, response.result_int(), response);
   if (client.tls && !settings.hsts_header.empty()) {
     response.set(http::field::strict_transport_security, settings.hsts_header);
   }
@@ -245,6 +280,7 @@ http::response<http::string_body> local_reply(const ClientConnection& client, Ex
   for (const auto& [field, value] : ex.response_headers) {
     reply.insert(field, value);
   }
+  add_auth_cookies(ex, status, reply);
   ex.status = status;
   ex.response_started = true;
   if (ex.grpc && status >= 300) {

@@ -8,6 +8,7 @@
 
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/fault.hpp"
+#include "proxy/session/deadline.hpp"
 
 namespace portico {
 
@@ -16,7 +17,9 @@ namespace portico {
 // - route_request: the route (ACME answers and the plain-to-HTTPS redirect first), then its
 //   policy in ingress-nginx's order: answers the proxy gives itself (a configuration that
 //   fails closed, redirects, CORS preflights), access (source ranges, Basic credentials), the
-//   limits and timeouts of the exchange;
+//   limits and timeouts of the exchange; a route with an external auth service (auth-url)
+//   stops here with Fault::AuthPending: the codec then awaits plan_after_external_auth,
+//   which asks the service (external_auth_request.hpp) and goes on;
 // - pick_endpoint: the cluster (the rule's, or its canary's), the endpoint its balancing
 //   chooses, and the upstream protocol;
 // - prepare_upstream_request: the head rewritten for the backend (hop-by-hop fields out,
@@ -25,6 +28,10 @@ namespace portico {
 // `upgrade_without_body`: an HTTP/1.1 head with Connection: upgrade and no body.
 Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_without_body,
                     const Endpoint*& endpoint);
+// The rest of plan_exchange after Fault::AuthPending: the auth service's verdict, then the
+// endpoint and the upstream head. `deadline`: the exchange's, bounding the auth request.
+net::awaitable<Fault> plan_after_external_auth(const ClientConnection& client, Exchange& ex,
+                                               Deadline& deadline, const Endpoint*& endpoint);
 
 // Rewrites a backend's response head for the client, whatever the protocols: hop-by-hop
 // fields out, Server, the exchange's extra headers, HSTS on HTTPS.

@@ -25,6 +25,10 @@ net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& e
       std::copy(dial.alpn.begin(), dial.alpn.end(), offer + 1);
       SSL_set_alpn_protos(tls.native_handle(), offer, static_cast<unsigned>(dial.alpn.size() + 1));
     }
+    if (!dial.server_name.empty()) {
+      const std::string name(dial.server_name);
+      SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
+    }
     deadline.watch_upstream(&beast::get_lowest_layer(tls));
     std::tie(ec) = co_await tls.async_handshake(net::ssl::stream_base::client, use_nothrow);
     const unsigned char* chosen = nullptr;

@@ -22,6 +22,8 @@ struct UpstreamDial {
   // empty: no ALPN.
   std::string_view alpn;
   std::uint64_t& failures;  // counted on failure (the worker's upstream_connect_errors)
+  // With TLS: the name sent as SNI; empty (backends, as ingress-nginx does): none.
+  std::string_view server_name = {};
 };
 
 // `stream` holds a fresh beast::tcp_stream; on success it holds the connected stream (the

@@ -236,9 +236,11 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
 template <class Stream>
 net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, Parser& parser) {
   const Endpoint* endpoint = nullptr;
-  if (const Fault fault =
-          plan_exchange(client_info_, ex, parser.upgrade() && parser.is_done(), endpoint);
-      fault != Fault::None) {
+  Fault fault = plan_exchange(client_info_, ex, parser.upgrade() && parser.is_done(), endpoint);
+  if (fault == Fault::AuthPending) {
+    fault = co_await plan_after_external_auth(client_info_, ex, deadline_, endpoint);
+  }
+  if (fault != Fault::None) {
     co_return fault;
   }
   if (!co_await continue_if_expected(ex, parser)) {

@@ -411,7 +411,11 @@ net::awaitable<Fault> Http2Session<Stream>::proxy(Exchange& ex, StreamExchange& 
     co_return Fault::BadRequest;
   }
   const Endpoint* endpoint = nullptr;
-  if (const Fault fault = plan_exchange(client_, ex, false, endpoint); fault != Fault::None) {
+  Fault fault = plan_exchange(client_, ex, false, endpoint);
+  if (fault == Fault::AuthPending) {
+    fault = co_await plan_after_external_auth(client_, ex, down.deadline(), endpoint);
+  }
+  if (fault != Fault::None) {
     co_return fault;
   }
   co_return co_await exchange_upstream(client_, down, ex, *endpoint);

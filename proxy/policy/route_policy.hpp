@@ -10,6 +10,7 @@
 #include <string>
 
 #include "proxy/policy/cors.hpp"
+#include "proxy/policy/external_auth.hpp"
 #include "proxy/policy/htpasswd.hpp"
 #include "proxy/policy/source_ranges.hpp"
 #include "proxy/upstream/upstream_protocol.hpp"
@@ -65,6 +66,7 @@ struct RoutePolicy {
   std::optional<SourceRanges> denied_sources;   // these get 403, whatever the allowlist says
   std::optional<SourceRanges> allowed_sources;  // others get 403
   std::optional<BasicAuth> basic_auth;          // 401 without valid credentials
+  std::optional<ExternalAuth> external_auth;    // auth-url: the auth service decides
   // Forwarding.
   std::optional<std::string> rewrite_target;  // "$1"..."$9" from the path's regex captures
   BackendProtocol backend_protocol = BackendProtocol::Http;  // backend-protocol

@@ -162,7 +162,7 @@ TEST_CASE("Annotations: source ranges and Basic authentication, failing closed",
                  {"nginx.ingress.kubernetes.io/auth-secret", "default/user-map"},
                  {"nginx.ingress.kubernetes.io/auth-secret-type", "auth-map"}}) +
       annotated("external", "external.com", "echo",
-                {{"nginx.ingress.kubernetes.io/auth-url", "http://oauth2-proxy/auth"}});
+                {{"nginx.ingress.kubernetes.io/auth-url", "gopher://oauth2-proxy/auth"}});
   // "users" is missing at first: that Ingress must fail closed, not open.
   dir.write("all.yaml",
             base + opaque_secret("user-map", {{"carol", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="}}));
@@ -183,7 +183,7 @@ TEST_CASE("Annotations: source ranges and Basic authentication, failing closed",
   }
   SECTION("an auth-secret that is missing, then present, then wrong") {
     CHECK(get(portico.port(), "private.com", "/").status == 503);
-    CHECK(get(portico.port(), "external.com", "/").status == 503);  // auth-url: not offered
+    CHECK(get(portico.port(), "external.com", "/").status == 503);  // an unusable auth-url
     dir.write("all.yaml", base + opaque_secret("users", {{"auth", Users}}) +
                               opaque_secret("user-map", {{"carol", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="}}));
     REQUIRE(eventually([&] { return get(portico.port(), "private.com", "/").status == 401; }));

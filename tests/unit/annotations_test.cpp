@@ -139,7 +139,17 @@ TEST_CASE("Annotations: invalid values fall back, except where that would open a
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-type", "basic"},
                 {"nginx.ingress.kubernetes.io/auth-secret", "missing"}}));
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-type", "digest"}}));
-  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"}}));
+  // auth-url is served; one that cannot be used (or whose method or headers cannot) closes.
+  CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "ftp://auth/"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/?u=$remote_user"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth:99999/"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"},
+                {"nginx.ingress.kubernetes.io/auth-method", "get"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"},
+                {"nginx.ingress.kubernetes.io/auth-response-headers", "X-User, Bad Header"}}));
+  CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"},
+                      {"nginx.ingress.kubernetes.io/auth-signin", "javascript:alert(1)"}}));
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8"}}));
   CHECK(closed({{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8, 300.1.1.1"}}));
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8"}}));

@@ -1,0 +1,228 @@
+#include "proxy/exchange/external_auth_request.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <unordered_map>
+
+#include "proxy/common/log.hpp"
+#include "proxy/exchange/forwarding.hpp"
+#include "proxy/exchange/request_values.hpp"
+#include "proxy/exchange/upstream_connect.hpp"
+
+namespace portico {
+namespace {
+
+// The auth service's answer is read whole; a legitimate one is a few headers and a short body.
+constexpr std::uint64_t MaxAnswerBody = 64 * 1024;
+// A name's addresses are looked up again after this long.
+constexpr std::chrono::seconds ResolvedFor{30};
+
+class ClientFields final : public RequestFields {
+ public:
+  explicit ClientFields(const http::request_header<>& head) : head_(head) {}
+  std::string_view header(std::string_view name) const override {
+    const auto it = head_.find(name);
+    return it == head_.end() ? std::string_view() : std::string_view(it->value());
+  }
+  std::string_view cookie(std::string_view name) const override { return find_cookie(head_, name); }
+  std::string_view argument(std::string_view name) const override {
+    return find_query_argument({head_.target().data(), head_.target().size()}, name);
+  }
+
+ private:
+  const http::request_header<>& head_;
+};
+
+// The addresses of `host` (an address itself, or a name looked up and kept for ResolvedFor),
+// per worker thread: each worker resolves on its own, as it connects on its own.
+net::awaitable<std::optional<Endpoint>> resolve(Worker& worker, const std::string& host,
+                                                std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(host, ec);
+  if (!ec) {
+    co_return Endpoint{address, port};
+  }
+  struct Resolved {
+    net::ip::address address;
+    std::chrono::steady_clock::time_point until;
+  };
+  thread_local std::unordered_map<std::string, Resolved> cache;
+  const auto now = std::chrono::steady_clock::now();
+  if (const auto it = cache.find(host); it != cache.end() && it->second.until > now) {
+    co_return Endpoint{it->second.address, port};
+  }
+  net::ip::tcp::resolver resolver(worker.executor());
+  auto [resolve_ec, results] = co_await resolver.async_resolve(host, "", use_nothrow);
+  if (resolve_ec || results.empty()) {
+    log::warn("proxy", "external auth: cannot resolve the auth service",
+              {{"host", host}, {"error", resolve_ec.message()}});
+    co_return std::nullopt;
+  }
+  const auto found = results.begin()->endpoint().address();
+  if (cache.size() > 1024) {
+    cache.clear();  // hosts from variables could grow it without bound
+  }
+  cache.insert_or_assign(host, Resolved{found, now + ResolvedFor});
+  co_return Endpoint{found, port};
+}
+
+// The auth request: the client's headers (hop-by-hop ones aside), then ingress-nginx's own.
+http::request<http::empty_body> auth_request(const ClientConnection& client, const Exchange& ex,
+                                             const ExternalAuth& auth,
+                                             const RequestVariables& request,
+                                             const std::string& host, const std::string& target) {
+  http::request<http::empty_body> out;
+  out.method_string(auth.method.empty() ? "GET" : auth.method);
+  out.target(target);
+  out.version(11);
+  for (const auto& field : ex.request) {
+    out.insert(field.name_string(), field.value());
+  }
+  strip_hop_by_hop(out);
+  for (const auto field : {http::field::content_length, http::field::transfer_encoding,
+                           http::field::expect, http::field::host}) {
+    out.erase(field);
+  }
+  out.erase("X-Forwarded-Proto");
+  out.set(http::field::host, host);
+  if (!auth.method.empty()) {
+    out.set("X-Original-URI", request.request_uri);
+    out.set("X-Scheme", request.scheme);
+  }
+  out.set("X-Original-URL", std::string(request.scheme) + "://" + std::string(request.http_host) +
+                                std::string(request.request_uri));
+  out.set("X-Original-Method", request.method);
+  out.set("X-Sent-From", "nginx-ingress-controller");  // what auth services check for
+  out.set("X-Real-IP", client.address);
+  out.set("X-Forwarded-For", client.address);
+  out.set("X-Auth-Request-Redirect", auth.request_redirect ? auth.request_redirect->expand(request)
+                                                           : std::string(request.request_uri));
+  out.keep_alive(true);
+  return out;
+}
+
+struct AuthAnswer {
+  Fault fault = Fault::AuthUnavailable;
+  http::response<http::string_body> response;
+};
+
+// Sends `request` to `endpoint` (a pooled connection, or a new one) and reads the answer.
+net::awaitable<AuthAnswer> exchange_with(const ClientConnection& client, Exchange& ex,
+                                         const ExternalAuth& auth, const Endpoint& endpoint,
+                                         const std::string& host,
+                                         http::request<http::empty_body>& request,
+                                         Deadline& deadline) {
+  Worker& worker = client.worker;
+  AuthAnswer answer;
+  UpstreamConnectionPtr upstream = worker.pool().take(endpoint, auth.tls);
+  if (!upstream) {
+    upstream = std::make_unique<UpstreamConnection>(worker.executor(), endpoint,
+                                                    worker.stats().upstream_connections);
+    const UpstreamDial dial{ex.connect_timeout, auth.tls ? &worker.upstream_tls() : nullptr, "",
+                            worker.stats().upstream_connect_errors, auth.tls ? host : ""};
+    if (co_await connect_upstream(upstream->stream, endpoint, dial, deadline) != Fault::None) {
+      co_return answer;
+    }
+  }
+  deadline.watch_upstream(&upstream->transport());
+  const auto ask = [&](auto& stream) -> net::awaitable<bool> {
+    deadline.expires_after(ex.send_timeout);
+    auto [write_ec, written] = co_await http::async_write(stream, request, use_nothrow);
+    if (write_ec) {
+      co_return false;
+    }
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(worker.settings().max_header_bytes));
+    parser.body_limit(MaxAnswerBody);
+    parser.skip(request.method() == http::verb::head);
+    deadline.expires_after(ex.read_timeout);
+    auto [read_ec, read] = co_await http::async_read(stream, upstream->buffer, parser, use_nothrow);
+    if (read_ec) {
+      co_return false;
+    }
+    answer.response = parser.release();
+    co_return true;
+  };
+  const bool answered = co_await std::visit(ask, upstream->stream);
+  deadline.watch_upstream(nullptr);
+  if (!answered) {
+    co_return answer;
+  }
+  answer.fault = Fault::None;
+  if (answer.response.keep_alive()) {
+    worker.pool().put(std::move(upstream));
+  }
+  co_return answer;
+}
+
+}  // namespace
+
+net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange& ex,
+                                        Deadline& deadline) {
+  const ExternalAuth& auth = *ex.policy->external_auth;
+  const ClientFields fields(ex.request);
+  const std::string_view target(ex.request.target().data(), ex.request.target().size());
+  const RequestVariables request{
+      .scheme = client.tls ? "https" : "http",
+      .host = ex.target.host,
+      .http_host = fields.header("Host"),
+      .request_uri = target,
+      .uri = ex.target.path(),
+      .method = {ex.request.method_string().data(), ex.request.method_string().size()},
+      .remote_addr = client.address,
+      .fields = &fields};
+  const std::string host = auth.host.expand(request);
+  const auto endpoint = co_await resolve(client.worker, host, auth.port);
+  if (!endpoint) {
+    co_return Fault::AuthUnavailable;
+  }
+  auto subrequest = auth_request(client, ex, auth, request, host, auth.target.expand(request));
+  AuthAnswer answer =
+      co_await exchange_with(client, ex, auth, *endpoint, host, subrequest, deadline);
+  if (answer.fault != Fault::None) {
+    log::warn("proxy", "external auth: no answer from the auth service; answering 500",
+              {{"auth", host + ":" + std::to_string(auth.port)}});
+    co_return Fault::AuthUnavailable;
+  }
+  const auto& response = answer.response;
+  for (const auto& field : response) {
+    if (field.name() == http::field::set_cookie) {
+      ex.auth_cookies.emplace_back(field.value());
+    }
+  }
+  ex.auth_cookies_always = auth.always_set_cookie;
+  const unsigned status = response.result_int();
+  if (status >= 200 && status < 300) {
+    for (const auto& name : auth.response_headers) {
+      const auto value = response[name];
+      ex.request.erase(name);
+      if (!value.empty()) {
+        ex.request.set(name, value);
+      }
+    }
+    co_return Fault::None;
+  }
+  if (status == 401 && auth.signin) {
+    ex.redirect_status = 302;
+    ex.response_headers.emplace_back(http::field::location, auth.signin_location(request));
+    co_return Fault::Redirect;
+  }
+  if (status == 401) {
+    if (const auto challenge = response[http::field::www_authenticate]; !challenge.empty()) {
+      ex.response_headers.emplace_back(http::field::www_authenticate, std::string(challenge));
+    }
+    co_return Fault::Unauthorized;
+  }
+  if (status == 403) {
+    co_return Fault::Forbidden;
+  }
+  log::warn("proxy", "external auth: the auth service answered neither yes nor no; answering 500",
+            {{"auth", host + ":" + std::to_string(auth.port)}, {"status", std::to_string(status)}});
+  co_return Fault::AuthUnavailable;
+}
+
+}  // namespace portico

@@ -1,0 +1,163 @@
+// auth-url and its companions against a real auth service (tests/auth/auth_service.py, which
+// answers as oauth2-proxy does), over HTTP/1.1 and HTTP/2: what the service receives, what the
+// backend receives after a yes, and what the client gets after a no, a failure or a sign-in.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/command.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
+
+using namespace portico;
+using namespace portico::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string AuthService = PORTICO_SOURCE_DIR "/tests/auth/auth_service.py";
+
+std::string protected_site(const std::string& name, const std::string& host,
+                           const std::map<std::string, std::string>& annotations) {
+  return ingress_yaml(name, host, {{"/", "Prefix", "app", "80"}}, "",
+                      annotations_yaml(annotations)) +
+         "---\n";
+}
+
+}  // namespace
+
+TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, and fails closed",
+          "[e2e][auth]") {
+  BackgroundCommand service({"/usr/bin/python3", AuthService});
+  const auto line = service.wait_for_line("listening ");
+  const std::string auth = "http://127.0.0.1:" + line.substr(line.find(' ') + 1);
+  Backends backends;
+  const auto app = backends.start("app");
+  const std::string prefix = "nginx.ingress.kubernetes.io/";
+  TempDir dir;
+  dir.write(
+      "all.yaml",
+      ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+          service_yaml("app", {app}) + "---\n" +
+          protected_site(
+              "app", "app.com",
+              {{prefix + "auth-url", auth + "/oauth2/auth?from=$host"},
+               {prefix + "auth-response-headers", "X-Auth-Request-User, X-Auth-Request-Email"},
+               {prefix + "auth-signin", "https://login.example.com/start?next=1"}}) +
+          protected_site("api", "api.com",
+                         {{prefix + "auth-url", auth + "/check"},
+                          {prefix + "auth-method", "POST"},
+                          {prefix + "auth-always-set-cookie", "true"}}) +
+          protected_site(
+              "down", "down.com",
+              {{prefix + "auth-url", "http://127.0.0.1:" + std::to_string(closed_port()) + "/"}}) +
+          protected_site("broken", "broken.com", {{prefix + "auth-url", auth + "/broken"}}) +
+          protected_site("bad", "bad.com", {{prefix + "auth-url", "ftp://auth.example.com/"}}) +
+          protected_site("unknown", "unknown.com",
+                         {{prefix + "auth-url", auth + "/?u=$remote_user"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const auto last_auth_request = [&] {
+    return json::parse(get(static_cast<std::uint16_t>(std::stoi(auth.substr(auth.rfind(':') + 1))),
+                           "127.0.0.1", "/last")
+                           .body);
+  };
+
+  SECTION("yes: the request goes on with the service's headers, never the client's") {
+    Connection conn(portico.port());
+    const auto r = conn.send("POST", "app.com", "/private?a=1", "hello",
+                             {{"Authorization", "Bearer alice"},
+                              {"X-Auth-Request-User", "mallory"},
+                              {"X-Forwarded-Proto", "gopher"}});
+    REQUIRE(r.status == 200);
+    CHECK(r.header("x-echo-name") == "app");
+    CHECK(r.header("set-cookie") == "session=fresh; Path=/");
+    const auto received = json::parse(r.body);
+    CHECK(received["headers"]["X-Auth-Request-User"] == "alice");
+    CHECK(received["headers"]["X-Auth-Request-Email"] == "alice@example.com");
+    CHECK(received["body_bytes"] == 5);  // the body still reaches the backend
+
+    const auto seen = last_auth_request()["last"];
+    CHECK(seen["method"] == "GET");
+    CHECK(seen["path"] == "/oauth2/auth?from=app.com");
+    CHECK(seen["body_bytes"] == 0);
+    const auto& headers = seen["headers"];
+    CHECK(headers["host"] == "127.0.0.1");
+    CHECK(headers["authorization"] == "Bearer alice");
+    CHECK(headers["x-original-url"] == "http://app.com/private?a=1");
+    CHECK(headers["x-original-method"] == "POST");
+    CHECK(headers["x-sent-from"] == "nginx-ingress-controller");
+    CHECK(headers["x-real-ip"] == "127.0.0.1");
+    CHECK(headers["x-forwarded-for"] == "127.0.0.1");
+    CHECK(headers["x-auth-request-redirect"] == "/private?a=1");
+    CHECK_FALSE(headers.contains("content-length"));
+    CHECK_FALSE(headers.contains("x-forwarded-proto"));
+    CHECK_FALSE(headers.contains("x-original-uri"));  // only with auth-method
+  }
+
+  SECTION("no credentials: a redirect to sign in that says where to come back to") {
+    const auto r = get(portico.port(), "app.com", "/private?a=1");
+    CHECK(r.status == 302);
+    CHECK(r.header("location") ==
+          "https://login.example.com/start?next=1&rd=http://app.com%2Fprivate%3Fa%3D1");
+    CHECK(r.header("set-cookie") == "csrf=1; Path=/");  // a 302 carries the service's cookie
+    CHECK(r.header("x-echo-name").empty());
+  }
+
+  SECTION("a refused user: 403, and the backend never sees the request") {
+    const auto r = get(portico.port(), "app.com", "/", {{"Authorization", "Bearer mallory"}});
+    CHECK(r.status == 403);
+    CHECK(r.header("x-echo-name").empty());
+    CHECK(r.header("set-cookie").empty());
+  }
+
+  SECTION(
+      "without auth-signin: 401 with the service's challenge; auth-method and always-set-cookie") {
+    const auto r = get(portico.port(), "api.com", "/v1/items");
+    CHECK(r.status == 401);
+    CHECK(r.header("www-authenticate") == "Bearer realm=\"portico-test\"");
+    CHECK(r.header("set-cookie") == "csrf=1; Path=/");  // auth-always-set-cookie
+    const auto seen = last_auth_request()["last"];
+    CHECK(seen["method"] == "POST");
+    CHECK(seen["headers"]["x-original-uri"] == "/v1/items");
+    CHECK(seen["headers"]["x-scheme"] == "http");
+  }
+
+  SECTION("no answer, a 500, an invalid auth-url: never let through") {
+    CHECK(get(portico.port(), "down.com", "/").status == 500);
+    CHECK(get(portico.port(), "broken.com", "/").status == 500);
+    CHECK(get(portico.port(), "bad.com", "/").status == 503);
+    CHECK(get(portico.port(), "unknown.com", "/").status == 503);
+  }
+
+  SECTION("HTTP/2 clients are asked for the same, and connections to the service are reused") {
+    const auto before = last_auth_request();
+    for (int i = 0; i < 5; ++i) {
+      const auto result = run_command(
+          {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge", "-H",
+           "Authorization: Bearer alice",
+           "http://127.0.0.1:" + std::to_string(portico.port()) + "/", "-H", "Host: app.com"});
+      CHECK(result.out == "200");
+    }
+    CHECK(run_command(
+              {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge",
+               "http://127.0.0.1:" + std::to_string(portico.port()) + "/", "-H", "Host: app.com"})
+              .out == "302");
+    const auto after = last_auth_request();
+    CHECK(after["requests"].get<int>() - before["requests"].get<int>() == 6);
+    CHECK(after["connections"].get<int>() - before["connections"].get<int>() <= 1);
+  }
+
+  SECTION("explain names the auth service; the verdicts name what is ignored") {
+    const auto e = json::parse(
+        get(portico.admin_port(), "localhost", "/debug/explain?url=http%3A%2F%2Fapp.com%2F").body);
+    CHECK(e["outcome"].get<std::string>().find("auth service (auth-url)") != std::string::npos);
+    const auto objects = json::parse(get(portico.admin_port(), "localhost", "/debug/objects").body);
+    bool refused = false;
+    for (const auto& note : objects["annotations"]) {
+      refused =
+          refused || (note["ingress"] == "default/unknown" &&
+                      note["verdict"].get<std::string>().find("$remote_user") != std::string::npos);
+    }
+    CHECK(refused);
+  }
+}
