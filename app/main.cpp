@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "app/application.hpp"
+#include "app/migrate.hpp"
 
 namespace {
 
@@ -55,6 +56,25 @@ int explain(std::vector<std::string> args) {
   return 0;
 }
 
+// `portico migrate [flags]`: the migration report on stdout (app/migrate.hpp). Exits 1 when
+// some Ingress would fail closed, 2 on bad input.
+int migrate(std::vector<std::string> args) {
+  auto options = portico::parse_options(std::move(args));
+  if (!options) {
+    std::fprintf(stderr, "portico: %s\n", options.error().c_str());
+    return 2;
+  }
+  // Each problem is in the report: the log would only say it twice.
+  portico::log::configure(options->log_format, portico::log::Level::Error);
+  auto report = portico::migration_report(*options);
+  if (!report) {
+    std::fprintf(stderr, "portico: %s\n", report.error().c_str());
+    return 2;
+  }
+  std::cout << report->text;
+  return report->fails_closed ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +89,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args.front() == "explain") {
     return explain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (!args.empty() && args.front() == "migrate") {
+    return migrate(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   auto options = portico::parse_options(std::move(args));
   if (!options) {

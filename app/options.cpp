@@ -418,9 +418,12 @@ std::string usage() {
   std::string text =
       "Usage: portico [flags]\n"
       "       portico explain --manifests PATH [flags] URL\n"
+      "       portico migrate (--manifests PATH | --kubeconfig PATH) [flags]\n"
       "Kubernetes ingress controller and reverse proxy. Routing state comes from --manifests\n"
       "files, or from the API server (--kubeconfig, or in-cluster configuration). `explain`\n"
       "prints, as JSON, where a request for URL would go and why (live: /debug/explain).\n"
+      "`migrate` reports what Portico would make of each Ingress's ingress-nginx annotations,\n"
+      "and exits 1 when one would fail closed.\n"
       "\nFlags:\n";
   for (const auto& f : flags()) {
     std::string left =

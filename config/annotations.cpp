@@ -269,9 +269,14 @@ void refuse_client_certificates(Reader& reader, RoutePolicy& policy) {
   if (verify && *verify == "off") {
     return;
   }
-  if (reader.find("auth-tls-secret") || verify) {
+  const bool secret = reader.find("auth-tls-secret").has_value();
+  if (secret || verify) {
     reader.refuse("client certificate authentication (auth-tls-*) is not supported");
     policy.fail_closed = true;
+  }
+  if (secret && verify) {
+    reader.find("auth-tls-verify-client");  // the verdict goes to both
+    reader.refuse("client certificate authentication (auth-tls-*) is not supported");
   }
 }
 
@@ -511,6 +516,11 @@ void read_balancing(Reader& reader, RoutePolicy& policy) {
     reader.reject("only affinity \"cookie\" is supported");
     return;
   }
+  // Read for its verdict only: every mode behaves as "persistent" (a difference the guide and
+  // the migration report name).
+  (void)reader.text(
+      "affinity-mode", [](std::string_view s) { return s == "balanced" || s == "persistent"; },
+      "expected balanced or persistent");
   StickyCookie cookie;
   cookie.name = reader.text("session-cookie-name", is_token, "expected a cookie name")
                     .value_or(cookie.name);

@@ -59,5 +59,28 @@ examples=$(dirname "$0")/../examples/blog/compose/manifests
   { echo "FAIL: examples/blog/compose routes /api to blog-api"; failures=$((failures + 1)); }
 expect "explain without a URL" 2 "$portico" explain --manifests "$manifests"
 expect "explain without manifests" 2 "$portico" explain http://blog.example.com/
-echo "$((13 - failures)) passed, $failures failed"
+# portico migrate: the report on the sample of ingress-nginx Ingresses, exit 1 because one
+# of them would fail closed; 0 when nothing would; 2 without a source.
+sample=$(dirname "$0")/../examples/ingress-nginx
+report=$("$portico" migrate --manifests "$sample" --controller-name k8s.io/ingress-nginx \
+  --ingress-class nginx 2>/dev/null)
+status=$?
+check_report() { # description pattern
+  if [ "$status" -ne 1 ] || ! grep -Eq -- "$2" <<<"$report"; then
+    echo "FAIL: migrate: $1 (exit $status)"; failures=$((failures + 1))
+  else
+    echo "ok: migrate: $1"
+  fi
+}
+check_report "each Ingress, served with these flags" '^Ingress monitoring/dashboard  \(class "nginx"; served with these flags\)'
+check_report "honoured" '^  honoured +nginx.ingress.kubernetes.io/rewrite-target: /\$2'
+check_report "honoured with a named difference" '^  honoured, differs +nginx.ingress.kubernetes.io/affinity-mode: balanced'
+check_report "ignored, and why" '^  ignored +nginx.ingress.kubernetes.io/configuration-snippet'
+check_report "failing closed" '^  FAILS CLOSED \(503\) +nginx.ingress.kubernetes.io/auth-tls-secret'
+check_report "the totals" '^10 Ingresses: .* 2 failing closed \(1 Ingress would answer 503 until fixed\)'
+"$portico" migrate --manifests "$sample" 2>/dev/null | grep -q 'not served with these flags' ||
+  { echo "FAIL: migrate: the class flags decide what is served"; failures=$((failures + 1)); }
+expect "migrate with nothing failing closed" 0 "$portico" migrate --manifests "$examples"
+expect "migrate without a source" 2 "$portico" migrate
+echo "$((21 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -62,7 +62,15 @@ net::awaitable<std::optional<Endpoint>> resolve(Worker& worker, const std::strin
               {{"host", host}, {"error", resolve_ec.message()}});
     co_return std::nullopt;
   }
-  const auto found = results.begin()->endpoint().address();
+  // An IPv4 address when there is one: "localhost" and dual-stack names often list ::1
+  // first, where a service bound to 0.0.0.0 is not listening.
+  auto found = results.begin()->endpoint().address();
+  for (const auto& result : results) {
+    if (result.endpoint().address().is_v4()) {
+      found = result.endpoint().address();
+      break;
+    }
+  }
   if (cache.size() > 1024) {
     cache.clear();  // hosts from variables could grow it without bound
   }
@@ -123,7 +131,8 @@ net::awaitable<AuthAnswer> exchange_with(const ClientConnection& client, Exchang
     upstream = std::make_unique<UpstreamConnection>(worker.executor(), endpoint,
                                                     worker.stats().upstream_connections);
     const UpstreamDial dial{ex.connect_timeout, auth.tls ? &worker.upstream_tls() : nullptr, "",
-                            worker.stats().upstream_connect_errors, auth.tls ? host : ""};
+                            worker.stats().upstream_connect_errors,
+                            auth.tls ? std::string_view(host) : std::string_view()};
     if (co_await connect_upstream(upstream->stream, endpoint, dial, deadline) != Fault::None) {
       co_return answer;
     }

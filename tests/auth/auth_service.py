@@ -5,10 +5,12 @@ WWW-Authenticate challenge and a CSRF cookie) without one, 403 for a refused use
 under /broken answers 500. GET /last describes the last auth request it received, and how
 many auth requests it has answered and on how many connections (to check keep-alive reuse).
 
-Usage: auth_service.py   (prints "listening PORT" once bound to 127.0.0.1)
+Usage: auth_service.py [--tls CERT KEY]   (prints "listening PORT" once bound to 127.0.0.1;
+       with --tls it speaks HTTPS, and /last also tells the SNI name the auth request came with)
 """
 import http.server
 import json
+import ssl
 import sys
 import threading
 
@@ -48,6 +50,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "method": self.command,
                 "path": self.path,
                 "body_bytes": len(body),
+                "sni": getattr(self.connection, "sni", None),
                 "headers": {name.lower(): value for name, value in self.headers.items()},
             }
         token = self.headers.get("Authorization", "")
@@ -67,5 +70,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if sys.argv[1:2] == ["--tls"]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+
+    def remember_sni(connection, name, context):
+        connection.sni = name  # read back by the handler of each request on it
+
+    context.sni_callback = remember_sni
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print("listening", server.server_address[1], flush=True)
 server.serve_forever()

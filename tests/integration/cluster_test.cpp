@@ -2,6 +2,7 @@
 // it sees, following changes, stream ends and expired watches without a restart.
 #include <catch2/catch.hpp>
 
+#include "app/migrate.hpp"
 #include "tests/support/fake_api_server.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
@@ -387,4 +388,41 @@ TEST_CASE("Leader election: a leader that cannot renew stops leading at once",
   CHECK(first.is_leader() != second.is_leader());
   second.stop();
   first.stop();
+}
+
+// portico migrate against a cluster: the Ingresses and classes listed from the API server,
+// an auth-secret read by name, and the verdicts as from manifests.
+TEST_CASE("Cluster: the migration report reads Ingresses and their Secrets from the API server",
+          "[cluster][migrate]") {
+  FakeApiServer api;
+  api.apply_yaml(
+      ingress_class_yaml("nginx", "k8s.io/ingress-nginx") + "---\n" +
+      ingress_yaml("admin", "admin.com", {{"/", "Prefix", "admin", "80"}}, "",
+                   annotations_yaml({{"nginx.ingress.kubernetes.io/auth-type", "basic"},
+                                     {"nginx.ingress.kubernetes.io/auth-secret", "users"}})) +
+      "---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: default}\n"
+      "type: Opaque\nstringData: {auth: \"foo:$apr1$OFG3Xybp$ckL0FHDAkoXYIlH9.cysT0\"}\n---\n" +
+      ingress_yaml(
+          "mtls", "mtls.com", {{"/", "Prefix", "admin", "80"}}, "",
+          annotations_yaml({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"}})));
+  // ingress_yaml names no class: these are the cluster's default-class Ingresses.
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  auto options =
+      parse_options({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--controller-name",
+                     "k8s.io/ingress-nginx", "--watch-ingress-without-class"});
+  REQUIRE(options);
+  const auto report = migration_report(*options);
+  REQUIRE(report);
+  INFO(report->text);
+  CHECK(report->fails_closed);
+  CHECK(report->text.find("Ingress default/admin  (class none; served with these flags)") !=
+        std::string::npos);
+  // Found by name, so Basic auth is honoured, not failing closed for a missing Secret.
+  CHECK(
+      report->text.find("  honoured             nginx.ingress.kubernetes.io/auth-secret: users") !=
+      std::string::npos);
+  CHECK(report->text.find("  FAILS CLOSED (503)   nginx.ingress.kubernetes.io/auth-tls-secret") !=
+        std::string::npos);
+  CHECK(report->text.find("2 Ingresses:") != std::string::npos);
 }

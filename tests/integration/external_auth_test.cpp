@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/certificates.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
@@ -145,6 +146,28 @@ TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, 
     const auto after = last_auth_request();
     CHECK(after["requests"].get<int>() - before["requests"].get<int>() == 6);
     CHECK(after["connections"].get<int>() - before["connections"].get<int>() <= 1);
+  }
+
+  SECTION("an https:// auth service by name: resolved, sent SNI, and asked the same") {
+    TempDir files;
+    const auto certificate = make_certificate("localhost", {"DNS:localhost"});
+    files.write("cert.pem", certificate.certificate_pem);
+    files.write("key.pem", certificate.key_pem);
+    BackgroundCommand secure({"/usr/bin/python3", AuthService, "--tls",
+                              (files.path() / "cert.pem").string(),
+                              (files.path() / "key.pem").string()});
+    const auto secure_line = secure.wait_for_line("listening ");
+    const std::string secure_port = secure_line.substr(secure_line.find(' ') + 1);
+    dir.write("tls.yaml", protected_site("tls", "tls.com",
+                                         {{prefix + "auth-url",
+                                           "https://localhost:" + secure_port + "/oauth2/auth"}}));
+    REQUIRE(eventually([&] { return get(portico.port(), "tls.com", "/").status == 401; }));
+    CHECK(get(portico.port(), "tls.com", "/", {{"Authorization", "Bearer alice"}}).status == 200);
+    const auto seen = json::parse(
+        probe_tls(static_cast<std::uint16_t>(std::stoi(secure_port)), "", "/last").body)["last"];
+    CHECK(seen["sni"] == "localhost");
+    CHECK(seen["headers"]["host"] == "localhost");
+    CHECK(seen["headers"]["authorization"] == "Bearer alice");
   }
 
   SECTION("explain names the auth service; the verdicts name what is ignored") {
