@@ -23,7 +23,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 58> Supported = {
+constexpr std::array<std::string_view, 64> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -38,7 +38,9 @@ constexpr std::array<std::string_view, 58> Supported = {
     "canary-by-header", "canary-by-header-value", "canary-by-cookie", "backend-protocol",
     "auth-url", "auth-signin", "auth-method", "auth-signin-redirect-param",
     "auth-response-headers", "auth-request-redirect", "auth-always-set-cookie",
-    "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout",
+    "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "limit-rps",
+    "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
+    "limit-whitelist",
 };
 // clang-format on
 
@@ -320,6 +322,36 @@ void read_cors(Reader& reader, RoutePolicy& policy) {
   policy.cors = std::move(cors);
 }
 
+// limit-rps, limit-rpm, limit-connections (and the burst multiplier and allowlist that refine
+// them), as ingress-nginx's parser reads them; nothing when no limit is set. An invalid
+// allowlist is ignored with the rest of the limits' refinements, never widened: the limits
+// then apply to every client. limit-rate and limit-rate-after (bandwidth) are not offered.
+std::optional<RateLimits::Settings> read_rate_limits(Reader& reader) {
+  RateLimits::Settings limits;
+  limits.rps = static_cast<unsigned>(reader.integer("limit-rps", 0, 1'000'000).value_or(0));
+  limits.rpm = static_cast<unsigned>(reader.integer("limit-rpm", 0, 60'000'000).value_or(0));
+  limits.connections =
+      static_cast<unsigned>(reader.integer("limit-connections", 0, 1'000'000).value_or(0));
+  if (limits.rps == 0 && limits.rpm == 0 && limits.connections == 0) {
+    return std::nullopt;
+  }
+  limits.burst_multiplier =
+      static_cast<unsigned>(reader.integer("limit-burst-multiplier", 1, 1000).value_or(5));
+  auto allowlist = reader.find("limit-allowlist");
+  if (!allowlist) {
+    allowlist = reader.find("limit-whitelist");
+  }
+  if (allowlist) {
+    auto ranges = SourceRanges::parse(*allowlist);
+    if (ranges) {
+      limits.allowlist = std::move(*ranges);
+    } else {
+      reader.reject(ranges.error() + ": the limits apply to every client");
+    }
+  }
+  return limits;
+}
+
 // External authentication (auth-url), as ingress-nginx's parser judges it: what decides
 // whether a request is let through (the URL, the method, the headers passed on) closes the
 // Ingress when invalid; a sign-in URL that is invalid is ignored (401s are then answered as
@@ -583,7 +615,20 @@ bool wants_builtin_acme(const k8s::Ingress& ingress) {
   });
 }
 
-IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets) {
+RateLimitsPtr RateLimitKeeper::get(const std::string& ingress,
+                                   const RateLimits::Settings& settings) {
+  std::erase_if(kept_, [](const auto& entry) { return entry.second.expired(); });
+  auto& kept = kept_[ingress];
+  if (auto limits = kept.lock(); limits && limits->settings() == settings) {
+    return limits;
+  }
+  auto limits = std::make_shared<RateLimits>(settings);
+  kept = limits;
+  return limits;
+}
+
+IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets,
+                                    RateLimitKeeper* keeper) {
   Reader reader(ingress);
   IngressAnnotations out;
   out.ssl_redirect = reader.boolean("ssl-redirect").value_or(true);
@@ -603,6 +648,10 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
   read_source_ranges(reader, policy);
   refuse_client_certificates(reader, policy);
   read_cors(reader, policy);
+  if (auto limits = read_rate_limits(reader)) {
+    policy.rate_limits = keeper != nullptr ? keeper->get(k8s::key_of(ingress.meta), *limits)
+                                           : std::make_shared<RateLimits>(std::move(*limits));
+  }
   read_auth(reader, secrets, policy, out.auth_secret);
   read_balancing(reader, policy);
   policy.backend_protocol = read_backend_protocol(reader);

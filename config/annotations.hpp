@@ -9,6 +9,7 @@
 // into a configuration: values end up as numbers, enums and parsed structures in a
 // RoutePolicy.
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -31,8 +32,21 @@ struct IngressAnnotations {
 // The Secret "namespace/name", or null (auth-secret).
 using SecretLookup = std::function<const k8s::Secret*(const std::string& key)>;
 
-// Pure apart from its warnings (one per problem, each time the Ingress is translated).
-IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets = {});
+// Keeps each Ingress's RateLimits from one translation to the next while its limits stay the
+// same, so that a rebuild (any Ingress changing) does not forget what clients have sent.
+// Control thread only.
+class RateLimitKeeper {
+ public:
+  RateLimitsPtr get(const std::string& ingress, const RateLimits::Settings& settings);
+
+ private:
+  std::map<std::string, std::weak_ptr<RateLimits>> kept_;  // by Ingress "namespace/name"
+};
+
+// Pure apart from its warnings (one per problem, each time the Ingress is translated) and
+// the rate limits it takes from `keeper` (null: new ones).
+IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets = {},
+                                    RateLimitKeeper* keeper = nullptr);
 
 // kubernetes.io/tls-acme: "true", unless cert-manager manages the Ingress (any
 // cert-manager.io/ annotation): then its certificates are left to cert-manager.

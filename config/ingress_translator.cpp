@@ -174,7 +174,8 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
   std::set<std::string> regex_hosts;
   for (const k8s::Ingress* ingress : ingresses) {
     const auto& annotations =
-        out.annotations.emplace(k8s::key_of(ingress->meta), read_annotations(*ingress, secrets))
+        out.annotations
+            .emplace(k8s::key_of(ingress->meta), read_annotations(*ingress, secrets, &rate_limits_))
             .first->second;
     out.reads_secrets = out.reads_secrets || !annotations.auth_secret.empty();
     if (annotations.use_regex) {

@@ -67,6 +67,8 @@ class IngressTranslator {
 
  private:
   ClassSettings settings_;
+  // Rate limits outlive a translation (translate() is called on the control thread only).
+  mutable RateLimitKeeper rate_limits_;
 };
 
 }  // namespace portico

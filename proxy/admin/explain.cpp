@@ -292,6 +292,15 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
       if (policy != nullptr && policy->basic_auth) {
         outcome += ", with valid Basic credentials (else 401)";
       }
+      if (policy != nullptr && policy->rate_limits) {
+        const auto& limits = policy->rate_limits->settings();
+        outcome +=
+            ", within its limits per client address (" +
+            (limits.rps != 0 ? std::to_string(limits.rps) + " requests/s, " : "") +
+            (limits.rpm != 0 ? std::to_string(limits.rpm) + " requests/min, " : "") +
+            (limits.connections != 0 ? std::to_string(limits.connections) + " at a time, " : "") +
+            "else 503)";
+      }
       if (policy != nullptr && policy->external_auth) {
         outcome += std::string(", once its auth service (auth-url) answers 2xx (401: ") +
                    (policy->external_auth->signin ? "a redirect to sign in" : "401") +

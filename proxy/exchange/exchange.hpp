@@ -93,6 +93,7 @@ struct Exchange {
   bool upstream_reusable = false;
   unsigned status = 0;
   std::optional<LeasedBuffer> relay_buffer;
+  std::optional<RateLimits::Slot> limit_slot;  // limit-connections: held until the exchange ends
 };
 
 }  // namespace portico

@@ -15,6 +15,7 @@ enum class Fault {
   Forbidden,            // 403: the client is outside the Ingress's allowed source ranges
   Unauthorized,         // 401: missing or wrong Basic credentials
   Misconfigured,        // 503: an Ingress whose access settings are invalid fails closed
+  RateLimited,          // 503: over the Ingress's limit-rps, limit-rpm or limit-connections
   AuthPending,          // not a fault: the route asks its external auth service first
   AuthUnavailable,      // 500: the external auth service failed or answered neither yes nor no
   CorsPreflight,        // not a fault: 204 answering a CORS preflight
@@ -53,6 +54,7 @@ constexpr unsigned status_for(Fault fault) {
     case Fault::Unauthorized:
       return 401;
     case Fault::Misconfigured:
+    case Fault::RateLimited:
       return 503;
     case Fault::AuthUnavailable:
       return 500;

@@ -64,6 +64,11 @@ Fault apply_policy(const ClientConnection& client, Exchange& ex) {
       return Fault::CorsPreflight;
     }
   }
+  // ingress-nginx's limits run in nginx's preaccess phase: after redirects and CORS
+  // answers, before source ranges and authentication, so refused requests count too.
+  if (policy.rate_limits && !policy.rate_limits->admit(client.ip, Clock::now(), ex.limit_slot)) {
+    return Fault::RateLimited;
+  }
   if ((policy.denied_sources && policy.denied_sources->contains(client.ip)) ||
       (policy.allowed_sources && !policy.allowed_sources->contains(client.ip))) {
     return Fault::Forbidden;

@@ -12,6 +12,7 @@
 #include "proxy/policy/cors.hpp"
 #include "proxy/policy/external_auth.hpp"
 #include "proxy/policy/htpasswd.hpp"
+#include "proxy/policy/rate_limits.hpp"
 #include "proxy/policy/source_ranges.hpp"
 #include "proxy/upstream/upstream_protocol.hpp"
 
@@ -63,6 +64,7 @@ struct RoutePolicy {
   bool force_ssl_redirect = false;  // plain HTTP goes to HTTPS even without a spec.tls entry
   std::string app_root;             // "/" redirects here (302)
   std::optional<CorsPolicy> cors;
+  RateLimitsPtr rate_limits;  // limit-rps, limit-rpm, limit-connections: 503 beyond them
   std::optional<SourceRanges> denied_sources;   // these get 403, whatever the allowlist says
   std::optional<SourceRanges> allowed_sources;  // others get 403
   std::optional<BasicAuth> basic_auth;          // 401 without valid credentials
