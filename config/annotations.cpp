@@ -229,10 +229,12 @@ void read_redirects(Reader& reader, RoutePolicy& policy) {
   };
   if (auto to = reader.text("permanent-redirect", is_redirect_target,
                             "expected an http(s) URL or a path")) {
-    policy.redirect = Redirect{redirect_code("permanent-redirect-code", 301), std::move(*to)};
+    policy.redirect =
+        Redirect{redirect_code("permanent-redirect-code", 301), VariableText::parse(*to)};
   } else if (auto to = reader.text("temporal-redirect", is_redirect_target,
                                    "expected an http(s) URL or a path")) {
-    policy.redirect = Redirect{redirect_code("temporal-redirect-code", 302), std::move(*to)};
+    policy.redirect =
+        Redirect{redirect_code("temporal-redirect-code", 302), VariableText::parse(*to)};
   }
   policy.force_ssl_redirect = reader.boolean("force-ssl-redirect").value_or(false);
   policy.app_root =
@@ -390,22 +392,18 @@ void read_external_auth(Reader& reader, RoutePolicy& policy) {
     }
   }
   if (const auto redirect = reader.find("auth-request-redirect")) {
-    auto parsed = VariableText::parse(*redirect);
-    if (!parsed || !is_url_text(*redirect)) {
-      reader.refuse(parsed ? "expected a URL or a path without spaces" : parsed.error());
+    if (!is_url_text(*redirect)) {
+      reader.refuse("expected a URL or a path without spaces");
       policy.fail_closed = true;
       return;
     }
-    auth->request_redirect = std::move(*parsed);
+    auth->request_redirect = VariableText::parse(*redirect);
   }
   if (const auto signin = reader.find("auth-signin")) {
-    auto parsed = VariableText::parse(*signin);
-    if (!parsed) {
-      reader.reject(parsed.error());
-    } else if (!is_redirect_target(*signin)) {
-      reader.reject("expected an http(s) URL or a path");
+    if (is_redirect_target(*signin)) {
+      auth->signin = VariableText::parse(*signin);
     } else {
-      auth->signin = std::move(*parsed);
+      reader.reject("expected an http(s) URL or a path");
     }
   }
   if (auto param =

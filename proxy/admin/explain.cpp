@@ -261,7 +261,8 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
   }
   out["annotations"] = annotations;
   if (outcome.empty() && policy != nullptr) {
-    const PolicyAnswer answer = policy_answer(*policy, tls, target, authority, https_port);
+    const PolicyAnswer answer =
+        policy_answer(*policy, tls, target, authority, request_uri, https_port);
     if (answer.fault == Fault::Misconfigured) {
       outcome = "503: an access annotation of this Ingress is invalid, so it fails closed";
     } else if (answer.fault == Fault::Redirect) {

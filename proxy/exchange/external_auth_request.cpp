@@ -10,7 +10,6 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/exchange/forwarding.hpp"
-#include "proxy/exchange/request_values.hpp"
 #include "proxy/exchange/upstream_connect.hpp"
 
 namespace portico {
@@ -20,22 +19,6 @@ namespace {
 constexpr std::uint64_t MaxAnswerBody = 64 * 1024;
 // A name's addresses are looked up again after this long.
 constexpr std::chrono::seconds ResolvedFor{30};
-
-class ClientFields final : public RequestFields {
- public:
-  explicit ClientFields(const http::request_header<>& head) : head_(head) {}
-  std::string_view header(std::string_view name) const override {
-    const auto it = head_.find(name);
-    return it == head_.end() ? std::string_view() : std::string_view(it->value());
-  }
-  std::string_view cookie(std::string_view name) const override { return find_cookie(head_, name); }
-  std::string_view argument(std::string_view name) const override {
-    return find_query_argument({head_.target().data(), head_.target().size()}, name);
-  }
-
- private:
-  const http::request_header<>& head_;
-};
 
 // The addresses of `host` (an address itself, or a name looked up and kept for ResolvedFor),
 // per worker thread: each worker resolves on its own, as it connects on its own.
@@ -103,7 +86,7 @@ http::request<http::empty_body> auth_request(const ClientConnection& client, con
   }
   out.set("X-Original-URL", std::string(request.scheme) + "://" + std::string(request.http_host) +
                                 std::string(request.request_uri));
-  out.set("X-Original-Method", request.method);
+  out.set("X-Original-Method", ex.request.method_string());
   out.set("X-Sent-From", "nginx-ingress-controller");  // what auth services check for
   out.set("X-Real-IP", client.address);
   out.set("X-Forwarded-For", client.address);
@@ -173,17 +156,12 @@ net::awaitable<AuthAnswer> exchange_with(const ClientConnection& client, Exchang
 net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange& ex,
                                         Deadline& deadline) {
   const ExternalAuth& auth = *ex.policy->external_auth;
-  const ClientFields fields(ex.request);
-  const std::string_view target(ex.request.target().data(), ex.request.target().size());
+  const auto host_header = ex.request[http::field::host];
   const RequestVariables request{
       .scheme = client.tls ? "https" : "http",
       .host = ex.target.host,
-      .http_host = fields.header("Host"),
-      .request_uri = target,
-      .uri = ex.target.path(),
-      .method = {ex.request.method_string().data(), ex.request.method_string().size()},
-      .remote_addr = client.address,
-      .fields = &fields};
+      .http_host = {host_header.data(), host_header.size()},
+      .request_uri = {ex.request.target().data(), ex.request.target().size()}};
   const std::string host = auth.host.expand(request);
   const auto endpoint = co_await resolve(client.worker, host, auth.port);
   if (!endpoint) {

@@ -49,7 +49,8 @@ Fault apply_policy(const ClientConnection& client, Exchange& ex) {
   const RoutePolicy& policy = ex.route.action->policy ? *ex.route.action->policy : defaults;
   ex.policy = &policy;
   if (PolicyAnswer answer =
-          policy_answer(policy, client.tls, ex.target, req[http::field::host], worker.https_port());
+          policy_answer(policy, client.tls, ex.target, req[http::field::host],
+                        {req.target().data(), req.target().size()}, worker.https_port());
       answer.fault != Fault::None) {
     ex.redirect_status = answer.status;
     if (!answer.location.empty()) {

@@ -108,12 +108,17 @@ std::string https_location(const RequestHead& target, std::uint16_t https_port) 
 }
 
 PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHead& target,
-                           std::string_view host_header, std::uint16_t https_port) {
+                           std::string_view host_header, std::string_view request_uri,
+                           std::uint16_t https_port) {
   if (policy.fail_closed) {
     return {Fault::Misconfigured, 0, ""};
   }
   if (policy.redirect) {
-    return {Fault::Redirect, policy.redirect->status, policy.redirect->location};
+    return {Fault::Redirect, policy.redirect->status,
+            policy.redirect->location.expand({.scheme = tls ? "https" : "http",
+                                              .host = target.host,
+                                              .http_host = host_header,
+                                              .request_uri = request_uri})};
   }
   if (!tls && policy.force_ssl_redirect) {
     return {Fault::Redirect, 308, https_location(target, https_port)};

@@ -54,7 +54,8 @@ struct PolicyAnswer {
   std::string location;       // a redirect's Location
 };
 PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHead& target,
-                           std::string_view host_header, std::uint16_t https_port);
+                           std::string_view host_header, std::string_view request_uri,
+                           std::uint16_t https_port);
 
 // The Set-Cookie value that pins a client to `endpoint`.
 std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint);

@@ -14,13 +14,14 @@
 #include "proxy/policy/htpasswd.hpp"
 #include "proxy/policy/rate_limits.hpp"
 #include "proxy/policy/source_ranges.hpp"
+#include "proxy/policy/variable_text.hpp"
 #include "proxy/upstream/upstream_protocol.hpp"
 
 namespace portico {
 
 struct Redirect {
   unsigned status = 301;  // permanent-redirect 301 (or its -code), temporal-redirect 302
-  std::string location;
+  VariableText location;  // "https://new.example.com$request_uri"
   bool operator==(const Redirect&) const = default;
 };
 

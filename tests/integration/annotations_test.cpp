@@ -74,8 +74,12 @@ TEST_CASE("Annotations: rewrite-target with use-regex, app-root and redirects",
           annotated("moved-308", "old308.com", "frontend",
                     {{"portico.dev/permanent-redirect", "https://new.com/x"},
                      {"portico.dev/permanent-redirect-code", "308"}}) +
-          annotated("elsewhere", "temp.com", "frontend",
-                    {{"nginx.ingress.kubernetes.io/temporal-redirect", "https://maintenance.com"}}) +
+          annotated(
+              "elsewhere", "temp.com", "frontend",
+              {{"nginx.ingress.kubernetes.io/temporal-redirect", "https://maintenance.com"}}) +
+          annotated("renamed", "renamed.com", "frontend",
+                    {{"nginx.ingress.kubernetes.io/permanent-redirect",
+                      "https://new.$host$request_uri?from=$scheme&$other"}}) +
           annotated("forced", "secure.com", "frontend",
                     {{"nginx.ingress.kubernetes.io/force-ssl-redirect", "true"}}) +
           annotated("bad-regex", "badregex.com", "frontend",
@@ -114,6 +118,10 @@ TEST_CASE("Annotations: rewrite-target with use-regex, app-root and redirects",
     r = get(portico.port(), "temp.com", "/");
     CHECK(r.status == 302);
     CHECK(r.header("location") == "https://maintenance.com");
+    // nginx's variables are expanded; any other $ text stays as it is.
+    r = get(portico.port(), "renamed.com", "/a/b?c=d");
+    CHECK(r.status == 301);
+    CHECK(r.header("location") == "https://new.renamed.com/a/b?c=d?from=http&$other");
   }
   SECTION("force-ssl-redirect without any spec.tls") {
     const auto r = get(portico.port(), "secure.com", "/login?next=/");

@@ -53,8 +53,11 @@ TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, 
               {{prefix + "auth-url", "http://127.0.0.1:" + std::to_string(closed_port()) + "/"}}) +
           protected_site("broken", "broken.com", {{prefix + "auth-url", auth + "/broken"}}) +
           protected_site("bad", "bad.com", {{prefix + "auth-url", "ftp://auth.example.com/"}}) +
-          protected_site("unknown", "unknown.com",
-                         {{prefix + "auth-url", auth + "/?u=$remote_user"}}));
+          protected_site(
+              "literal", "literal.com",
+              {{prefix + "auth-url", auth + "/check?u=$remote_user&h=$best_http_host"}}) +
+          protected_site("badmethod", "badmethod.com",
+                         {{prefix + "auth-url", auth + "/"}, {prefix + "auth-method", "fetch"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto last_auth_request = [&] {
@@ -127,7 +130,12 @@ TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, 
     CHECK(get(portico.port(), "down.com", "/").status == 500);
     CHECK(get(portico.port(), "broken.com", "/").status == 500);
     CHECK(get(portico.port(), "bad.com", "/").status == 503);
-    CHECK(get(portico.port(), "unknown.com", "/").status == 503);
+    CHECK(get(portico.port(), "badmethod.com", "/").status == 503);
+  }
+
+  SECTION("nginx's variables are expanded; any other $ text is literal") {
+    CHECK(get(portico.port(), "literal.com:8080", "/").status == 401);
+    CHECK(last_auth_request()["last"]["path"] == "/check?u=$remote_user&h=literal.com:8080");
   }
 
   SECTION("HTTP/2 clients are asked for the same, and connections to the service are reused") {
@@ -177,9 +185,8 @@ TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, 
     const auto objects = json::parse(get(portico.admin_port(), "localhost", "/debug/objects").body);
     bool refused = false;
     for (const auto& note : objects["annotations"]) {
-      refused =
-          refused || (note["ingress"] == "default/unknown" &&
-                      note["verdict"].get<std::string>().find("$remote_user") != std::string::npos);
+      refused = refused || (note["ingress"] == "default/badmethod" &&
+                            note["verdict"].get<std::string>().starts_with("fails closed (503)"));
     }
     CHECK(refused);
   }

@@ -90,7 +90,7 @@ TEST_CASE("Annotations: the ingress-nginx set, typed", "[annotations]") {
   REQUIRE(read.policy);
   CHECK(read.use_regex);  // rewrite-target implies it, as in ingress-nginx
   CHECK(read.policy->rewrite_target == "/$2");
-  CHECK(read.policy->redirect == Redirect{308, "https://new.example/"});
+  CHECK(read.policy->redirect == Redirect{308, VariableText::parse("https://new.example/")});
   CHECK(read.policy->hash_by == HashKey{HashKey::Source::Header, "x-user-id"});
   CHECK(read.policy->balance == Balance::Ewma);
   CHECK(read.policy->affinity->name == "INGRESSCOOKIE");
@@ -142,7 +142,9 @@ TEST_CASE("Annotations: invalid values fall back, except where that would open a
   // auth-url is served; one that cannot be used (or whose method or headers cannot) closes.
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"}}));
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "ftp://auth/"}}));
-  CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/?u=$remote_user"}}));
+  // Only $scheme, $host, $best_http_host, $request_uri and $escaped_request_uri are variables:
+  // any other "$" text is literal, so it is no reason to close.
+  CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/?u=$remote_user"}}));
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth:99999/"}}));
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-url", "http://auth/"},
                 {"nginx.ingress.kubernetes.io/auth-method", "get"}}));
