@@ -5,6 +5,7 @@
 # renders must show a route and its endpoints, the Secret's certificate, a traffic chart drawn
 # from real data, the invalid object, and an explain answer. It also writes a screenshot.
 # Usage: dashboard_test.sh PORTICO PORTICO_ECHO SOURCE_DIR SCREENSHOT_PNG
+#        (KEEP=1 keeps its working directory, with the DOM Chromium rendered, for a look)
 set -euo pipefail
 portico=$1 echo_server=$2 source_dir=$3 screenshot=$4
 work=$(mktemp -d)
