@@ -57,10 +57,14 @@ TEST_CASE("Rate limits: limit-rpm and limit-connections answer 503 beyond them",
   }
 
   SECTION("connections: one request in progress at a time") {
-    std::thread slow([&] { CHECK(get(portico.port(), "one.com", "/delay/800").status == 200); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::thread slow([&] { CHECK(get(portico.port(), "one.com", "/delay/2000").status == 200); });
+    // Once the slow request is in progress (its backend has its connection), the next one
+    // gets 503 at once.
+    REQUIRE(eventually([&] { return backends.server(0).connections_accepted() >= 1; }));
     CHECK(get(portico.port(), "one.com", "/").status == 503);
     slow.join();
-    CHECK(get(portico.port(), "one.com", "/").status == 200);  // its place is free again
+    // Its place is free again once the exchange has ended on Portico's side, which may be a
+    // moment after the client has read the whole response.
+    CHECK(eventually([&] { return get(portico.port(), "one.com", "/").status == 200; }));
   }
 }
