@@ -38,13 +38,7 @@ Expected<std::vector<k8s::Object>> list_all(k8s::ApiClient& client, k8s::Kind ki
   std::vector<k8s::Object> out;
   std::string continue_token;
   do {
-    std::string target =
-        k8s::collection_path(kind, kind == k8s::Kind::IngressClass ? "" : namespace_) +
-        "?limit=500";
-    if (!continue_token.empty()) {
-      target += "&continue=" + continue_token;
-    }
-    const auto reply = client.get(target);
+    const auto reply = client.get(k8s::list_page_path(kind, namespace_, 500, continue_token));
     if (!reply || reply->status != 200) {
       return fail("listing " + std::string(k8s::kind_name(kind)) + ": " + k8s::failure_text(reply));
     }
@@ -104,12 +98,13 @@ const k8s::Secret* find_secret(Inputs& inputs, const std::string& key) {
   }
   auto [it, added] = inputs.fetched.try_emplace(key);
   if (added) {
-    const auto slash = key.find('/');
-    const auto reply = inputs.client->get("/api/v1/namespaces/" + key.substr(0, slash) +
-                                          "/secrets/" + key.substr(slash + 1));
+    const auto slash = key.find('/');  // auth-secret keys are "namespace/name"
+    const auto reply =
+        inputs.client->get(k8s::collection_path(k8s::Kind::Secret, key.substr(0, slash)) + "/" +
+                           key.substr(slash + 1));
     if (reply && reply->status == 200) {
-      const auto document = nlohmann::json::parse(reply->body, nullptr, false);
-      if (auto object = k8s::decode_object(document); object) {
+      auto document = nlohmann::json::parse(reply->body, nullptr, false);
+      if (auto object = k8s::decode_object_of(k8s::Kind::Secret, document); object) {
         it->second = std::get<k8s::Secret>(std::move(*object));
       }
     }

@@ -21,22 +21,8 @@ nginx_port=21381; portico_port=21382
 /usr/bin/python3 tests/grpc/grpc_peer.py server >"$work/backend.out" & pids+=($!)
 for _ in $(seq 50); do grep -q listening "$work/backend.out" 2>/dev/null && break; sleep 0.1; done
 backend=$(awk '/listening/ { print $2 }' "$work/backend.out")
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx.err warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  upstream be { server 127.0.0.1:$backend; keepalive 64; }
-  server {
-    listen 127.0.0.1:$nginx_port http2;
-    location / { grpc_pass grpc://be; }
-  }
-}
-CONF
+nginx_proxy_config "$work" "$backend" 64 "    listen 127.0.0.1:$nginx_port http2;
+    location / { grpc_pass grpc://be; }" >"$work/nginx.conf"
 cat >"$work/grpc.yaml" <<YAML
 $(bench/backend-manifests.sh "$backend")
 ---

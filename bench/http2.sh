@@ -36,30 +36,16 @@ spec:
   defaultBackend: {service: {name: backend, port: {number: 80}}}
 YAML
 } >"$work/ingress.yaml"
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx.err warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  upstream be { server 127.0.0.1:$backend; keepalive 256; }
-  server {
-    listen 127.0.0.1:$nginx_port ssl http2 reuseport backlog=4096;
+nginx_proxy_config "$work" "$backend" 256 "    listen 127.0.0.1:$nginx_port ssl http2 reuseport backlog=4096;
     ssl_certificate $work/tls.crt;
     ssl_certificate_key $work/tls.key;
     ssl_protocols TLSv1.2 TLSv1.3;
     location / {
       proxy_pass http://be;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
       proxy_set_header Host \$host;
-    }
-  }
-}
-CONF
+    }" >"$work/nginx.conf"
 cat >"$work/haproxy.cfg" <<CONF
 global
   nbthread 1

@@ -6,6 +6,7 @@
 # Usage: bench/tls.sh [seconds=10] [runs=3]   Prints each run, then medians and ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seconds=${1:-10}; runs=${2:-3}
 script/bootstrap wrk nginx-light openssl
 script/build Release >/dev/null
@@ -37,18 +38,7 @@ YAML
 } >"$work/ingress.yaml"
 
 start_servers() { # key type
-  cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx.err warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  upstream be { server 127.0.0.1:$backend; keepalive 256; }
-  server {
-    listen 127.0.0.1:$nginx_port ssl reuseport backlog=4096;
+  nginx_proxy_config "$work" "$backend" 256 "    listen 127.0.0.1:$nginx_port ssl reuseport backlog=4096;
     ssl_certificate $work/$1.crt;
     ssl_certificate_key $work/$1.key;
     ssl_protocols TLSv1.2 TLSv1.3;
@@ -57,12 +47,9 @@ http {
     location / {
       proxy_pass http://be;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
       proxy_set_header Host \$host;
-    }
-  }
-}
-CONF
+    }" >"$work/nginx.conf"
   nginx -c "$work/nginx.conf" -p "$work" & nginx_pid=$!
   build/bin/portico --manifests "$work/ingress.yaml" --workers 1 --log-level warn \
     --http-listen 127.0.0.1:39183 --https-listen "127.0.0.1:$portico_port" \

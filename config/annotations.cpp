@@ -615,13 +615,15 @@ bool wants_builtin_acme(const k8s::Ingress& ingress) {
 
 RateLimitsPtr RateLimitKeeper::get(const std::string& ingress,
                                    const RateLimits::Settings& settings) {
-  std::erase_if(kept_, [](const auto& entry) { return entry.second.expired(); });
   auto& kept = kept_[ingress];
   if (auto limits = kept.lock(); limits && limits->settings() == settings) {
     return limits;
   }
   auto limits = std::make_shared<RateLimits>(settings);
   kept = limits;
+  // Only a new RateLimits may leave an entry behind: the time to drop the ones no snapshot
+  // holds any more, not on every translation of every Ingress.
+  std::erase_if(kept_, [](const auto& entry) { return entry.second.expired(); });
   return limits;
 }
 

@@ -69,6 +69,10 @@ ClusterPtr resolve_cluster(std::uint32_t id, const ClusterRef& ref, const Object
     }
   }
   auto& usable = ready.empty() ? terminating : ready;
+  const std::string_view used_condition = ready.empty() ? "serving" : "ready";
+  for (auto& listed : cluster->listed) {
+    listed.in_use = listed.condition == used_condition;
+  }
   std::sort(usable.begin(), usable.end(), [](const Endpoint& a, const Endpoint& b) {
     return std::tie(a.address, a.port) < std::tie(b.address, b.port);
   });

@@ -1,12 +1,28 @@
 #include "k8swatch/decode.hpp"
 
 #include "proxy/common/base64.hpp"
+#include "proxy/common/http_chars.hpp"
 
 #include <array>
 #include <nlohmann/json.hpp>
 
 namespace portico::k8s {
 namespace {
+
+// A continue token as a query parameter: opaque to us, so every reserved byte is encoded.
+std::string query_escaped(std::string_view value) {
+  static constexpr char Hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (chars::is_unreserved(u)) {
+      out.push_back(c);
+    } else {
+      out.append({'%', Hex[u >> 4], Hex[u & 15]});
+    }
+  }
+  return out;
+}
 
 using nlohmann::json;
 
@@ -558,6 +574,12 @@ const ObjectMeta& meta_of(const Object& object) noexcept {
 
 std::string key_of(const ObjectMeta& meta) {
   return meta.namespace_.empty() ? meta.name : meta.namespace_ + "/" + meta.name;
+}
+
+std::string list_page_path(Kind kind, const std::string& namespace_, int limit,
+                           std::string_view continue_token) {
+  return collection_path(kind, namespace_) + "?limit=" + std::to_string(limit) +
+         (continue_token.empty() ? "" : "&continue=" + query_escaped(continue_token));
 }
 
 std::string collection_path(Kind kind, const std::string& namespace_) {

@@ -23,6 +23,9 @@ Expected<Object> decode_object_of(Kind kind, nlohmann::json& document);
 // The API path of a kind's collection: all namespaces when `namespace_` is empty (and always
 // for cluster-scoped kinds).
 std::string collection_path(Kind kind, const std::string& namespace_);
+// One page of that list: at most `limit` items, from `continue_token` on ("" for the first).
+std::string list_page_path(Kind kind, const std::string& namespace_, int limit,
+                           std::string_view continue_token);
 
 // "Ingress default/blog" from whatever metadata the document has, for error messages.
 std::string describe(const nlohmann::json& document);

@@ -4,7 +4,6 @@
 
 #include "k8swatch/decode.hpp"
 #include "k8swatch/watch_event.hpp"
-#include "proxy/common/http_chars.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico::k8s {
@@ -19,21 +18,6 @@ std::string name_of(Kind kind) {
 
 // Items per list page: client-go's reflector asks for 500; Secrets can be large, so fewer.
 constexpr int PageSize = 100;
-
-// A continue token as a query parameter: opaque to us, so every reserved byte is encoded.
-std::string query_escaped(std::string_view value) {
-  static constexpr char Hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (chars::is_unreserved(u)) {
-      out.push_back(c);
-    } else {
-      out.append({'%', Hex[u >> 4], Hex[u & 15]});
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -98,12 +82,9 @@ std::optional<std::string> Watcher::list() {
   bool paged = true;
   std::string resource_version;
   for (;;) {
-    std::string target = collection_path(kind_, namespace_);
-    if (paged) {
-      target += "?limit=" + std::to_string(PageSize) +
-                (continue_token.empty() ? "" : "&continue=" + query_escaped(continue_token));
-    }
-    const auto reply = client_.get(target);
+    const auto reply =
+        client_.get(paged ? list_page_path(kind_, namespace_, PageSize, continue_token)
+                          : collection_path(kind_, namespace_));
     if (reply && reply->status == 410 && !continue_token.empty()) {
       // The pages' snapshot was compacted away while we read them: as client-go does, fall
       // back to one list of everything.

@@ -1,7 +1,5 @@
 #include "proxy/admin/snapshot_json.hpp"
 
-#include <algorithm>
-
 #include "proxy/common/log.hpp"
 
 namespace portico {
@@ -14,10 +12,8 @@ std::string quoted(std::string_view text) {
 // [{"address": "10.0.0.1:80", "state": "ready", "inUse": true}, ...]: every listed endpoint.
 std::string describe_endpoint_states(const Cluster& cluster, const std::set<std::string>& ejected) {
   std::string out = "[";
-  for (const auto& [endpoint, condition] : cluster.listed) {
+  for (const auto& [endpoint, condition, in_use] : cluster.listed) {
     const std::string address = endpoint.address.to_string() + ":" + std::to_string(endpoint.port);
-    const bool in_use = std::find(cluster.endpoints.begin(), cluster.endpoints.end(), endpoint) !=
-                        cluster.endpoints.end();
     out += (out.size() == 1 ? "" : ",") + std::string("{\"address\":") + quoted(address) +
            ",\"state\":" + quoted(in_use && ejected.contains(address) ? "ejected" : condition) +
            ",\"inUse\":" + (in_use ? "true" : "false") + "}";

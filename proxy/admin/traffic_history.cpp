@@ -19,12 +19,9 @@ IngressStats difference(const IngressStats& now, const IngressStats& before) {
   return out;
 }
 
-nlohmann::json values(const std::deque<double>& points) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const double value : points) {
-    out.push_back(value < 0 ? nlohmann::json() : nlohmann::json(value));
-  }
-  return out;
+// A point's value, or null when its interval had no request.
+nlohmann::json value_or_null(double value) {
+  return value < 0 ? nlohmann::json() : nlohmann::json(value);
 }
 
 }  // namespace
@@ -110,18 +107,18 @@ std::string TrafficHistory::to_json() const {
   const auto render = [](const SeriesBy& series) {
     json out = json::object();
     for (const auto& [name, one] : series) {
-      std::deque<double> rps, errors, p50, p99;
+      json rps = json::array(), errors = json::array(), p50 = json::array(), p99 = json::array();
       for (const Point& point : one.points) {
         rps.push_back(point.rps);
-        errors.push_back(point.error_ratio);
-        p50.push_back(point.p50_ms);
-        p99.push_back(point.p99_ms);
+        errors.push_back(value_or_null(point.error_ratio));
+        p50.push_back(value_or_null(point.p50_ms));
+        p99.push_back(value_or_null(point.p99_ms));
       }
       out[name.empty() ? "(no rule: 404s, redirects to HTTPS)" : name] = {
-          {"rps", values(rps)},
-          {"errorRatio", values(errors)},
-          {"p50Ms", values(p50)},
-          {"p99Ms", values(p99)}};
+          {"rps", std::move(rps)},
+          {"errorRatio", std::move(errors)},
+          {"p50Ms", std::move(p50)},
+          {"p99Ms", std::move(p99)}};
     }
     return out;
   };

@@ -111,12 +111,10 @@ net::awaitable<AuthAnswer> exchange_with(const ClientConnection& client, Exchang
   AuthAnswer answer;
   UpstreamConnectionPtr upstream = worker.pool().take(endpoint, auth.tls);
   if (!upstream) {
-    upstream = std::make_unique<UpstreamConnection>(worker.executor(), endpoint,
-                                                    worker.stats().upstream_connections);
-    const UpstreamDial dial{ex.connect_timeout, auth.tls ? &worker.upstream_tls() : nullptr, "",
-                            worker.stats().upstream_connect_errors,
-                            auth.tls ? std::string_view(host) : std::string_view()};
-    if (co_await connect_upstream(upstream->stream, endpoint, dial, deadline) != Fault::None) {
+    // Not inside the condition: GCC 12 miscompiles a co_await in && or ?:.
+    const Fault fault = co_await open_upstream_connection(worker, endpoint, ex.connect_timeout,
+                                                          auth.tls, host, deadline, upstream);
+    if (fault != Fault::None) {
       co_return answer;
     }
   }

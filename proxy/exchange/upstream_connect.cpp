@@ -3,6 +3,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "proxy/common/log.hpp"
+#include "proxy/worker/worker.hpp"
 
 namespace portico {
 
@@ -47,6 +48,21 @@ net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& e
              {{"upstream", endpoint.address.to_string() + ":" + std::to_string(endpoint.port)},
               {"error", ec.message()}});
   co_return deadline.expired() ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
+}
+
+net::awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
+                                               std::chrono::milliseconds timeout, bool tls,
+                                               std::string_view server_name, Deadline& deadline,
+                                               UpstreamConnectionPtr& out) {
+  auto upstream = std::make_unique<UpstreamConnection>(worker.executor(), endpoint,
+                                                       worker.stats().upstream_connections);
+  const UpstreamDial dial{timeout, tls ? &worker.upstream_tls() : nullptr, "",
+                          worker.stats().upstream_connect_errors, server_name};
+  const Fault fault = co_await connect_upstream(upstream->stream, endpoint, dial, deadline);
+  if (fault == Fault::None) {
+    out = std::move(upstream);
+  }
+  co_return fault;
 }
 
 }  // namespace portico

@@ -15,6 +15,8 @@
 
 namespace portico {
 
+class Worker;
+
 struct UpstreamDial {
   std::chrono::milliseconds timeout;
   net::ssl::context* tls = nullptr;  // null: plain TCP
@@ -30,5 +32,12 @@ struct UpstreamDial {
 // TLS one for TLS). Fault::UpstreamTimeout or UpstreamUnreachable on failure, logged.
 net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
                                        const UpstreamDial& dial, Deadline& deadline);
+
+// A new HTTP/1.1 connection of `worker`'s to `endpoint` (over TLS with `tls`, sending
+// `server_name` as SNI when not empty), counted in its stats: `out` holds it on success.
+net::awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
+                                               std::chrono::milliseconds timeout, bool tls,
+                                               std::string_view server_name, Deadline& deadline,
+                                               UpstreamConnectionPtr& out);
 
 }  // namespace portico

@@ -81,7 +81,10 @@ class UpstreamExchange {
       UpstreamConnectionPtr upstream =
           retried ? nullptr : worker_.pool().take(*endpoint, ex_.upstream_protocol.tls);
       if (!upstream) {
-        if (const Fault fault = co_await connect(*endpoint, upstream); fault != Fault::None) {
+        if (const Fault fault = co_await open_upstream_connection(
+                worker_, *endpoint, ex_.connect_timeout, ex_.upstream_protocol.tls, {},
+                down_.deadline(), upstream);
+            fault != Fault::None) {
           endpoint = endpoint_after_connect_failure(worker_, ex_, *endpoint, retried);
           if (endpoint == nullptr) {
             co_return fault;
@@ -123,20 +126,6 @@ class UpstreamExchange {
   }
 
  private:
-  net::awaitable<Fault> connect(const Endpoint& endpoint, UpstreamConnectionPtr& out) {
-    auto upstream = std::make_unique<UpstreamConnection>(worker_.executor(), endpoint,
-                                                         worker_.stats().upstream_connections);
-    const UpstreamDial dial{ex_.connect_timeout,
-                            ex_.upstream_protocol.tls ? &worker_.upstream_tls() : nullptr, "",
-                            worker_.stats().upstream_connect_errors};
-    const Fault fault =
-        co_await connect_upstream(upstream->stream, endpoint, dial, down_.deadline());
-    if (fault == Fault::None) {
-      out = std::move(upstream);
-    }
-    co_return fault;
-  }
-
   // Sends the request head and streams the request body upstream.
   template <class Upstream>
   net::awaitable<Fault> forward(Upstream& upstream) {

@@ -32,6 +32,7 @@ struct ListedEndpoint {
   Endpoint endpoint;
   // "ready"; "serving" (terminating, still serving); "terminating"; "not ready".
   std::string_view condition = "ready";
+  bool in_use = false;  // one of the cluster's `endpoints` (new requests may go to it)
   bool operator==(const ListedEndpoint&) const = default;
 };
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/support/certificates.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -230,4 +231,34 @@ TEST_CASE("E2E: /debug/explain takes the method, headers and client address of t
   CHECK(explain("&method=FETCH").status == 400);
   CHECK(explain("&client=not-an-address").status == 400);
   CHECK(explain("&header=Host%3A%20other.com").status == 400);
+}
+
+TEST_CASE("E2E: /debug/certificates names a Secret's certificate and never its key",
+          "[e2e][admin][dashboard]") {
+  Backends backends;
+  const auto certificate = make_certificate("secure.com", {"DNS:secure.com"});
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("api", {backends.start("api")}) + "---\n" +
+                ingress_yaml("secure", "secure.com", {{"/", "Prefix", "api", "80"}},
+                             "  tls:\n  - hosts: [secure.com]\n    secretName: site-tls\n") +
+                "---\n" +
+                tls_secret_yaml("site-tls", certificate.certificate_pem, certificate.key_pem));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const auto reply = get(portico.admin_port(), "localhost", "/debug/certificates");
+  REQUIRE(reply.status == 200);
+  // Neither the key nor the certificate itself: names, sources and dates only.
+  CHECK(reply.body.find("PRIVATE KEY") == std::string::npos);
+  CHECK(reply.body.find("BEGIN") == std::string::npos);
+  const auto key_line = certificate.key_pem.substr(certificate.key_pem.find('\n') + 1, 40);
+  CHECK(reply.body.find(key_line) == std::string::npos);
+  INFO(reply.body);
+  const json page = json::parse(reply.body);
+  bool listed = false;
+  for (const auto& entry : page["certificates"]) {
+    listed =
+        listed || (entry["host"] == "secure.com" && entry["source"] == "Secret default/site-tls");
+  }
+  CHECK(listed);
 }

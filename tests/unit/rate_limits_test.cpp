@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "config/annotations.hpp"
 #include "proxy/policy/rate_limits.hpp"
 
 using namespace portico;
@@ -57,4 +58,15 @@ TEST_CASE("Rate limits: connections are requests in progress", "[rate_limits]") 
   first.reset();  // one ends: its place is free again
   std::optional<RateLimits::Slot> again;
   CHECK(limits.admit(alice, now, again));
+}
+
+TEST_CASE("Rate limits: an Ingress keeps its counts while its limits stay the same",
+          "[rate_limits]") {
+  RateLimitKeeper keeper;
+  const auto first = keeper.get("default/api", {.rps = 2});
+  CHECK(keeper.get("default/api", {.rps = 2}) == first);  // a rebuild: the same counts
+  CHECK(keeper.get("default/other", {.rps = 2}) != first);
+  const auto changed = keeper.get("default/api", {.rps = 3});
+  CHECK(changed != first);  // new limits start afresh
+  CHECK(changed->settings().rps == 3);
 }
