@@ -29,13 +29,16 @@ load() { # port [header] -> requests/s or "error: ..."
   local extra=(); [[ -n "${2:-}" ]] && extra=(-H "$2")
   local out
   out=$(wrk -t1 -c64 -d"${seconds}s" -H 'Host: blog.example.com' "${extra[@]}" "http://127.0.0.1:$1/" 2>&1 || true)
-  if grep -qE "Non-2xx|Socket errors" <<<"$out"; then
-    echo "error: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ')"
+  local errors
+  errors=$(wrk_errors "$out")
+  if [[ -n $errors ]]; then
+    echo "error: $errors"
   else
     awk '/Requests\/sec/ { print $2 }' <<<"$out"
   fi
 }
 declare -A all
+machine_load_note
 for ((r = 1; r <= runs; r++)); do
   for mode in keep-alive close; do
     header=""; [[ $mode == close ]] && header="Connection: close"

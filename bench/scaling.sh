@@ -7,11 +7,12 @@
 # per request staying flat from 1 to 2 workers says the workers do not get in each other's way
 # (no shared locks, no shared cache lines), so they would scale with cores that are free.
 # wrk runs pinned to the last core (taskset), the backend to the first; the proxy floats.
-# Usage: bench/scaling.sh [seconds=10] [connections=256] [runs=3]
+# Usage: bench/scaling.sh [seconds=10] [connections=256] [runs=3]   Ports 21080-21085.
+# A proxy that answered any error (non-2xx, socket errors) voids the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seconds=${1:-10}; connections=${2:-256}; runs=${3:-3}
-peers=${PEERS_DIR:-../shared/bench/peers}
 script/bootstrap wrk nginx-light
 script/build Release >/dev/null
 last_cpu=$(($(nproc) - 1))
@@ -21,8 +22,8 @@ pids=()
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap 'stop_all; rm -rf "$run"' EXIT
 chmod 755 "$run"
-sed "s#RUNDIR/#$run/#g; s/WORKERS/1/" "$peers/backend-nginx.conf" >"$run/backend-nginx.conf"
-bench/backend-manifests.sh 39080 blog.example.com >"$run/bench.yaml"
+peer_config backend-nginx.conf "$run" 1 21080 >"$run/backend-nginx.conf"
+bench/backend-manifests.sh 21080 blog.example.com >"$run/bench.yaml"
 
 cpu_ticks() { # total utime+stime of a process and its children's threads, in clock ticks
   local total=0 pid
@@ -34,33 +35,37 @@ cpu_ticks() { # total utime+stime of a process and its children's threads, in cl
 
 measure() { # label port pid...
   local label=$1 port=$2; shift 2
-  local before after out rps
+  local before after out rps errors
   before=$(cpu_ticks "$@")
   out=$(taskset -c "$last_cpu" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
     -H 'Host: blog.example.com' "http://127.0.0.1:$port/" 2>&1 || true)
   after=$(cpu_ticks "$@")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  errors=$(wrk_errors "$out")
   awk -v label="$label" -v rps="$rps" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-    -v secs="$seconds" -v p99="$(awk '$1=="99%" {print $2}' <<<"$out")" 'BEGIN {
+    -v secs="$seconds" -v p99="$(awk '$1=="99%" {print $2}' <<<"$out")" -v errors="$errors" 'BEGIN {
       cpu = ticks / hz
-      printf "%-18s rps=%-10.0f proxy-cpu-s=%-6.2f us-cpu-per-request=%-6.2f p99=%s\n",
-        label, rps, cpu, cpu * 1e6 / (rps * secs), p99 }'
+      printf "%-18s rps=%-10.0f proxy-cpu-s=%-6.2f us-cpu-per-request=%-6.2f p99=%s %s\n",
+        label, rps, cpu, (rps > 0 ? cpu * 1e6 / (rps * secs) : 0), p99, errors }'
 }
 
 taskset -c 0 nginx -c "$run/backend-nginx.conf" -p "$run" & pids+=($!)
 results="$run/results"
+machine_load_note
 for r in $(seq "$runs"); do
   echo "run $r/$runs" >&2
   for workers in 1 2; do
-    sed "s#RUNDIR/#$run/#g; s/WORKERS/$workers/" "$peers/proxy-nginx.conf" >"$run/proxy-nginx.conf"
+    peer_config proxy-nginx.conf "$run" "$workers" 21080 >"$run/proxy-nginx.conf"
     nginx -c "$run/proxy-nginx.conf" -p "$run" & nginx_master=$!
+    pids+=("$nginx_master")  # so that stop_all (on an error, too) stops it
     build/bin/portico --manifests "$run/bench.yaml" --workers "$workers" \
-      --http-listen 127.0.0.1:39083 --https-listen 127.0.0.1:39085 \
-      --admin-listen 127.0.0.1:39084 --log-level warn & portico_pid=$!
+      --http-listen 127.0.0.1:21083 --https-listen 127.0.0.1:21085 \
+      --admin-listen 127.0.0.1:21084 --log-level warn & portico_pid=$!
+    pids+=("$portico_pid")
     sleep 1
     mapfile -t nginx_workers < <(pgrep -P "$nginx_master")
-    measure "nginx-$workers" 39081 "${nginx_workers[@]}" | tee -a "$results"
-    measure "portico-$workers" 39083 "$portico_pid" | tee -a "$results"
+    measure "nginx-$workers" 21081 "${nginx_workers[@]}" | tee -a "$results"
+    measure "portico-$workers" 21083 "$portico_pid" | tee -a "$results"
     kill "$nginx_master" "$portico_pid"; wait "$nginx_master" "$portico_pid" 2>/dev/null || true
     sleep 1
   done
@@ -69,6 +74,7 @@ done
 echo
 echo "medians of $runs runs"
 awk '
+  NF > 5 { failed = failed " " $1 }
   { name = $1; sub("rps=", "", $2); sub("us-cpu-per-request=", "", $4)
     rps[name, ++n[name]] = $2; cost[name, n[name]] = $4 }
   function median(arr, name, count,   i, j, t, v) {
@@ -77,6 +83,7 @@ awk '
     return v[int((count + 1) / 2)]
   }
   END {
+    if (failed != "") { printf "errors answered by:%s: no medians\n", failed; exit 1 }
     for (name in n) { r[name] = median(rps, name, n[name]); c[name] = median(cost, name, n[name]) }
     split("nginx portico", order, " ")
     for (i = 1; i <= 2; i++) {

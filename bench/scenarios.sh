@@ -7,11 +7,13 @@
 #          and requests/s while they are held                                      goal 4
 #   storm  10,000 Ingresses; p99 while endpoint-only changes publish every 50 ms    goal 6
 # Usage: bench/scenarios.sh [all|close|large|idle|storm] [seconds=10] [runs=3]
-# Prints one line per measurement and medians; nothing here is asserted.
+# Prints one line per measurement and medians; nothing here is asserted. A scenario where a
+# side answered any error (non-2xx, socket errors) gets no median and no ratio.
+# Ports 21080-21085.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 what=${1:-all}; seconds=${2:-10}; runs=${3:-3}
-peers=${PEERS_DIR:-../shared/bench/peers}
 script/bootstrap wrk nginx-light haproxy
 script/build Release >/dev/null
 ulimit -n "$(ulimit -Hn)"  # 10,000 idle connections need as many descriptors
@@ -36,21 +38,21 @@ http {
   access_log off;
   keepalive_requests 1000000;
   server {
-    listen 127.0.0.1:39080 reuseport backlog=4096;
+    listen 127.0.0.1:21080 reuseport backlog=4096;
     location = / { return 200 "hello from backend\n"; }
     location / { root $run/www; }
   }
 }
 CONF
 for f in proxy-nginx.conf proxy-haproxy.cfg; do
-  sed "s#RUNDIR/#$run/#g; s/WORKERS/1/" "$peers/$f" >"$run/$f"
+  peer_config "$f" "$run" 1 21080 >"$run/$f"
 done
 
 # Portico's manifests: the backend, blog.example.com, and (for storm) 10,000 more Ingresses
 # plus a Service "churn" whose endpoints the storm rewrites.
 mkdir -p "$run/manifests"
 {
-  bench/backend-manifests.sh 39080 blog.example.com
+  bench/backend-manifests.sh 21080 blog.example.com
   cat <<'YAML'
 ---
 apiVersion: networking.k8s.io/v1
@@ -80,11 +82,11 @@ start_proxies() { # extra manifests directory for Portico, or ""
   nginx -c "$run/proxy-nginx.conf" -p "$run" & pids+=($!)
   haproxy -f "$run/proxy-haproxy.cfg" -q & pids+=($!)
   build/bin/portico --manifests "$run/manifests" ${1:+--manifests "$1"} --workers 1 \
-    --http-listen 127.0.0.1:39083 --https-listen 127.0.0.1:39085 \
-    --admin-listen 127.0.0.1:39084 --log-level warn & pids+=($!)
+    --http-listen 127.0.0.1:21083 --https-listen 127.0.0.1:21085 \
+    --admin-listen 127.0.0.1:21084 --log-level warn & pids+=($!)
   portico_pid=$!
   for _ in $(seq 100); do
-    curl -sf http://127.0.0.1:39084/readyz >/dev/null 2>&1 && break
+    curl -sf http://127.0.0.1:21084/readyz >/dev/null 2>&1 && break
     sleep 0.1
   done
 }
@@ -98,17 +100,18 @@ load() { # label port path connections [wrk args...]
     "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
     "$(awk '/Transfer\/sec/ {v=$2; if (v ~ /GB$/) v=v*1024; else if (v ~ /KB$/) v=v/1024; else v=v+0; print v}' <<<"$out")" \
     "$(awk '$1=="99%" {print $2}' <<<"$out")" \
-    "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ' || true)"
+    "$(wrk_errors "$out")"
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 results=$(mktemp -p "$run")
+machine_load_note
 for r in $(seq "$runs"); do
   echo "run $r/$runs" >&2
   if [[ $what == all || $what == close ]]; then
     start_proxies ""
-    for p in nginx:39081 haproxy:39082 portico:39083; do
+    for p in nginx:21081 haproxy:21082 portico:21083; do
       load "close ${p%%:*}" "${p##*:}" / 64 -H 'Connection: close'
     done | tee -a "$results"
     stop_all; sleep 1
@@ -116,7 +119,7 @@ for r in $(seq "$runs"); do
   if [[ $what == all || $what == large ]]; then
     start_proxies ""
     for size in 64k:64 1m:16; do
-      for p in nginx:39081 haproxy:39082 portico:39083; do
+      for p in nginx:21081 haproxy:21082 portico:21083; do
         load "${size%%:*} ${p%%:*}" "${p##*:}" "/${size%%:*}" "${size##*:}"
       done
     done | tee -a "$results"
@@ -125,13 +128,13 @@ for r in $(seq "$runs"); do
   fi
   if [[ $what == all || $what == idle ]]; then
     start_proxies ""
-    load "idle-before portico" 39083 / 64 | tee -a "$results"
+    load "idle-before portico" 21083 / 64 | tee -a "$results"
     before=$(rss_kb "$portico_pid")
-    build/bin/idle_clients 39083 blog.example.com 10000 $((seconds + 15)) >"$run/idle.out" &
+    build/bin/idle_clients 21083 blog.example.com 10000 $((seconds + 15)) >"$run/idle.out" &
     idle_pid=$!
     sleep 10  # connect, request, go idle
     held=$(rss_kb "$portico_pid")
-    load "idle-held portico" 39083 / 64 | tee -a "$results"
+    load "idle-held portico" 21083 / 64 | tee -a "$results"
     wait "$idle_pid" || true
     echo "idle $(cat "$run/idle.out") portico-rss-kb before=$before held=$held above=$((held - before))" |
       tee -a "$results"
@@ -144,14 +147,14 @@ for r in $(seq "$runs"); do
     done >"$run/many/ingresses.yaml"
     write_churn 1
     start_proxies "$run/many"
-    load "storm-quiet portico" 39083 / 64 | tee -a "$results"
-    reloads_before=$(curl -s http://127.0.0.1:39084/metrics | awk '/^portico_config_reloads_total/ {print $2}')
+    load "storm-quiet portico" 21083 / 64 | tee -a "$results"
+    reloads_before=$(curl -s http://127.0.0.1:21084/metrics | awk '/^portico_config_reloads_total/ {print $2}')
     ( exec {never}<> <(:)  # read -t on a pipe nobody writes: a 50 ms pause without a process
       octet=1; while :; do octet=$((3 - octet)); write_churn "$octet"; read -rt 0.05 -u "$never" || true; done ) &
     storm_pid=$!
-    load "storm-publishing portico" 39083 / 64 | tee -a "$results"
+    load "storm-publishing portico" 21083 / 64 | tee -a "$results"
     kill "$storm_pid"; wait "$storm_pid" 2>/dev/null || true
-    reloads_after=$(curl -s http://127.0.0.1:39084/metrics | awk '/^portico_config_reloads_total/ {print $2}')
+    reloads_after=$(curl -s http://127.0.0.1:21084/metrics | awk '/^portico_config_reloads_total/ {print $2}')
     echo "storm publishes=$((reloads_after - reloads_before)) in ${seconds}s" | tee -a "$results"
     stop_all; sleep 1
   fi
@@ -162,7 +165,7 @@ echo
 awk '
   function us(v) { if (v ~ /ms$/) return v * 1000; if (v ~ /us$/) return v + 0; if (v ~ /s$/) return v * 1e6; return v }
   /rps=/ {
-    label = $1 " " $2; sub("rps=", "", $3); sub("mbs=", "", $4); sub("p99=", "", $5)
+    label = $1 " " $2; if (NF > 5) failed[label] = 1; sub("rps=", "", $3); sub("mbs=", "", $4); sub("p99=", "", $5)
     k = ++n[label]; rps[label, k] = $3; mbs[label, k] = $4; p99[label, k] = us($5)
     if (!(label in seen)) { seen[label] = 1; order[++labels] = label }
   }
@@ -175,11 +178,18 @@ awk '
     printf "medians of %d runs\n%-28s %12s %10s %10s\n", n[order[1]], "scenario", "requests/s", "MB/s", "p99 (us)"
     for (i = 1; i <= labels; i++) {
       l = order[i]
+      if (l in failed) { printf "%-28s answered errors: no median\n", l; continue }
       printf "%-28s %12.0f %10.1f %10.0f\n", l, median(rps, l, n[l]), median(mbs, l, n[l]), median(p99, l, n[l])
       r[l] = median(rps, l, n[l]); m[l] = median(mbs, l, n[l]); q[l] = median(p99, l, n[l])
     }
-    # The goals as ratios (issue 5): each present only when its scenario ran.
+    # The goals as ratios (issue 5): each present only when its scenario ran with no errors.
     print ""
+    for (l in failed) { split(l, parts, " "); broken[parts[1]] = 1 }
+    if ("close" in broken) delete r["close nginx"]
+    if ("64k" in broken) delete r["64k nginx"]
+    if ("1m" in broken) delete r["1m nginx"]
+    if ("idle-before" in broken || "idle-held" in broken) delete r["idle-before portico"]
+    if ("storm-quiet" in broken || "storm-publishing" in broken) delete r["storm-quiet portico"]
     if ("close nginx" in r) printf "goal 2  Connection: close   portico/nginx requests/s %.2f\n", r["close portico"] / r["close nginx"]
     if ("64k nginx" in r) printf "goal 3  64 KiB              portico/nginx MB/s %.2f\n", m["64k portico"] / m["64k nginx"]
     if ("1m nginx" in r) printf "goal 3  1 MiB               portico/nginx MB/s %.2f\n", m["1m portico"] / m["1m nginx"]

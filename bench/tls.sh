@@ -3,7 +3,9 @@
 # resumed handshakes per second (openssl s_time: one client, one connection at a time, each
 # with a GET of /) and keep-alive HTTPS requests per second (wrk), for an ECDSA P-256 and an
 # RSA 2048 certificate. One worker each (nginx worker_processes 1, portico --workers 1).
-# Usage: bench/tls.sh [seconds=10] [runs=3]   Prints each run, then medians and ratios.
+# Usage: bench/tls.sh [seconds=10] [runs=3]   Prints each run, then medians and ratios; a
+# measurement that failed (no handshake completed, wrk errors) voids its column's ratio.
+# Ports 21190-21194.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -16,7 +18,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-backend=39180; nginx_port=39181; portico_port=39182
+backend=21190; nginx_port=21191; portico_port=21192
 build/bin/portico-echo --listen "127.0.0.1:$backend" >/dev/null 2>&1 & pids+=($!)
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
@@ -52,8 +54,8 @@ start_servers() { # key type
     }" >"$work/nginx.conf"
   nginx -c "$work/nginx.conf" -p "$work" & nginx_pid=$!
   build/bin/portico --manifests "$work/ingress.yaml" --workers 1 --log-level warn \
-    --http-listen 127.0.0.1:39183 --https-listen "127.0.0.1:$portico_port" \
-    --admin-listen 127.0.0.1:39184 --default-cert-file "$work/$1.crt" \
+    --http-listen 127.0.0.1:21193 --https-listen "127.0.0.1:$portico_port" \
+    --admin-listen 127.0.0.1:21194 --default-cert-file "$work/$1.crt" \
     --default-key-file "$work/$1.key" & portico_pid=$!
   sleep 1
 }
@@ -68,12 +70,15 @@ s_time() { # port new|reuse -> connections per second
          /real seconds/ { for (i = 1; i <= NF; i++) if ($i == "real") { t = $(i - 1) } }
          END { if (t > 0) printf "%.0f", n / t; else print 0 }'
 }
-keepalive() { # port -> requests per second
-  wrk -t1 -c64 -d"${seconds}s" -H 'Host: bench.example.com' "https://127.0.0.1:$1/" 2>/dev/null |
-    awk '/Requests\/sec/ { printf "%.0f", $2 }'
+keepalive() { # port -> requests per second, or 0 when any request failed
+  local out
+  out=$(wrk -t1 -c64 -d"${seconds}s" -H 'Host: bench.example.com' "https://127.0.0.1:$1/" 2>&1 || true)
+  if [[ -n $(wrk_errors "$out") ]]; then echo 0; return; fi
+  awk '/Requests\/sec/ { printf "%.0f", $2 }' <<<"$out"
 }
 
 results="$work/results"
+machine_load_note
 for key in ecdsa rsa; do
   start_servers "$key"
   for run in $(seq "$runs"); do
@@ -89,7 +94,14 @@ done
 
 awk '
   { key = $1; server = $2
-    for (i = 3; i <= NF; i++) { split($i, kv, "="); v[key, server, kv[1], ++n[key, server, kv[1]]] = kv[2] } }
+    for (i = 3; i <= NF; i++) {
+      split($i, kv, "="); v[key, server, kv[1], ++n[key, server, kv[1]]] = kv[2]
+      if (kv[2] + 0 == 0) failed[key, kv[1]] = 1
+    } }
+  function ratio(key, metric) {
+    if ((key, metric) in failed) return "failed"
+    return sprintf("%.2f", median(key, "portico", metric) / median(key, "nginx", metric))
+  }
   function median(key, server, metric,   c, i, j, t, a) {
     c = n[key, server, metric]
     for (i = 1; i <= c; i++) a[i] = v[key, server, metric, i]
@@ -106,9 +118,7 @@ awk '
         printf "%-6s %-8s %14.0f %14.0f %16.0f\n", keys[k], server,
           median(keys[k], server, "full"), median(keys[k], server, "resumed"), median(keys[k], server, "keepalive")
       }
-      printf "%-6s %-8s %14.2f %14.2f %16.2f\n", keys[k], "ratio",
-        median(keys[k], "portico", "full") / median(keys[k], "nginx", "full"),
-        median(keys[k], "portico", "resumed") / median(keys[k], "nginx", "resumed"),
-        median(keys[k], "portico", "keepalive") / median(keys[k], "nginx", "keepalive")
+      printf "%-6s %-8s %14s %14s %16s\n", keys[k], "ratio",
+        ratio(keys[k], "full"), ratio(keys[k], "resumed"), ratio(keys[k], "keepalive")
     }
   }' "$results"
