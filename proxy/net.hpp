@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/error_code.hpp>
 
 namespace boost::beast {}
 namespace boost::beast::http {}
@@ -16,5 +17,18 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
 inline constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+
+// A socket's cancel() and close() without the throwing overloads: a drain, a deadline or the
+// other half of a tunnel may reach a socket its owner has already closed.
+template <class Socket>
+void cancel_quietly(Socket& socket) {
+  boost::system::error_code ignored;
+  socket.cancel(ignored);
+}
+template <class Socket>
+void close_quietly(Socket& socket) {
+  boost::system::error_code ignored;
+  socket.close(ignored);
+}
 
 }  // namespace portico

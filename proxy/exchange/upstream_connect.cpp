@@ -9,16 +9,16 @@ namespace portico {
 
 net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
                                        const UpstreamDial& dial, Deadline& deadline) {
-  auto& tcp = std::get<beast::tcp_stream>(stream);
+  auto& tcp = std::get<net::ip::tcp::socket>(stream);
   deadline.watch_upstream(&tcp);
   deadline.expires_after(dial.timeout);
   auto [ec] = co_await tcp.async_connect(net::ip::tcp::endpoint(endpoint.address, endpoint.port),
                                          use_nothrow);
   if (!ec) {
-    tcp.socket().set_option(net::ip::tcp::no_delay(true), ec);
+    tcp.set_option(net::ip::tcp::no_delay(true), ec);
   }
   if (!ec && dial.tls != nullptr) {
-    beast::tcp_stream connected = std::move(tcp);  // out of the variant before it changes
+    net::ip::tcp::socket connected = std::move(tcp);  // out of the variant before it changes
     auto& tls = stream.emplace<UpstreamTlsStream>(std::move(connected), *dial.tls);
     if (!dial.alpn.empty()) {
       unsigned char offer[32];

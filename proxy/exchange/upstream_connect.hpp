@@ -28,7 +28,7 @@ struct UpstreamDial {
   std::string_view server_name = {};
 };
 
-// `stream` holds a fresh beast::tcp_stream; on success it holds the connected stream (the
+// `stream` holds a fresh net::ip::tcp::socket; on success it holds the connected stream (the
 // TLS one for TLS). Fault::UpstreamTimeout or UpstreamUnreachable on failure, logged.
 net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
                                        const UpstreamDial& dial, Deadline& deadline);

@@ -34,7 +34,7 @@ using ResponseParser = http::response_parser<http::buffer_body>;
 // off again before the connection can go back to the pool or away.
 class UpstreamWatch {
  public:
-  UpstreamWatch(Deadline& deadline, beast::tcp_stream& upstream) : deadline_(deadline) {
+  UpstreamWatch(Deadline& deadline, net::ip::tcp::socket& upstream) : deadline_(deadline) {
     deadline_.watch_upstream(&upstream);
   }
   ~UpstreamWatch() { deadline_.watch_upstream(nullptr); }

@@ -164,7 +164,7 @@ class Http2UpstreamExchange {
   // to the pool for the exchanges that follow.
   net::awaitable<Fault> connect(const Endpoint& endpoint, std::shared_ptr<Http2UpstreamLink>& out) {
     const auto& settings = worker_.settings();
-    UpstreamStream stream(std::in_place_type<beast::tcp_stream>, worker_.executor());
+    UpstreamStream stream(std::in_place_type<net::ip::tcp::socket>, worker_.executor());
     const UpstreamDial dial{ex_.connect_timeout,
                             ex_.upstream_protocol.tls ? &worker_.upstream_tls() : nullptr, "h2",
                             worker_.stats().upstream_connect_errors};

@@ -19,7 +19,7 @@ namespace portico {
 namespace {
 
 template <class Stream>
-constexpr bool IsTls = !std::is_same_v<Stream, beast::tcp_stream>;
+constexpr bool IsTls = !std::is_same_v<Stream, net::ip::tcp::socket>;
 
 using Clock = std::chrono::steady_clock;
 
@@ -90,7 +90,7 @@ HttpSession<Stream>::HttpSession(ClientConnection client, Stream stream,
       buffer_(std::move(read_ahead)) {
   deadline_.watch(&transport());
   boost::system::error_code ec;
-  transport().socket().set_option(net::ip::tcp::no_delay(true), ec);
+  transport().set_option(net::ip::tcp::no_delay(true), ec);
   client_info_.worker.add_session(this);
   ++client_info_.worker.stats().client_connections;
 }
@@ -104,7 +104,7 @@ HttpSession<Stream>::~HttpSession() {
 template <class Stream>
 void HttpSession<Stream>::drain() {
   if (idle_) {
-    transport().cancel();
+    cancel_quietly(transport());
   }
 }
 
@@ -128,10 +128,10 @@ net::awaitable<void> HttpSession<Stream>::run() {
   // A plain close() sends the FIN; shutdown() first is needed only to linger.
   if (linger_) {
     boost::system::error_code ignored;
-    transport().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    transport().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
     co_await discard_unread_input();
   }
-  transport().close();
+  close_quietly(transport());
 }
 
 // Closing with unread input makes the kernel send a reset, which can destroy the reply still
@@ -163,7 +163,7 @@ net::awaitable<bool> HttpSession<Stream>::wait_for_next_request() {
       idle_ = true;
       deadline_.expires_after(client_info_.worker.settings().client_idle_timeout);
       auto [ec] =
-          co_await transport().socket().async_wait(net::socket_base::wait_read, use_nothrow);
+          co_await transport().async_wait(net::socket_base::wait_read, use_nothrow);
       idle_ = false;
       co_return !ec && !client_info_.worker.draining();
     }
@@ -318,8 +318,8 @@ net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, Upstream& upstrea
   net::steady_timer watchdog(transport().get_executor());
   auto last_activity = Clock::now();
   auto stop = [&] {
-    transport().cancel();
-    beast::get_lowest_layer(upstream).cancel();
+    cancel_quietly(transport());
+    cancel_quietly(beast::get_lowest_layer(upstream));
     watchdog.cancel();
   };
   ++client_info_.worker.stats().tunnels;
@@ -341,7 +341,7 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   co_return !ec;
 }
 
-template class HttpSession<beast::tcp_stream>;
+template class HttpSession<net::ip::tcp::socket>;
 template class HttpSession<TlsStream>;
 
 }  // namespace portico

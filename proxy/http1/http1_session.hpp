@@ -9,7 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -31,7 +31,7 @@ class UpstreamExchange;
 template <class Downstream>
 class Http2UpstreamExchange;
 
-// `Stream` is beast::tcp_stream for plain HTTP (and, for HTTPS, an SSL stream over one whose
+// `Stream` is net::ip::tcp::socket for plain HTTP (and, for HTTPS, an SSL stream over one whose
 // handshake is done).
 template <class Stream>
 class HttpSession final : public Session {
@@ -52,7 +52,7 @@ class HttpSession final : public Session {
   friend class Http2UpstreamExchange<HttpSession>;
   using Parser = http::request_parser<http::buffer_body>;
 
-  beast::tcp_stream& transport() { return beast::get_lowest_layer(client_); }
+  net::ip::tcp::socket& transport() { return beast::get_lowest_layer(client_); }
   net::awaitable<bool> serve_one();
   net::awaitable<bool> wait_for_next_request();
   net::awaitable<void> discard_unread_input();
@@ -88,8 +88,8 @@ class HttpSession final : public Session {
   bool linger_ = false;  // closing after rejecting a request whose bytes may still be arriving
 };
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-extern template class HttpSession<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<net::ip::tcp::socket>;
+extern template class HttpSession<net::ip::tcp::socket>;
 extern template class HttpSession<TlsStream>;
 
 }  // namespace portico

@@ -314,7 +314,7 @@ net::awaitable<void> Http2Session<Stream>::run() {
     }
     co_await this->wait_for_wake();
   }
-  beast::get_lowest_layer(this->stream_).close();
+  close_quietly(beast::get_lowest_layer(this->stream_));
 }
 
 // Idle: no exchange running. While one runs, each has its own deadline.
@@ -445,7 +445,7 @@ void Http2Session<Stream>::send_local_reply(Exchange& ex, Http2Stream& stream, u
   submit_head(stream, reply.base(), with_body);
 }
 
-template class Http2Session<beast::tcp_stream>;
+template class Http2Session<net::ip::tcp::socket>;
 template class Http2Session<TlsStream>;
 
 }  // namespace portico

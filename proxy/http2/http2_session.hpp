@@ -10,7 +10,7 @@
 // holds until every stream's exchange has ended.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstdint>
 #include <memory>
@@ -77,8 +77,8 @@ class Http2Session final : public Session, private Http2Connection, private Http
   HeaderList fields_;  // reused by every response head
 };
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-extern template class Http2Session<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<net::ip::tcp::socket>;
+extern template class Http2Session<net::ip::tcp::socket>;
 extern template class Http2Session<TlsStream>;
 
 }  // namespace portico

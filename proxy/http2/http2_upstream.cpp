@@ -69,7 +69,7 @@ class Http2Upstream final : public Http2UpstreamLink,
     HeaderList& fields = fields_;
     fields.clear();
     fields.add(":method", head.method_string());
-    fields.add(":scheme", std::is_same_v<Stream, beast::tcp_stream> ? "http" : "https");
+    fields.add(":scheme", std::is_same_v<Stream, net::ip::tcp::socket> ? "http" : "https");
     fields.add(":authority", head[http::field::host]);
     fields.add(":path", head.target());
     fields.add_fields(head);
@@ -108,7 +108,7 @@ class Http2Upstream final : public Http2UpstreamLink,
     co_await this->run_wire(nothing_read_yet);
     closing_ = true;
     streams_.close_all();
-    beast::get_lowest_layer(this->stream_).close();
+    close_quietly(beast::get_lowest_layer(this->stream_));
   }
 
   // Idle (no stream) for the upstream idle timeout: closed, as idle HTTP/1.1 ones are.

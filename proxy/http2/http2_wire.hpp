@@ -34,7 +34,7 @@ class Http2Wire {
     read_deadline_.watch(&transport);
     write_deadline_.watch(&transport);
     boost::system::error_code ec;
-    transport.socket().set_option(net::ip::tcp::no_delay(true), ec);
+    transport.set_option(net::ip::tcp::no_delay(true), ec);
   }
   virtual ~Http2Wire() { nghttp2_session_del(session_); }
   Http2Wire(const Http2Wire&) = delete;
@@ -152,7 +152,7 @@ class Http2Wire {
     // Ends the read loop too: at once when the peer left, else after a short linger.
     closing_ = true;
     boost::system::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send,
+    beast::get_lowest_layer(stream_).shutdown(net::ip::tcp::socket::shutdown_send,
                                                        ignored);
     read_deadline_.expires_after(std::chrono::seconds(1));
   }

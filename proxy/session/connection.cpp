@@ -13,7 +13,7 @@ namespace {
 
 // Reads until the bytes either are the HTTP/2 preface or cannot be. False when the client
 // sent nothing (closed, or silent until the header timeout).
-net::awaitable<bool> read_first_bytes(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+net::awaitable<bool> read_first_bytes(net::ip::tcp::socket& stream, beast::flat_buffer& buffer,
                                       bool& http2) {
   for (;;) {
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
@@ -35,7 +35,7 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
                                       net::ssl::context* tls) {
   Worker& worker = client.worker;
   const auto header_timeout = worker.settings().client_header_timeout;
-  beast::tcp_stream transport(std::move(socket));
+  net::ip::tcp::socket transport(std::move(socket));
   Deadline deadline(worker.executor());
   deadline.watch(&transport);
   deadline.expires_after(header_timeout);
@@ -46,7 +46,7 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
     deadline.watch(nullptr);
     if (ec) {
       ++worker.stats().tls_handshake_failures;
-      beast::get_lowest_layer(stream).close();
+      close_quietly(beast::get_lowest_layer(stream));
       co_return;
     }
     ++worker.stats().tls_handshakes;
@@ -68,13 +68,13 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
   const bool spoke = co_await read_first_bytes(transport, first_bytes, http2);
   deadline.watch(nullptr);
   if (!spoke) {
-    transport.close();
+    close_quietly(transport);
   } else if (http2) {
-    Http2Session<beast::tcp_stream> session(std::move(client), std::move(transport),
+    Http2Session<net::ip::tcp::socket> session(std::move(client), std::move(transport),
                                             std::move(first_bytes), std::move(deadline));
     co_await session.run();
   } else {
-    HttpSession<beast::tcp_stream> session(std::move(client), std::move(transport),
+    HttpSession<net::ip::tcp::socket> session(std::move(client), std::move(transport),
                                            std::move(first_bytes), std::move(deadline));
     co_await session.run();
   }

@@ -1,5 +1,7 @@
 #include "proxy/session/deadline.hpp"
 
+#include "proxy/net.hpp"
+
 namespace portico {
 
 Deadline::Deadline(const boost::asio::any_io_executor& executor)
@@ -50,8 +52,7 @@ void Deadline::fire(State& state) {
     if (stream != nullptr) {
       // Not the throwing overload: the socket may be closed already (an HTTP/2 connection's
       // lingering read deadline fires after the connection closed its socket).
-      boost::system::error_code ignored;
-      stream->socket().cancel(ignored);
+      cancel_quietly(*stream);
     }
   }
   for (auto* channel : state.channels) {

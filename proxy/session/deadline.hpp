@@ -11,7 +11,7 @@
 // says it was the deadline, so callers map it to their timeout outcome. Owned by one
 // session, on its worker's thread.
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
 
@@ -43,11 +43,11 @@ class Deadline {
 
   // The streams whose pending operations the deadline cancels: the client's, and the
   // upstream's while an exchange uses one (null: none).
-  void watch(boost::beast::tcp_stream* client, boost::beast::tcp_stream* upstream = nullptr) {
+  void watch(boost::asio::ip::tcp::socket* client, boost::asio::ip::tcp::socket* upstream = nullptr) {
     state_->streams[0] = client;
     state_->streams[1] = upstream;
   }
-  void watch_upstream(boost::beast::tcp_stream* upstream) { state_->streams[1] = upstream; }
+  void watch_upstream(boost::asio::ip::tcp::socket* upstream) { state_->streams[1] = upstream; }
   void watch_channel(Interruptible* downstream) { state_->channels[0] = downstream; }
   void watch_upstream_channel(Interruptible* upstream) { state_->channels[1] = upstream; }
 
@@ -66,7 +66,7 @@ class Deadline {
     boost::asio::steady_timer timer;
     Clock::time_point deadline = Clock::time_point::max();
     Clock::time_point armed_for = Clock::time_point::max();  // max: no wait pending
-    boost::beast::tcp_stream* streams[2] = {nullptr, nullptr};
+    boost::asio::ip::tcp::socket* streams[2] = {nullptr, nullptr};
     Interruptible* channels[2] = {nullptr, nullptr};
     bool expired = false;
     bool closed = false;

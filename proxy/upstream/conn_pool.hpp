@@ -4,7 +4,7 @@
 // endpoint so the warmest connection is reused first; connections idle longer than the idle
 // timeout, or to endpoints that left the routing snapshot, are closed.
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <cstdint>
@@ -18,16 +18,16 @@
 
 namespace portico {
 
-using UpstreamTlsStream = beast::ssl_stream<beast::tcp_stream>;
+using UpstreamTlsStream = beast::ssl_stream<net::ip::tcp::socket>;
 // A connection to a backend, in clear or over TLS.
-using UpstreamStream = std::variant<beast::tcp_stream, UpstreamTlsStream>;
+using UpstreamStream = std::variant<net::ip::tcp::socket, UpstreamTlsStream>;
 
 // One connection to an upstream endpoint, with the read buffer that belongs to it: plain
 // HTTP, or HTTPS for an Ingress with backend-protocol HTTPS (the TLS stream then owns the
 // TCP one). `open_gauge` counts live upstream connections in the owning worker's stats.
 struct UpstreamConnection {
   UpstreamConnection(const net::any_io_executor& executor, Endpoint to, std::int64_t& open_gauge)
-      : stream(std::in_place_type<beast::tcp_stream>, executor),
+      : stream(std::in_place_type<net::ip::tcp::socket>, executor),
         endpoint(std::move(to)),
         gauge(open_gauge) {
     ++gauge;
@@ -37,8 +37,8 @@ struct UpstreamConnection {
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   bool tls() const noexcept { return stream.index() == 1; }
-  beast::tcp_stream& transport() noexcept {
-    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+  net::ip::tcp::socket& transport() noexcept {
+    return std::visit([](auto& s) -> net::ip::tcp::socket& { return beast::get_lowest_layer(s); },
                       stream);
   }
 

@@ -196,7 +196,7 @@ net::awaitable<void> Worker::start_proxied_session(Listener& listener,
   net::steady_timer deadline(*io_, settings_.client_header_timeout);
   deadline.async_wait([weak = std::weak_ptr(socket)](const boost::system::error_code& ec) {
     if (const auto held = weak.lock(); held && !ec) {
-      held->cancel();  // the header never came whole
+      cancel_quietly(*held);  // the header never came whole
     }
   });
   std::array<char, MaxProxyHeaderBytes> start;
