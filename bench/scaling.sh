@@ -9,6 +9,7 @@
 # wrk runs pinned to the last core (taskset), the backend to the first; the proxy floats.
 # Usage: bench/scaling.sh [seconds=10] [connections=256] [runs=3]   Ports 21080-21085.
 # A proxy that answered any error (non-2xx, socket errors) voids the medians.
+# PORTICO=BINARY measures another Portico build (default build/bin/portico).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -58,7 +59,7 @@ for r in $(seq "$runs"); do
     peer_config proxy-nginx.conf "$run" "$workers" 21080 >"$run/proxy-nginx.conf"
     nginx -c "$run/proxy-nginx.conf" -p "$run" & nginx_master=$!
     pids+=("$nginx_master")  # so that stop_all (on an error, too) stops it
-    build/bin/portico --manifests "$run/bench.yaml" --workers "$workers" \
+    "${PORTICO:-build/bin/portico}" --manifests "$run/bench.yaml" --workers "$workers" \
       --http-listen 127.0.0.1:21083 --https-listen 127.0.0.1:21085 \
       --admin-listen 127.0.0.1:21084 --log-level warn & portico_pid=$!
     pids+=("$portico_pid")

@@ -184,7 +184,9 @@ const Endpoint* pick_endpoint(const ClientConnection& client, Exchange& ex) {
 
 void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
   auto& req = ex.request;
-  const std::string host_as_sent(req[http::field::host]);
+  // A view, not a copy: neither step below erases Host (strip_hop_by_hop protects it), and a
+  // field's value stays where it is while others are added or erased.
+  const std::string_view host_as_sent = req[http::field::host];
   strip_hop_by_hop(req);
   set_forwarded_headers(
       req, {client.address, client.tls ? "https" : "http", client.listener_port, host_as_sent});
