@@ -56,7 +56,7 @@ Application::Application(Options options)
       own_namespace_(controller_namespace()),
       default_certificate_(load_default_certificate(options_)),
       workers_(options_.workers, options_.proxy),
-      control_(options_.classes,
+      control_(options_.translation,
                {default_certificate_ ? *default_certificate_ : TlsContext::self_signed(),
                 options_.default_certificate, challenge_secret_key(own_namespace_)},
                [this](SnapshotPtr snapshot) { workers_.publish(std::move(snapshot)); }),
@@ -237,7 +237,7 @@ Expected<std::string> Application::explain(const Options& options, std::string_v
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   const Dirty everything = cache.replace_all((*source)->read_once(), now);
-  SnapshotBuilder builder(options.classes, {*default_certificate, options.default_certificate,
+  SnapshotBuilder builder(options.translation, {*default_certificate, options.default_certificate,
                                             challenge_secret_key(controller_namespace())});
   const SnapshotPtr snapshot = builder.build(cache, everything);
   return explain_request(*snapshot, {.url = std::string(url)}, options.https_listen.port);

@@ -128,7 +128,7 @@ Expected<MigrationReport> migration_report(const Options& options) {
   if (!inputs) {
     return fail(inputs.error());
   }
-  const IngressTranslator translator(options.classes);
+  const IngressTranslator translator(options.translation);
   MigrationReport report;
   std::map<std::string, int> totals;
   int ingresses = 0;

@@ -194,20 +194,26 @@ const std::vector<Flag>& flags() {
                   {"--controller-name", "NAME",
                    "IngressClass controller served (default portico.dev/ingress-controller)",
                    [](Options& o, const std::string& v) {
-                     o.classes.controller_name = v;
+                     o.translation.controller_name = v;
                      return std::nullopt;
                    }},
                   {"--ingress-class", "NAME",
                    "class name for the legacy kubernetes.io/ingress.class annotation (default "
                    "portico)",
                    [](Options& o, const std::string& v) {
-                     o.classes.ingress_class = v;
+                     o.translation.ingress_class = v;
                      return std::nullopt;
+                   }},
+                  {"--default-backend-service", "NS/NAME",
+                   "Service (its first port) answering requests no rule matches, when no "
+                   "Ingress has a spec.defaultBackend (default: 404)",
+                   [](Options& o, const std::string& v) {
+                     return set_namespaced_name(o.translation.default_backend_service, v);
                    }},
                   {"--watch-ingress-without-class", nullptr,
                    "also serve Ingresses that name no class",
                    [](Options& o, const std::string&) {
-                     o.classes.watch_without_class = true;
+                     o.translation.watch_without_class = true;
                      return std::nullopt;
                    }},
                   {"--upstream-connect-timeout", "DURATION",

@@ -32,7 +32,7 @@ struct Options {
   HostPort https_listen{"0.0.0.0", 443};
   HostPort admin_listen{"0.0.0.0", 10254};
   unsigned workers = 0;  // 0: one per CPU
-  ClassSettings classes;
+  TranslationSettings translation;
   ProxySettings proxy;
   std::chrono::milliseconds shutdown_delay{5'000};
   std::chrono::milliseconds shutdown_timeout{30'000};

@@ -47,7 +47,7 @@ std::int64_t now_nanoseconds() {
 
 }  // namespace
 
-ControlLoop::ControlLoop(ClassSettings settings, CertSettings certs, Publish publish)
+ControlLoop::ControlLoop(TranslationSettings settings, CertSettings certs, Publish publish)
     : builder_(settings, std::move(certs)),
       translator_(std::move(settings)),
       publish_(std::move(publish)) {}

@@ -29,7 +29,7 @@ class ControlLoop {
  public:
   using Publish = std::function<void(SnapshotPtr)>;
 
-  ControlLoop(ClassSettings settings, CertSettings certs, Publish publish);
+  ControlLoop(TranslationSettings settings, CertSettings certs, Publish publish);
   ~ControlLoop();
 
   // Where served Ingresses and the address to publish go after each change (cluster mode

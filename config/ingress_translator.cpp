@@ -33,6 +33,15 @@ class RouteWriter {
     return RouteAction{id, k8s::key_of(ingress.meta), policy};
   }
 
+  // --default-backend-service: the flags' defaults apply (no Ingress, so no annotations).
+  void add_default_backend_service(const std::string& key) {
+    const auto slash = key.find('/');
+    ClusterRef ref{key.substr(0, slash), key.substr(slash + 1), std::nullopt, "", true};
+    const std::uint32_t id = ids_.id_for(ref.key());
+    out_.clusters.try_emplace(id, std::move(ref));
+    table_.set_default_backend(RouteAction{id, std::string(DefaultBackendServiceSource), nullptr});
+  }
+
   // `regex_hosts`: hosts where some served Ingress asks for regex paths; there every Prefix
   // and ImplementationSpecific path is a regex, as in ingress-nginx.
   void add_rules(const k8s::Ingress& ingress, const RoutePolicyPtr& policy,
@@ -202,6 +211,9 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
     if (const auto& canary = out.annotations.at(k8s::key_of(ingress->meta)).canary) {
       writer.add_canary(*ingress, *canary, regex_hosts);
     }
+  }
+  if (!table->has_default_backend() && !settings_.default_backend_service.empty()) {
+    writer.add_default_backend_service(settings_.default_backend_service);
   }
   out.routes = std::move(table);
   return out;

@@ -17,22 +17,28 @@
 
 namespace portico {
 
-struct ClassSettings {
+struct TranslationSettings {
   std::string controller_name = "portico.dev/ingress-controller";
   std::string ingress_class = "portico";
   bool watch_without_class = false;
+  // "namespace/name" of the Service whose first port answers what no rule matches, when no
+  // served Ingress has a spec.defaultBackend (ingress-nginx's --default-backend-service).
+  std::string default_backend_service;
 };
 
-// A backend as an Ingress names it: one port of one Service.
+// A backend as an Ingress names it: one port of one Service (by number or name), or, for
+// --default-backend-service, whichever port the Service lists first.
 struct ClusterRef {
   std::string namespace_;
   std::string service;
   std::optional<std::int32_t> port_number;
   std::string port_name;
+  bool first_port = false;
 
   std::string service_key() const { return namespace_ + "/" + service; }
   std::string key() const {
-    return service_key() + ":" + (port_number ? std::to_string(*port_number) : port_name);
+    return service_key() + ":" +
+           (first_port ? "first-port" : port_number ? std::to_string(*port_number) : port_name);
   }
 };
 
@@ -57,7 +63,7 @@ struct Translation {
 
 class IngressTranslator {
  public:
-  explicit IngressTranslator(ClassSettings settings) : settings_(std::move(settings)) {}
+  explicit IngressTranslator(TranslationSettings settings) : settings_(std::move(settings)) {}
 
   bool is_served(const k8s::Ingress& ingress, const ObjectCache& cache) const;
   // The served Ingresses, oldest first (creationTimestamp, then namespace/name): the order in
@@ -66,7 +72,7 @@ class IngressTranslator {
   Translation translate(const ObjectCache& cache, ClusterIds& ids) const;
 
  private:
-  ClassSettings settings_;
+  TranslationSettings settings_;
   // Rate limits outlive a translation (translate() is called on the control thread only).
   mutable RateLimitKeeper rate_limits_;
 };

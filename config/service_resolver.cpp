@@ -6,6 +6,9 @@ namespace portico {
 namespace {
 
 const k8s::ServicePort* find_service_port(const k8s::Service& service, const ClusterRef& ref) {
+  if (ref.first_port) {
+    return service.ports.empty() ? nullptr : &service.ports.front();
+  }
   for (const auto& port : service.ports) {
     if (ref.port_number ? port.port == *ref.port_number : port.name == ref.port_name) {
       return &port;

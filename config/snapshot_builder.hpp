@@ -18,7 +18,7 @@ namespace portico {
 
 class SnapshotBuilder {
  public:
-  SnapshotBuilder(ClassSettings settings, CertSettings certs)
+  SnapshotBuilder(TranslationSettings settings, CertSettings certs)
       : translator_(std::move(settings)),
         challenge_secret_(certs.challenge_secret),
         certs_(std::move(certs)) {}

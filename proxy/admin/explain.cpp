@@ -215,8 +215,11 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
                           std::none_of(candidates.begin(), candidates.end(),
                                        [](const json& c) { return c["chosen"].get<bool>(); });
   out["decision"] =
-      is_default ? "no rule of this host matches: the default backend (spec.defaultBackend of "
-                   "the oldest Ingress with one)"
+      is_default && action.ingress == DefaultBackendServiceSource
+          ? "no rule of this host matches: the default backend (--default-backend-service; no "
+            "Ingress has a spec.defaultBackend)"
+      : is_default ? "no rule of this host matches: the default backend (spec.defaultBackend of "
+                     "the oldest Ingress with one)"
       : candidates.size() == 1 ? "the only rule that matches"
                                : "the first of the matching rules in precedence order (Exact, "
                                  "then regex paths longest first, then the longest Prefix; on a "

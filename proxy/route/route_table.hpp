@@ -32,9 +32,14 @@ struct Canary {
 };
 
 // What a matched rule does: send the request to one backend cluster, under its Ingress's policy.
+// RouteAction::ingress of the default backend that --default-backend-service provides.
+inline constexpr std::string_view DefaultBackendServiceSource = "--default-backend-service";
+
 struct RouteAction {
   std::uint32_t cluster_id = 0;
-  std::string ingress;    // "namespace/name" of the Ingress the rule came from, for logs and stats.
+  // "namespace/name" of the Ingress the rule came from (or DefaultBackendServiceSource), for
+  // logs and stats.
+  std::string ingress;
   RoutePolicyPtr policy;  // null: the flags' defaults
   std::shared_ptr<const Canary> canary;  // null: no canary
   bool operator==(const RouteAction&) const = default;

@@ -92,7 +92,11 @@ bool truthy(const json& value) {
   if (value.is_number()) {
     return value.get<double>() != 0;
   }
-  if (value.is_string() || value.is_array() || value.is_object()) {
+  // nlohmann's empty() is false for every string: Go templates take "" as false.
+  if (value.is_string()) {
+    return !value.get_ref<const std::string&>().empty();
+  }
+  if (value.is_array() || value.is_object()) {
     return !value.empty();
   }
   return false;

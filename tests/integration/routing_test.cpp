@@ -359,3 +359,53 @@ TEST_CASE("E2E: /debug/explain says where a URL goes and why, as routing does",
   CHECK(get(portico.admin_port(), "localhost", "/debug/explain?url=ftp://x").status == 400);
   CHECK(get(portico.admin_port(), "localhost", "/debug/explain").status == 400);
 }
+
+TEST_CASE("E2E: --default-backend-service answers what no rule matches, from its first port",
+          "[e2e][routing][ingress-nginx]") {
+  Backends backends;
+  const auto blog = backends.start("blog");
+  const auto fallback = backends.start("fallback");
+  const auto second_port = backends.start("second-port");
+  TempDir dir;
+  // Two ports, the first neither named "http" nor 80: ingress-nginx takes the first.
+  const std::string fallback_service =
+      "apiVersion: v1\nkind: Service\nmetadata: {name: fallback, namespace: web}\n"
+      "spec:\n  ports:\n  - {name: web, port: 8080}\n  - {name: other, port: 9090}\n---\n"
+      "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: fallback-1\n"
+      "  namespace: web\n  labels: {kubernetes.io/service-name: fallback}\n"
+      "addressType: IPv4\nports:\n- {name: web, port: " +
+      std::to_string(fallback) + "}\n- {name: other, port: " + std::to_string(second_port) +
+      "}\nendpoints:\n- addresses: [\"127.0.0.1\"]\n";
+  dir.write("all.yaml", site_yaml("blog", "blog.com", "blog", {blog}) + "---\n" + fallback_service);
+  Portico portico(dir.path(), 1, {"--default-backend-service", "web/fallback"});
+  portico.wait_ready();
+  CHECK(get(portico.port(), "blog.com", "/").header("x-echo-name") == "blog");
+  const auto unmatched = get(portico.port(), "unknown.example", "/anything");
+  CHECK(unmatched.status == 200);
+  CHECK(unmatched.header("x-echo-name") == "fallback");
+  const auto explained = json::parse(
+      get(portico.admin_port(), "localhost", "/debug/explain?url=http://unknown.example/").body);
+  CHECK_THAT(explained["decision"].get<std::string>(),
+             Catch::Contains("--default-backend-service"));
+
+  // An Ingress's own spec.defaultBackend wins over the flag, as in ingress-nginx.
+  dir.write("catch-all.yaml",
+            ingress_yaml("catch-all", "other.com", {{"/", "Prefix", "blog", "80"}},
+                         "  defaultBackend:\n    service:\n      name: blog\n      port:\n"
+                         "        number: 80\n"));
+  CHECK(eventually([&] {
+    return get(portico.port(), "unknown.example", "/").header("x-echo-name") == "blog";
+  }));
+}
+
+TEST_CASE("E2E: --default-backend-service naming no Service answers 503, not 404",
+          "[e2e][routing][ingress-nginx]") {
+  Backends backends;
+  const auto blog = backends.start("blog");
+  TempDir dir;
+  dir.write("all.yaml", site_yaml("blog", "blog.com", "blog", {blog}));
+  Portico portico(dir.path(), 1, {"--default-backend-service", "web/missing"});
+  portico.wait_ready();
+  CHECK(get(portico.port(), "unknown.example", "/").status == 503);
+  CHECK(get(portico.port(), "blog.com", "/").status == 200);
+}

@@ -83,6 +83,7 @@ TEST_CASE("Chart: values switch the optional parts", "[chart]") {
                                                   {"ingressClass", {{"default", true}}},
                                                   {"acme", {{"enabled", true}}},
                                                   {"dashboard", {{"enabled", false}}},
+                                                  {"defaultBackendService", "web/fallback"},
                                                   {"metrics", {{"serviceMonitor", true}}}})
                                  .value());
   const auto daemonset = only(all, "DaemonSet");
@@ -94,6 +95,8 @@ TEST_CASE("Chart: values switch the optional parts", "[chart]") {
   CHECK(std::find(args.begin(), args.end(),
                   "--acme-directory=https://acme-v02.api.letsencrypt.org/directory") != args.end());
   CHECK(std::find(args.begin(), args.end(), "--no-dashboard") != args.end());
+  CHECK(std::find(args.begin(), args.end(), "--default-backend-service=web/fallback") !=
+        args.end());
   const auto hpa = documents(
       chart::render_chart(Source / "charts/portico", {}, {{"autoscaling", {{"enabled", true}}}})
           .value());
@@ -102,11 +105,14 @@ TEST_CASE("Chart: values switch the optional parts", "[chart]") {
 }
 
 TEST_CASE("Chart: the template subset renders as helm does", "[chart]") {
-  const json context = {{"Values", {{"on", true}, {"off", false}, {"n", 3}, {"s", "x"}}}};
+  const json context = {
+      {"Values", {{"on", true}, {"off", false}, {"n", 3}, {"s", "x"}, {"blank", ""}}}};
   CHECK(chart::render_template("a: {{ .Values.s }}\nb: {{ .Values.n }}\n", context).value() ==
         "a: x\nb: 3\n");
   CHECK(chart::render_template("a\n{{- if .Values.on }}\nb\n{{- end }}\nc\n", context).value() ==
         "a\nb\nc\n");
+  CHECK(chart::render_template("a\n{{- if .Values.blank }}\nb\n{{- end }}\nc\n", context).value() ==
+        "a\nc\n");
   CHECK(chart::render_template("a\n{{- if .Values.off }}\nb\n{{- else }}\nd\n{{- end }}\nc\n",
                                context)
             .value() == "a\nd\nc\n");

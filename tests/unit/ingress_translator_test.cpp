@@ -17,7 +17,7 @@ std::string with_class(const std::string& name, const std::string& host, const s
 }
 
 // The Ingresses (namespace/name) that serve some route, given the objects and settings.
-std::set<std::string> served(const std::string& yaml, ClassSettings settings = {}) {
+std::set<std::string> served(const std::string& yaml, TranslationSettings settings = {}) {
   ObjectCache cache;
   cache.replace_all(objects_from(yaml), 1000);
   IngressTranslator translator(std::move(settings));

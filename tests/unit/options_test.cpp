@@ -16,8 +16,8 @@ TEST_CASE("Options: defaults and values", "[options]") {
   CHECK(o->admin_listen.port == 10254);
   CHECK(o->shutdown_delay == std::chrono::milliseconds(250));
   CHECK(o->shutdown_timeout == std::chrono::seconds(30));
-  CHECK(o->classes.watch_without_class);
-  CHECK(o->classes.controller_name == "portico.dev/ingress-controller");
+  CHECK(o->translation.watch_without_class);
+  CHECK(o->translation.controller_name == "portico.dev/ingress-controller");
   CHECK(o->log_format == log::Format::Json);
 }
 
@@ -30,6 +30,8 @@ TEST_CASE("Options: a bad flag is one clear reason", "[options]") {
   CHECK_THAT(parse_options({"--publish-service", "no-slash"}).error(),
              Catch::Contains("NAMESPACE/NAME"));
   CHECK_THAT(parse_options({"--default-certificate", "a/b/c"}).error(),
+             Catch::Contains("NAMESPACE/NAME"));
+  CHECK_THAT(parse_options({"--default-backend-service", "fallback"}).error(),
              Catch::Contains("NAMESPACE/NAME"));
   CHECK_THAT(parse_options({"--manifests", "a", "--kubeconfig", "k"}).error(),
              Catch::Contains("not both"));
