@@ -12,10 +12,7 @@ source bench/lib.sh
 old=${1:?usage: bench/ab.sh OLD_PORTICO_BINARY [seconds] [runs]}; seconds=${2:-8}; runs=${3:-3}
 new=build/bin/portico
 script/bootstrap wrk >/dev/null
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+scratch_and_cleanup
 build/bin/portico-echo --listen 127.0.0.1:21280 >/dev/null 2>&1 & pids+=($!)
 bench/backend-manifests.sh 21280 blog.example.com >"$work/bench.yaml"
 start() { # binary http-port admin-port

@@ -12,10 +12,7 @@ source bench/lib.sh
 seconds=${1:-5}
 script/bootstrap wrk openssl >/dev/null
 script/build Release >/dev/null
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+scratch_and_cleanup
 
 build/bin/portico-echo --listen 127.0.0.1:21290 >/dev/null 2>&1 & pids+=($!)
 bench/backend-manifests.sh 21290 blog.example.com >"$work/bench.yaml"

@@ -13,10 +13,7 @@ source bench/lib.sh
 seconds=${1:-10}; runs=${2:-3}
 script/bootstrap nginx-light nghttp2-client python3-grpcio >/dev/null
 script/build Release >/dev/null
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+scratch_and_cleanup
 nginx_port=21381; portico_port=21382
 /usr/bin/python3 tests/grpc/grpc_peer.py server >"$work/backend.out" & pids+=($!)
 for _ in $(seq 50); do grep -q listening "$work/backend.out" 2>/dev/null && break; sleep 0.1; done

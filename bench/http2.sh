@@ -14,10 +14,7 @@ seconds=${1:-10}; runs=${2:-3}
 script/bootstrap nginx-light haproxy nghttp2-client openssl >/dev/null
 script/build Release >/dev/null
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+scratch_and_cleanup
 
 backend=21180; nginx_port=21181; haproxy_port=21182; portico_port=21183
 build/bin/portico-echo --listen "127.0.0.1:$backend" >/dev/null 2>&1 & pids+=($!)

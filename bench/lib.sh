@@ -8,6 +8,14 @@
 #   21080 run.sh, scaling.sh, scenarios.sh (one at a time)   21180 http2.sh   21190 tls.sh
 #   21280 ab.sh   21380 grpc.sh
 
+# Sets $work (a scratch directory) and $pids (background processes to stop; append to it),
+# and removes the one and stops the others when the script exits, however it exits.
+scratch_and_cleanup() {
+  work=$(mktemp -d)
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+}
+
 # The median of the numbers on stdin (space or newline separated).
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 

@@ -13,10 +13,7 @@ seconds=${1:-10}; runs=${2:-3}
 script/bootstrap wrk nginx-light openssl
 script/build Release >/dev/null
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+scratch_and_cleanup
 
 backend=21190; nginx_port=21191; portico_port=21192
 build/bin/portico-echo --listen "127.0.0.1:$backend" >/dev/null 2>&1 & pids+=($!)
