@@ -18,6 +18,13 @@ bool protected_from_connection_option(std::string_view name) {
          iequals(name, "transfer-encoding") || iequals(name, "x-forwarded-for");
 }
 
+// The options clients send all the time that name no field of their own ("close") or one
+// erased below anyway: skipping them keeps the common request from allocating the list.
+bool ordinary_connection_option(std::string_view token) {
+  using boost::beast::iequals;
+  return iequals(token, "close") || iequals(token, "keep-alive") || iequals(token, "upgrade");
+}
+
 }  // namespace
 
 void strip_hop_by_hop(http::fields& fields) {
@@ -25,7 +32,8 @@ void strip_hop_by_hop(http::fields& fields) {
   for (const auto& field :
        boost::make_iterator_range(fields.equal_range(http::field::connection))) {
     for_each_item(field.value(), ',', [&](std::string_view token) {
-      if (!token.empty() && !protected_from_connection_option(token)) {
+      if (!token.empty() && !ordinary_connection_option(token) &&
+          !protected_from_connection_option(token)) {
         named.emplace_back(token);
       }
       return true;
