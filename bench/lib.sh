@@ -33,11 +33,11 @@ peer_config() {
 
 # Says how busy the machine is before a measurement: on 2 cores, anything else running moves
 # every number (the same binaries gave 0.76x and 0.97x within an hour on a busy host). Prints
-# the load average and the busiest other processes; warns when the 1-minute load is over 0.5.
+# the load average; warns when the 1-minute load is over 0.5.
 machine_load_note() {
   local load
   load=$(cut -d' ' -f1 /proc/loadavg)
-  echo "machine: load average $(cut -d' ' -f1-3 /proc/loadavg); busiest: $(ps -eo pcpu=,comm= --sort=-pcpu | head -3 | awk '{printf "%s %s%%  ", $2, $1}')" >&2
+  echo "machine: load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
     echo "machine: NOT QUIET (1-minute load $load): ratios from this run are suspect" >&2
   fi

@@ -27,18 +27,16 @@ class RouteWriter {
       return std::nullopt;
     }
     const auto& service = *backend.service;
-    ClusterRef ref{ingress.meta.namespace_, service.name, service.port_number, service.port_name};
-    const std::uint32_t id = ids_.id_for(ref.key());
-    out_.clusters.try_emplace(id, std::move(ref));
+    const std::uint32_t id = cluster_id(
+        {ingress.meta.namespace_, service.name, service.port_number, service.port_name});
     return RouteAction{id, k8s::key_of(ingress.meta), policy};
   }
 
   // --default-backend-service: the flags' defaults apply (no Ingress, so no annotations).
   void add_default_backend_service(const std::string& key) {
-    const auto slash = key.find('/');
-    ClusterRef ref{key.substr(0, slash), key.substr(slash + 1), std::nullopt, "", true};
-    const std::uint32_t id = ids_.id_for(ref.key());
-    out_.clusters.try_emplace(id, std::move(ref));
+    const auto slash = key.find('/');  // the flag's value was checked to be "namespace/name"
+    const std::uint32_t id =
+        cluster_id({key.substr(0, slash), key.substr(slash + 1), std::nullopt, "", true});
     table_.set_default_backend(RouteAction{id, std::string(DefaultBackendServiceSource), nullptr});
   }
 
@@ -96,6 +94,13 @@ class RouteWriter {
   }
 
  private:
+  // The backend's stable id, the backend recorded for resolution.
+  std::uint32_t cluster_id(ClusterRef ref) {
+    const std::uint32_t id = ids_.id_for(ref.key());
+    out_.clusters.try_emplace(id, std::move(ref));
+    return id;
+  }
+
   template <class Visit>
   static void for_each_path(const k8s::Ingress& ingress, const std::set<std::string>& regex_hosts,
                             Visit&& visit) {

@@ -214,12 +214,13 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
   const bool is_default = action.ingress.empty() ||
                           std::none_of(candidates.begin(), candidates.end(),
                                        [](const json& c) { return c["chosen"].get<bool>(); });
+  const char* default_source = action.ingress == DefaultBackendServiceSource
+                                   ? "--default-backend-service; no Ingress has a "
+                                     "spec.defaultBackend"
+                                   : "spec.defaultBackend of the oldest Ingress with one";
   out["decision"] =
-      is_default && action.ingress == DefaultBackendServiceSource
-          ? "no rule of this host matches: the default backend (--default-backend-service; no "
-            "Ingress has a spec.defaultBackend)"
-      : is_default ? "no rule of this host matches: the default backend (spec.defaultBackend of "
-                     "the oldest Ingress with one)"
+      is_default ? "no rule of this host matches: the default backend (" +
+                       std::string(default_source) + ")"
       : candidates.size() == 1 ? "the only rule that matches"
                                : "the first of the matching rules in precedence order (Exact, "
                                  "then regex paths longest first, then the longest Prefix; on a "

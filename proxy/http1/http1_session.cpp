@@ -154,7 +154,7 @@ net::awaitable<void> HttpSession<Stream>::discard_unread_input() {
 // Between requests on a plain connection with nothing of the next request read yet: waits
 // here, in run()'s small frame, so an idle keep-alive connection holds no parser and no
 // coroutine frame of serve_one() (10,000 idle connections must fit in 64 MB). A small read
-// buffer (the usual one, whose heads fit in its first 512 bytes) is read into directly: a
+// buffer (at most SmallBuffer: the usual one, 512 bytes) is read into directly: a
 // read queued on the socket costs no system call, where waiting for readability re-arms the
 // descriptor with epoll_ctl on every request. A larger one is freed first, and the wait is
 // for readability. TLS connections skip this: bytes OpenSSL has already taken from the socket
