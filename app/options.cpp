@@ -45,6 +45,20 @@ std::optional<Failure> set_duration(std::chrono::milliseconds& target, const std
   return std::nullopt;
 }
 
+// A whole number within [low, high].
+template <class Number>
+std::optional<Failure> set_number(Number& target, const std::string& value, unsigned low,
+                                  unsigned high) {
+  unsigned n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc{} || end != value.data() + value.size() || n < low || n > high) {
+    return Failure{"expected a number from " + std::to_string(low) + " to " + std::to_string(high) +
+                   ", got \"" + value + "\""};
+  }
+  target = static_cast<Number>(n);
+  return std::nullopt;
+}
+
 // A size with a lower bound, so a limit cannot make every request fail.
 std::optional<Failure> set_size(std::size_t& target, const std::string& value,
                                 std::uint64_t at_least) {
@@ -210,6 +224,22 @@ const std::vector<Flag>& flags() {
                    [](Options& o, const std::string& v) {
                      return set_namespaced_name(o.translation.default_backend_service, v);
                    }},
+                  {"--gateway-controller-name", "NAME",
+                   "GatewayClass controllerName served (default portico.dev/gateway-controller)",
+                   [](Options& o, const std::string& v) {
+                     o.translation.gateway.controller_name = v;
+                     return std::nullopt;
+                   }},
+                  {"--gateway-http-port", "PORT",
+                   "Gateway listener port served by the HTTP listener (default 80)",
+                   [](Options& o, const std::string& v) {
+                     return set_number(o.translation.gateway.http_port, v, 1, 65535);
+                   }},
+                  {"--gateway-https-port", "PORT",
+                   "Gateway listener port served by the HTTPS listener (default 443)",
+                   [](Options& o, const std::string& v) {
+                     return set_number(o.translation.gateway.https_port, v, 1, 65535);
+                   }},
                   {"--watch-ingress-without-class", nullptr,
                    "also serve Ingresses that name no class",
                    [](Options& o, const std::string&) {
@@ -257,25 +287,13 @@ const std::vector<Flag>& flags() {
                    }},
                   {"--max-header-fields", "N",
                    "most header fields in a request (default 100; then 431)",
-                   [](Options& o, const std::string& v) -> std::optional<Failure> {
-                     unsigned n = 0;
-                     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                     if (ec != std::errc{} || end != v.data() + v.size() || n < 8 || n > 10'000) {
-                       return Failure{"expected a number from 8 to 10000, got \"" + v + "\""};
-                     }
-                     o.proxy.max_header_fields = n;
-                     return std::nullopt;
+                   [](Options& o, const std::string& v) {
+                     return set_number(o.proxy.max_header_fields, v, 8, 10'000);
                    }},
                   {"--http2-max-concurrent-streams", "N",
                    "HTTP/2 streams a client may have open on one connection (default 128)",
-                   [](Options& o, const std::string& v) -> std::optional<Failure> {
-                     unsigned n = 0;
-                     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                     if (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 1'000) {
-                       return Failure{"expected a number from 1 to 1000, got \"" + v + "\""};
-                     }
-                     o.proxy.http2_max_concurrent_streams = n;
-                     return std::nullopt;
+                   [](Options& o, const std::string& v) {
+                     return set_number(o.proxy.http2_max_concurrent_streams, v, 1, 1'000);
                    }},
                   {"--max-body-size", "SIZE",
                    "largest request body (default 0: unlimited; then 413); per Ingress: "

@@ -46,7 +46,8 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
 }
 
 std::shared_ptr<const CertTable> CertResolver::build(
-    const ObjectCache& cache, const std::vector<const k8s::Ingress*>& served,
+    const ObjectCache& cache, const std::vector<ListenerCertificate>& listeners,
+    const std::vector<const k8s::Ingress*>& served,
     const std::map<std::string, IngressAnnotations>& annotations) {
   read_.clear();
   TlsContextPtr fallback = settings_.fallback;
@@ -56,6 +57,13 @@ std::shared_ptr<const CertTable> CertResolver::build(
     }
   }
   auto table = std::make_shared<CertTable>(std::move(fallback));
+  for (const ListenerCertificate& listener : listeners) {
+    if (TlsContextPtr context = context_of(cache, listener.secret_key)) {
+      for (const auto& host : listener.hosts) {
+        table->add(host, context);
+      }
+    }
+  }
   for (const k8s::Ingress* ingress : served) {
     const auto read = annotations.find(k8s::key_of(ingress->meta));
     const bool redirect = read == annotations.end() || read->second.ssl_redirect;

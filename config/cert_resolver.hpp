@@ -22,14 +22,23 @@ struct CertSettings {
   std::string challenge_secret;  // "namespace/name" of the Secret of ACME HTTP-01 answers
 };
 
+// A certificate a Gateway API HTTPS listener names: its Secret, "namespace/name", and the
+// hostnames it serves (the listener's, or those of the routes attached to it).
+struct ListenerCertificate {
+  std::vector<std::string> hosts;
+  std::string secret_key;
+};
+
 class CertResolver {
  public:
   explicit CertResolver(CertSettings settings) : settings_(std::move(settings)) {}
 
-  // `served` in precedence order (oldest first): the first Ingress to name a host keeps it;
-  // `annotations` as the translation read them (for ssl-redirect).
+  // Gateway listeners' certificates first (an HTTPRoute wins a host an Ingress also names),
+  // then `served` in precedence order (oldest first): the first Ingress to name a host keeps
+  // it; `annotations` as the translation read them (for ssl-redirect).
   std::shared_ptr<const CertTable> build(
-      const ObjectCache& cache, const std::vector<const k8s::Ingress*>& served,
+      const ObjectCache& cache, const std::vector<ListenerCertificate>& listeners,
+      const std::vector<const k8s::Ingress*>& served,
       const std::map<std::string, IngressAnnotations>& annotations);
   // "namespace/name" of every Secret the last build() looked for, found or not.
   const std::set<std::string>& secrets_read() const noexcept { return read_; }

@@ -94,12 +94,7 @@ class RouteWriter {
   }
 
  private:
-  // The backend's stable id, the backend recorded for resolution.
-  std::uint32_t cluster_id(ClusterRef ref) {
-    const std::uint32_t id = ids_.id_for(ref.key());
-    out_.clusters.try_emplace(id, std::move(ref));
-    return id;
-  }
+  std::uint32_t cluster_id(ClusterRef ref) { return out_.add_cluster(ids_, std::move(ref)); }
 
   template <class Visit>
   static void for_each_path(const k8s::Ingress& ingress, const std::set<std::string>& regex_hosts,

@@ -17,6 +17,14 @@
 
 namespace portico {
 
+// The Gateway API part, used by GatewayTranslator: the GatewayClasses that are ours, and the
+// Gateway listener ports the HTTP and HTTPS listeners serve.
+struct GatewaySettings {
+  std::string controller_name = "portico.dev/gateway-controller";
+  std::uint16_t http_port = 80;
+  std::uint16_t https_port = 443;
+};
+
 struct TranslationSettings {
   std::string controller_name = "portico.dev/ingress-controller";
   std::string ingress_class = "portico";
@@ -24,6 +32,7 @@ struct TranslationSettings {
   // "namespace/name" of the Service whose first port answers what no rule matches, when no
   // served Ingress has a spec.defaultBackend (ingress-nginx's --default-backend-service).
   std::string default_backend_service;
+  GatewaySettings gateway;
 };
 
 // A backend as an Ingress names it: one port of one Service (by number or name), or, for
@@ -55,10 +64,17 @@ class ClusterIds {
 };
 
 struct Translation {
-  std::shared_ptr<const RouteTable> routes;
+  std::shared_ptr<RouteTable> routes;            // const once the snapshot is built
   std::map<std::uint32_t, ClusterRef> clusters;  // every backend the routes refer to
   std::map<std::string, IngressAnnotations> annotations;  // by served Ingress "namespace/name"
   bool reads_secrets = false;  // some Ingress uses an auth-secret: Secret changes re-translate
+
+  // Records a backend the routes refer to; returns its stable id.
+  std::uint32_t add_cluster(ClusterIds& ids, ClusterRef ref) {
+    const std::uint32_t id = ids.id_for(ref.key());
+    clusters.try_emplace(id, std::move(ref));
+    return id;
+  }
 };
 
 class IngressTranslator {

@@ -39,6 +39,10 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
       break;
     }
     case k8s::Kind::IngressClass:
+    case k8s::Kind::GatewayClass:
+    case k8s::Kind::Gateway:
+    case k8s::Kind::HttpRoute:
+    case k8s::Kind::ReferenceGrant:
       dirty.routes = true;
       break;
     case k8s::Kind::Service:

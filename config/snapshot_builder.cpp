@@ -10,6 +10,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   const bool routes_changed = first || dirty.routes || (dirty.secrets && current_.reads_secrets);
   if (routes_changed) {
     current_ = translator_.translate(cache, ids_);
+    gateway_ = gateway_translator_.translate(cache, *current_.routes, current_, ids_);
     auto notes = std::make_shared<IngressNotes>();
     for (const auto& [ingress, annotations] : current_.annotations) {
       if (!annotations.notes.empty()) {
@@ -20,7 +21,8 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   }
   const bool certs_changed = routes_changed || dirty.secrets;
   if (certs_changed) {
-    cert_table_ = certs_.build(cache, translator_.served(cache), current_.annotations);
+    cert_table_ =
+        certs_.build(cache, gateway_.certificates, translator_.served(cache), current_.annotations);
     referenced_secrets_ = certs_.secrets_read();
     referenced_secrets_.insert(challenge_secret_);
     for (const auto& [ingress, annotations] : current_.annotations) {

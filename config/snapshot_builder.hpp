@@ -1,15 +1,16 @@
 #pragma once
 // SnapshotBuilder: turns the object cache into the next immutable Snapshot, rebuilding only
-// what changed. An Ingress change re-translates the routes (and certificates, as a Secret
-// change does); an endpoint change rebuilds just
-// the clusters of the Services it touched and shares everything else (the route table, the
-// other clusters) with the previous snapshot. Owned by the control thread.
+// what changed. An Ingress or Gateway API change re-translates the routes (and certificates, as a
+// Secret change does); an endpoint change rebuilds just the clusters of the Services it touched and
+// shares everything else (the route table, the other clusters) with the previous snapshot. Owned by
+// the control thread.
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
 
 #include "config/cert_resolver.hpp"
+#include "config/gateway_translator.hpp"
 #include "config/ingress_translator.hpp"
 #include "config/object_cache.hpp"
 #include "proxy/snapshot.hpp"
@@ -19,7 +20,8 @@ namespace portico {
 class SnapshotBuilder {
  public:
   SnapshotBuilder(TranslationSettings settings, CertSettings certs)
-      : translator_(std::move(settings)),
+      : translator_(settings),
+        gateway_translator_(settings.gateway),
         challenge_secret_(certs.challenge_secret),
         certs_(std::move(certs)) {}
 
@@ -28,9 +30,13 @@ class SnapshotBuilder {
   // "namespace/name" of every Secret the last build read: served Ingresses' TLS and auth
   // Secrets, the default certificate, the ACME answers.
   const std::set<std::string>& referenced_secrets() const noexcept { return referenced_secrets_; }
+  // The Gateway API status the last translation concluded.
+  const k8s::GatewayApiStatus& gateway_status() const noexcept { return gateway_.status; }
 
  private:
   IngressTranslator translator_;
+  GatewayTranslator gateway_translator_;
+  GatewayTranslation gateway_;
   std::string challenge_secret_;
   CertResolver certs_;
   ClusterIds ids_;

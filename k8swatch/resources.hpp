@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "k8swatch/gateway_resources.hpp"
+
 namespace portico::k8s {
 
 struct ObjectMeta {
@@ -15,6 +17,7 @@ struct ObjectMeta {
   std::string namespace_;          // "" for cluster-scoped kinds
   std::string creation_timestamp;  // RFC 3339 as sent, "" when absent
   std::string resource_version;
+  std::int64_t generation = 0;  // what status conditions report as observedGeneration
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   bool operator==(const ObjectMeta&) const = default;
@@ -122,12 +125,54 @@ struct Secret {
   bool operator==(const Secret&) const = default;
 };
 
-using Object = std::variant<Ingress, IngressClass, Service, EndpointSlice, Secret>;
+struct GatewayClass {
+  ObjectMeta meta;
+  GatewayClassSpec spec;
+  bool operator==(const GatewayClass&) const = default;
+};
 
-enum class Kind { Ingress, IngressClass, Service, EndpointSlice, Secret };
-inline constexpr std::size_t KindCount = 5;
+struct Gateway {
+  ObjectMeta meta;
+  GatewaySpec spec;
+  bool operator==(const Gateway&) const = default;
+};
+
+struct HttpRoute {
+  ObjectMeta meta;
+  HttpRouteSpec spec;
+  bool operator==(const HttpRoute&) const = default;
+};
+
+struct ReferenceGrant {
+  ObjectMeta meta;
+  ReferenceGrantSpec spec;
+  bool operator==(const ReferenceGrant&) const = default;
+};
+
+using Object = std::variant<Ingress, IngressClass, Service, EndpointSlice, Secret, GatewayClass,
+                            Gateway, HttpRoute, ReferenceGrant>;
+
+enum class Kind {
+  Ingress,
+  IngressClass,
+  Service,
+  EndpointSlice,
+  Secret,
+  GatewayClass,
+  Gateway,
+  HttpRoute,
+  ReferenceGrant
+};
+inline constexpr std::size_t KindCount = 9;
+// The kinds of gateway.networking.k8s.io: watched only where the API server serves them.
+inline constexpr Kind FirstGatewayKind = Kind::GatewayClass;
+inline bool is_gateway_kind(Kind kind) noexcept {
+  return kind >= FirstGatewayKind;
+}
 
 const char* kind_name(Kind kind) noexcept;
+// IngressClass and GatewayClass: no namespace, in keys or in API paths.
+bool is_cluster_scoped(Kind kind) noexcept;
 inline Kind kind_of(const Object& object) noexcept {
   return static_cast<Kind>(object.index());
 }

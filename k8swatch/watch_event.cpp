@@ -17,7 +17,7 @@ using nlohmann::json;
 std::string key_in(Kind kind, const json& object) {
   const json& metadata = object_field(object, "metadata");
   const std::string name = string_field(metadata, "name");
-  if (name.empty() || kind == Kind::IngressClass) {
+  if (name.empty() || is_cluster_scoped(kind)) {
     return name;
   }
   const std::string ns = string_field(metadata, "namespace");

@@ -26,7 +26,7 @@ Watcher::Watcher(Kind kind, const ApiConfig& config, std::string namespace_, Wat
                  std::shared_ptr<const SecretInterest> interest)
     : kind_(kind),
       client_(config),
-      namespace_(kind == Kind::IngressClass ? std::string() : std::move(namespace_)),
+      namespace_(is_cluster_scoped(kind) ? std::string() : std::move(namespace_)),
       sink_(std::move(sink)),
       invalid_(std::move(invalid)),
       interest_(std::move(interest)),
@@ -94,6 +94,18 @@ std::optional<std::string> Watcher::list() {
       paged = false;
       continue;
     }
+    if (reply && reply->status == 404 && is_gateway_kind(kind_)) {
+      // The API server does not serve the kind (Gateway API's CRDs are not installed), so none
+      // exist. Asked again after each backoff: CRDs installed later are picked up.
+      if (!kind_absent_) {
+        log::info("watch", "kind not served by the API server; checking again later",
+                  {{"kind", name_of(kind_)}});
+        kind_absent_ = true;
+      }
+      sink_.replace(kind_, {});
+      return std::nullopt;
+    }
+    kind_absent_ = false;
     if (!reply || reply->status != 200) {
       if (!loop_.stopping()) {
         log::warn("watch", "list failed; retrying",

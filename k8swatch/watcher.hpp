@@ -73,6 +73,7 @@ class Watcher {
   std::shared_ptr<InvalidObjects> invalid_;
   std::shared_ptr<const SecretInterest> interest_;
   std::chrono::milliseconds backoff_;
+  bool kind_absent_ = false;  // the last list said the API server does not serve the kind
   WatchCounters counters_;
   BackgroundLoop loop_;
 };

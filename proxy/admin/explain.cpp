@@ -170,10 +170,30 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
   }
 
   const RouteTable& routes = *snapshot.routes;
-  const VirtualHost* vhost = routes.select_host(target.host);
+  const HostSelection selected = routes.select_host(target.host);
+  const VirtualHost* vhost = selected.ingress;
+  const HeadFacts facts(head, target, tls);
   json candidates = json::array();
-  const RouteMatch match = routes.match(target.host, target.path());
-  if (vhost != nullptr) {
+  const RouteMatch match = routes.match(target.host, target.path(), facts);
+  if (selected.gateway != nullptr) {
+    const std::string& name = selected.gateway->name();
+    out["virtualHost"] = {{"rules", name.empty() ? "*" : name},
+                          {"why", "a hostname of Gateway API routes (HTTPRoute)"}};
+    if (routes.ingress_host_named(target.host)) {
+      out["shadowedIngressHost"] =
+          "an Ingress also names this host: the HTTPRoute rules serve it, the Ingress rules "
+          "do not";
+    }
+    // Already in the specification's precedence order.
+    for (const GatewayRule& rule : selected.gateway->rules()) {
+      candidates.push_back({{"path", rule.path.empty() ? std::string("/") : rule.path},
+                            {"method", rule.method.empty() ? "any" : rule.method},
+                            {"headers", rule.headers.size()},
+                            {"queryParams", rule.query.size()},
+                            {"route", rule.action.ingress},
+                            {"chosen", &rule.action == match.action}});
+    }
+  } else if (vhost != nullptr) {
     const std::string& name = vhost->name();
     out["virtualHost"] = {
         {"rules", name.empty() ? "*" : name},
@@ -205,8 +225,8 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
   }
   out["candidates"] = candidates;
   if (match.action == nullptr) {
-    out["decision"] = vhost != nullptr ? "no rule of this host matches the path, no default backend"
-                                       : "no rule for this host, no default backend";
+    out["decision"] = selected ? "no rule of this host matches the request, no default backend"
+                               : "no rule for this host, no default backend";
     out["outcome"] = outcome.empty() ? "404: no route" : outcome;
     return out.dump(2) + "\n";
   }
@@ -221,6 +241,10 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
   out["decision"] =
       is_default ? "no rule of this host matches: the default backend (" +
                        std::string(default_source) + ")"
+      : selected.gateway != nullptr
+          ? "the first HTTPRoute rule, in the Gateway API's precedence order (Exact path, the "
+            "longest prefix, a method, the most headers, the most query parameters, the oldest "
+            "route), whose every match holds"
       : candidates.size() == 1 ? "the only rule that matches"
                                : "the first of the matching rules in precedence order (Exact, "
                                  "then regex paths longest first, then the longest Prefix; on a "
@@ -231,8 +255,28 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
       {"ingress", action.ingress},
       {"sentUpstreamAs",
        upstream_target_for(policy != nullptr ? *policy : no_policy, target, match.captures)}};
-  out["backend"] =
-      describe_backend(snapshot, action.cluster_id, policy, target.host, target, request_uri);
+  // A Gateway API rule's share of requests each backend takes; the cluster named in the
+  // outcome is the first one that can serve.
+  std::uint32_t served_by = action.cluster_id;
+  if (action.weighted) {
+    json backends = json::array();
+    served_by = UnresolvedCluster;
+    for (const WeightedCluster& choice : action.weighted->choices) {
+      json described =
+          describe_backend(snapshot, choice.cluster_id, policy, target.host, target, request_uri);
+      described["weight"] = choice.weight;
+      if (choice.cluster_id == UnresolvedCluster) {
+        described["service"] = "unresolved: its share of requests is answered 500";
+      } else if (served_by == UnresolvedCluster && choice.weight > 0) {
+        served_by = choice.cluster_id;
+      }
+      backends.push_back(std::move(described));
+    }
+    out["backends"] = std::move(backends);
+  } else {
+    out["backend"] =
+        describe_backend(snapshot, action.cluster_id, policy, target.host, target, request_uri);
+  }
   if (action.canary) {
     const Canary& canary = *action.canary;
     json described = describe_backend(snapshot, canary.cluster_id, policy, target.host, target,
@@ -281,12 +325,18 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
         "403: the client's address is outside the Ingress's allowed source ranges or "
         "within its denied ones";
   }
+  if (outcome.empty() && served_by == UnresolvedCluster) {
+    outcome = "500: the rule has no backend that can be resolved";
+  }
   if (outcome.empty()) {
-    const Cluster* cluster = snapshot.clusters->find(action.cluster_id);
+    const Cluster* cluster = snapshot.clusters->find(served_by);
     if (cluster == nullptr || cluster->endpoints.empty()) {
       outcome = "503: the Service has no usable endpoint";
     } else {
       outcome = "proxied to " + cluster->name;
+      if (action.weighted && action.weighted->choices.size() > 1) {
+        outcome += " or another of the rule's backends, by weight";
+      }
       // Without a client address, either way is possible.
       if (!client && policy != nullptr && policy->denied_sources) {
         outcome += ", except for clients within the denied source ranges (403)";

@@ -20,6 +20,7 @@ enum class Fault {
   AuthUnavailable,      // 500: the external auth service failed or answered neither yes nor no
   CorsPreflight,        // not a fault: 204 answering a CORS preflight
   NoEndpoint,           // 503: the Service is missing or has no usable endpoint
+  BackendInvalid,       // 500: a Gateway API rule's backend that cannot be resolved, or none
   UpstreamUnreachable,  // 502: connect refused or failed
   UpstreamBroken,       // 502: reset, closed early, or a malformed response
   UpstreamTimeout,      // 504: connect or response timed out
@@ -57,6 +58,7 @@ constexpr unsigned status_for(Fault fault) {
     case Fault::RateLimited:
       return 503;
     case Fault::AuthUnavailable:
+    case Fault::BackendInvalid:
       return 500;
     case Fault::CorsPreflight:
       return 204;

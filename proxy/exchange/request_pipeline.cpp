@@ -37,7 +37,8 @@ Fault select_route(const ClientConnection& client, Exchange& ex) {
       return Fault::Redirect;
     }
   }
-  ex.route = ex.snapshot->routes->match(ex.target.host, path);
+  ex.route = ex.snapshot->routes->match(ex.target.host, path,
+                                        HeadFacts(ex.request, ex.target, client.tls));
   return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
 }
 
@@ -147,14 +148,31 @@ Fault route_request(const ClientConnection& client, Exchange& ex) {
   return apply_policy(client, ex);
 }
 
-const Endpoint* pick_endpoint(const ClientConnection& client, Exchange& ex) {
-  const RouteAction& action = *ex.route.action;
-  auto& balancer = client.worker.balancer();
-  const bool canary = action.canary && takes_canary(*action.canary, ex.request, balancer);
-  ex.cluster = ex.snapshot->clusters->find(canary ? action.canary->cluster_id : action.cluster_id);
-  if (ex.cluster == nullptr) {
-    return nullptr;
+// The cluster of a routed request: the rule's, its canary's, or one of a Gateway API rule's
+// backends by weight (UnresolvedCluster when that share cannot be served).
+std::uint32_t choose_cluster(const RouteAction& action, const Exchange& ex,
+                             LoadBalancer& balancer) {
+  if (action.weighted) {
+    const WeightedClusters& weighted = *action.weighted;
+    if (weighted.total == 0) {
+      return UnresolvedCluster;
+    }
+    std::uint64_t roll = balancer.roll(weighted.total);
+    for (const WeightedCluster& choice : weighted.choices) {
+      if (roll < choice.weight) {
+        return choice.cluster_id;
+      }
+      roll -= choice.weight;
+    }
+    return UnresolvedCluster;  // unreachable while total is the sum of the weights
   }
+  const bool canary = action.canary && takes_canary(*action.canary, ex.request, balancer);
+  return canary ? action.canary->cluster_id : action.cluster_id;
+}
+
+// The endpoint of the exchange's cluster its route's balancing chooses.
+const Endpoint* pick_in_cluster(const ClientConnection& client, Exchange& ex,
+                                LoadBalancer& balancer) {
   ex.upstream_protocol = upstream_protocol(ex.policy->backend_protocol, ex.cluster->h2c);
   const auto now = Clock::now();
   const RoutePolicy& policy = *ex.policy;
@@ -182,6 +200,31 @@ const Endpoint* pick_endpoint(const ClientConnection& client, Exchange& ex) {
   return balancer.pick(*ex.cluster, now);
 }
 
+// The endpoint for a routed request, or the fault that answers it.
+Fault pick_endpoint(const ClientConnection& client, Exchange& ex, const Endpoint*& endpoint) {
+  auto& balancer = client.worker.balancer();
+  const std::uint32_t cluster_id = choose_cluster(*ex.route.action, ex, balancer);
+  if (cluster_id == UnresolvedCluster) {
+    return Fault::BackendInvalid;
+  }
+  ex.cluster = ex.snapshot->clusters->find(cluster_id);
+  endpoint = ex.cluster == nullptr ? nullptr : pick_in_cluster(client, ex, balancer);
+  return endpoint == nullptr ? Fault::NoEndpoint : Fault::None;
+}
+
+// A Gateway API header modifier, on the request or the response head.
+void apply_header_edits(const HeaderEdits& edits, http::fields& fields) {
+  for (const auto& [name, value] : edits.set) {
+    fields.set(name, value);
+  }
+  for (const auto& [name, value] : edits.add) {
+    fields.insert(name, value);
+  }
+  for (const auto& name : edits.remove) {
+    fields.erase(name);
+  }
+}
+
 void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
   auto& req = ex.request;
   // A view, not a copy: neither step below erases Host (strip_hop_by_hop protects it), and a
@@ -196,6 +239,9 @@ void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
   }
   if (!ex.policy->forwarded_prefix.empty()) {
     req.set("X-Forwarded-Prefix", ex.policy->forwarded_prefix);
+  }
+  if (ex.policy->request_header_edits) {
+    apply_header_edits(*ex.policy->request_header_edits, req);
   }
   req.target(upstream_target_for(*ex.policy, ex.target, ex.route.captures));
   req.version(11);
@@ -216,9 +262,8 @@ namespace {
 
 // The endpoint for a routed request, and the head the backend receives.
 Fault choose_upstream(const ClientConnection& client, Exchange& ex, const Endpoint*& endpoint) {
-  endpoint = pick_endpoint(client, ex);
-  if (endpoint == nullptr) {
-    return Fault::NoEndpoint;
+  if (const Fault fault = pick_endpoint(client, ex, endpoint); fault != Fault::None) {
+    return fault;
   }
   prepare_upstream_request(client, ex);
   return Fault::None;
@@ -274,6 +319,9 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
   add_auth_cookies(ex, response.result_int(), response);
   if (client.tls && !settings.hsts_header.empty()) {
     response.set(http::field::strict_transport_security, settings.hsts_header);
+  }
+  if (ex.policy != nullptr && ex.policy->response_header_edits) {
+    apply_header_edits(*ex.policy->response_header_edits, response);
   }
 }
 

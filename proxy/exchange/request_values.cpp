@@ -24,17 +24,9 @@ std::string_view find_cookie(const http::request_header<>& head, std::string_vie
 
 std::string_view find_query_argument(std::string_view target, std::string_view name) {
   const auto question = target.find('?');
-  std::string_view found;
-  if (question != std::string_view::npos) {
-    for_each_item(target.substr(question + 1), '&', [&](std::string_view pair) {
-      if (pair.starts_with(name) && (pair.size() == name.size() || pair[name.size()] == '=')) {
-        found = pair.substr(std::min(pair.size(), name.size() + 1));
-        return false;
-      }
-      return true;
-    });
-  }
-  return found;
+  return question == std::string_view::npos
+             ? std::string_view()
+             : query_parameter(target.substr(question + 1), name).value_or(std::string_view());
 }
 
 std::string_view hash_key_value(const HashKey& key, const http::request_header<>& head,
@@ -87,8 +79,18 @@ bool takes_canary(const Canary& canary, const http::request_header<>& head,
   return decided ? *decided : balancer.chance(canary.weight, canary.weight_total);
 }
 
+std::string_view HeadFacts::query() const noexcept {
+  const std::string_view query =
+      std::string_view(target_.upstream_target).substr(target_.path_length);
+  return query.empty() ? query : query.substr(1);  // without '?'
+}
+
 std::string upstream_target_for(const RoutePolicy& policy, const RequestHead& target,
                                 const PathCaptures& captures) {
+  if (policy.path_rewrite) {
+    return policy.path_rewrite->apply(target.path()) +
+           std::string(std::string_view(target.upstream_target).substr(target.path_length));
+  }
   if (!policy.rewrite_target) {
     return target.upstream_target;
   }
@@ -107,6 +109,38 @@ std::string https_location(const RequestHead& target, std::uint16_t https_port) 
          target.upstream_target;
 }
 
+namespace {
+
+// The Gateway API specification's rules: a redirect that changes the scheme but names no port
+// goes to the scheme's own port; one that changes neither keeps the listener's.
+std::uint16_t redirect_port(const GatewayRedirect& redirect, bool tls, std::uint16_t scheme_port) {
+  if (redirect.port) {
+    return *redirect.port;
+  }
+  if (!redirect.scheme.empty()) {
+    return scheme_port;
+  }
+  return tls ? redirect.https_port : redirect.http_port;
+}
+
+// An unset part of the Location is the request's; the port is left out when it is the
+// scheme's own.
+std::string gateway_location(const GatewayRedirect& redirect, bool tls, const RequestHead& target) {
+  const std::string scheme =
+      !redirect.scheme.empty() ? redirect.scheme : std::string(tls ? "https" : "http");
+  const std::uint16_t default_port = scheme == "https" ? 443 : 80;
+  const std::uint16_t port = redirect_port(redirect, tls, default_port);
+  const std::string_view query =
+      std::string_view(target.upstream_target).substr(target.path_length);
+  return scheme + "://" +
+         (redirect.hostname.empty() ? std::string(target.host) : redirect.hostname) +
+         (port == default_port ? "" : ":" + std::to_string(port)) +
+         (redirect.path ? redirect.path->apply(target.path()) : std::string(target.path())) +
+         std::string(query);
+}
+
+}  // namespace
+
 PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHead& target,
                            std::string_view host_header, std::string_view request_uri,
                            std::uint16_t https_port) {
@@ -119,6 +153,10 @@ PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHea
                                               .host = target.host,
                                               .http_host = host_header,
                                               .request_uri = request_uri})};
+  }
+  if (policy.gateway_redirect) {
+    return {Fault::Redirect, policy.gateway_redirect->status,
+            gateway_location(*policy.gateway_redirect, tls, target)};
   }
   if (!tls && policy.force_ssl_redirect) {
     return {Fault::Redirect, 308, https_location(target, https_port)};

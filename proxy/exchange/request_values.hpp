@@ -15,6 +15,22 @@
 
 namespace portico {
 
+// What Gateway API matches read of a request: its head, as the codec read it.
+class HeadFacts final : public RequestFacts {
+ public:
+  HeadFacts(const boost::beast::http::request_header<>& head, const RequestHead& target, bool tls)
+      : head_(head), target_(target), tls_(tls) {}
+  std::string_view method() const noexcept override { return head_.method_string(); }
+  std::string_view header(std::string_view name) const noexcept override { return head_[name]; }
+  std::string_view query() const noexcept override;
+  bool tls() const noexcept override { return tls_; }
+
+ private:
+  const boost::beast::http::request_header<>& head_;
+  const RequestHead& target_;
+  bool tls_;
+};
+
 // The value of cookie `name` in the request's Cookie fields, or "".
 std::string_view find_cookie(const boost::beast::http::request_header<>& head,
                              std::string_view name);

@@ -8,6 +8,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "proxy/policy/cors.hpp"
 #include "proxy/policy/external_auth.hpp"
@@ -51,6 +54,38 @@ struct HashKey {
 
 enum class Balance { RoundRobin, Ewma };
 
+// Gateway API's path replacement (URLRewrite, RequestRedirect): the whole path, or only the
+// part its rule's PathPrefix matched.
+struct PathReplacement {
+  std::string value;           // an absolute path
+  std::string matched_prefix;  // ReplacePrefixMatch: the rule's prefix, without trailing '/'
+  bool prefix = false;
+  std::string apply(std::string_view path) const;
+  bool operator==(const PathReplacement&) const = default;
+};
+
+// The RequestRedirect filter: each part of the Location that is unset is the request's.
+struct GatewayRedirect {
+  std::string scheme;    // "" keeps the request's
+  std::string hostname;  // "" keeps the request's host
+  std::optional<std::uint16_t> port;
+  std::optional<PathReplacement> path;
+  unsigned status = 302;
+  // The Gateway listeners' ports (--gateway-http-port, --gateway-https-port): the port a
+  // redirect keeps when it sets neither scheme nor port.
+  std::uint16_t http_port = 80;
+  std::uint16_t https_port = 443;
+  bool operator==(const GatewayRedirect&) const = default;
+};
+
+// RequestHeaderModifier and ResponseHeaderModifier: set (replace), add (append), remove.
+struct HeaderEdits {
+  std::vector<std::pair<std::string, std::string>> set;
+  std::vector<std::pair<std::string, std::string>> add;
+  std::vector<std::string> remove;
+  bool operator==(const HeaderEdits&) const = default;
+};
+
 struct RoutePolicy {
   // Limits and timeouts.
   std::optional<std::uint64_t> max_body_bytes;  // 413 above this; 0: unlimited
@@ -62,6 +97,7 @@ struct RoutePolicy {
   // offer: 503, never open.
   bool fail_closed = false;
   std::optional<Redirect> redirect;
+  std::optional<GatewayRedirect> gateway_redirect;  // an HTTPRoute rule's RequestRedirect
   bool force_ssl_redirect = false;  // plain HTTP goes to HTTPS even without a spec.tls entry
   std::string app_root;             // "/" redirects here (302)
   std::optional<CorsPolicy> cors;
@@ -72,6 +108,9 @@ struct RoutePolicy {
   std::optional<ExternalAuth> external_auth;    // auth-url: the auth service decides
   // Forwarding.
   std::optional<std::string> rewrite_target;  // "$1"..."$9" from the path's regex captures
+  std::optional<PathReplacement> path_rewrite;               // an HTTPRoute rule's URLRewrite path
+  std::optional<HeaderEdits> request_header_edits;           // RequestHeaderModifier
+  std::optional<HeaderEdits> response_header_edits;          // ResponseHeaderModifier
   BackendProtocol backend_protocol = BackendProtocol::Http;  // backend-protocol
   std::string upstream_host;     // upstream-vhost: the Host the backend receives, "" as sent
   std::string forwarded_prefix;  // x-forwarded-prefix: sent as X-Forwarded-Prefix when set

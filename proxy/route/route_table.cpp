@@ -143,31 +143,76 @@ VirtualHost& RouteTable::host(const std::string& host) {
   return *exact_hosts_.try_emplace(host, host).first;
 }
 
-const VirtualHost* RouteTable::select_host(std::string_view host) const noexcept {
-  if (const VirtualHost* exact = exact_hosts_.find(host)) {
-    return exact;
-  }
-  // A wildcard covers exactly one label: "*.example.com" takes "a.example.com" only.
-  if (const auto dot = host.find('.'); dot != std::string_view::npos && dot > 0) {
-    if (const VirtualHost* wildcard = wildcard_hosts_.find(host.substr(dot + 1))) {
-      return wildcard;
+GatewayHost& RouteTable::gateway_host(const std::string& host) {
+  if (host.empty()) {
+    if (!gateway_any_) {
+      gateway_any_.emplace("");
     }
+    return *gateway_any_;
   }
-  return no_host_ ? &*no_host_ : nullptr;
+  if (host.starts_with("*.")) {
+    return *gateway_wildcard_.try_emplace(std::string_view(host).substr(2), host).first;
+  }
+  return *gateway_exact_.try_emplace(host, host).first;
 }
 
-RouteMatch RouteTable::match(std::string_view host, std::string_view path) const noexcept {
-  const VirtualHost* vhost = select_host(host);
-  // No fall-through: once a host is selected, only its rules or the default backend apply.
-  if (vhost != nullptr) {
-    RouteMatch found;
-    if ((found.action = vhost->match(path, found.captures)) != nullptr) {
-      found.host = vhost->name();
-      return found;
+const RequestFacts& plain_request() noexcept {
+  struct Plain final : RequestFacts {
+    std::string_view method() const noexcept override { return "GET"; }
+    std::string_view header(std::string_view) const noexcept override { return {}; }
+    std::string_view query() const noexcept override { return {}; }
+    bool tls() const noexcept override { return false; }
+  };
+  static const Plain plain;
+  return plain;
+}
+
+HostSelection RouteTable::select_host(std::string_view host) const noexcept {
+  if (const GatewayHost* exact = gateway_exact_.find(host)) {
+    return {nullptr, exact};
+  }
+  if (const VirtualHost* exact = exact_hosts_.find(host)) {
+    return {exact, nullptr};
+  }
+  // Longest suffix first. An Ingress wildcard covers exactly one label ("*.example.com" takes
+  // "a.example.com" only), a Gateway API one any number of them.
+  bool first_label = true;
+  for (auto dot = host.find('.'); dot != std::string_view::npos && dot > 0;
+       dot = host.find('.', dot + 1)) {
+    const std::string_view suffix = host.substr(dot + 1);
+    if (const GatewayHost* wildcard = gateway_wildcard_.find(suffix)) {
+      return {nullptr, wildcard};
+    }
+    if (first_label) {
+      if (const VirtualHost* wildcard = wildcard_hosts_.find(suffix)) {
+        return {wildcard, nullptr};
+      }
+      first_label = false;
     }
   }
+  if (gateway_any_) {
+    return {nullptr, &*gateway_any_};
+  }
+  return {no_host_ ? &*no_host_ : nullptr, nullptr};
+}
+
+RouteMatch RouteTable::match(std::string_view host, std::string_view path,
+                             const RequestFacts& request) const noexcept {
+  const HostSelection selected = select_host(host);
+  // No fall-through: once a host is selected, only its rules or the default backend apply.
+  RouteMatch found;
+  if (selected.gateway != nullptr) {
+    found.action = selected.gateway->match(path, request, found.captures);
+    found.host = selected.gateway->name();
+  } else if (selected.ingress != nullptr) {
+    found.action = selected.ingress->match(path, found.captures);
+    found.host = selected.ingress->name();
+  }
+  if (found.action != nullptr) {
+    return found;
+  }
   if (default_backend_) {
-    return {&*default_backend_, {}};
+    return {&*default_backend_, {}, {}};
   }
   return {};
 }

@@ -1,8 +1,9 @@
 #pragma once
 // RouteTable: where a request is routed. Maps (host, path) to the action of the Ingress rule
 // that wins under the Ingress v1 precedence rules (the README's routing section states
-// them). Built once by the control plane, then immutable and shared by every worker
-// through the Snapshot; match() is noexcept, lock-free and allocation-free.
+// them), or, for hosts Gateway API routes serve, to the winning HTTPRoute rule. Built once by the
+// control plane, then immutable and shared by every worker through the Snapshot; match() is
+// noexcept, lock-free and allocation-free.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,38 +13,11 @@
 
 #include "proxy/common/expected.hpp"
 #include "proxy/common/flat_string_map.hpp"
-#include "proxy/policy/route_policy.hpp"
+#include "proxy/route/gateway_host.hpp"
 #include "proxy/route/path_regex.hpp"
+#include "proxy/route/route_action.hpp"
 
 namespace portico {
-
-// A canary Ingress's claim on a rule of the main Ingress for the same host and path
-// (canary: "true"): which requests go to its backend instead. By header first, then cookie,
-// then weight, as ingress-nginx decides.
-struct Canary {
-  std::uint32_t cluster_id = 0;
-  std::string ingress;       // the canary Ingress, "namespace/name"
-  std::string header;        // canary-by-header: "always" -> canary, "never" -> main
-  std::string header_value;  // canary-by-header-value: this value -> canary, others -> main
-  std::string cookie;        // canary-by-cookie: "always" -> canary, "never" -> main
-  std::uint32_t weight = 0;  // canary-weight, out of weight_total
-  std::uint32_t weight_total = 100;
-  bool operator==(const Canary&) const = default;
-};
-
-// What a matched rule does: send the request to one backend cluster, under its Ingress's policy.
-// RouteAction::ingress of the default backend that --default-backend-service provides.
-inline constexpr std::string_view DefaultBackendServiceSource = "--default-backend-service";
-
-struct RouteAction {
-  std::uint32_t cluster_id = 0;
-  // "namespace/name" of the Ingress the rule came from (or DefaultBackendServiceSource), for
-  // logs and stats.
-  std::string ingress;
-  RoutePolicyPtr policy;  // null: the flags' defaults
-  std::shared_ptr<const Canary> canary;  // null: no canary
-  bool operator==(const RouteAction&) const = default;
-};
 
 // Regex: a Prefix or ImplementationSpecific path on a host where some Ingress asks for
 // use-regex or rewrite-target (ingress-nginx then treats every such path of the host as a
@@ -53,12 +27,6 @@ enum class PathMatch { Exact, Prefix, Regex };
 constexpr std::string_view path_match_name(PathMatch match) {
   return match == PathMatch::Exact ? "Exact" : match == PathMatch::Prefix ? "Prefix" : "Regex";
 }
-
-struct RouteMatch {
-  const RouteAction* action = nullptr;  // null: no rule and no default backend (404)
-  std::string_view host;                // the rule host that matched, for stats; "" for none
-  PathCaptures captures;                // of a Regex rule; count 0 otherwise
-};
 
 // The rules of one host (or of the host-less rules). A host with few rules (the common case)
 // keeps them in one contiguous array that a lookup scans: no hashing and no pointer to chase
@@ -135,16 +103,31 @@ class VirtualHost {
   std::unique_ptr<PathIndex> index_;
 };
 
+// The rules a request's host selects: an Ingress host's or a Gateway API host's, never both.
+struct HostSelection {
+  const VirtualHost* ingress = nullptr;
+  const GatewayHost* gateway = nullptr;
+  explicit operator bool() const noexcept { return ingress != nullptr || gateway != nullptr; }
+};
+
+// A request as an Ingress rule sees it: a GET over HTTP with no headers (for lookups that
+// have no request, such as tests of Ingress routing).
+const RequestFacts& plain_request() noexcept;
+
 class RouteTable {
  public:
   // The host's rules, created on first use. `host` is lowercase: "a.b", "*.b" or "" (no host).
   // Valid until the next call.
   VirtualHost& host(const std::string& host);
+  // The same for Gateway API routes; a wildcard "*.b" covers any number of labels before
+  // ".b", as the Gateway API specification says.
+  GatewayHost& gateway_host(const std::string& host);
   void set_default_backend(RouteAction action) { default_backend_ = std::move(action); }
   bool has_default_backend() const noexcept { return default_backend_.has_value(); }
 
   // `host` is already normalized (lowercase, no port); `path` has no dot segments.
-  RouteMatch match(std::string_view host, std::string_view path) const noexcept;
+  RouteMatch match(std::string_view host, std::string_view path,
+                   const RequestFacts& request = plain_request()) const noexcept;
 
   // Every host's rules (exact hosts, wildcards, then the host-less rules), for inspection.
   template <class Visit>
@@ -155,22 +138,40 @@ class RouteTable {
       visit(*no_host_);
     }
   }
-  // The rules a request for `host` is matched against: its exact host's, else its one-label
-  // wildcard's, else the host-less rules; null when there are none.
-  const VirtualHost* select_host(std::string_view host) const noexcept;
+  template <class Visit>
+  void for_each_gateway_host(Visit&& visit) const {
+    gateway_exact_.for_each([&](std::string_view, const GatewayHost& host) { visit(host); });
+    gateway_wildcard_.for_each([&](std::string_view, const GatewayHost& host) { visit(host); });
+    if (gateway_any_) {
+      visit(*gateway_any_);
+    }
+  }
+  // The rules a request for `host` is matched against, most specific first: its exact host's
+  // (a Gateway API host before an Ingress one: an HTTPRoute wins a hostname both claim), else
+  // the longest wildcard's (an Ingress wildcard covers one label), else the host-less rules.
+  HostSelection select_host(std::string_view host) const noexcept;
+  // The Ingress rules of exactly `host`, whether or not a Gateway API host shadows them.
+  const VirtualHost* ingress_host_named(std::string_view host) const noexcept {
+    return exact_hosts_.find(host);
+  }
   const RouteAction* default_backend() const noexcept {
     return default_backend_ ? &*default_backend_ : nullptr;
   }
 
   std::size_t host_count() const noexcept {
-    return exact_hosts_.size() + wildcard_hosts_.size() + (no_host_ ? 1 : 0);
+    return exact_hosts_.size() + wildcard_hosts_.size() + (no_host_ ? 1 : 0) +
+           gateway_exact_.size() + gateway_wildcard_.size() + (gateway_any_ ? 1 : 0);
   }
 
  private:
   using Hosts = FlatStringMap<VirtualHost>;
+  using GatewayHosts = FlatStringMap<GatewayHost>;
   Hosts exact_hosts_;
   Hosts wildcard_hosts_;  // keyed by the suffix after "*.", e.g. "example.com"
   std::optional<VirtualHost> no_host_;
+  GatewayHosts gateway_exact_;
+  GatewayHosts gateway_wildcard_;  // keyed by the suffix after "*."
+  std::optional<GatewayHost> gateway_any_;
   std::optional<RouteAction> default_backend_;
 };
 

@@ -52,6 +52,8 @@ class LoadBalancer {
   bool chance(std::uint32_t weight, std::uint32_t total) noexcept {
     return weight >= total || (weight > 0 && random_() % total < weight);
   }
+  // A number in [0, bound), bound > 0 (a Gateway API backendRef chosen by weight).
+  std::uint64_t roll(std::uint64_t bound) noexcept { return random_() % bound; }
 
   void report_connect_failure(const Endpoint& endpoint, Clock::time_point now);
   void report_connect_success(const Endpoint& endpoint) noexcept {

@@ -1,0 +1,361 @@
+#include "config/gateway_translator.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "config/gateway_rules.hpp"
+#include "proxy/common/log.hpp"
+
+namespace portico {
+namespace {
+
+constexpr std::string_view GatewayGroup = "gateway.networking.k8s.io";
+
+// "*.example.com" covers "a.example.com", "a.b.example.com" and "*.a.example.com".
+bool covers(const std::string& wildcard, const std::string& name) {
+  if (!wildcard.starts_with("*.")) {
+    return false;
+  }
+  const std::string_view suffix = std::string_view(wildcard).substr(1);  // ".example.com"
+  const std::string_view bare = name.starts_with("*.") ? std::string_view(name).substr(1) : name;
+  return bare.size() > suffix.size() && bare.ends_with(suffix);
+}
+
+// A listener as Portico serves it, with what routes attached to it.
+struct ListenerState {
+  const k8s::Gateway* gateway = nullptr;
+  const k8s::Listener* spec = nullptr;
+  bool served = false;  // Accepted: a protocol and port Portico serves
+  bool https = false;
+  k8s::ListenerStatus status;
+  std::set<std::string> route_hostnames;  // of the attached routes, for its certificate
+};
+
+k8s::Condition condition(const char* type, bool status, const char* reason,
+                         std::string message = "") {
+  return {type, status, reason, std::move(message)};
+}
+
+bool allows_namespace(const k8s::Listener& listener, const k8s::Gateway& gateway,
+                      const std::string& route_namespace) {
+  switch (listener.from) {
+    case k8s::RouteNamespaces::All:
+      return true;
+    case k8s::RouteNamespaces::Same:
+      return route_namespace == gateway.meta.namespace_;
+    case k8s::RouteNamespaces::Selector:
+      return false;  // Namespaces are not watched: no route is selected (documented)
+  }
+  return false;
+}
+
+bool allows_http_routes(const k8s::Listener& listener) {
+  return listener.kinds.empty() ||
+         std::any_of(listener.kinds.begin(), listener.kinds.end(), [](const auto& kind) {
+           return kind.group == GatewayGroup && kind.kind == "HTTPRoute";
+         });
+}
+
+// Judges one listener: served or why not, and its certificate.
+ListenerState judge_listener(const ObjectCache& cache, const GatewaySettings& settings,
+                             const k8s::Gateway& gateway, const k8s::Listener& listener) {
+  ListenerState state{&gateway, &listener};
+  state.status.name = listener.name;
+  auto& conditions = state.status.conditions;
+  const bool http = listener.protocol == "HTTP";
+  const bool https = listener.protocol == "HTTPS";
+  if (!http && !https) {
+    conditions = {condition("Accepted", false, "UnsupportedProtocol",
+                            "Portico serves HTTP and HTTPS listeners"),
+                  condition("Programmed", false, "Invalid"),
+                  condition("ResolvedRefs", true, "ResolvedRefs")};
+    return state;
+  }
+  if (listener.port != (http ? settings.http_port : settings.https_port)) {
+    conditions = {condition("Accepted", false, "PortUnavailable",
+                            std::string("Portico serves ") + (http ? "HTTP" : "HTTPS") +
+                                " listeners on port " +
+                                std::to_string(http ? settings.http_port : settings.https_port)),
+                  condition("Programmed", false, "Invalid"),
+                  condition("ResolvedRefs", true, "ResolvedRefs")};
+    return state;
+  }
+  if (allows_http_routes(listener)) {
+    state.status.supported_kinds.push_back({std::string(GatewayGroup), "HTTPRoute"});
+  }
+  k8s::Condition resolved = condition("ResolvedRefs", true, "ResolvedRefs");
+  if (listener.kinds.size() > state.status.supported_kinds.size()) {
+    resolved =
+        condition("ResolvedRefs", false, "InvalidRouteKinds", "Portico serves HTTPRoute only");
+  }
+  if (https && listener.tls_mode != "Terminate") {
+    conditions = {condition("Accepted", false, "UnsupportedValue",
+                            "Portico terminates TLS: tls.mode must be Terminate"),
+                  condition("Programmed", false, "Invalid"), resolved};
+    return state;
+  }
+  if (https) {
+    const k8s::ObjectReference* ref =
+        listener.certificate_refs.empty() ? nullptr : &listener.certificate_refs.front();
+    const std::string ns =
+        ref == nullptr || ref->namespace_.empty() ? gateway.meta.namespace_ : ref->namespace_;
+    if (ref == nullptr || !ref->group.empty() || ref->kind != "Secret") {
+      resolved = condition("ResolvedRefs", false, "InvalidCertificateRef",
+                           "an HTTPS listener needs a certificateRef to a Secret");
+    } else if (!reference_permitted(cache, GatewayGroup, "Gateway", gateway.meta.namespace_, "",
+                                    "Secret", ns, ref->name)) {
+      resolved = condition(
+          "ResolvedRefs", false, "RefNotPermitted",
+          "Secret " + ns + "/" + ref->name + ": no ReferenceGrant in its namespace allows it");
+    } else if (cache.find<k8s::Secret>(k8s::Kind::Secret, ns + "/" + ref->name) == nullptr) {
+      resolved = condition("ResolvedRefs", false, "InvalidCertificateRef",
+                           "Secret " + ns + "/" + ref->name + " does not exist");
+    }
+  }
+  state.served = true;
+  state.https = https;
+  conditions = {condition("Accepted", true, "Accepted"),
+                resolved.status ? condition("Programmed", true, "Programmed")
+                                : condition("Programmed", false, "Invalid"),
+                resolved};
+  return state;
+}
+
+// A rule ready for the table, with what decides its precedence.
+struct Candidate {
+  std::string host;
+  GatewayRule rule;
+  int path_rank;  // Exact, then regex, then prefix
+  std::size_t path_length;
+  bool any_method;
+  std::size_t headers;
+  std::size_t query;
+  std::int64_t created;
+  std::string route_key;
+  std::size_t rule_index;
+  std::size_t match_index;
+};
+
+bool precedes(const Candidate& a, const Candidate& b) {
+  // More specific first: a longer path, a method, more headers and parameters; then the oldest.
+  return std::tie(a.path_rank, b.path_length, a.any_method, b.headers, b.query, a.created,
+                  a.route_key, a.rule_index, a.match_index) <
+         std::tie(b.path_rank, a.path_length, b.any_method, a.headers, a.query, b.created,
+                  b.route_key, b.rule_index, b.match_index);
+}
+
+k8s::GatewayStatus gateway_status(const k8s::Gateway* gateway,
+                                  const std::vector<ListenerState>& listeners) {
+  k8s::GatewayStatus out{
+      gateway->meta.namespace_, gateway->meta.name, gateway->meta.generation, {}, {}};
+  const bool any_served = std::any_of(listeners.begin(), listeners.end(),
+                                      [](const ListenerState& l) { return l.served; });
+  const bool all_served = std::all_of(listeners.begin(), listeners.end(),
+                                      [](const ListenerState& l) { return l.served; });
+  out.conditions = {any_served
+                        ? condition("Accepted", true, all_served ? "Accepted" : "ListenersNotValid")
+                        : condition("Accepted", false, "ListenersNotValid",
+                                    "no listener has a protocol and port Portico serves"),
+                    any_served ? condition("Programmed", true, "Programmed")
+                               : condition("Programmed", false, "Invalid")};
+  for (const ListenerState& listener : listeners) {
+    out.listeners.push_back(listener.status);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> intersect_hostnames(const std::string& listener,
+                                               const std::string& route) {
+  if (listener.empty() || listener == route) {
+    return route;
+  }
+  if (route.empty()) {
+    return listener;
+  }
+  if (covers(listener, route)) {
+    return route;
+  }
+  if (covers(route, listener)) {
+    return listener;
+  }
+  return std::nullopt;
+}
+
+GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteTable& table,
+                                                Translation& out, ClusterIds& ids) const {
+  GatewayTranslation result;
+  std::set<std::string> our_classes;
+  for (const auto& [name, cached] : cache.of(k8s::Kind::GatewayClass)) {
+    const auto& gateway_class = std::get<k8s::GatewayClass>(*cached.object);
+    if (gateway_class.spec.controller_name == settings_.controller_name) {
+      our_classes.insert(name);
+      result.status.classes.push_back({name,
+                                       gateway_class.meta.generation,
+                                       {condition("Accepted", true, "Accepted"),
+                                        condition("SupportedVersion", true, "SupportedVersion")}});
+    }
+  }
+  // Our Gateways' listeners, in spec order, by Gateway key.
+  struct GatewayState {
+    const k8s::Gateway* gateway;
+    std::vector<ListenerState> listeners;
+  };
+  std::map<std::string, GatewayState> gateways;
+  for (const auto& [key, cached] : cache.of(k8s::Kind::Gateway)) {
+    const auto& gateway = std::get<k8s::Gateway>(*cached.object);
+    if (!our_classes.contains(gateway.spec.class_name)) {
+      continue;
+    }
+    auto& state = gateways.try_emplace(key, GatewayState{&gateway, {}}).first->second;
+    for (const auto& listener : gateway.spec.listeners) {
+      state.listeners.push_back(judge_listener(cache, settings_, gateway, listener));
+    }
+  }
+
+  // Routes, oldest first: the order every tie is decided in.
+  std::vector<std::pair<const CachedObject*, const std::string*>> routes;
+  for (const auto& [key, cached] : cache.of(k8s::Kind::HttpRoute)) {
+    routes.emplace_back(&cached, &key);
+  }
+  std::sort(routes.begin(), routes.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first->created, *a.second) < std::tie(b.first->created, *b.second);
+  });
+  RuleTranslation rules{cache, settings_, out, ids};
+  std::vector<Candidate> candidates;
+  for (const auto& [cached, key] : routes) {
+    const auto& route = std::get<k8s::HttpRoute>(*cached->object);
+    k8s::HttpRouteStatus route_status{
+        route.meta.namespace_, route.meta.name, route.meta.generation, {}};
+    // hostname -> served on the HTTP port, on the HTTPS port
+    std::map<std::string, std::pair<bool, bool>> hosts;
+    for (const auto& parent : route.spec.parent_refs) {
+      if (parent.group != GatewayGroup || parent.kind != "Gateway") {
+        continue;
+      }
+      const std::string gateway_key =
+          (parent.namespace_.empty() ? route.meta.namespace_ : parent.namespace_) + "/" +
+          parent.name;
+      const auto gateway = gateways.find(gateway_key);
+      if (gateway == gateways.end()) {
+        continue;  // not one of ours: another controller reports on it
+      }
+      k8s::RouteParentStatus parent_status{parent, {}};
+      parent_status.parent.namespace_ = gateway_key.substr(0, gateway_key.find('/'));
+      const char* refusal = "NoMatchingParent";
+      for (ListenerState& listener : gateway->second.listeners) {
+        if ((!parent.section_name.empty() && parent.section_name != listener.spec->name) ||
+            (parent.port && *parent.port != listener.spec->port) || !listener.served) {
+          continue;
+        }
+        if (!allows_namespace(*listener.spec, *listener.gateway, route.meta.namespace_) ||
+            !allows_http_routes(*listener.spec)) {
+          refusal =
+              std::string_view(refusal) == "NoMatchingParent" ? "NotAllowedByListeners" : refusal;
+          continue;
+        }
+        bool attached = false;
+        const std::vector<std::string> wanted =
+            route.spec.hostnames.empty() ? std::vector<std::string>{""} : route.spec.hostnames;
+        for (const auto& hostname : wanted) {
+          if (auto host = intersect_hostnames(listener.spec->hostname, hostname)) {
+            auto& flags = hosts[*host];
+            (listener.https ? flags.second : flags.first) = true;
+            if (!host->empty()) {
+              listener.route_hostnames.insert(*host);
+            }
+            attached = true;
+          }
+        }
+        if (attached) {
+          ++listener.status.attached_routes;
+          refusal = nullptr;
+        } else if (refusal != nullptr) {
+          refusal = "NoMatchingListenerHostname";
+        }
+      }
+      parent_status.conditions.push_back(refusal == nullptr
+                                             ? condition("Accepted", true, "Accepted")
+                                             : condition("Accepted", false, refusal));
+      route_status.parents.push_back(std::move(parent_status));
+    }
+    if (route_status.parents.empty()) {
+      continue;  // no parent of ours
+    }
+    k8s::Condition resolved = condition("ResolvedRefs", true, "ResolvedRefs");
+    for (std::size_t r = 0; r < route.spec.rules.size(); ++r) {
+      const auto& rule = route.spec.rules[r];
+      for (std::size_t m = 0; m < rule.matches.size(); ++m) {
+        const auto& match = rule.matches[m];
+        RouteAction action = rule_action(rules, route, rule, match, resolved);
+        auto conditions = rule_conditions(match);
+        if (!conditions) {
+          log::warn("config", "HTTPRoute match skipped",
+                    {{"httproute", *key},
+                     {"field",
+                      "spec.rules[" + std::to_string(r) + "].matches[" + std::to_string(m) + "]"},
+                     {"reason", conditions.error()}});
+          continue;
+        }
+        conditions->action = std::move(action);
+        const int rank = match.path_type == k8s::HttpPathType::Exact               ? 0
+                         : match.path_type == k8s::HttpPathType::RegularExpression ? 1
+                                                                                   : 2;
+        for (const auto& [host, ports] : hosts) {
+          Candidate candidate{host,
+                              *conditions,
+                              rank,
+                              conditions->path.size(),
+                              match.method.empty(),
+                              match.headers.size(),
+                              match.query_params.size(),
+                              cached->created,
+                              *key,
+                              r,
+                              m};
+          candidate.rule.on_http = ports.first;
+          candidate.rule.on_https = ports.second;
+          candidates.push_back(std::move(candidate));
+        }
+      }
+    }
+    for (auto& parent : route_status.parents) {
+      parent.conditions.push_back(resolved);
+    }
+    result.status.routes.push_back(std::move(route_status));
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), precedes);
+  std::set<std::string> hosts;
+  for (auto& candidate : candidates) {
+    table.gateway_host(candidate.host).add(std::move(candidate.rule));
+    hosts.insert(candidate.host);
+  }
+  for (const auto& host : hosts) {
+    if (table.ingress_host_named(host) != nullptr) {
+      log::info("config", "an HTTPRoute serves a host an Ingress also names: the Ingress's rules "
+                "for it are shadowed", {{"host", host}});
+    }
+  }
+
+  for (auto& [key, state] : gateways) {
+    result.status.gateways.push_back(gateway_status(state.gateway, state.listeners));
+    for (const ListenerState& listener : state.listeners) {
+      if (listener.served && listener.https && listener.status.conditions.back().status) {
+        const auto& ref = listener.spec->certificate_refs.front();
+        result.certificates.push_back(
+            {listener.spec->hostname.empty()
+                 ? std::vector<std::string>(listener.route_hostnames.begin(),
+                                            listener.route_hostnames.end())
+                 : std::vector<std::string>{listener.spec->hostname},
+             (ref.namespace_.empty() ? state.gateway->meta.namespace_ : ref.namespace_) + "/" +
+                 ref.name});
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace portico
