@@ -114,6 +114,12 @@ std::optional<Application::StartFailure> Application::open_sources() {
                                   .name = options_.election_id,
                                   .identity = k8s::replica_identity()});
   admin_.add_metrics([this] { return cluster_metrics(); });
+  gateway_status_ = std::make_unique<k8s::GatewayStatusWriter>(
+      *config, *leader_, options_.translation.gateway.controller_name);
+  control_.report_gateway_status_to(
+      [this](k8s::GatewayApiStatus status, std::vector<std::string> addresses) {
+        gateway_status_->update(std::move(status), std::move(addresses));
+      });
   if (!options_.publish_addresses.empty() || !options_.publish_service.empty()) {
     status_ = std::make_unique<k8s::StatusWriter>(*config, *leader_);
     control_.report_status_to(
@@ -212,6 +218,9 @@ void Application::stop_sources() {
   for (auto& watcher : watchers_) {
     watcher->stop();
   }
+  if (gateway_status_) {
+    gateway_status_->stop();
+  }
   if (status_) {
     status_->stop();
   }
@@ -294,6 +303,9 @@ void Application::start() {
   }
   if (leader_) {
     leader_->start();
+  }
+  if (gateway_status_) {
+    gateway_status_->start();
   }
   if (status_) {
     status_->start();

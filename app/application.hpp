@@ -14,6 +14,7 @@
 #include "config/acme/acme_manager.hpp"
 #include "config/control_loop.hpp"
 #include "config/manifest_source.hpp"
+#include "k8swatch/gateway_status_writer.hpp"
 #include "k8swatch/leader_election.hpp"
 #include "k8swatch/secret_fetcher.hpp"
 #include "k8swatch/status_writer.hpp"
@@ -80,6 +81,7 @@ class Application {
   // Cluster mode: one leader among the replicas writes status.
   std::unique_ptr<k8s::LeaderElector> leader_;
   std::unique_ptr<k8s::StatusWriter> status_;
+  std::unique_ptr<k8s::GatewayStatusWriter> gateway_status_;  // cluster mode
   std::unique_ptr<acme::AcmeManager> acme_;
   std::optional<k8s::ApiConfig> api_config_;  // cluster mode
   std::uint16_t http_port_ = 0;

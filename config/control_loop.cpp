@@ -67,12 +67,26 @@ void ControlLoop::report_status() {
       served.push_back({ingress.meta.namespace_, ingress.meta.name, ingress.status_addresses});
     }
   }
-  std::vector<std::string> addresses = publish_addresses_;
-  if (!publish_service_.empty()) {
-    const auto* service = cache_.find<k8s::Service>(k8s::Kind::Service, publish_service_);
-    addresses = service != nullptr ? service->external_addresses : std::vector<std::string>{};
+  report_(std::move(served), published_addresses());
+}
+
+std::vector<std::string> ControlLoop::published_addresses() const {
+  if (publish_service_.empty()) {
+    return publish_addresses_;
   }
-  report_(std::move(served), std::move(addresses));
+  const auto* service = cache_.find<k8s::Service>(k8s::Kind::Service, publish_service_);
+  return service != nullptr ? service->external_addresses : std::vector<std::string>{};
+}
+
+void ControlLoop::report_gateway_status() {
+  auto addresses = published_addresses();
+  const auto& status = builder_.gateway_status();
+  if (status == gateway_reported_ && addresses == gateway_addresses_reported_) {
+    return;
+  }
+  gateway_reported_ = status;
+  gateway_addresses_reported_ = addresses;
+  report_gateway_(status, std::move(addresses));
 }
 
 void ControlLoop::keep_only_referenced_secrets(std::shared_ptr<k8s::SecretInterest> interest,
@@ -239,6 +253,9 @@ void ControlLoop::rebuild() {
   const bool references_may_change = !published_once_ || pending_.routes || pending_.secrets;
   if (SnapshotPtr built = builder_.build(cache_, pending_)) {
     unpublished_ = std::move(built);
+  }
+  if (report_gateway_) {
+    report_gateway_status();
   }
   unpublished_changes_.merge(pending_);
   pending_ = {};

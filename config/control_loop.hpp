@@ -39,6 +39,12 @@ class ControlLoop {
   void report_status_to(ReportStatus report, std::vector<std::string> publish_addresses,
                         std::string publish_service);
 
+  // Where the Gateway API status and the published address go after each translation that
+  // changed either (cluster mode). Call before start().
+  using ReportGatewayStatus =
+      std::function<void(k8s::GatewayApiStatus, std::vector<std::string> addresses)>;
+  void report_gateway_status_to(ReportGatewayStatus report) { report_gateway_ = std::move(report); }
+
   // Where the certificates that served Ingresses ask ACME for go, each time they change.
   // Call before start().
   using ReportAcme = std::function<void(std::vector<acme::WantedCertificate>)>;
@@ -87,6 +93,9 @@ class ControlLoop {
   // true when none is.
   bool want_referenced_secrets();
   void report_status();
+  void report_gateway_status();
+  // What --publish-address or --publish-service says the controller's address is.
+  std::vector<std::string> published_addresses() const;
   void report_acme();
 
   net::io_context io_{1};
@@ -97,6 +106,9 @@ class ControlLoop {
   Publish publish_;
   ReportStatus report_;
   ReportAcme report_acme_;
+  ReportGatewayStatus report_gateway_;
+  k8s::GatewayApiStatus gateway_reported_;
+  std::vector<std::string> gateway_addresses_reported_;
   std::vector<acme::WantedCertificate> acme_wanted_;
   std::shared_ptr<k8s::SecretInterest> secret_interest_;
   FetchSecret fetch_secret_;

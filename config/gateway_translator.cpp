@@ -31,6 +31,9 @@ struct ListenerState {
   bool https = false;
   k8s::ListenerStatus status;
   std::set<std::string> route_hostnames;  // of the attached routes, for its certificate
+  // HTTPS: the Secret "namespace/name" it may use. Named even while the Secret is missing:
+  // its hosts get the default certificate until it exists.
+  std::string certificate_secret;
 };
 
 k8s::Condition condition(const char* type, bool status, const char* reason,
@@ -109,9 +112,12 @@ ListenerState judge_listener(const ObjectCache& cache, const GatewaySettings& se
       resolved = condition(
           "ResolvedRefs", false, "RefNotPermitted",
           "Secret " + ns + "/" + ref->name + ": no ReferenceGrant in its namespace allows it");
-    } else if (cache.find<k8s::Secret>(k8s::Kind::Secret, ns + "/" + ref->name) == nullptr) {
-      resolved = condition("ResolvedRefs", false, "InvalidCertificateRef",
-                           "Secret " + ns + "/" + ref->name + " does not exist");
+    } else {
+      state.certificate_secret = ns + "/" + ref->name;
+      if (cache.find<k8s::Secret>(k8s::Kind::Secret, state.certificate_secret) == nullptr) {
+        resolved = condition("ResolvedRefs", false, "InvalidCertificateRef",
+                             "Secret " + state.certificate_secret + " does not exist");
+      }
     }
   }
   state.served = true;
@@ -343,15 +349,13 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
   for (auto& [key, state] : gateways) {
     result.status.gateways.push_back(gateway_status(state.gateway, state.listeners));
     for (const ListenerState& listener : state.listeners) {
-      if (listener.served && listener.https && listener.status.conditions.back().status) {
-        const auto& ref = listener.spec->certificate_refs.front();
+      if (!listener.certificate_secret.empty()) {
         result.certificates.push_back(
             {listener.spec->hostname.empty()
                  ? std::vector<std::string>(listener.route_hostnames.begin(),
                                             listener.route_hostnames.end())
                  : std::vector<std::string>{listener.spec->hostname},
-             (ref.namespace_.empty() ? state.gateway->meta.namespace_ : ref.namespace_) + "/" +
-                 ref.name});
+             listener.certificate_secret});
       }
     }
   }

@@ -48,6 +48,10 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
     case k8s::Kind::Service:
       dirty.status = true;  // --publish-service reads its addresses
       dirty.services.insert(k8s::key_of(k8s::meta_of(any)));
+      // An HTTPRoute's backendRef resolves only to a Service that exists (else its share
+      // answers 500): one coming or going re-translates when there are HTTPRoutes.
+      dirty.routes = dirty.routes ||
+                     ((before == nullptr || after == nullptr) && !of(k8s::Kind::HttpRoute).empty());
       break;
     case k8s::Kind::EndpointSlice: {
       const std::string slice_key = k8s::key_of(k8s::meta_of(any));
@@ -74,6 +78,9 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
       const auto withheld_or_absent = [](const k8s::Object* o) {
         return o == nullptr || std::get<k8s::Secret>(*o).withheld;
       };
+      // A Gateway listener's status says whether its certificate's Secret exists.
+      dirty.routes = dirty.routes ||
+                     ((before == nullptr || after == nullptr) && !of(k8s::Kind::Gateway).empty());
       if (!withheld_or_absent(before) || !withheld_or_absent(after)) {
         dirty.secrets = true;
       } else if (after != nullptr) {

@@ -18,10 +18,17 @@ std::string utc_now_rfc3339(int fraction_digits) {
     fraction /= 10;
   }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%0*ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fraction_digits,
-                fraction);
-  return buf;
+  // No fraction at all for 0 digits: Kubernetes writes times as "2026-12-06T21:50:14Z".
+  const int length =
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string out(buf, static_cast<std::size_t>(length));
+  if (fraction_digits > 0) {
+    const std::string digits = std::to_string(fraction);
+    out +=
+        '.' + std::string(static_cast<std::size_t>(fraction_digits) - digits.size(), '0') + digits;
+  }
+  return out + 'Z';
 }
 
 }  // namespace portico

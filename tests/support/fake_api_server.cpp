@@ -15,6 +15,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr const char* GatewayGroup = "gateway.networking.k8s.io";
+
 // What a list of `plural` is called, and its apiVersion: {"IngressList", "networking.k8s.io/v1"}.
 std::pair<std::string, std::string> list_kind_of(const std::string& plural) {
   if (plural == "ingresses")
@@ -25,6 +27,14 @@ std::pair<std::string, std::string> list_kind_of(const std::string& plural) {
     return {"EndpointSliceList", "discovery.k8s.io/v1"};
   if (plural == "services")
     return {"ServiceList", "v1"};
+  if (plural == "gatewayclasses")
+    return {"GatewayClassList", "gateway.networking.k8s.io/v1"};
+  if (plural == "gateways")
+    return {"GatewayList", "gateway.networking.k8s.io/v1"};
+  if (plural == "httproutes")
+    return {"HTTPRouteList", "gateway.networking.k8s.io/v1"};
+  if (plural == "referencegrants")
+    return {"ReferenceGrantList", "gateway.networking.k8s.io/v1beta1"};
   return {"SecretList", "v1"};
 }
 
@@ -41,11 +51,24 @@ std::string plural_of(const std::string& kind) {
     return "secrets";
   if (kind == "Lease")
     return "leases";
+  if (kind == "GatewayClass")
+    return "gatewayclasses";
+  if (kind == "Gateway")
+    return "gateways";
+  if (kind == "HTTPRoute")
+    return "httproutes";
+  if (kind == "ReferenceGrant")
+    return "referencegrants";
   throw std::logic_error("the fake API server does not serve " + kind);
 }
 
 bool cluster_scoped(const std::string& plural) {
-  return plural == "ingressclasses";
+  return plural == "ingressclasses" || plural == "gatewayclasses";
+}
+
+bool plural_group_is_gateway(const std::string& plural) {
+  return plural == "gatewayclasses" || plural == "gateways" || plural == "httproutes" ||
+         plural == "referencegrants";
 }
 
 std::string key_of(const std::string& ns, const std::string& name) {
@@ -88,7 +111,7 @@ std::string line(const std::string& type, const json& object) {
 FakeApiServer::FakeApiServer(std::string token, Transport transport)
     : token_(std::move(token)), server_(make_server(transport, ca_pem_)) {
   // Every open watch holds a thread: leave room for all of Portico's and the tests' calls.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
+  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
   server_->set_write_timeout(30, 0);
   server_->Get(
       R"(/(api/v1|apis/[^/]+/[^/]+)(/namespaces/([^/]+))?/([a-z]+))",
@@ -107,9 +130,7 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
           res.set_content(status(401, "Unauthorized", "Unauthorized").dump(), "application/json");
           return;
         }
-        static const std::set<std::string> served = {"ingresses", "ingressclasses", "services",
-                                                     "endpointslices", "secrets"};
-        if (!served.contains(plural)) {
+        if (!served_.contains(plural)) {
           res.status = 404;
           res.set_content(
               status(404, "NotFound", "the server could not find the requested resource").dump(),
@@ -290,16 +311,22 @@ void FakeApiServer::serve_writes() {
     res.set_content(status(401, "Unauthorized", "Unauthorized").dump(), "application/json");
     return false;
   };
-  // Ingress status: a JSON merge patch of `status` only (RFC 7386: arrays are replaced).
-  server_->Patch(R"(/apis/networking.k8s.io/v1/namespaces/([^/]+)/ingresses/([^/]+)/status)",
+  // The status of Ingresses and Gateway API objects: a JSON merge patch of `status` only
+  // (RFC 7386: arrays are replaced).
+  server_->Patch(R"(/apis/[^/]+/[^/]+(/namespaces/([^/]+))?/([a-z]+)/([^/]+)/status)",
                  [=, this](const httplib::Request& req, httplib::Response& res) {
                    if (!authorized(req, res)) {
                      return;
                    }
                    std::lock_guard lock(mutex_);
+                   const std::string plural = req.matches[3];
+                   if (plural == "leases" || !served_.contains(plural)) {
+                     res.status = 404;
+                     return;
+                   }
                    ++status_patches_;
-                   auto& objects = collections_["ingresses"].objects;
-                   const auto it = objects.find(key_of(req.matches[1], req.matches[2]));
+                   auto& objects = collections_[plural].objects;
+                   const auto it = objects.find(key_of(req.matches[2], req.matches[4]));
                    const json patch = json::parse(req.body, nullptr, false);
                    if (req.get_header_value("Content-Type") != "application/merge-patch+json") {
                      res.status = 415;
@@ -311,7 +338,7 @@ void FakeApiServer::serve_writes() {
                    }
                    it->second["status"].merge_patch(patch.value("status", json::object()));
                    it->second["metadata"]["resourceVersion"] = std::to_string(++rv_);
-                   record("ingresses", req.matches[1], "MODIFIED", it->second);
+                   record(plural, req.matches[2], "MODIFIED", it->second);
                    res.set_content(it->second.dump(), "application/json");
                  });
   // Leases: get, create, and update conditional on resourceVersion (409 when stale).
@@ -401,12 +428,19 @@ void FakeApiServer::serve_discovery() {
   });
   const std::vector<std::string> groups = {"networking.k8s.io", "discovery.k8s.io",
                                            "coordination.k8s.io"};
-  server_->Get("/apis", [=](const httplib::Request&, httplib::Response& res) {
+  server_->Get("/apis", [=, this](const httplib::Request&, httplib::Response& res) {
     json list = {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", json::array()}};
     for (const auto& group : groups) {
       const json version = {{"groupVersion", group + "/v1"}, {"version", "v1"}};
       list["groups"].push_back(
           {{"name", group}, {"versions", {version}}, {"preferredVersion", version}});
+    }
+    if (gateway_api_installed()) {
+      const json v1 = {{"groupVersion", std::string(GatewayGroup) + "/v1"}, {"version", "v1"}};
+      const json v1beta1 = {{"groupVersion", std::string(GatewayGroup) + "/v1beta1"},
+                            {"version", "v1beta1"}};
+      list["groups"].push_back(
+          {{"name", GatewayGroup}, {"versions", {v1, v1beta1}}, {"preferredVersion", v1}});
     }
     reply(res, list);
   });
@@ -426,16 +460,36 @@ void FakeApiServer::serve_discovery() {
                     resource("ingressclasses", "ingressclass", false, "IngressClass")})},
       {"/apis/discovery.k8s.io/v1",
        json::array({resource("endpointslices", "endpointslice", true, "EndpointSlice")})},
-      {"/apis/coordination.k8s.io/v1", json::array({resource("leases", "lease", true, "Lease")})}};
+      {"/apis/coordination.k8s.io/v1", json::array({resource("leases", "lease", true, "Lease")})},
+      {"/apis/gateway.networking.k8s.io/v1",
+       json::array({resource("gatewayclasses", "gatewayclass", false, "GatewayClass"),
+                    resource("gateways", "gateway", true, "Gateway"),
+                    resource("httproutes", "httproute", true, "HTTPRoute")})},
+      {"/apis/gateway.networking.k8s.io/v1beta1",
+       json::array({resource("referencegrants", "referencegrant", true, "ReferenceGrant")})}};
   for (const auto& [path, list] : resources) {
     const std::string group_version = path == "/api/v1" ? "v1" : path.substr(6);
-    server_->Get(path, [=, list = list](const httplib::Request&, httplib::Response& res) {
+    server_->Get(path, [=, this, list = list](const httplib::Request&, httplib::Response& res) {
+      if (group_version.starts_with(GatewayGroup) && !gateway_api_installed()) {
+        res.status = 404;
+        return;
+      }
       reply(res, {{"kind", "APIResourceList"},
                   {"apiVersion", "v1"},
                   {"groupVersion", group_version},
                   {"resources", list}});
     });
   }
+}
+
+void FakeApiServer::install_gateway_api() {
+  std::lock_guard lock(mutex_);
+  served_.insert({"gatewayclasses", "gateways", "httproutes", "referencegrants"});
+}
+
+bool FakeApiServer::gateway_api_installed() const {
+  std::lock_guard lock(mutex_);
+  return served_.contains("gateways");
 }
 
 void FakeApiServer::serve_crud() {
@@ -597,6 +651,18 @@ void FakeApiServer::apply(json object) {
   auto& objects = collections_[plural].objects;
   const bool exists = objects.contains(key);
   metadata["resourceVersion"] = std::to_string(++rv_);
+  // As the API server: generation counts changes of the spec, from 1.
+  const json* before = exists ? &objects[key] : nullptr;
+  const std::int64_t generation =
+      before == nullptr ? 0 : before->at("metadata").value("generation", std::int64_t{0});
+  metadata["generation"] =
+      before != nullptr && before->value("spec", json()) == object.value("spec", json())
+          ? generation
+          : generation + 1;
+  // Gateway API objects have a status subresource: writing the object keeps its status.
+  if (before != nullptr && plural_group_is_gateway(plural) && before->contains("status")) {
+    object["status"] = before->at("status");
+  }
   if (!metadata.contains("creationTimestamp")) {
     metadata["creationTimestamp"] =
         exists ? objects[key]["metadata"]["creationTimestamp"]

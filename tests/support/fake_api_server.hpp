@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -38,6 +39,10 @@ class FakeApiServer {
   void set_token(std::string token);
   // While set, every Lease request fails with 500 (an API server in trouble).
   void fail_leases(bool failing);
+  // Serves gateway.networking.k8s.io from now on, as when its CRDs are installed (before,
+  // its resources are 404 Not Found).
+  void install_gateway_api();
+  bool gateway_api_installed() const;
   // A kubeconfig file's text that points at this server with its token.
   std::string kubeconfig() const;
 
@@ -104,6 +109,8 @@ class FakeApiServer {
   std::int64_t stream_generation_ = 0;  // bumped to end every open watch
   std::deque<Event> history_;
   std::map<std::string, Collection> collections_;  // by plural
+  std::set<std::string> served_ = {"ingresses", "ingressclasses", "services", "endpointslices",
+                                   "secrets"};  // the plurals listed and watched
   std::map<std::string, int> lists_;
   std::map<std::string, int> watches_;
   std::map<std::string, int> paged_lists_;

@@ -1,0 +1,231 @@
+// End to end, cluster mode with Gateway API: Portico watches GatewayClasses, Gateways,
+// HTTPRoutes and ReferenceGrants when the (fake) API server serves them, and the leader
+// writes their status as the conformance suite checks it (GatewayClass Accepted, Gateway
+// Programmed with addresses, listener conditions and attachedRoutes, route parents with
+// observedGeneration).
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/fake_api_server.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
+
+using namespace portico;
+using namespace portico::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string GatewayObjects = R"(apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: portico.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: someone-else}
+spec: {controllerName: example.com/another-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: portico
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+  - {name: tcp, port: 9000, protocol: TCP}
+  - {name: other-port, port: 8080, protocol: HTTP}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: good, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [good.example]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: missing-backend, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [missing.example]
+  rules: [{backendRefs: [{name: nonexistent, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: wrong-section, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: nope}]
+  hostnames: [wrong.example]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)";
+
+std::string backend_at(std::uint16_t port, const std::string& host) {
+  const auto r = get(port, host, "/");
+  return r.status == 200 ? r.header("x-echo-name") : std::to_string(r.status);
+}
+
+// The condition `type` of a status's `conditions`, as "Status/Reason/observedGeneration".
+std::string condition(const json& conditions, const std::string& type) {
+  for (const auto& c : conditions) {
+    if (c.value("type", "") == type) {
+      return c.value("status", "") + "/" + c.value("reason", "") + "/" +
+             std::to_string(c.value("observedGeneration", 0));
+    }
+  }
+  return "absent";
+}
+
+json listener(const json& gateway, const std::string& name) {
+  for (const auto& l : gateway.value("status", json::object()).value("listeners", json::array())) {
+    if (l.value("name", "") == name) {
+      return l;
+    }
+  }
+  return json::object();
+}
+
+struct GatewayCluster {
+  GatewayCluster() {
+    web = backends.start("web");
+    api.apply_yaml(service_yaml("web", {web}));
+    dir.write("kubeconfig", api.kubeconfig());
+  }
+  std::unique_ptr<Application> start_portico() {
+    auto app = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--workers",
+                                  "1", "--publish-address", "203.0.113.7"});
+    const auto admin = app->admin_port();
+    REQUIRE(eventually([admin] { return get(admin, "localhost", "/readyz").status == 200; }));
+    return app;
+  }
+  // The object as stored, or {} while it is absent.
+  json object(const std::string& plural, const std::string& name) {
+    json stored = api.object(plural, plural == "gatewayclasses" ? "" : "default", name);
+    return stored.is_null() ? json::object() : stored;
+  }
+  Backends backends;
+  std::uint16_t web = 0;
+  FakeApiServer api;
+  TempDir dir;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "Gateway API in a cluster: routes served and status written as the conformance "
+    "suite checks it",
+    "[cluster][gateway]") {
+  GatewayCluster c;
+  c.api.install_gateway_api();
+  c.api.apply_yaml(GatewayObjects);
+  auto app = c.start_portico();
+  CHECK(backend_at(app->http_port(), "good.example") == "web");
+  CHECK(backend_at(app->http_port(), "missing.example") == "500");  // BackendNotFound
+  CHECK(backend_at(app->http_port(), "wrong.example") == "404");    // NoMatchingParent
+
+  // GatewayClassObservedGenerationBump, GatewayObservedGenerationBump: every condition.
+  REQUIRE(eventually(
+      [&] {
+        const json status = c.object("gatewayclasses", "portico").value("status", json::object());
+        return condition(status.value("conditions", json::array()), "Accepted") ==
+               "True/Accepted/1";
+      },
+      std::chrono::seconds(10)));
+  CHECK(c.object("gatewayclasses", "someone-else").count("status") == 0);  // not ours
+  json gateway;
+  REQUIRE(eventually(
+      [&] {
+        gateway = c.object("gateways", "gw");
+        return listener(gateway, "http").value("attachedRoutes", -1) == 2;
+      },
+      std::chrono::seconds(10)));
+  CHECK(gateway["status"]["addresses"] ==
+        json::parse(R"([{"type":"IPAddress","value":"203.0.113.7"}])"));
+  CHECK(condition(gateway["status"]["conditions"], "Accepted") == "True/ListenersNotValid/1");
+  CHECK(condition(gateway["status"]["conditions"], "Programmed") == "True/Programmed/1");
+  const json http = listener(gateway, "http");
+  CHECK(condition(http["conditions"], "Accepted") == "True/Accepted/1");
+  CHECK(condition(http["conditions"], "Programmed") == "True/Programmed/1");
+  CHECK(condition(http["conditions"], "ResolvedRefs") == "True/ResolvedRefs/1");
+  CHECK(http["supportedKinds"] ==
+        json::parse(R"([{"group":"gateway.networking.k8s.io","kind":"HTTPRoute"}])"));
+  // The contract: a protocol Portico does not serve, then a served one on another port.
+  CHECK(condition(listener(gateway, "tcp")["conditions"], "Accepted") ==
+        "False/UnsupportedProtocol/1");
+  CHECK(condition(listener(gateway, "other-port")["conditions"], "Accepted") ==
+        "False/PortUnavailable/1");
+
+  // Each route's parent, with our controller's name.
+  const auto parent_of = [&](const std::string& route) {
+    const json parents = c.object("httproutes", route)
+                             .value("status", json::object())
+                             .value("parents", json::array());
+    return parents.empty() ? json() : parents[0];
+  };
+  REQUIRE(
+      eventually([&] { return !parent_of("wrong-section").is_null(); }, std::chrono::seconds(10)));
+  const json good = parent_of("good");
+  CHECK(good["controllerName"] == "portico.dev/gateway-controller");
+  CHECK(good["parentRef"]["name"] == "gw");
+  CHECK(condition(good["conditions"], "Accepted") == "True/Accepted/1");
+  CHECK(condition(good["conditions"], "ResolvedRefs") == "True/ResolvedRefs/1");
+  CHECK(condition(parent_of("missing-backend")["conditions"], "ResolvedRefs") ==
+        "False/BackendNotFound/1");
+  CHECK(condition(parent_of("wrong-section")["conditions"], "Accepted") ==
+        "False/NoMatchingParent/1");
+
+  // HTTPRouteObservedGenerationBump: a spec change is reported at its new generation, and the
+  // route serves the new spec.
+  const std::size_t requests_before = c.api.requests().size();
+  c.api.apply_yaml(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: good, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [good.example, also-good.example]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)");
+  CHECK(eventually(
+      [&] { return condition(parent_of("good")["conditions"], "Accepted") == "True/Accepted/2"; },
+      std::chrono::seconds(10)));
+  CHECK(backend_at(app->http_port(), "also-good.example") == "web");
+  // Only what changed is written: the route's status; the Gateway's (its listener still has
+  // two routes) and the other routes' are not written again.
+  const auto requests = c.api.requests();
+  for (std::size_t i = requests_before; i < requests.size(); ++i) {
+    if (requests[i].starts_with("PATCH")) {
+      CHECK(requests[i] ==
+            "PATCH /apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/good/status");
+    }
+  }
+
+  // A backend Service that appears later resolves without any route change.
+  c.api.apply_yaml(service_yaml("nonexistent", {c.web}));
+  CHECK(eventually([&] { return backend_at(app->http_port(), "missing.example") == "web"; },
+                   std::chrono::seconds(5)));
+  CHECK(eventually(
+      [&] {
+        return condition(parent_of("missing-backend")["conditions"], "ResolvedRefs") ==
+               "True/ResolvedRefs/1";
+      },
+      std::chrono::seconds(10)));
+}
+
+TEST_CASE(
+    "Gateway API in a cluster: without its CRDs nothing changes, and CRDs installed "
+    "later are picked up without a restart",
+    "[cluster][gateway]") {
+  GatewayCluster c;
+  c.api.apply_yaml(ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+                   ingress_yaml("site", "x.com", {{"/", "Prefix", "web", "80"}}));
+  auto app = c.start_portico();  // ready although the Gateway API kinds are 404
+  CHECK(backend_at(app->http_port(), "x.com") == "web");
+  CHECK(c.api.lists("httproutes") >= 1);
+
+  c.api.install_gateway_api();
+  c.api.apply_yaml(GatewayObjects);
+  CHECK(eventually([&] { return backend_at(app->http_port(), "good.example") == "web"; },
+                   std::chrono::seconds(40)));
+  CHECK(backend_at(app->http_port(), "x.com") == "web");
+}
