@@ -119,6 +119,35 @@ TEST_CASE("RBAC: the chart allows exactly the API calls Portico makes", "[e2e][r
                  "apiVersion: v1\nkind: Service\nmetadata:\n  name: portico\n  namespace: default\n"
                  "spec:\n  type: LoadBalancer\n  ports: [{name: http, port: 80}]\n"
                  "status:\n  loadBalancer:\n    ingress: [{ip: 203.0.113.7}]\n");
+  // Gateway API too: its kinds are listed and watched, and its status written.
+  api.install_gateway_api();
+  api.apply_yaml(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: portico.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: portico
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: route, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [b.example.com]
+  rules: [{backendRefs: [{name: echo, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: grant, namespace: default}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: other}]
+  to: [{group: "", kind: Service}]
+)");
   TempDir dir;
   dir.write("kubeconfig", api.kubeconfig());
   {
@@ -130,6 +159,12 @@ TEST_CASE("RBAC: the chart allows exactly the API calls Portico makes", "[e2e][r
     REQUIRE(eventually([&] { return api.object("secrets", "default", "blog-tls").is_object(); },
                        std::chrono::seconds(40)));
     REQUIRE(eventually([&] { return api.status_patches() > 0; }));
+    for (const auto& [plural, ns, name] :
+         {std::tuple{"gatewayclasses", "", "portico"}, std::tuple{"gateways", "default", "gw"},
+          std::tuple{"httproutes", "default", "route"}}) {
+      REQUIRE(eventually([&] { return api.object(plural, ns, name).contains("status"); },
+                         std::chrono::seconds(10)));
+    }
     app->request_shutdown(true);
     app->wait();  // releases the Lease: an update
   }
