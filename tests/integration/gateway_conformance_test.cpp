@@ -5,7 +5,9 @@
 // live Portico over loopback. The backends are echo servers named like the suite's, which
 // answer with the request as they received it.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
@@ -19,9 +21,12 @@ namespace {
 const std::string Infra = "gateway-conformance-infra";
 const std::string WebBackend = "gateway-conformance-web-backend";
 
-std::string service(const std::string& ns, const std::string& name, std::uint16_t port) {
+// A Service whose one port (`service_port`, named http) has the echo backend on `port`.
+std::string service(const std::string& ns, const std::string& name, std::uint16_t port,
+                    int service_port = 8080) {
   return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name + ", namespace: " + ns +
-         "}\nspec: {ports: [{name: http, port: 8080}]}\n---\n"
+         "}\nspec: {ports: [{name: http, port: " + std::to_string(service_port) +
+         "}]}\n---\n"
          "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: " +
          name + "-1, namespace: " + ns + ", labels: {kubernetes.io/service-name: " + name +
          "}}\naddressType: IPv4\nports: [{name: http, port: " + std::to_string(port) +
@@ -637,4 +642,31 @@ TEST_CASE(
   CHECK(c.answer({"/", "accepted.example"}) == "web-backend");
   // Gateway same-namespace takes routes of its own namespace only.
   CHECK(c.answer({"/", "refused.example"}) == "404");
+}
+
+TEST_CASE("Gateway API: the blog example (examples/blog/gateway-api) routes as its Ingress does",
+          "[e2e][gateway]") {
+  Backends backends;
+  TempDir dir;
+  std::ifstream example(PORTICO_SOURCE_DIR "/examples/blog/gateway-api/blog.yaml");
+  std::stringstream text;
+  text << example.rdbuf();
+  REQUIRE(!text.str().empty());
+  dir.write("blog.yaml", text.str());
+  dir.write("services.yaml", service("blog", "auth", backends.start("auth"), 80) + "---\n" +
+                                 service("blog", "blog-api", backends.start("blog-api"), 80) +
+                                 "---\n" +
+                                 service("blog", "frontend", backends.start("frontend"), 80));
+  Portico portico(dir.path());
+  portico.wait_ready();
+  const auto name_at = [&](const std::string& host, const std::string& path) {
+    const auto r = get(portico.port(), host, path);
+    return r.status == 200 ? r.header("x-echo-name") : std::to_string(r.status);
+  };
+  CHECK(name_at("blog.localhost", "/auth/login") == "auth");
+  CHECK(name_at("blog.localhost", "/api/posts/1") == "blog-api");
+  CHECK(name_at("blog.localhost", "/") == "frontend");
+  CHECK(name_at("blog.localhost", "/authors") == "frontend");   // not the /auth element
+  CHECK(name_at("BLOG.localhost:8080", "/api") == "blog-api");  // case and port ignored
+  CHECK(name_at("other.localhost", "/") == "404");
 }
