@@ -46,8 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
   };
-  for (const Kind kind :
-       {Kind::Ingress, Kind::IngressClass, Kind::Service, Kind::EndpointSlice, Kind::Secret}) {
+  for (std::size_t k = 0; k < portico::k8s::KindCount; ++k) {
+    const Kind kind = static_cast<Kind>(k);
     for (const auto& line : whole) {
       (void)portico::k8s::parse_watch_event(kind, line, nullptr);
       if (const auto event = portico::k8s::parse_watch_event(kind, line, &nobody);
