@@ -41,15 +41,23 @@ k8s::Condition condition(const char* type, bool status, const char* reason,
   return {type, status, reason, std::move(message)};
 }
 
-bool allows_namespace(const k8s::Listener& listener, const k8s::Gateway& gateway,
-                      const std::string& route_namespace) {
+bool allows_namespace(const ObjectCache& cache, const k8s::Listener& listener,
+                      const k8s::Gateway& gateway, const std::string& route_namespace) {
   switch (listener.from) {
     case k8s::RouteNamespaces::All:
       return true;
     case k8s::RouteNamespaces::Same:
       return route_namespace == gateway.meta.namespace_;
-    case k8s::RouteNamespaces::Selector:
-      return false;  // Namespaces are not watched: no route is selected (documented)
+    case k8s::RouteNamespaces::Selector: {
+      // matchLabels: every label given, with that value.
+      const auto* ns = cache.find<k8s::Namespace>(k8s::Kind::Namespace, route_namespace);
+      return ns != nullptr &&
+             std::all_of(listener.namespace_selector.begin(), listener.namespace_selector.end(),
+                         [&](const auto& label) {
+                           const auto it = ns->meta.labels.find(label.first);
+                           return it != ns->meta.labels.end() && it->second == label.second;
+                         });
+    }
   }
   return false;
 }
@@ -257,7 +265,7 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
             (parent.port && *parent.port != listener.spec->port) || !listener.served) {
           continue;
         }
-        if (!allows_namespace(*listener.spec, *listener.gateway, route.meta.namespace_) ||
+        if (!allows_namespace(cache, *listener.spec, *listener.gateway, route.meta.namespace_) ||
             !allows_http_routes(*listener.spec)) {
           refusal =
               std::string_view(refusal) == "NoMatchingParent" ? "NotAllowedByListeners" : refusal;

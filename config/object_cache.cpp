@@ -38,6 +38,10 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
                      spec_only(before) != spec_only(after);
       break;
     }
+    case k8s::Kind::Namespace:
+      // Its labels decide which routes a listener with a namespace selector takes.
+      dirty.routes = dirty.routes || !of(k8s::Kind::Gateway).empty();
+      break;
     case k8s::Kind::IngressClass:
     case k8s::Kind::GatewayClass:
     case k8s::Kind::Gateway:

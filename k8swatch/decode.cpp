@@ -391,6 +391,7 @@ constexpr std::array<KindInfo, KindCount> Kinds = {{
     {Kind::EndpointSlice, "discovery.k8s.io/v1", "EndpointSlice", true, "/apis/discovery.k8s.io/v1",
      "endpointslices"},
     {Kind::Secret, "v1", "Secret", true, "/api/v1", "secrets"},
+    {Kind::Namespace, "v1", "Namespace", false, "/api/v1", "namespaces"},
     {Kind::GatewayClass, "gateway.networking.k8s.io/v1", "GatewayClass", false,
      "/apis/gateway.networking.k8s.io/v1", "gatewayclasses"},
     {Kind::Gateway, "gateway.networking.k8s.io/v1", "Gateway", true,
@@ -504,6 +505,8 @@ Expected<Object> decode_object(const json& document) {
       return decode_endpoint_slice(document, std::move(meta));
     case Kind::Secret:
       return decode_secret(document, std::move(meta));
+    case Kind::Namespace:
+      return Object{Namespace{std::move(meta)}};
     case Kind::GatewayClass:
       return decode_gateway_class(document, std::move(meta));
     case Kind::Gateway:

@@ -125,6 +125,12 @@ struct Secret {
   bool operator==(const Secret&) const = default;
 };
 
+// Only its labels matter: a Gateway listener's allowedRoutes can select namespaces by label.
+struct Namespace {
+  ObjectMeta meta;
+  bool operator==(const Namespace&) const = default;
+};
+
 struct GatewayClass {
   ObjectMeta meta;
   GatewayClassSpec spec;
@@ -149,8 +155,8 @@ struct ReferenceGrant {
   bool operator==(const ReferenceGrant&) const = default;
 };
 
-using Object = std::variant<Ingress, IngressClass, Service, EndpointSlice, Secret, GatewayClass,
-                            Gateway, HttpRoute, ReferenceGrant>;
+using Object = std::variant<Ingress, IngressClass, Service, EndpointSlice, Secret, Namespace,
+                            GatewayClass, Gateway, HttpRoute, ReferenceGrant>;
 
 enum class Kind {
   Ingress,
@@ -158,12 +164,13 @@ enum class Kind {
   Service,
   EndpointSlice,
   Secret,
+  Namespace,
   GatewayClass,
   Gateway,
   HttpRoute,
   ReferenceGrant
 };
-inline constexpr std::size_t KindCount = 9;
+inline constexpr std::size_t KindCount = 10;
 // The kinds of gateway.networking.k8s.io: watched only where the API server serves them.
 inline constexpr Kind FirstGatewayKind = Kind::GatewayClass;
 inline bool is_gateway_kind(Kind kind) noexcept {
@@ -171,7 +178,7 @@ inline bool is_gateway_kind(Kind kind) noexcept {
 }
 
 const char* kind_name(Kind kind) noexcept;
-// IngressClass and GatewayClass: no namespace, in keys or in API paths.
+// IngressClass, Namespace and GatewayClass: no namespace, in keys or in API paths.
 bool is_cluster_scoped(Kind kind) noexcept;
 inline Kind kind_of(const Object& object) noexcept {
   return static_cast<Kind>(object.index());

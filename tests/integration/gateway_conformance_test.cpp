@@ -47,8 +47,9 @@ std::string route(const std::string& name, const std::string& spec,
          ", namespace: " + Infra + "}\nspec:\n" + parents + spec;
 }
 
-// The suite's base: the GatewayClass, Gateways same-namespace and all-namespaces, and the
-// backends infra-backend-v1..v3 and web-backend.
+// The suite's base: the GatewayClass, Gateways same-namespace, all-namespaces and
+// backend-namespaces (routes from namespaces labelled gateway-conformance: backend), the
+// namespaces with their labels, and the backends infra-backend-v1..v3 and web-backend.
 class Conformance {
  public:
   explicit Conformance(const std::string& test_manifests) {
@@ -61,7 +62,15 @@ class Conformance {
         "---\n" +
         gateway("all-namespaces",
                 "  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: "
-                "All}}}\n");
+                "All}}}\n") +
+        "---\n" +
+        gateway("backend-namespaces",
+                "  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: "
+                "Selector, selector: {matchLabels: {gateway-conformance: backend}}}}}\n") +
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: " + Infra +
+        ", labels: {gateway-conformance: infra}}\n---\napiVersion: v1\nkind: Namespace\n"
+        "metadata: {name: " +
+        WebBackend + ", labels: {gateway-conformance: backend}}\n";
     for (const char* name : {"infra-backend-v1", "infra-backend-v2", "infra-backend-v3"}) {
       base += "---\n" + service(Infra, name, backends_.start(name));
     }
@@ -624,24 +633,27 @@ TEST_CASE(
   }
 }
 
-TEST_CASE(
-    "Gateway API conformance: HTTPRouteCrossNamespace (via a Gateway that allows All "
-    "namespaces)",
-    "[e2e][gateway]") {
-  // The suite attaches through Gateway backend-namespaces, whose listener selects namespaces
-  // by label; Portico serves Same and All (see the Gateway API chapter of the guide).
+TEST_CASE("Gateway API conformance: HTTPRouteCrossNamespace", "[e2e][gateway]") {
   const auto web_route = [](const std::string& name, const std::string& gateway,
-                            const std::string& host) {
+                            const std::string& hostnames) {
     return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " + name +
            ", namespace: " + WebBackend + "}\nspec:\n  parentRefs: [{name: " + gateway +
-           ", namespace: " + Infra + "}]\n  hostnames: [" + host +
-           "]\n  rules: [{backendRefs: [{name: web-backend, port: 8080}]}]\n";
+           ", namespace: " + Infra + "}]\n" + hostnames +
+           "  rules: [{backendRefs: [{name: web-backend, port: 8080}]}]\n";
   };
-  Conformance c(web_route("cross-namespace", "all-namespaces", "accepted.example") + "---\n" +
-                web_route("refused", "same-namespace", "refused.example"));
-  CHECK(c.answer({"/", "accepted.example"}) == "web-backend");
-  // Gateway same-namespace takes routes of its own namespace only.
-  CHECK(c.answer({"/", "refused.example"}) == "404");
+  // As the suite: through Gateway backend-namespaces, whose listener selects the web
+  // backend's namespace by its label.
+  SECTION("the suite's route") {
+    Conformance c(web_route("cross-namespace", "backend-namespaces", ""));
+    CHECK(c.answer({"/"}) == "web-backend");
+  }
+  SECTION("Gateway same-namespace refuses a route from another namespace") {
+    Conformance c(
+        web_route("cross-namespace", "backend-namespaces", "  hostnames: [accepted.example]\n") +
+        "---\n" + web_route("refused", "same-namespace", "  hostnames: [refused.example]\n"));
+    CHECK(c.answer({"/", "accepted.example"}) == "web-backend");
+    CHECK(c.answer({"/", "refused.example"}) == "404");
+  }
 }
 
 TEST_CASE("Gateway API: the blog example (examples/blog/gateway-api) routes as its Ingress does",

@@ -27,6 +27,8 @@ std::pair<std::string, std::string> list_kind_of(const std::string& plural) {
     return {"EndpointSliceList", "discovery.k8s.io/v1"};
   if (plural == "services")
     return {"ServiceList", "v1"};
+  if (plural == "namespaces")
+    return {"NamespaceList", "v1"};
   if (plural == "gatewayclasses")
     return {"GatewayClassList", "gateway.networking.k8s.io/v1"};
   if (plural == "gateways")
@@ -51,6 +53,8 @@ std::string plural_of(const std::string& kind) {
     return "secrets";
   if (kind == "Lease")
     return "leases";
+  if (kind == "Namespace")
+    return "namespaces";
   if (kind == "GatewayClass")
     return "gatewayclasses";
   if (kind == "Gateway")
@@ -63,7 +67,7 @@ std::string plural_of(const std::string& kind) {
 }
 
 bool cluster_scoped(const std::string& plural) {
-  return plural == "ingressclasses" || plural == "gatewayclasses";
+  return plural == "ingressclasses" || plural == "gatewayclasses" || plural == "namespaces";
 }
 
 bool plural_group_is_gateway(const std::string& plural) {
@@ -454,7 +458,8 @@ void FakeApiServer::serve_discovery() {
   };
   const std::map<std::string, json> resources = {
       {"/api/v1", json::array({resource("services", "service", true, "Service"),
-                               resource("secrets", "secret", true, "Secret")})},
+                               resource("secrets", "secret", true, "Secret"),
+                               resource("namespaces", "namespace", false, "Namespace")})},
       {"/apis/networking.k8s.io/v1",
        json::array({resource("ingresses", "ingress", true, "Ingress"),
                     resource("ingressclasses", "ingressclass", false, "IngressClass")})},

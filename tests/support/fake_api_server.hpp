@@ -110,7 +110,7 @@ class FakeApiServer {
   std::deque<Event> history_;
   std::map<std::string, Collection> collections_;  // by plural
   std::set<std::string> served_ = {"ingresses", "ingressclasses", "services", "endpointslices",
-                                   "secrets"};  // the plurals listed and watched
+                                   "secrets",   "namespaces"};  // the plurals listed and watched
   std::map<std::string, int> lists_;
   std::map<std::string, int> watches_;
   std::map<std::string, int> paged_lists_;
