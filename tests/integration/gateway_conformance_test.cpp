@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/certificates.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -105,6 +106,7 @@ class Conformance {
     return json::parse(response.body);
   }
   std::uint16_t port() const { return portico_->port(); }
+  std::uint16_t https_port() const { return portico_->https_port(); }
 
  private:
   Backends backends_;
@@ -517,6 +519,12 @@ TEST_CASE(
     filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 302, hostname: example.org}}]
   - matches: [{path: {type: PathPrefix, value: /scheme-and-port}}]
     filters: [{type: RequestRedirect, requestRedirect: {scheme: https, port: 8443}}]
+  - matches: [{path: {type: PathPrefix, value: /see-other}}]
+    filters: [{type: RequestRedirect, requestRedirect: {statusCode: 303}}]
+  - matches: [{path: {type: PathPrefix, value: /temporary}}]
+    filters: [{type: RequestRedirect, requestRedirect: {statusCode: 307}}]
+  - matches: [{path: {type: PathPrefix, value: /permanent}}]
+    filters: [{type: RequestRedirect, requestRedirect: {statusCode: 308}}]
 )"));
   const auto redirect = [&](const std::string& host, const std::string& path) {
     const Response response = c.send({path, host});
@@ -538,6 +546,10 @@ TEST_CASE(
         "302 https://example.org/scheme-and-host-and-status");
   CHECK(redirect("example.com", "/scheme-and-port?q=1") ==
         "302 https://example.com:8443/scheme-and-port?q=1");
+  // HTTPRoute303Redirect, HTTPRoute307Redirect, HTTPRoute308Redirect.
+  CHECK(redirect("example.com", "/see-other") == "303 http://example.com/see-other");
+  CHECK(redirect("example.com", "/temporary") == "307 http://example.com/temporary");
+  CHECK(redirect("example.com", "/permanent") == "308 http://example.com/permanent");
 }
 
 TEST_CASE("Gateway API conformance: HTTPRouteRewritePath", "[e2e][gateway]") {
@@ -681,4 +693,27 @@ TEST_CASE("Gateway API: the blog example (examples/blog/gateway-api) routes as i
   CHECK(name_at("blog.localhost", "/authors") == "frontend");   // not the /auth element
   CHECK(name_at("BLOG.localhost:8080", "/api") == "blog-api");  // case and port ignored
   CHECK(name_at("other.localhost", "/") == "404");
+}
+
+TEST_CASE("Gateway API conformance: HTTPRouteHTTPSListener", "[e2e][gateway]") {
+  const auto certificate = make_certificate("example.org", {"DNS:example.org"});
+  std::string secret = tls_secret_yaml("tls-validity-checks-certificate",
+                                       certificate.certificate_pem, certificate.key_pem);
+  secret.replace(secret.find("namespace: default"), 18, "namespace: " + Infra);
+  Conformance c(
+      secret + "---\n" +
+      gateway("same-namespace-with-https-listener",
+              "  - name: https\n    port: 443\n    protocol: HTTPS\n    tls: {certificateRefs: "
+              "[{name: tls-validity-checks-certificate}]}\n") +
+      "---\n" +
+      route("httproute-https-listener",
+            "  hostnames: [example.org]\n  rules: [{backendRefs: [{name: infra-backend-v1, "
+            "port: 8080}]}]\n",
+            "  parentRefs: [{name: same-namespace-with-https-listener}]\n"));
+  const TlsProbe probe = probe_tls(c.https_port(), "example.org");
+  CHECK(probe.common_name == "example.org");  // the listener's certificate, by SNI
+  CHECK(probe.status == 200);
+  CHECK(probe.body.find("\"name\":\"infra-backend-v1\"") != std::string::npos);
+  // The route is attached to the HTTPS listener only.
+  CHECK(c.answer({"/", "example.org"}) == "404");
 }
