@@ -152,6 +152,20 @@ struct Candidate {
   std::size_t match_index;
 };
 
+// Exact paths first, then regexes (implementation-specific: Portico puts them between), then
+// prefixes.
+int path_rank(GatewayPath match) {
+  switch (match) {
+    case GatewayPath::Exact:
+      return 0;
+    case GatewayPath::Regex:
+      return 1;
+    case GatewayPath::Prefix:
+      return 2;
+  }
+  return 2;
+}
+
 bool precedes(const Candidate& a, const Candidate& b) {
   // More specific first: a longer path, a method, more headers and parameters; then the oldest.
   return std::tie(a.path_rank, b.path_length, a.any_method, b.headers, b.query, a.created,
@@ -315,13 +329,10 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
           continue;
         }
         conditions->action = std::move(action);
-        const int rank = match.path_type == k8s::HttpPathType::Exact               ? 0
-                         : match.path_type == k8s::HttpPathType::RegularExpression ? 1
-                                                                                   : 2;
         for (const auto& [host, ports] : hosts) {
           Candidate candidate{host,
                               *conditions,
-                              rank,
+                              path_rank(conditions->path_match),
                               conditions->path.size(),
                               match.method.empty(),
                               match.headers.size(),

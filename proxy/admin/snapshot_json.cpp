@@ -25,7 +25,12 @@ std::string describe_endpoint_states(const Cluster& cluster, const std::set<std:
 // action.
 std::string describe_action(const RouteAction& action, const ClusterTable& clusters,
                             const std::set<std::string>& ejected) {
-  const Cluster* cluster = clusters.find(action.cluster_id);
+  // A Gateway API rule with weighted backends shows the first one here, all under "weighted".
+  const std::uint32_t shown = action.weighted && !action.weighted->choices.empty()
+                                  ? action.weighted->choices[0].cluster_id
+                                  : action.cluster_id;
+  const Cluster* cluster =
+      action.weighted && action.weighted->choices.empty() ? nullptr : clusters.find(shown);
   std::string out = "\"ingress\":" + quoted(action.ingress) +
                     ",\"backend\":" + quoted(cluster != nullptr ? cluster->name : "") +
                     ",\"upstreamProtocol\":" +
@@ -43,6 +48,17 @@ std::string describe_action(const RouteAction& action, const ClusterTable& clust
   }
   out += "],\"endpointStates\":" +
          (cluster != nullptr ? describe_endpoint_states(*cluster, ejected) : std::string("[]"));
+  if (action.weighted) {
+    out += ",\"weighted\":[";
+    for (std::size_t i = 0; i < action.weighted->choices.size(); ++i) {
+      const WeightedCluster& choice = action.weighted->choices[i];
+      const Cluster* chosen = clusters.find(choice.cluster_id);
+      out += std::string(i == 0 ? "" : ",") +
+             "{\"backend\":" + quoted(chosen != nullptr ? chosen->name : "unresolved (500)") +
+             ",\"weight\":" + std::to_string(choice.weight) + "}";
+    }
+    out += "]";
+  }
   if (action.canary) {
     const Canary& canary = *action.canary;
     const Cluster* canary_cluster = clusters.find(canary.cluster_id);
@@ -72,6 +88,26 @@ std::string describe_snapshot(const Snapshot& snapshot, const std::set<std::stri
              describe_action(action, *snapshot.clusters, ejected) + "}";
       first_rule = false;
     });
+    out += "]}";
+  });
+  // Gateway API hosts: their rules in the specification's precedence order.
+  snapshot.routes->for_each_gateway_host([&](const GatewayHost& host) {
+    out += std::string(first_host ? "" : ",") +
+           "{\"host\":" + quoted(host.name().empty() ? "*" : host.name()) +
+           ",\"gatewayApi\":true,\"rules\":[";
+    first_host = false;
+    bool first_rule = true;
+    for (const GatewayRule& rule : host.rules()) {
+      out += std::string(first_rule ? "" : ",") +
+             "{\"path\":" + quoted(rule.path.empty() ? "/" : rule.path) +
+             ",\"pathType\":" + quoted(gateway_path_name(rule.path_match)) +
+             ",\"method\":" + quoted(rule.method) +
+             ",\"headers\":" + std::to_string(rule.headers.size()) +
+             ",\"queryParams\":" + std::to_string(rule.query.size()) +
+             ",\"listeners\":" + quoted(rule.listeners()) + "," +
+             describe_action(rule.action, *snapshot.clusters, ejected) + "}";
+      first_rule = false;
+    }
     out += "]}";
   });
   out += "],\"defaultBackend\":";

@@ -39,6 +39,19 @@ struct ValueCondition {
 
 enum class GatewayPath { Exact, Prefix, Regex };
 
+// The Gateway API's name of a path match type.
+constexpr std::string_view gateway_path_name(GatewayPath match) {
+  switch (match) {
+    case GatewayPath::Exact:
+      return "Exact";
+    case GatewayPath::Prefix:
+      return "PathPrefix";
+    case GatewayPath::Regex:
+      return "RegularExpression";
+  }
+  return "";
+}
+
 struct GatewayRule {
   GatewayPath path_match = GatewayPath::Prefix;
   std::string path;  // Prefix: without trailing '/'; "/" is stored as ""
@@ -48,6 +61,13 @@ struct GatewayRule {
   std::vector<ValueCondition> query;
   bool on_http = true;   // attached to a listener served on the HTTP port
   bool on_https = true;  // ... on the HTTPS port
+  // "HTTP", "HTTPS" or both, for inspection.
+  std::string_view listeners() const noexcept {
+    if (on_http && on_https) {
+      return "HTTP, HTTPS";
+    }
+    return on_https ? "HTTPS" : "HTTP";
+  }
   RouteAction action;
 };
 
