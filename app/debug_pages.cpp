@@ -13,6 +13,20 @@ namespace portico {
 
 using nlohmann::json;
 
+namespace {
+
+const char* watch_state(const k8s::WatchCounters& counters) {
+  if (counters.watching) {
+    return "watching";
+  }
+  if (counters.absent) {
+    return "not served by the API server";  // Gateway API without its CRDs
+  }
+  return counters.lists == 0 ? "listing" : "relisting or backing off";
+}
+
+}  // namespace
+
 void Application::add_debug_pages() {
   admin_.add_page("/debug/control", [this] { return control_json(); });
   admin_.add_page("/debug/certificates", [this] { return certificates_json(); });
@@ -39,9 +53,7 @@ std::string Application::control_json() const {
       events += count.load();
     }
     watches.push_back({{"kind", k8s::kind_name(watcher->kind())},
-                       {"state", counters.watching ? "watching"
-                                 : lists == 0      ? "listing"
-                                                   : "relisting or backing off"},
+                       {"state", watch_state(counters)},
                        {"lists", lists},
                        {"restarts", watches_opened > 0 ? watches_opened - 1 : 0},
                        {"events", events},

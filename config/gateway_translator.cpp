@@ -137,6 +137,33 @@ ListenerState judge_listener(const ObjectCache& cache, const GatewaySettings& se
   return state;
 }
 
+// How far a route got with one parent, in order: the furthest wins the parent's Accepted
+// condition.
+enum class Attachment {
+  NoMatchingParent,
+  NotAllowedByListeners,
+  NoMatchingListenerHostname,
+  Accepted
+};
+
+k8s::Condition attachment_condition(Attachment attachment) {
+  switch (attachment) {
+    case Attachment::NoMatchingParent:
+      return condition("Accepted", false, "NoMatchingParent",
+                       "no listener of the Gateway has this sectionName and port");
+    case Attachment::NotAllowedByListeners:
+      return condition(
+          "Accepted", false, "NotAllowedByListeners",
+          "the listeners do not take this route's namespace or kind, or are not served");
+    case Attachment::NoMatchingListenerHostname:
+      return condition("Accepted", false, "NoMatchingListenerHostname",
+                       "no hostname of the route intersects a listener's");
+    case Attachment::Accepted:
+      return condition("Accepted", true, "Accepted");
+  }
+  return condition("Accepted", true, "Accepted");
+}
+
 // A rule ready for the table, with what decides its precedence.
 struct Candidate {
   std::string host;
@@ -273,16 +300,18 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
       }
       k8s::RouteParentStatus parent_status{parent, {}};
       parent_status.parent.namespace_ = gateway_key.substr(0, gateway_key.find('/'));
-      const char* refusal = "NoMatchingParent";
+      // The best a listener of this parent did for the route; a route attached to any one
+      // is Accepted, else the reason is the furthest any listener got.
+      Attachment best = Attachment::NoMatchingParent;
       for (ListenerState& listener : gateway->second.listeners) {
         if ((!parent.section_name.empty() && parent.section_name != listener.spec->name) ||
-            (parent.port && *parent.port != listener.spec->port) || !listener.served) {
+            (parent.port && *parent.port != listener.spec->port)) {
           continue;
         }
-        if (!allows_namespace(cache, *listener.spec, *listener.gateway, route.meta.namespace_) ||
+        if (!listener.served ||
+            !allows_namespace(cache, *listener.spec, *listener.gateway, route.meta.namespace_) ||
             !allows_http_routes(*listener.spec)) {
-          refusal =
-              std::string_view(refusal) == "NoMatchingParent" ? "NotAllowedByListeners" : refusal;
+          best = std::max(best, Attachment::NotAllowedByListeners);
           continue;
         }
         bool attached = false;
@@ -300,14 +329,11 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
         }
         if (attached) {
           ++listener.status.attached_routes;
-          refusal = nullptr;
-        } else if (refusal != nullptr) {
-          refusal = "NoMatchingListenerHostname";
         }
+        best = std::max(best,
+                        attached ? Attachment::Accepted : Attachment::NoMatchingListenerHostname);
       }
-      parent_status.conditions.push_back(refusal == nullptr
-                                             ? condition("Accepted", true, "Accepted")
-                                             : condition("Accepted", false, refusal));
+      parent_status.conditions.push_back(attachment_condition(best));
       route_status.parents.push_back(std::move(parent_status));
     }
     if (route_status.parents.empty()) {

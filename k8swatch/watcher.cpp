@@ -97,15 +97,14 @@ std::optional<std::string> Watcher::list() {
     if (reply && reply->status == 404 && is_gateway_kind(kind_)) {
       // The API server does not serve the kind (Gateway API's CRDs are not installed), so none
       // exist. Asked again after each backoff: CRDs installed later are picked up.
-      if (!kind_absent_) {
+      if (!counters_.absent.exchange(true)) {
         log::info("watch", "kind not served by the API server; checking again later",
                   {{"kind", name_of(kind_)}});
-        kind_absent_ = true;
       }
       sink_.replace(kind_, {});
       return std::nullopt;
     }
-    kind_absent_ = false;
+    counters_.absent = false;
     if (!reply || reply->status != 200) {
       if (!loop_.stopping()) {
         log::warn("watch", "list failed; retrying",

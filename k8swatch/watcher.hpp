@@ -39,6 +39,7 @@ struct WatchCounters {
   std::atomic<std::uint64_t> malformed{0};  // watch events skipped as unreadable
   std::atomic<std::uint64_t> failures{0};   // unexpected failures that forced a relist
   std::atomic<bool> watching{false};        // a watch stream is open now
+  std::atomic<bool> absent{false};          // the API server does not serve the kind (404)
   std::array<std::atomic<std::uint64_t>, WatchEvent::TypeNames.size()> events{};  // by type
 };
 
@@ -73,7 +74,6 @@ class Watcher {
   std::shared_ptr<InvalidObjects> invalid_;
   std::shared_ptr<const SecretInterest> interest_;
   std::chrono::milliseconds backoff_;
-  bool kind_absent_ = false;  // the last list said the API server does not serve the kind
   WatchCounters counters_;
   BackgroundLoop loop_;
 };

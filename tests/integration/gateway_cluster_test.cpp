@@ -53,6 +53,39 @@ spec:
   rules: [{backendRefs: [{name: nonexistent, port: 80}]}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: tlsroutes-only, namespace: default}
+spec:
+  gatewayClassName: portico
+  listeners:
+  - name: tls
+    port: 443
+    protocol: TLS
+    tls: {mode: Passthrough}
+    allowedRoutes: {namespaces: {from: Same}, kinds: [{kind: TLSRoute}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: disallowed-kind, namespace: default}
+spec:
+  parentRefs: [{name: tlsroutes-only}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: cross-namespace-parent, namespace: elsewhere}
+spec:
+  parentRefs: [{name: gw, namespace: default}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: wrong-port, namespace: default}
+spec:
+  parentRefs: [{name: gw, port: 81}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: wrong-section, namespace: default}
 spec:
@@ -157,10 +190,11 @@ TEST_CASE(
         "False/PortUnavailable/1");
 
   // Each route's parent, with our controller's name.
-  const auto parent_of = [&](const std::string& route) {
-    const json parents = c.object("httproutes", route)
-                             .value("status", json::object())
-                             .value("parents", json::array());
+  const auto parent_of = [&](const std::string& route, const std::string& ns = "default") {
+    const json stored = c.api.object("httproutes", ns, route);
+    const json parents =
+        stored.is_null() ? json::array()
+                         : stored.value("status", json::object()).value("parents", json::array());
     return parents.empty() ? json() : parents[0];
   };
   REQUIRE(
@@ -174,6 +208,24 @@ TEST_CASE(
         "False/BackendNotFound/1");
   CHECK(condition(parent_of("wrong-section")["conditions"], "Accepted") ==
         "False/NoMatchingParent/1");
+  // HTTPRouteInvalidParentRefNotMatchingListenerPort, HTTPRouteDisallowedKind,
+  // HTTPRouteInvalidCrossNamespaceParentRef.
+  CHECK(condition(parent_of("wrong-port")["conditions"], "Accepted") == "False/NoMatchingParent/1");
+  CHECK(condition(parent_of("disallowed-kind")["conditions"], "Accepted") ==
+        "False/NotAllowedByListeners/1");
+  CHECK(condition(parent_of("cross-namespace-parent", "elsewhere")["conditions"], "Accepted") ==
+        "False/NotAllowedByListeners/1");
+  // GatewayListenerUnsupportedProtocol: a TLS passthrough listener is not one Portico serves.
+  json tls_only;
+  REQUIRE(eventually(
+      [&] {
+        tls_only = c.object("gateways", "tlsroutes-only");
+        return tls_only.contains("status");
+      },
+      std::chrono::seconds(10)));
+  CHECK(condition(listener(tls_only, "tls")["conditions"], "Accepted") ==
+        "False/UnsupportedProtocol/1");
+  CHECK(condition(tls_only["status"]["conditions"], "Accepted") == "False/ListenersNotValid/1");
 
   // HTTPRouteObservedGenerationBump: a spec change is reported at its new generation, and the
   // route serves the new spec.

@@ -21,6 +21,7 @@ namespace {
 
 const std::string Infra = "gateway-conformance-infra";
 const std::string WebBackend = "gateway-conformance-web-backend";
+const std::string AppBackend = "gateway-conformance-app-backend";
 
 // A Service whose one port (`service_port`, named http) has the echo backend on `port`.
 std::string service(const std::string& ns, const std::string& name, std::uint16_t port,
@@ -50,7 +51,8 @@ std::string route(const std::string& name, const std::string& spec,
 
 // The suite's base: the GatewayClass, Gateways same-namespace, all-namespaces and
 // backend-namespaces (routes from namespaces labelled gateway-conformance: backend), the
-// namespaces with their labels, and the backends infra-backend-v1..v3 and web-backend.
+// namespaces with their labels, and the backends infra-backend-v1..v3, web-backend and
+// app-backend-v1..v2.
 class Conformance {
  public:
   explicit Conformance(const std::string& test_manifests) {
@@ -76,6 +78,9 @@ class Conformance {
       base += "---\n" + service(Infra, name, backends_.start(name));
     }
     base += "---\n" + service(WebBackend, "web-backend", backends_.start("web-backend"));
+    for (const char* name : {"app-backend-v1", "app-backend-v2"}) {
+      base += "---\n" + service(AppBackend, name, backends_.start(name));
+    }
     dir_.write("base.yaml", base);
     dir_.write("test.yaml", test_manifests);
     portico_ = std::make_unique<Portico>(dir_.path());
@@ -643,6 +648,71 @@ TEST_CASE(
                   Infra + "}]\n  to: [{group: '', kind: Service, name: web-backend}]\n");
     CHECK(c.answer({"/"}) == "web-backend");
   }
+}
+
+TEST_CASE("Gateway API conformance: HTTPRoutePartiallyInvalidViaInvalidReferenceGrant",
+          "[e2e][gateway]") {
+  // The grant covers app-backend-v1 only: the rule for app-backend-v2 answers 500, the other
+  // rule of the same route is served.
+  Conformance c(
+      "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: "
+      "{name: invalid-reference-grant, namespace: " +
+      AppBackend +
+      "}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, "
+      "namespace: " +
+      Infra + "}]\n  to: [{group: '', kind: Service, name: app-backend-v1}]\n---\n" +
+      route("invalid-reference-grant",
+            "  rules:\n  - matches: [{path: {type: PathPrefix, value: /v2}}]\n"
+            "    backendRefs: [{name: app-backend-v2, namespace: " +
+                AppBackend +
+                ", port: 8080}]\n  - backendRefs: [{name: app-backend-v1, namespace: " +
+                AppBackend + ", port: 8080}]\n"));
+  CHECK(c.answer({"/v2"}) == "500");
+  CHECK(c.answer({"/"}) == "app-backend-v1");
+}
+
+TEST_CASE("Gateway API conformance: HTTPRouteInvalidReferenceGrant", "[e2e][gateway]") {
+  // Each grant is wrong in one field; none permits the reference.
+  const auto grant = [](const std::string& name, const std::string& ns, const std::string& from,
+                        const std::string& to) {
+    return "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: "
+           "{name: " +
+           name + ", namespace: " + ns + "}\nspec:\n  from: [" + from + "]\n  to: [" + to +
+           "]\n---\n";
+  };
+  const std::string from =
+      "{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: " + Infra + "}";
+  const std::string to = "{group: '', kind: Service, name: web-backend}";
+  Conformance c(
+      grant("reference-grant-wrong-namespace", Infra, from, to) +
+      grant("reference-grant-wrong-from-group", WebBackend,
+            "{group: not-the-group-youre-looking-for, kind: HTTPRoute, namespace: " + Infra + "}",
+            to) +
+      grant("reference-grant-wrong-from-kind", WebBackend,
+            "{group: gateway.networking.k8s.io, kind: Gateway, namespace: " + Infra + "}", to) +
+      grant("reference-grant-wrong-from-namespace", WebBackend,
+            "{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: "
+            "not-the-namespace-youre-looking-for}",
+            to) +
+      grant("reference-grant-wrong-to-group", WebBackend, from,
+            "{group: not-the-group-youre-looking-for, kind: Service, name: web-backend}") +
+      grant("reference-grant-wrong-to-kind", WebBackend, from,
+            "{group: '', kind: Secret, name: web-backend}") +
+      grant("reference-grant-wrong-to-name", WebBackend, from,
+            "{group: '', kind: Service, name: not-the-service-youre-looking-for}") +
+      route("reference-grant", "  rules: [{backendRefs: [{name: web-backend, namespace: " +
+                                   WebBackend + ", port: 8080}]}]\n"));
+  CHECK(c.answer({"/"}) == "500");
+}
+
+TEST_CASE("Gateway API conformance: HTTPRouteInvalidCrossNamespaceParentRef", "[e2e][gateway]") {
+  // Gateway same-namespace takes routes of its own namespace only: this one is not attached.
+  Conformance c(
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: "
+      "invalid-cross-namespace-parent-ref, namespace: " +
+      WebBackend + "}\nspec:\n  parentRefs: [{name: same-namespace, namespace: " + Infra +
+      "}]\n  rules: [{backendRefs: [{name: web-backend, port: 8080}]}]\n");
+  CHECK(c.answer({"/"}) == "404");
 }
 
 TEST_CASE("Gateway API conformance: HTTPRouteCrossNamespace", "[e2e][gateway]") {
