@@ -9,6 +9,17 @@ using namespace fields;
 
 constexpr const char* GatewayGroup = "gateway.networking.k8s.io";
 
+// Reads each element of the list `name` into a new element of `out` with `read(item, path,
+// element)`.
+template <class T, class Read>
+Check read_list(const json& object, const char* name, const std::string& path, std::vector<T>& out,
+                Read read) {
+  return each(object, name, path, [&](const json& item, const std::string& at) {
+    out.emplace_back();
+    return read(item, at, out.back());
+  });
+}
+
 const json& spec_of(const json& document) {
   static const json empty = json::object();
   const json* spec = member(document, "spec");
@@ -154,10 +165,7 @@ Check read_filter(const json& object, const std::string& path, HttpRouteFilter& 
 }
 
 Check read_filters(const json& object, const std::string& path, std::vector<HttpRouteFilter>& out) {
-  return each(object, "filters", path, [&](const json& item, const std::string& at) {
-    out.emplace_back();
-    return read_filter(item, at, out.back());
-  });
+  return read_list(object, "filters", path, out, read_filter);
 }
 
 Check read_value_matches(const json& object, const char* name, const std::string& path,
@@ -214,10 +222,7 @@ Check read_match(const json& object, const std::string& path, HttpRouteMatch& ou
 Check read_rule(const json& object, const std::string& path, HttpRouteRule& out) {
   Check c = read_string(object, "name", path, out.name);
   if (!c) {
-    c = each(object, "matches", path, [&](const json& item, const std::string& at) {
-      out.matches.emplace_back();
-      return read_match(item, at, out.matches.back());
-    });
+    c = read_list(object, "matches", path, out.matches, read_match);
   }
   if (!c && out.matches.empty()) {
     out.matches.emplace_back();  // the specification's default: PathPrefix "/"
@@ -271,11 +276,10 @@ Check read_listener(const json& object, const std::string& path, Listener& out) 
   if (const json* tls = member(object, "tls"); !c && tls != nullptr) {
     c = read_string(*tls, "mode", path + ".tls", out.tls_mode);
     if (!c) {
-      c = each(*tls, "certificateRefs", path + ".tls",
-               [&](const json& item, const std::string& at) {
-                 out.certificate_refs.emplace_back();
-                 return read_reference(item, at, "", "Secret", out.certificate_refs.back());
-               });
+      c = read_list(*tls, "certificateRefs", path + ".tls", out.certificate_refs,
+                    [](const json& item, const std::string& at, ObjectReference& ref) {
+                      return read_reference(item, at, "", "Secret", ref);
+                    });
     }
   }
   if (const json* allowed = member(object, "allowedRoutes"); !c && allowed != nullptr) {
@@ -331,10 +335,7 @@ Expected<Object> decode_gateway(const json& document, ObjectMeta meta) {
     c = field_error("spec.gatewayClassName", "required");
   }
   if (!c) {
-    c = each(spec, "listeners", "spec", [&](const json& item, const std::string& at) {
-      out.spec.listeners.emplace_back();
-      return read_listener(item, at, out.spec.listeners.back());
-    });
+    c = read_list(spec, "listeners", "spec", out.spec.listeners, read_listener);
   }
   if (c) {
     return *c;
@@ -345,10 +346,10 @@ Expected<Object> decode_gateway(const json& document, ObjectMeta meta) {
 Expected<Object> decode_http_route(const json& document, ObjectMeta meta) {
   HttpRoute out{std::move(meta), {}};
   const json& spec = spec_of(document);
-  Check c = each(spec, "parentRefs", "spec", [&](const json& item, const std::string& at) {
-    out.spec.parent_refs.emplace_back();
-    return read_reference(item, at, GatewayGroup, "Gateway", out.spec.parent_refs.back());
-  });
+  Check c = read_list(spec, "parentRefs", "spec", out.spec.parent_refs,
+                      [](const json& item, const std::string& at, ObjectReference& ref) {
+                        return read_reference(item, at, GatewayGroup, "Gateway", ref);
+                      });
   if (!c) {
     c = each(spec, "hostnames", "spec", [&](const json& item, const std::string& at) -> Check {
       if (!item.is_string()) {
@@ -359,10 +360,7 @@ Expected<Object> decode_http_route(const json& document, ObjectMeta meta) {
     });
   }
   if (!c) {
-    c = each(spec, "rules", "spec", [&](const json& item, const std::string& at) {
-      out.spec.rules.emplace_back();
-      return read_rule(item, at, out.spec.rules.back());
-    });
+    c = read_list(spec, "rules", "spec", out.spec.rules, read_rule);
   }
   if (!c && member(spec, "rules") == nullptr) {
     out.spec.rules.emplace_back();  // the specification's default rule

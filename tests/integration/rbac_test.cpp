@@ -159,11 +159,17 @@ spec:
     REQUIRE(eventually([&] { return api.object("secrets", "default", "blog-tls").is_object(); },
                        std::chrono::seconds(40)));
     REQUIRE(eventually([&] { return api.status_patches() > 0; }));
-    for (const auto& [plural, ns, name] :
-         {std::tuple{"gatewayclasses", "", "portico"}, std::tuple{"gateways", "default", "gw"},
-          std::tuple{"httproutes", "default", "route"}}) {
-      REQUIRE(eventually([&] { return api.object(plural, ns, name).contains("status"); },
-                         std::chrono::seconds(10)));
+    struct Written {
+      const char* plural;
+      const char* ns;
+      const char* name;
+    };
+    for (const Written& object :
+         {Written{"gatewayclasses", "", "portico"}, Written{"gateways", "default", "gw"},
+          Written{"httproutes", "default", "route"}}) {
+      REQUIRE(eventually(
+          [&] { return api.object(object.plural, object.ns, object.name).contains("status"); },
+          std::chrono::seconds(10)));
     }
     app->request_shutdown(true);
     app->wait();  // releases the Lease: an update
