@@ -46,17 +46,17 @@ void set_condition(k8s::Condition& condition, const std::string& reason,
 }
 
 // One backendRef's cluster, or UnresolvedCluster with the reason in `resolved_refs`.
-std::uint32_t backend_cluster(RuleTranslation& context, const k8s::HttpRoute& route,
+std::uint32_t backend_cluster(RuleTranslation& context, const RouteSource& route,
                               const k8s::HttpBackendRef& backend, k8s::Condition& resolved_refs) {
   const k8s::ObjectReference& ref = backend.ref;
-  const std::string ns = ref.namespace_.empty() ? route.meta.namespace_ : ref.namespace_;
+  const std::string ns = ref.namespace_.empty() ? route.meta->namespace_ : ref.namespace_;
   if (!ref.group.empty() || ref.kind != "Service") {
     set_condition(resolved_refs, "InvalidKind",
                   "backendRef " + ref.group + "/" + ref.kind + " " + ref.name +
                       ": only Services are supported");
     return UnresolvedCluster;
   }
-  if (!reference_permitted(context.cache, GatewayGroup, "HTTPRoute", route.meta.namespace_, "",
+  if (!reference_permitted(context.cache, GatewayGroup, route.kind, route.meta->namespace_, "",
                            "Service", ns, ref.name)) {
     set_condition(resolved_refs, "RefNotPermitted",
                   "backendRef Service " + ns + "/" + ref.name +
@@ -162,19 +162,22 @@ bool reference_permitted(const ObjectCache& cache, std::string_view from_group,
   return false;
 }
 
-RouteAction rule_action(RuleTranslation& context, const k8s::HttpRoute& route,
+RouteAction rule_action(RuleTranslation& context, const RouteSource& route,
                         const k8s::HttpRouteRule& rule, const k8s::HttpRouteMatch& match,
                         k8s::Condition& resolved_refs) {
   RouteAction action;
-  action.ingress = "HTTPRoute " + k8s::key_of(route.meta);
+  action.ingress = std::string(route.kind) + " " + k8s::key_of(*route.meta);
   auto policy = std::make_shared<RoutePolicy>();
   auto weighted = std::make_shared<WeightedClusters>();
   std::string problem;
   if (!apply_filters(rule, match, context.settings, *policy, problem)) {
-    log::warn("config", "HTTPRoute rule answers 500: " + problem,
-              {{"httproute", k8s::key_of(route.meta)}});
+    log::warn("config", std::string(route.kind) + " rule answers 500: " + problem,
+              {{"route", k8s::key_of(*route.meta)}});
     action.weighted = std::move(weighted);  // no backend: 500
     return action;
+  }
+  if (route.grpc()) {
+    policy->backend_protocol = BackendProtocol::Grpc;  // h2c, as a GRPCRoute's backends speak
   }
   action.policy = std::move(policy);
   for (const auto& backend : rule.backends) {

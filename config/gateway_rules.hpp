@@ -15,6 +15,13 @@ bool reference_permitted(const ObjectCache& cache, std::string_view from_group,
                          std::string_view to_group, std::string_view to_kind,
                          const std::string& to_namespace, const std::string& to_name);
 
+// The route a rule belongs to: an HTTPRoute, or a GRPCRoute (whose backends speak gRPC).
+struct RouteSource {
+  const k8s::ObjectMeta* meta;
+  std::string_view kind;  // "HTTPRoute" or "GRPCRoute"
+  bool grpc() const noexcept { return kind == "GRPCRoute"; }
+};
+
 struct RuleTranslation {
   const ObjectCache& cache;
   const GatewaySettings& settings;
@@ -25,7 +32,7 @@ struct RuleTranslation {
 // The route's ResolvedRefs condition is updated when a backendRef cannot be resolved (the
 // first problem found names the reason). A rule that cannot be served as written (a filter
 // Portico does not offer) answers 500.
-RouteAction rule_action(RuleTranslation& context, const k8s::HttpRoute& route,
+RouteAction rule_action(RuleTranslation& context, const RouteSource& route,
                         const k8s::HttpRouteRule& rule, const k8s::HttpRouteMatch& match,
                         k8s::Condition& resolved_refs);
 

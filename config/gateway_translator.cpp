@@ -1,6 +1,7 @@
 #include "config/gateway_translator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <tuple>
@@ -62,10 +63,13 @@ bool allows_namespace(const ObjectCache& cache, const k8s::Listener& listener,
   return false;
 }
 
-bool allows_http_routes(const k8s::Listener& listener) {
+// The route kinds HTTP and HTTPS listeners serve.
+constexpr std::array<std::string_view, 2> RouteKinds = {"HTTPRoute", "GRPCRoute"};
+
+bool allows_kind(const k8s::Listener& listener, std::string_view route_kind) {
   return listener.kinds.empty() ||
-         std::any_of(listener.kinds.begin(), listener.kinds.end(), [](const auto& kind) {
-           return kind.group == GatewayGroup && kind.kind == "HTTPRoute";
+         std::any_of(listener.kinds.begin(), listener.kinds.end(), [&](const auto& kind) {
+           return kind.group == GatewayGroup && kind.kind == route_kind;
          });
 }
 
@@ -93,13 +97,15 @@ ListenerState judge_listener(const ObjectCache& cache, const GatewaySettings& se
                   condition("ResolvedRefs", true, "ResolvedRefs")};
     return state;
   }
-  if (allows_http_routes(listener)) {
-    state.status.supported_kinds.push_back({std::string(GatewayGroup), "HTTPRoute"});
+  for (const std::string_view kind : RouteKinds) {
+    if (allows_kind(listener, kind)) {
+      state.status.supported_kinds.push_back({std::string(GatewayGroup), std::string(kind)});
+    }
   }
   k8s::Condition resolved = condition("ResolvedRefs", true, "ResolvedRefs");
   if (listener.kinds.size() > state.status.supported_kinds.size()) {
-    resolved =
-        condition("ResolvedRefs", false, "InvalidRouteKinds", "Portico serves HTTPRoute only");
+    resolved = condition("ResolvedRefs", false, "InvalidRouteKinds",
+                         "Portico serves HTTPRoute and GRPCRoute");
   }
   if (https && listener.tls_mode != "Terminate") {
     conditions = {condition("Accepted", false, "UnsupportedValue",
@@ -162,6 +168,36 @@ k8s::Condition attachment_condition(Attachment attachment) {
       return condition("Accepted", true, "Accepted");
   }
   return condition("Accepted", true, "Accepted");
+}
+
+// Served listeners of one Gateway with the same port and hostname: the first one serves, the
+// later ones are Conflicted (HostnameConflict) and not programmed. Every other listener says
+// it has no conflict.
+void mark_conflicts(std::vector<ListenerState>& listeners) {
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    ListenerState& listener = listeners[i];
+    const bool conflicted =
+        listener.served &&
+        std::any_of(listeners.begin(), listeners.begin() + static_cast<std::ptrdiff_t>(i),
+                    [&](const ListenerState& earlier) {
+                      return earlier.served && earlier.spec->port == listener.spec->port &&
+                             earlier.spec->hostname == listener.spec->hostname;
+                    });
+    if (!conflicted) {
+      listener.status.conditions.push_back(condition("Conflicted", false, "NoConflicts"));
+      continue;
+    }
+    listener.served = false;
+    listener.certificate_secret.clear();
+    for (auto& c : listener.status.conditions) {
+      if (c.type == "Programmed") {
+        c = condition("Programmed", false, "Invalid",
+                      "another listener has this port and hostname");
+      }
+    }
+    listener.status.conditions.push_back(condition("Conflicted", true, "HostnameConflict",
+                                                   "another listener has this port and hostname"));
+  }
 }
 
 // A rule ready for the table, with what decides its precedence.
@@ -269,31 +305,48 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
     for (const auto& listener : gateway.spec.listeners) {
       state.listeners.push_back(judge_listener(cache, settings_, gateway, listener));
     }
+    mark_conflicts(state.listeners);
   }
 
-  // Routes, oldest first: the order every tie is decided in.
-  std::vector<std::pair<const CachedObject*, const std::string*>> routes;
+  // Routes of both kinds, oldest first: the order every tie is decided in.
+  struct Route {
+    const CachedObject* cached;
+    const std::string* key;
+    RouteSource source;
+    const k8s::HttpRouteSpec* spec;
+  };
+  std::vector<Route> routes;
   for (const auto& [key, cached] : cache.of(k8s::Kind::HttpRoute)) {
-    routes.emplace_back(&cached, &key);
+    const auto& route = std::get<k8s::HttpRoute>(*cached.object);
+    routes.push_back({&cached, &key, {&route.meta, "HTTPRoute"}, &route.spec});
   }
-  std::sort(routes.begin(), routes.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first->created, *a.second) < std::tie(b.first->created, *b.second);
+  for (const auto& [key, cached] : cache.of(k8s::Kind::GrpcRoute)) {
+    const auto& route = std::get<k8s::GrpcRoute>(*cached.object);
+    routes.push_back({&cached, &key, {&route.meta, "GRPCRoute"}, &route.spec});
+  }
+  std::sort(routes.begin(), routes.end(), [](const Route& a, const Route& b) {
+    return std::tie(a.cached->created, *a.key) < std::tie(b.cached->created, *b.key);
   });
   RuleTranslation rules{cache, settings_, out, ids};
   std::vector<Candidate> candidates;
-  for (const auto& [cached, key] : routes) {
-    const auto& route = std::get<k8s::HttpRoute>(*cached->object);
-    k8s::HttpRouteStatus route_status{
-        route.meta.namespace_, route.meta.name, route.meta.generation, {}};
+  for (const Route& entry : routes) {
+    const CachedObject* cached = entry.cached;
+    const std::string* key = entry.key;
+    const k8s::HttpRouteSpec& spec = *entry.spec;
+    const k8s::ObjectMeta& meta = *entry.source.meta;
+    k8s::HttpRouteStatus route_status{entry.source.grpc() ? "grpcroutes" : "httproutes",
+                                      meta.namespace_,
+                                      meta.name,
+                                      meta.generation,
+                                      {}};
     // hostname -> served on the HTTP port, on the HTTPS port
     std::map<std::string, std::pair<bool, bool>> hosts;
-    for (const auto& parent : route.spec.parent_refs) {
+    for (const auto& parent : spec.parent_refs) {
       if (parent.group != GatewayGroup || parent.kind != "Gateway") {
         continue;
       }
       const std::string gateway_key =
-          (parent.namespace_.empty() ? route.meta.namespace_ : parent.namespace_) + "/" +
-          parent.name;
+          (parent.namespace_.empty() ? meta.namespace_ : parent.namespace_) + "/" + parent.name;
       const auto gateway = gateways.find(gateway_key);
       if (gateway == gateways.end()) {
         continue;  // not one of ours: another controller reports on it
@@ -309,14 +362,14 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
           continue;
         }
         if (!listener.served ||
-            !allows_namespace(cache, *listener.spec, *listener.gateway, route.meta.namespace_) ||
-            !allows_http_routes(*listener.spec)) {
+            !allows_namespace(cache, *listener.spec, *listener.gateway, meta.namespace_) ||
+            !allows_kind(*listener.spec, entry.source.kind)) {
           best = std::max(best, Attachment::NotAllowedByListeners);
           continue;
         }
         bool attached = false;
         const std::vector<std::string> wanted =
-            route.spec.hostnames.empty() ? std::vector<std::string>{""} : route.spec.hostnames;
+            spec.hostnames.empty() ? std::vector<std::string>{""} : spec.hostnames;
         for (const auto& hostname : wanted) {
           if (auto host = intersect_hostnames(listener.spec->hostname, hostname)) {
             auto& flags = hosts[*host];
@@ -340,15 +393,15 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
       continue;  // no parent of ours
     }
     k8s::Condition resolved = condition("ResolvedRefs", true, "ResolvedRefs");
-    for (std::size_t r = 0; r < route.spec.rules.size(); ++r) {
-      const auto& rule = route.spec.rules[r];
+    for (std::size_t r = 0; r < spec.rules.size(); ++r) {
+      const auto& rule = spec.rules[r];
       for (std::size_t m = 0; m < rule.matches.size(); ++m) {
         const auto& match = rule.matches[m];
-        RouteAction action = rule_action(rules, route, rule, match, resolved);
+        RouteAction action = rule_action(rules, entry.source, rule, match, resolved);
         auto conditions = rule_conditions(match);
         if (!conditions) {
           log::warn("config", "HTTPRoute match skipped",
-                    {{"httproute", *key},
+                    {{"route", *key},
                      {"field",
                       "spec.rules[" + std::to_string(r) + "].matches[" + std::to_string(m) + "]"},
                      {"reason", conditions.error()}});

@@ -46,16 +46,18 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
     case k8s::Kind::GatewayClass:
     case k8s::Kind::Gateway:
     case k8s::Kind::HttpRoute:
+    case k8s::Kind::GrpcRoute:
     case k8s::Kind::ReferenceGrant:
       dirty.routes = true;
       break;
     case k8s::Kind::Service:
       dirty.status = true;  // --publish-service reads its addresses
       dirty.services.insert(k8s::key_of(k8s::meta_of(any)));
-      // An HTTPRoute's backendRef resolves only to a Service that exists (else its share
-      // answers 500): one coming or going re-translates when there are HTTPRoutes.
+      // A route's backendRef resolves only to a Service that exists (else its share answers
+      // 500): one coming or going re-translates when there are Gateway API routes.
       dirty.routes = dirty.routes ||
-                     ((before == nullptr || after == nullptr) && !of(k8s::Kind::HttpRoute).empty());
+                     ((before == nullptr || after == nullptr) &&
+                      (!of(k8s::Kind::HttpRoute).empty() || !of(k8s::Kind::GrpcRoute).empty()));
       break;
     case k8s::Kind::EndpointSlice: {
       const std::string slice_key = k8s::key_of(k8s::meta_of(any));

@@ -398,6 +398,8 @@ constexpr std::array<KindInfo, KindCount> Kinds = {{
      "/apis/gateway.networking.k8s.io/v1", "gateways"},
     {Kind::HttpRoute, "gateway.networking.k8s.io/v1", "HTTPRoute", true,
      "/apis/gateway.networking.k8s.io/v1", "httproutes"},
+    {Kind::GrpcRoute, "gateway.networking.k8s.io/v1", "GRPCRoute", true,
+     "/apis/gateway.networking.k8s.io/v1", "grpcroutes"},
     {Kind::ReferenceGrant, "gateway.networking.k8s.io/v1beta1", "ReferenceGrant", true,
      "/apis/gateway.networking.k8s.io/v1beta1", "referencegrants"},
 }};
@@ -513,6 +515,8 @@ Expected<Object> decode_object(const json& document) {
       return decode_gateway(document, std::move(meta));
     case Kind::HttpRoute:
       return decode_http_route(document, std::move(meta));
+    case Kind::GrpcRoute:
+      return decode_grpc_route(document, std::move(meta));
     case Kind::ReferenceGrant:
       return decode_reference_grant(document, std::move(meta));
   }

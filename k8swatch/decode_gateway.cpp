@@ -219,6 +219,24 @@ Check read_match(const json& object, const std::string& path, HttpRouteMatch& ou
   return c;
 }
 
+Check read_backend_refs(const json& object, const std::string& path,
+                        std::vector<HttpBackendRef>& out) {
+  return read_list(object, "backendRefs", path, out,
+                   [](const json& item, const std::string& at, HttpBackendRef& backend) {
+                     std::optional<std::int32_t> weight;
+                     Check c = read_reference(item, at, "", "Service", backend.ref);
+                     if (!c)
+                       c = read_int32(item, "weight", at, weight);
+                     if (!c)
+                       c = read_filters(item, at, backend.filters);
+                     backend.weight = weight.value_or(1);
+                     if (!c && (backend.weight < 0 || backend.weight > 1000000)) {
+                       c = field_error(at + ".weight", "must be between 0 and 1000000");
+                     }
+                     return c;
+                   });
+}
+
 Check read_rule(const json& object, const std::string& path, HttpRouteRule& out) {
   Check c = read_string(object, "name", path, out.name);
   if (!c) {
@@ -229,27 +247,94 @@ Check read_rule(const json& object, const std::string& path, HttpRouteRule& out)
   }
   if (!c)
     c = read_filters(object, path, out.filters);
-  if (!c) {
-    c = each(object, "backendRefs", path, [&](const json& item, const std::string& at) -> Check {
-      HttpBackendRef backend;
-      std::optional<std::int32_t> weight;
-      Check bc = read_reference(item, at, "", "Service", backend.ref);
-      if (!bc)
-        bc = read_int32(item, "weight", at, weight);
-      if (!bc)
-        bc = read_filters(item, at, backend.filters);
-      backend.weight = weight.value_or(1);
-      if (!bc && (backend.weight < 0 || backend.weight > 1000000)) {
-        bc = field_error(at + ".weight", "must be between 0 and 1000000");
-      }
-      out.backends.push_back(std::move(backend));
-      return bc;
-    });
-  }
+  if (!c)
+    c = read_backend_refs(object, path, out.backends);
   if (const json* timeouts = member(object, "timeouts"); !c && timeouts != nullptr) {
     c = read_string(*timeouts, "request", path + ".timeouts", out.request_timeout);
     if (!c)
       c = read_string(*timeouts, "backendRequest", path + ".timeouts", out.backend_request_timeout);
+  }
+  return c;
+}
+
+// A GRPCRoute method match as the path of a gRPC call ("/service/method"): both named is
+// that exact path, a service alone its prefix, a method alone (or a regex) a pattern.
+Check read_grpc_match(const json& object, const std::string& path, HttpRouteMatch& out) {
+  out.method = "POST";  // every gRPC call
+  Check c;
+  if (const json* method = member(object, "method")) {
+    std::string type = "Exact";
+    std::string service;
+    std::string name;
+    const std::string at = path + ".method";
+    c = read_string(*method, "type", at, type);
+    if (!c)
+      c = read_string(*method, "service", at, service);
+    if (!c)
+      c = read_string(*method, "method", at, name);
+    if (!c && type != "Exact" && type != "RegularExpression") {
+      c = field_error(at + ".type", "must be Exact or RegularExpression");
+    }
+    if (!c && service.empty() && name.empty()) {
+      c = field_error(at, "one of service or method is required");
+    }
+    const bool exact = type == "Exact";
+    if (!c && exact &&
+        (service.find('/') != std::string::npos || name.find('/') != std::string::npos)) {
+      c = field_error(at, "an Exact service or method has no '/'");
+    }
+    if (!c && exact && !service.empty() && !name.empty()) {
+      out.path_type = HttpPathType::Exact;
+      out.path = "/" + service + "/" + name;
+    } else if (!c && exact && name.empty()) {
+      out.path = "/" + service;  // PathPrefix: whole path elements
+    } else if (!c) {
+      out.path_type = HttpPathType::RegularExpression;
+      out.path = "/(" + (service.empty() ? std::string("[^/]+") : service) + ")/(" +
+                 (name.empty() ? std::string("[^/]+") : name) + ")$";
+    }
+  }
+  if (!c)
+    c = read_value_matches(object, "headers", path, out.headers);
+  return c;
+}
+
+Check read_grpc_rule(const json& object, const std::string& path, HttpRouteRule& out) {
+  Check c = read_string(object, "name", path, out.name);
+  if (!c)
+    c = read_list(object, "matches", path, out.matches, read_grpc_match);
+  if (!c && out.matches.empty()) {
+    out.matches.emplace_back();  // every gRPC call
+    out.matches.back().method = "POST";
+  }
+  if (!c)
+    c = read_filters(object, path, out.filters);
+  if (!c)
+    c = read_backend_refs(object, path, out.backends);
+  return c;
+}
+
+// The spec HTTPRoute and GRPCRoute share: parents, hostnames, and rules read by `read_rule`.
+template <class ReadRule>
+Check read_route_spec(const json& spec, ReadRule read_one_rule, HttpRouteSpec& out) {
+  Check c = read_list(spec, "parentRefs", "spec", out.parent_refs,
+                      [](const json& item, const std::string& at, ObjectReference& ref) {
+                        return read_reference(item, at, GatewayGroup, "Gateway", ref);
+                      });
+  if (!c) {
+    c = each(spec, "hostnames", "spec", [&](const json& item, const std::string& at) -> Check {
+      if (!item.is_string()) {
+        return field_error(at, "must be a string");
+      }
+      out.hostnames.push_back(item.get<std::string>());
+      return check_host(out.hostnames.back(), at);
+    });
+  }
+  if (!c)
+    c = read_list(spec, "rules", "spec", out.rules, read_one_rule);
+  if (!c && member(spec, "rules") == nullptr) {
+    // The specification's default: one rule that matches everything.
+    c = read_one_rule(json::object(), "spec.rules[0]", out.rules.emplace_back());
   }
   return c;
 }
@@ -345,28 +430,15 @@ Expected<Object> decode_gateway(const json& document, ObjectMeta meta) {
 
 Expected<Object> decode_http_route(const json& document, ObjectMeta meta) {
   HttpRoute out{std::move(meta), {}};
-  const json& spec = spec_of(document);
-  Check c = read_list(spec, "parentRefs", "spec", out.spec.parent_refs,
-                      [](const json& item, const std::string& at, ObjectReference& ref) {
-                        return read_reference(item, at, GatewayGroup, "Gateway", ref);
-                      });
-  if (!c) {
-    c = each(spec, "hostnames", "spec", [&](const json& item, const std::string& at) -> Check {
-      if (!item.is_string()) {
-        return field_error(at, "must be a string");
-      }
-      out.spec.hostnames.push_back(item.get<std::string>());
-      return check_host(out.spec.hostnames.back(), at);
-    });
+  if (Check c = read_route_spec(spec_of(document), read_rule, out.spec)) {
+    return *c;
   }
-  if (!c) {
-    c = read_list(spec, "rules", "spec", out.spec.rules, read_rule);
-  }
-  if (!c && member(spec, "rules") == nullptr) {
-    out.spec.rules.emplace_back();  // the specification's default rule
-    out.spec.rules.back().matches.emplace_back();
-  }
-  if (c) {
+  return Object{std::move(out)};
+}
+
+Expected<Object> decode_grpc_route(const json& document, ObjectMeta meta) {
+  GrpcRoute out{std::move(meta), {}};
+  if (Check c = read_route_spec(spec_of(document), read_grpc_rule, out.spec)) {
     return *c;
   }
   return Object{std::move(out)};

@@ -11,6 +11,7 @@ namespace portico::k8s {
 Expected<Object> decode_gateway_class(const nlohmann::json& document, ObjectMeta meta);
 Expected<Object> decode_gateway(const nlohmann::json& document, ObjectMeta meta);
 Expected<Object> decode_http_route(const nlohmann::json& document, ObjectMeta meta);
+Expected<Object> decode_grpc_route(const nlohmann::json& document, ObjectMeta meta);
 Expected<Object> decode_reference_grant(const nlohmann::json& document, ObjectMeta meta);
 
 }  // namespace portico::k8s

@@ -48,7 +48,9 @@ struct RouteParentStatus {
   bool operator==(const RouteParentStatus&) const = default;
 };
 
+// An HTTPRoute's or a GRPCRoute's.
 struct HttpRouteStatus {
+  std::string plural;  // "httproutes" or "grpcroutes": where its status is written
   std::string namespace_;
   std::string name;
   std::int64_t generation = 0;

@@ -95,8 +95,8 @@ std::vector<StatusPatch> gateway_status_patches(const GatewayApiStatus& status,
            {"controllerName", controller_name},
            {"conditions", conditions_json(parent.conditions, route.generation, time)}});
     }
-    patches.push_back({std::string(Api) + "/namespaces/" + route.namespace_ + "/httproutes/" +
-                           route.name + "/status",
+    patches.push_back({std::string(Api) + "/namespaces/" + route.namespace_ + "/" + route.plural +
+                           "/" + route.name + "/status",
                        json{{"status", {{"parents", parents}}}}.dump()});
   }
   return patches;

@@ -149,6 +149,14 @@ struct HttpRoute {
   bool operator==(const HttpRoute&) const = default;
 };
 
+// A GRPCRoute, read into the HTTPRoute form it routes as: each gRPC method match is a POST
+// to a path ("/service/method", "/service/..." or a regex), so one translator serves both.
+struct GrpcRoute {
+  ObjectMeta meta;
+  HttpRouteSpec spec;
+  bool operator==(const GrpcRoute&) const = default;
+};
+
 struct ReferenceGrant {
   ObjectMeta meta;
   ReferenceGrantSpec spec;
@@ -156,7 +164,7 @@ struct ReferenceGrant {
 };
 
 using Object = std::variant<Ingress, IngressClass, Service, EndpointSlice, Secret, Namespace,
-                            GatewayClass, Gateway, HttpRoute, ReferenceGrant>;
+                            GatewayClass, Gateway, HttpRoute, GrpcRoute, ReferenceGrant>;
 
 enum class Kind {
   Ingress,
@@ -168,9 +176,10 @@ enum class Kind {
   GatewayClass,
   Gateway,
   HttpRoute,
+  GrpcRoute,
   ReferenceGrant
 };
-inline constexpr std::size_t KindCount = 10;
+inline constexpr std::size_t KindCount = 11;
 // The kinds of gateway.networking.k8s.io: watched only where the API server serves them.
 inline constexpr Kind FirstGatewayKind = Kind::GatewayClass;
 inline bool is_gateway_kind(Kind kind) noexcept {

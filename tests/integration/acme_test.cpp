@@ -186,10 +186,10 @@ TEST_CASE("ACME in a cluster: the leader orders, and certificate and answers are
   };
   CHECK(control()["source"]["kind"] == "API server");
   CHECK(control()["leader"]["isLeader"] == true);
-  // This API server has no Gateway API: those four kinds are listed and found not served.
+  // This API server has no Gateway API: those five kinds are listed and found not served.
   CHECK(eventually([&] {
     const auto watches = control()["watches"];
-    return watches.size() == 10 && std::all_of(watches.begin(), watches.end(), [](const auto& w) {
+    return watches.size() == 11 && std::all_of(watches.begin(), watches.end(), [](const auto& w) {
              return w["lists"].template get<int>() >= 1 &&
                     (w["state"] == "watching" || w["state"] == "not served by the API server");
            });

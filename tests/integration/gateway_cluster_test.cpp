@@ -35,6 +35,7 @@ spec:
   - {name: http, port: 80, protocol: HTTP}
   - {name: tcp, port: 9000, protocol: TCP}
   - {name: other-port, port: 8080, protocol: HTTP}
+  - {name: http-again, port: 80, protocol: HTTP}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -63,6 +64,41 @@ spec:
     protocol: TLS
     tls: {mode: Passthrough}
     allowedRoutes: {namespaces: {from: Same}, kinds: [{kind: TLSRoute}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: invalid-route-kinds, namespace: default}
+spec:
+  gatewayClassName: portico
+  listeners:
+  - {name: only-invalid, port: 80, protocol: HTTP, allowedRoutes: {kinds: [{kind: InvalidRoute}]}}
+  - name: some-invalid
+    port: 80
+    protocol: HTTP
+    hostname: kinds.example
+    allowedRoutes: {kinds: [{kind: InvalidRoute}, {kind: HTTPRoute}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: invalid-certificates, namespace: default}
+spec:
+  gatewayClassName: portico
+  listeners:
+  - name: nonexistent-secret
+    port: 443
+    protocol: HTTPS
+    hostname: a.example
+    tls: {certificateRefs: [{name: nonexistent-certificate}]}
+  - name: unsupported-group
+    port: 443
+    protocol: HTTPS
+    hostname: b.example
+    tls: {certificateRefs: [{group: wrong.group.company.io, kind: Secret, name: web}]}
+  - name: unsupported-kind
+    port: 443
+    protocol: HTTPS
+    hostname: c.example
+    tls: {certificateRefs: [{kind: WrongKind, name: web}]}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -182,12 +218,20 @@ TEST_CASE(
   CHECK(condition(http["conditions"], "Programmed") == "True/Programmed/1");
   CHECK(condition(http["conditions"], "ResolvedRefs") == "True/ResolvedRefs/1");
   CHECK(http["supportedKinds"] ==
-        json::parse(R"([{"group":"gateway.networking.k8s.io","kind":"HTTPRoute"}])"));
+        json::parse(R"([{"group":"gateway.networking.k8s.io","kind":"HTTPRoute"},
+                                              {"group":"gateway.networking.k8s.io","kind":"GRPCRoute"}])"));
   // The contract: a protocol Portico does not serve, then a served one on another port.
   CHECK(condition(listener(gateway, "tcp")["conditions"], "Accepted") ==
         "False/UnsupportedProtocol/1");
   CHECK(condition(listener(gateway, "other-port")["conditions"], "Accepted") ==
         "False/PortUnavailable/1");
+  // Two listeners with one port and hostname: the later one is Conflicted, takes no route.
+  CHECK(condition(http["conditions"], "Conflicted") == "False/NoConflicts/1");
+  CHECK(condition(listener(gateway, "http-again")["conditions"], "Conflicted") ==
+        "True/HostnameConflict/1");
+  CHECK(condition(listener(gateway, "http-again")["conditions"], "Programmed") ==
+        "False/Invalid/1");
+  CHECK(listener(gateway, "http-again")["attachedRoutes"] == 0);
 
   // Each route's parent, with our controller's name.
   const auto parent_of = [&](const std::string& route, const std::string& ns = "default") {
@@ -226,6 +270,38 @@ TEST_CASE(
   CHECK(condition(listener(tls_only, "tls")["conditions"], "Accepted") ==
         "False/UnsupportedProtocol/1");
   CHECK(condition(tls_only["status"]["conditions"], "Accepted") == "False/ListenersNotValid/1");
+
+  // GatewayInvalidRouteKind: kinds Portico cannot serve are refused, HTTPRoute is kept.
+  json kinds;
+  REQUIRE(eventually(
+      [&] {
+        kinds = c.object("gateways", "invalid-route-kinds");
+        return kinds.contains("status");
+      },
+      std::chrono::seconds(10)));
+  CHECK(listener(kinds, "only-invalid")["supportedKinds"] == json::array());
+  CHECK(condition(listener(kinds, "only-invalid")["conditions"], "ResolvedRefs") ==
+        "False/InvalidRouteKinds/1");
+  CHECK(listener(kinds, "some-invalid")["supportedKinds"] ==
+        json::parse(R"([{"group":"gateway.networking.k8s.io","kind":"HTTPRoute"}])"));
+  CHECK(condition(listener(kinds, "some-invalid")["conditions"], "ResolvedRefs") ==
+        "False/InvalidRouteKinds/1");
+
+  // GatewayInvalidTLSConfiguration: a certificateRef that is missing, of another group or of
+  // another kind.
+  json certificates;
+  REQUIRE(eventually(
+      [&] {
+        certificates = c.object("gateways", "invalid-certificates");
+        return certificates.contains("status");
+      },
+      std::chrono::seconds(10)));
+  for (const char* name : {"nonexistent-secret", "unsupported-group", "unsupported-kind"}) {
+    INFO(name);
+    CHECK(condition(listener(certificates, name)["conditions"], "ResolvedRefs") ==
+          "False/InvalidCertificateRef/1");
+    CHECK(condition(listener(certificates, name)["conditions"], "Programmed") == "False/Invalid/1");
+  }
 
   // HTTPRouteObservedGenerationBump: a spec change is reported at its new generation, and the
   // route serves the new spec.

@@ -179,3 +179,60 @@ TEST_CASE("HTTP/2 upstream: a backend that goes away ends its connections, never
   CHECK(get(portico.port(), "h2.test", "/page.txt").status == 502);
   CHECK(get(portico.port(), "other.test", "/").status == 200);
 }
+
+TEST_CASE("Gateway API: a GRPCRoute carries every kind of gRPC call to its backend in h2c",
+          "[e2e][grpc][gateway]") {
+  BackgroundCommand server({Python, GrpcPeer, "server"});
+  const auto port = listening_port(server);
+  TempDir dir;
+  dir.write("grpc.yaml", R"(apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: portico}
+spec: {controllerName: portico.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: portico
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: echo, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [grpc.test]
+  rules:
+  - matches: [{method: {service: portico.test.Echo}}]
+    backendRefs: [{name: echo, port: 80}]
+  - matches: [{method: {service: portico.test.Other, method: Call}}]
+    backendRefs: [{name: nowhere, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: default}
+spec: {ports: [{name: grpc, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: echo-0, namespace: default, labels: {kubernetes.io/service-name: echo}}
+addressType: IPv4
+ports: [{name: grpc, port: )" +
+                             std::to_string(port) + R"(}]
+endpoints: [{addresses: [127.0.0.1]}]
+)");
+  Portico portico(dir.path(), 2);
+  portico.wait_ready();
+  // The route's backends speak gRPC (h2c) without any annotation, and every call type works.
+  check_every_call(call_grpc({"127.0.0.1:" + std::to_string(portico.port()), "grpc.test"}));
+  // Only gRPC calls (POSTs to a method's path) match: a GET of the same path is not routed,
+  // and the other method's backend does not exist (500, as for an HTTPRoute).
+  CHECK(get(portico.port(), "grpc.test", "/portico.test.Echo/Unary").status == 404);
+  CHECK(
+      Connection(portico.port()).send("POST", "grpc.test", "/portico.test.Other/Call", "").status ==
+      500);
+  CHECK(
+      Connection(portico.port()).send("POST", "grpc.test", "/portico.test.Other/Else", "").status ==
+      404);
+}

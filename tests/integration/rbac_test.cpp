@@ -141,6 +141,14 @@ spec:
   hostnames: [b.example.com]
   rules: [{backendRefs: [{name: echo, port: 80}]}]
 ---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: grpc, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [c.example.com]
+  rules: [{backendRefs: [{name: echo, port: 80}]}]
+---
 apiVersion: gateway.networking.k8s.io/v1beta1
 kind: ReferenceGrant
 metadata: {name: grant, namespace: default}
@@ -166,7 +174,7 @@ spec:
     };
     for (const Written& object :
          {Written{"gatewayclasses", "", "portico"}, Written{"gateways", "default", "gw"},
-          Written{"httproutes", "default", "route"}}) {
+          Written{"httproutes", "default", "route"}, Written{"grpcroutes", "default", "grpc"}}) {
       REQUIRE(eventually(
           [&] { return api.object(object.plural, object.ns, object.name).contains("status"); },
           std::chrono::seconds(10)));

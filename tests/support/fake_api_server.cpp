@@ -35,6 +35,8 @@ std::pair<std::string, std::string> list_kind_of(const std::string& plural) {
     return {"GatewayList", "gateway.networking.k8s.io/v1"};
   if (plural == "httproutes")
     return {"HTTPRouteList", "gateway.networking.k8s.io/v1"};
+  if (plural == "grpcroutes")
+    return {"GRPCRouteList", "gateway.networking.k8s.io/v1"};
   if (plural == "referencegrants")
     return {"ReferenceGrantList", "gateway.networking.k8s.io/v1beta1"};
   return {"SecretList", "v1"};
@@ -61,6 +63,8 @@ std::string plural_of(const std::string& kind) {
     return "gateways";
   if (kind == "HTTPRoute")
     return "httproutes";
+  if (kind == "GRPCRoute")
+    return "grpcroutes";
   if (kind == "ReferenceGrant")
     return "referencegrants";
   throw std::logic_error("the fake API server does not serve " + kind);
@@ -72,7 +76,7 @@ bool cluster_scoped(const std::string& plural) {
 
 bool plural_group_is_gateway(const std::string& plural) {
   return plural == "gatewayclasses" || plural == "gateways" || plural == "httproutes" ||
-         plural == "referencegrants";
+         plural == "grpcroutes" || plural == "referencegrants";
 }
 
 std::string key_of(const std::string& ns, const std::string& name) {
@@ -469,7 +473,8 @@ void FakeApiServer::serve_discovery() {
       {"/apis/gateway.networking.k8s.io/v1",
        json::array({resource("gatewayclasses", "gatewayclass", false, "GatewayClass"),
                     resource("gateways", "gateway", true, "Gateway"),
-                    resource("httproutes", "httproute", true, "HTTPRoute")})},
+                    resource("httproutes", "httproute", true, "HTTPRoute"),
+                    resource("grpcroutes", "grpcroute", true, "GRPCRoute")})},
       {"/apis/gateway.networking.k8s.io/v1beta1",
        json::array({resource("referencegrants", "referencegrant", true, "ReferenceGrant")})}};
   for (const auto& [path, list] : resources) {
@@ -489,7 +494,7 @@ void FakeApiServer::serve_discovery() {
 
 void FakeApiServer::install_gateway_api() {
   std::lock_guard lock(mutex_);
-  served_.insert({"gatewayclasses", "gateways", "httproutes", "referencegrants"});
+  served_.insert({"gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"});
 }
 
 bool FakeApiServer::gateway_api_installed() const {

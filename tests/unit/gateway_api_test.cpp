@@ -99,3 +99,42 @@ TEST_CASE("Gateway API: listener and route hostnames intersect as the specificat
   CHECK_FALSE(intersect_hostnames("a.example.com", "b.example.com"));
   CHECK_FALSE(intersect_hostnames("*.example.com", "*.example.org"));
 }
+
+TEST_CASE("Gateway API decode: a GRPCRoute's method matches become the paths of gRPC calls",
+          "[gateway]") {
+  const auto decoded = decode_yaml(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: apps}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches:
+    - method: {service: pkg.Echo, method: Unary}
+    - method: {service: pkg.Echo}
+    - method: {method: Unary}
+    - method: {type: RegularExpression, service: "pkg\\..*", method: "Un.*"}
+    - headers: [{name: x, value: z1}]
+    backendRefs: [{name: echo, port: 80}]
+)");
+  REQUIRE(decoded.ok());
+  const auto& matches = std::get<k8s::GrpcRoute>(*decoded).spec.rules.at(0).matches;
+  REQUIRE(matches.size() == 5);
+  for (const auto& match : matches) {
+    CHECK(match.method == "POST");
+  }
+  CHECK(matches[0].path_type == k8s::HttpPathType::Exact);
+  CHECK(matches[0].path == "/pkg.Echo/Unary");
+  CHECK(matches[1].path_type == k8s::HttpPathType::PathPrefix);
+  CHECK(matches[1].path == "/pkg.Echo");
+  CHECK(matches[2].path_type == k8s::HttpPathType::RegularExpression);
+  CHECK(matches[2].path == "/([^/]+)/(Unary)$");
+  CHECK(matches[3].path == "/(pkg\\..*)/(Un.*)$");
+  CHECK(matches[4].path == "/");  // any method, with the header
+  CHECK(matches[4].headers.size() == 1);
+  CHECK(error_of(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g}
+spec:
+  rules: [{matches: [{method: {type: Exact}}]}]
+)") == "spec.rules[0].matches[0].method: one of service or method is required");
+}
