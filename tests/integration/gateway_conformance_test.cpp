@@ -112,6 +112,7 @@ class Conformance {
   }
   std::uint16_t port() const { return portico_->port(); }
   std::uint16_t https_port() const { return portico_->https_port(); }
+  std::uint16_t admin_port() const { return portico_->admin_port(); }
 
  private:
   Backends backends_;
@@ -786,4 +787,30 @@ TEST_CASE("Gateway API conformance: HTTPRouteHTTPSListener", "[e2e][gateway]") {
   CHECK(probe.body.find("\"name\":\"infra-backend-v1\"") != std::string::npos);
   // The route is attached to the HTTPS listener only.
   CHECK(c.answer({"/", "example.org"}) == "404");
+}
+
+TEST_CASE(
+    "Gateway API: an HTTPRoute and an Ingress naming one host: the HTTPRoute serves it, "
+    "and explain says the Ingress is shadowed",
+    "[e2e][gateway]") {
+  // The Ingress sends every path of shared.example to infra-backend-v2, the HTTPRoute to v1;
+  // the Ingress's other host stays the Ingress's.
+  Conformance c(
+      route("shared",
+            "  hostnames: [shared.example]\n  rules: [{backendRefs: [{name: "
+            "infra-backend-v1, port: 8080}]}]\n") +
+      "---\n" + ingress_class_yaml("portico", "portico.dev/ingress-controller", true) +
+      "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: legacy, "
+      "namespace: " +
+      Infra +
+      "}\nspec:\n  rules:\n  - host: shared.example\n    http: {paths: [{path: /, pathType: "
+      "Prefix, backend: {service: {name: infra-backend-v2, port: {number: 8080}}}}]}\n  - host: "
+      "ingress-only.example\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: "
+      "{name: infra-backend-v2, port: {number: 8080}}}}]}\n");
+  CHECK(c.answer({"/", "shared.example"}) == "infra-backend-v1");
+  CHECK(c.answer({"/", "ingress-only.example"}) == "infra-backend-v2");
+  const auto explained = json::parse(
+      get(c.admin_port(), "localhost", "/debug/explain?url=http://shared.example/").body);
+  CHECK(explained["route"]["ingress"] == "HTTPRoute " + Infra + "/shared");
+  CHECK(explained.contains("shadowedIngressHost"));
 }
