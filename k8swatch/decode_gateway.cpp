@@ -339,6 +339,16 @@ Check read_route_spec(const json& spec, ReadRule read_one_rule, HttpRouteSpec& o
   return c;
 }
 
+// An HTTPRoute or a GRPCRoute: the same spec, each rule read by `read_one_rule`.
+template <class Route, class ReadRule>
+Expected<Object> decode_route(const json& document, ObjectMeta meta, ReadRule read_one_rule) {
+  Route out{std::move(meta), {}};
+  if (Check c = read_route_spec(spec_of(document), read_one_rule, out.spec)) {
+    return *c;
+  }
+  return Object{std::move(out)};
+}
+
 Check read_listener(const json& object, const std::string& path, Listener& out) {
   std::optional<std::int32_t> port;
   Check c = read_string(object, "name", path, out.name);
@@ -429,19 +439,11 @@ Expected<Object> decode_gateway(const json& document, ObjectMeta meta) {
 }
 
 Expected<Object> decode_http_route(const json& document, ObjectMeta meta) {
-  HttpRoute out{std::move(meta), {}};
-  if (Check c = read_route_spec(spec_of(document), read_rule, out.spec)) {
-    return *c;
-  }
-  return Object{std::move(out)};
+  return decode_route<HttpRoute>(document, std::move(meta), read_rule);
 }
 
 Expected<Object> decode_grpc_route(const json& document, ObjectMeta meta) {
-  GrpcRoute out{std::move(meta), {}};
-  if (Check c = read_route_spec(spec_of(document), read_grpc_rule, out.spec)) {
-    return *c;
-  }
-  return Object{std::move(out)};
+  return decode_route<GrpcRoute>(document, std::move(meta), read_grpc_rule);
 }
 
 Expected<Object> decode_reference_grant(const json& document, ObjectMeta meta) {

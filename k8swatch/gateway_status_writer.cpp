@@ -123,28 +123,37 @@ void GatewayStatusWriter::update(GatewayApiStatus status, std::vector<std::strin
     std::lock_guard lock(mutex_);
     status_ = std::move(status);
     addresses_ = std::move(addresses);
+    changed_ = true;
   }
   loop_.wake();
 }
 
 void GatewayStatusWriter::run() {
+  // Renders and compares only when there is something to do: a new status, a write that
+  // failed, or leadership just won. A quiet leader does nothing every 2 s.
+  bool pending = true;
   while (loop_.pause(std::chrono::seconds(2))) {
     GatewayApiStatus status;
     std::vector<std::string> addresses;
     {
       std::lock_guard lock(mutex_);
-      status = status_;
-      addresses = addresses_;
+      pending = pending || changed_;
+      changed_ = false;
+      if (pending) {
+        status = status_;
+        addresses = addresses_;
+      }
     }
-    if (leader_.is_leader()) {
-      write_changes(status, addresses);
-    } else {
+    if (!leader_.is_leader()) {
       written_.clear();  // a leader-to-be writes everything once: others may have since
+      pending = true;
+    } else if (pending) {
+      pending = !write_changes(status, addresses);
     }
   }
 }
 
-void GatewayStatusWriter::write_changes(const GatewayApiStatus& status,
+bool GatewayStatusWriter::write_changes(const GatewayApiStatus& status,
                                         const std::vector<std::string>& addresses) {
   const auto unchanged = gateway_status_patches(status, addresses, controller_name_, "");
   const auto patches =
@@ -155,6 +164,7 @@ void GatewayStatusWriter::write_changes(const GatewayApiStatus& status,
     return std::none_of(patches.begin(), patches.end(),
                         [&](const StatusPatch& patch) { return patch.path == entry.first; });
   });
+  bool all_written = true;
   for (std::size_t i = 0; i < patches.size() && leader_.is_leader(); ++i) {
     const auto written = written_.find(patches[i].path);
     if (written != written_.end() && written->second == unchanged[i].body) {
@@ -168,8 +178,10 @@ void GatewayStatusWriter::write_changes(const GatewayApiStatus& status,
       log::warn("status", "Gateway API status update failed; will retry",
                 {{"object", patches[i].path},
                  {"error", reply ? std::to_string(reply->status) : reply.error()}});
+      all_written = false;
     }
   }
+  return all_written && leader_.is_leader();
 }
 
 }  // namespace portico::k8s

@@ -40,7 +40,8 @@ class GatewayStatusWriter {
 
  private:
   void run();
-  void write_changes(const GatewayApiStatus& status, const std::vector<std::string>& addresses);
+  // Writes what differs from what was written; false when a write failed (retry later).
+  bool write_changes(const GatewayApiStatus& status, const std::vector<std::string>& addresses);
 
   ApiClient client_;
   const LeaderElector& leader_;
@@ -48,6 +49,7 @@ class GatewayStatusWriter {
   std::mutex mutex_;  // guards the values handed over by update()
   GatewayApiStatus status_;
   std::vector<std::string> addresses_;
+  bool changed_ = false;  // update() brought a value run() has not written yet
   // What was last written to each path, rendered with a fixed time: a status whose only
   // difference would be the time it was computed at is not written again.
   std::map<std::string, std::string> written_;
