@@ -103,6 +103,8 @@ bool apply_filters(const k8s::HttpRouteRule& rule, const k8s::HttpRouteMatch& ma
     } else if (filter.type == "URLRewrite") {
       policy.upstream_host = filter.rewrite.hostname;
       policy.path_rewrite = path_replacement(filter.rewrite.path, match);
+    } else if (filter.type == "RequestMirror") {
+      continue;  // rule_action resolves its backend
     } else {
       problem = "filter " + filter.type + " is not supported";
       return false;
@@ -178,6 +180,19 @@ RouteAction rule_action(RuleTranslation& context, const RouteSource& route,
   }
   if (route.grpc()) {
     policy->backend_protocol = BackendProtocol::Grpc;  // h2c, as a GRPCRoute's backends speak
+  }
+  // A mirror whose backend does not resolve is left out (and named in ResolvedRefs): the
+  // requests themselves still go where the rule sends them.
+  for (const auto& filter : rule.filters) {
+    if (filter.type != "RequestMirror") {
+      continue;
+    }
+    const std::uint32_t id =
+        backend_cluster(context, route, k8s::HttpBackendRef{filter.mirror.backend}, resolved_refs);
+    if (id != UnresolvedCluster && filter.mirror.numerator > 0) {
+      policy->mirrors.push_back({id, static_cast<std::uint32_t>(filter.mirror.numerator),
+                                 static_cast<std::uint32_t>(filter.mirror.denominator)});
+    }
   }
   action.policy = std::move(policy);
   for (const auto& backend : rule.backends) {

@@ -170,6 +170,17 @@ k8s::Condition attachment_condition(Attachment attachment) {
   return condition("Accepted", true, "Accepted");
 }
 
+// A listener judged servable that is not served after all: it takes no route, and says why.
+void stop_serving(ListenerState& listener, const std::string& why) {
+  listener.served = false;
+  listener.certificate_secret.clear();
+  for (auto& c : listener.status.conditions) {
+    if (c.type == "Programmed") {
+      c = condition("Programmed", false, "Invalid", why);
+    }
+  }
+}
+
 // Served listeners of one Gateway with the same port and hostname: the first one serves, the
 // later ones are Conflicted (HostnameConflict) and not programmed. Every other listener says
 // it has no conflict.
@@ -187,14 +198,7 @@ void mark_conflicts(std::vector<ListenerState>& listeners) {
       listener.status.conditions.push_back(condition("Conflicted", false, "NoConflicts"));
       continue;
     }
-    listener.served = false;
-    listener.certificate_secret.clear();
-    for (auto& c : listener.status.conditions) {
-      if (c.type == "Programmed") {
-        c = condition("Programmed", false, "Invalid",
-                      "another listener has this port and hostname");
-      }
-    }
+    stop_serving(listener, "another listener has this port and hostname");
     listener.status.conditions.push_back(condition("Conflicted", true, "HostnameConflict",
                                                    "another listener has this port and hostname"));
   }
@@ -241,6 +245,17 @@ k8s::GatewayStatus gateway_status(const k8s::Gateway* gateway,
                                   const std::vector<ListenerState>& listeners) {
   k8s::GatewayStatus out{
       gateway->meta.namespace_, gateway->meta.name, gateway->meta.generation, {}, {}};
+  for (const ListenerState& listener : listeners) {
+    out.listeners.push_back(listener.status);
+  }
+  if (gateway->spec.parameters_ref) {
+    const auto& ref = *gateway->spec.parameters_ref;
+    out.conditions = {condition("Accepted", false, "InvalidParameters",
+                                "infrastructure.parametersRef " + ref.group + "/" + ref.kind + " " +
+                                    ref.name + ": Portico takes no parameters"),
+                      condition("Programmed", false, "Invalid")};
+    return out;
+  }
   const bool any_served = std::any_of(listeners.begin(), listeners.end(),
                                       [](const ListenerState& l) { return l.served; });
   const bool all_served = std::all_of(listeners.begin(), listeners.end(),
@@ -251,9 +266,6 @@ k8s::GatewayStatus gateway_status(const k8s::Gateway* gateway,
                                     "no listener has a protocol and port Portico serves"),
                     any_served ? condition("Programmed", true, "Programmed")
                                : condition("Programmed", false, "Invalid")};
-  for (const ListenerState& listener : listeners) {
-    out.listeners.push_back(listener.status);
-  }
   return out;
 }
 
@@ -306,6 +318,12 @@ GatewayTranslation GatewayTranslator::translate(const ObjectCache& cache, RouteT
       state.listeners.push_back(judge_listener(cache, settings_, gateway, listener));
     }
     mark_conflicts(state.listeners);
+    if (gateway.spec.parameters_ref) {
+      // Not accepted: its listeners take no route and serve nothing.
+      for (ListenerState& listener : state.listeners) {
+        stop_serving(listener, "the Gateway is not accepted");
+      }
+    }
   }
 
   // Routes of both kinds, oldest first: the order every tie is decided in.

@@ -75,6 +75,20 @@ httplib::Headers headers_for(const std::string& token) {
   return headers;
 }
 
+// A kept-alive connection the API server closed while it was idle fails the next request:
+// writing succeeds, reading finds the end of the stream. The request is then sent once more
+// on a new connection. Safe for every request Portico makes: GETs, merge patches of status,
+// and creates and updates that carry a resourceVersion or answer 409 when repeated.
+template <class Send>
+httplib::Result with_one_retry_on_stale_connection(Send send) {
+  httplib::Result result = send();
+  if (!result &&
+      (result.error() == httplib::Error::Read || result.error() == httplib::Error::Write)) {
+    result = send();
+  }
+  return result;
+}
+
 std::string describe(const httplib::Result& result) {
   return "request to the API server failed: " + httplib::to_string(result.error());
 }
@@ -113,7 +127,9 @@ void ApiClient::note_status(int status) {
 }
 
 Expected<ApiReply> ApiClient::get(const std::string& target) {
-  auto result = client_->Get(target.c_str(), headers_for(bearer_token()));
+  const auto headers = headers_for(bearer_token());
+  auto result =
+      with_one_retry_on_stale_connection([&] { return client_->Get(target.c_str(), headers); });
   if (!result) {
     return fail(describe(result));
   }
@@ -124,10 +140,11 @@ Expected<ApiReply> ApiClient::get(const std::string& target) {
 Expected<ApiReply> ApiClient::send(const std::string& method, const std::string& target,
                                    const std::string& body, const std::string& content_type) {
   const auto headers = headers_for(bearer_token());
-  httplib::Result result =
-      method == "POST"  ? client_->Post(target.c_str(), headers, body, content_type.c_str())
-      : method == "PUT" ? client_->Put(target.c_str(), headers, body, content_type.c_str())
-                        : client_->Patch(target.c_str(), headers, body, content_type.c_str());
+  httplib::Result result = with_one_retry_on_stale_connection([&] {
+    return method == "POST"  ? client_->Post(target.c_str(), headers, body, content_type.c_str())
+           : method == "PUT" ? client_->Put(target.c_str(), headers, body, content_type.c_str())
+                             : client_->Patch(target.c_str(), headers, body, content_type.c_str());
+  });
   if (!result) {
     return fail(describe(result));
   }

@@ -161,6 +161,38 @@ Check read_filter(const json& object, const std::string& path, HttpRouteFilter& 
       c = read_path_modifier(rewrite, at, out.rewrite.path);
     return c;
   }
+  if (out.type == "RequestMirror") {
+    const json& mirror = section("requestMirror");
+    const std::string at = path + ".requestMirror";
+    const json* backend = member(mirror, "backendRef");
+    if (backend == nullptr) {
+      return field_error(at + ".backendRef", "required");
+    }
+    c = read_reference(*backend, at + ".backendRef", "", "Service", out.mirror.backend);
+    std::optional<std::int32_t> percent;
+    if (!c)
+      c = read_int32(mirror, "percent", at, percent);
+    if (const json* fraction = member(mirror, "fraction"); !c && fraction != nullptr) {
+      std::optional<std::int32_t> numerator;
+      std::optional<std::int32_t> denominator;
+      c = read_int32(*fraction, "numerator", at + ".fraction", numerator);
+      if (!c)
+        c = read_int32(*fraction, "denominator", at + ".fraction", denominator);
+      out.mirror.numerator = numerator.value_or(0);
+      out.mirror.denominator = denominator.value_or(100);
+      if (!c && (out.mirror.denominator < 1 || out.mirror.numerator < 0 ||
+                 out.mirror.numerator > out.mirror.denominator)) {
+        c = field_error(at + ".fraction",
+                        "numerator must be between 0 and a denominator of at least 1");
+      }
+    } else if (percent) {
+      out.mirror.numerator = *percent;
+      if (!c && (*percent < 0 || *percent > 100)) {
+        c = field_error(at + ".percent", "must be between 0 and 100");
+      }
+    }
+    return c;
+  }
   return std::nullopt;  // kept by type: the translator judges what it cannot apply
 }
 
@@ -431,6 +463,13 @@ Expected<Object> decode_gateway(const json& document, ObjectMeta meta) {
   }
   if (!c) {
     c = read_list(spec, "listeners", "spec", out.spec.listeners, read_listener);
+  }
+  const json* infrastructure = member(spec, "infrastructure");
+  const json* parameters =
+      infrastructure == nullptr ? nullptr : member(*infrastructure, "parametersRef");
+  if (!c && parameters != nullptr) {
+    c = read_reference(*parameters, "spec.infrastructure.parametersRef", "", "",
+                       out.spec.parameters_ref.emplace());
   }
   if (c) {
     return *c;

@@ -52,6 +52,9 @@ struct Listener {
 struct GatewaySpec {
   std::string class_name;
   std::vector<Listener> listeners;
+  // spec.infrastructure.parametersRef. Portico has no kind of parameters, so a Gateway that
+  // names one is not accepted (InvalidParameters).
+  std::optional<ObjectReference> parameters_ref;
   bool operator==(const GatewaySpec&) const = default;
 };
 
@@ -109,12 +112,21 @@ struct RewriteFilter {
   bool operator==(const RewriteFilter&) const = default;
 };
 
+// HTTPRequestMirrorFilter: percent N is the fraction N/100; neither is every request.
+struct MirrorFilter {
+  ObjectReference backend;  // group "" and kind "Service" by default
+  std::int32_t numerator = 100;
+  std::int32_t denominator = 100;
+  bool operator==(const MirrorFilter&) const = default;
+};
+
 struct HttpRouteFilter {
   std::string type;        // RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect,
                            // URLRewrite, RequestMirror, ExtensionRef or one Portico does not know
   HeaderModifier headers;  // the two header modifiers
   RedirectFilter redirect;
   RewriteFilter rewrite;
+  MirrorFilter mirror;
   bool operator==(const HttpRouteFilter&) const = default;
 };
 

@@ -160,6 +160,16 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config,
   out.sample("portico_upstream_retries_total", "", static_cast<double>(totals.upstream_retries));
   out.family("portico_tunnels_total", "counter", "WebSocket tunnels opened.");
   out.sample("portico_tunnels_total", "", static_cast<double>(totals.tunnels));
+  out.family("portico_mirror_requests_total", "counter",
+             "Copies of requests for RequestMirror filters: answered, failed (no endpoint, no "
+             "connection or no answer in time) or skipped_body (requests with a body are not "
+             "mirrored).");
+  for (const auto& [outcome, count] :
+       {std::pair{"answered", totals.mirrors.answered}, std::pair{"failed", totals.mirrors.failed},
+        std::pair{"skipped_body", totals.mirrors.skipped_body}}) {
+    out.sample("portico_mirror_requests_total", label("outcome", outcome),
+               static_cast<double>(count));
+  }
   out.family("portico_client_connections", "gauge", "Open client connections.");
   out.sample("portico_client_connections", "", static_cast<double>(totals.client_connections));
   out.family("portico_upstream_connections", "gauge",

@@ -3,20 +3,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <unordered_map>
 
 #include "proxy/common/log.hpp"
 #include "proxy/exchange/forwarding.hpp"
-#include "proxy/exchange/upstream_connect.hpp"
+#include "proxy/exchange/side_request.hpp"
 
 namespace portico {
 namespace {
 
-// The auth service's answer is read whole; a legitimate one is a few headers and a short body.
-constexpr std::uint64_t MaxAnswerBody = 64 * 1024;
 // A name's addresses are looked up again after this long.
 constexpr std::chrono::seconds ResolvedFor{30};
 
@@ -96,59 +91,6 @@ http::request<http::empty_body> auth_request(const ClientConnection& client, con
   return out;
 }
 
-struct AuthAnswer {
-  Fault fault = Fault::AuthUnavailable;
-  http::response<http::string_body> response;
-};
-
-// Sends `request` to `endpoint` (a pooled connection, or a new one) and reads the answer.
-net::awaitable<AuthAnswer> exchange_with(const ClientConnection& client, Exchange& ex,
-                                         const ExternalAuth& auth, const Endpoint& endpoint,
-                                         const std::string& host,
-                                         http::request<http::empty_body>& request,
-                                         Deadline& deadline) {
-  Worker& worker = client.worker;
-  AuthAnswer answer;
-  UpstreamConnectionPtr upstream = worker.pool().take(endpoint, auth.tls);
-  if (!upstream) {
-    // Not inside the condition: GCC 12 miscompiles a co_await in && or ?:.
-    const Fault fault = co_await open_upstream_connection(worker, endpoint, ex.connect_timeout,
-                                                          auth.tls, host, deadline, upstream);
-    if (fault != Fault::None) {
-      co_return answer;
-    }
-  }
-  deadline.watch_upstream(&upstream->transport());
-  const auto ask = [&](auto& stream) -> net::awaitable<bool> {
-    deadline.expires_after(ex.send_timeout);
-    auto [write_ec, written] = co_await http::async_write(stream, request, use_nothrow);
-    if (write_ec) {
-      co_return false;
-    }
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(worker.settings().max_header_bytes));
-    parser.body_limit(MaxAnswerBody);
-    parser.skip(request.method() == http::verb::head);
-    deadline.expires_after(ex.read_timeout);
-    auto [read_ec, read] = co_await http::async_read(stream, upstream->buffer, parser, use_nothrow);
-    if (read_ec) {
-      co_return false;
-    }
-    answer.response = parser.release();
-    co_return true;
-  };
-  const bool answered = co_await std::visit(ask, upstream->stream);
-  deadline.watch_upstream(nullptr);
-  if (!answered) {
-    co_return answer;
-  }
-  answer.fault = Fault::None;
-  if (answer.response.keep_alive()) {
-    worker.pool().put(std::move(upstream));
-  }
-  co_return answer;
-}
-
 }  // namespace
 
 net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange& ex,
@@ -166,14 +108,15 @@ net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange
     co_return Fault::AuthUnavailable;
   }
   auto subrequest = auth_request(client, ex, auth, request, host, auth.target.expand(request));
-  AuthAnswer answer =
-      co_await exchange_with(client, ex, auth, *endpoint, host, subrequest, deadline);
-  if (answer.fault != Fault::None) {
+  const auto answer =
+      co_await send_side_request(client.worker, *endpoint, auth.tls, host, subrequest,
+                                 {ex.connect_timeout, ex.send_timeout, ex.read_timeout}, deadline);
+  if (!answer) {
     log::warn("proxy", "external auth: no answer from the auth service; answering 500",
               {{"auth", host + ":" + std::to_string(auth.port)}});
     co_return Fault::AuthUnavailable;
   }
-  const auto& response = answer.response;
+  const auto& response = *answer;
   for (const auto& field : response) {
     if (field.name() == http::field::set_cookie) {
       ex.auth_cookies.emplace_back(field.value());

@@ -7,6 +7,7 @@
 #include "proxy/common/utc_time.hpp"
 #include "proxy/exchange/external_auth_request.hpp"
 #include "proxy/exchange/forwarding.hpp"
+#include "proxy/exchange/mirror_request.hpp"
 #include "proxy/exchange/request_values.hpp"
 
 namespace portico {
@@ -266,6 +267,9 @@ Fault choose_upstream(const ClientConnection& client, Exchange& ex, const Endpoi
     return fault;
   }
   prepare_upstream_request(client, ex);
+  if (!ex.policy->mirrors.empty()) {
+    send_mirrors(client, ex);
+  }
   return Fault::None;
 }
 

@@ -23,7 +23,8 @@ namespace portico {
 // - pick_endpoint: the cluster (the rule's, or its canary's), the endpoint its balancing
 //   chooses, and the upstream protocol;
 // - prepare_upstream_request: the head rewritten for the backend (hop-by-hop fields out,
-//   forwarded fields, the route's Host and prefix and target, the body's framing).
+//   forwarded fields, the route's Host and prefix and target, the body's framing), and copies
+//   of that head to the route's mirrors (mirror_request.hpp), which nothing waits for.
 // Sets `endpoint`, or returns the fault that answers the request.
 // `upgrade_without_body`: an HTTP/1.1 head with Connection: upgrade and no body.
 Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_without_body,

@@ -86,6 +86,15 @@ struct HeaderEdits {
   bool operator==(const HeaderEdits&) const = default;
 };
 
+// A Gateway API RequestMirror: a copy of each request (numerator in denominator of them) goes
+// to this cluster as well, and its answer is ignored.
+struct RequestMirror {
+  std::uint32_t cluster_id;
+  std::uint32_t numerator = 100;
+  std::uint32_t denominator = 100;
+  bool operator==(const RequestMirror&) const = default;
+};
+
 struct RoutePolicy {
   // Limits and timeouts.
   std::optional<std::uint64_t> max_body_bytes;  // 413 above this; 0: unlimited
@@ -111,6 +120,7 @@ struct RoutePolicy {
   std::optional<PathReplacement> path_rewrite;               // an HTTPRoute rule's URLRewrite path
   std::optional<HeaderEdits> request_header_edits;           // RequestHeaderModifier
   std::optional<HeaderEdits> response_header_edits;          // ResponseHeaderModifier
+  std::vector<RequestMirror> mirrors;                        // RequestMirror
   BackendProtocol backend_protocol = BackendProtocol::Http;  // backend-protocol
   std::string upstream_host;     // upstream-vhost: the Host the backend receives, "" as sent
   std::string forwarded_prefix;  // x-forwarded-prefix: sent as X-Forwarded-Prefix when set

@@ -57,6 +57,13 @@ struct ServiceStats {
 template <class Value>
 using StatsBy = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
 
+// Copies of requests sent by RequestMirror filters, by outcome.
+struct MirrorCounts {
+  std::uint64_t answered = 0;
+  std::uint64_t failed = 0;        // no endpoint, no connection or no answer in time
+  std::uint64_t skipped_body = 0;  // requests with a body are not mirrored
+};
+
 struct WorkerStats {
   StatsBy<IngressStats> ingresses;  // by "namespace/name"; "" for requests no rule matched
   StatsBy<IngressStats> hosts;      // by the rule host that matched; "" for none, "*" host-less
@@ -65,6 +72,7 @@ struct WorkerStats {
   std::uint64_t upstream_connect_errors = 0;
   std::uint64_t upstream_retries = 0;
   std::uint64_t tunnels = 0;
+  MirrorCounts mirrors;
   std::uint64_t tls_handshakes = 0;
   std::uint64_t tls_handshake_failures = 0;
   std::uint64_t proxy_protocol_rejected = 0;  // connections closed for a bad or missing header
@@ -115,6 +123,9 @@ struct WorkerStats {
     upstream_connect_errors += other.upstream_connect_errors;
     upstream_retries += other.upstream_retries;
     tunnels += other.tunnels;
+    mirrors.answered += other.mirrors.answered;
+    mirrors.failed += other.mirrors.failed;
+    mirrors.skipped_body += other.mirrors.skipped_body;
     tls_handshakes += other.tls_handshakes;
     tls_handshake_failures += other.tls_handshake_failures;
     proxy_protocol_rejected += other.proxy_protocol_rejected;

@@ -167,6 +167,13 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
       break;
     }
     const std::string target(req.target());
+    {
+      const std::lock_guard lock(received_mutex_);
+      if (received_.size() == 1024) {
+        received_.pop_front();
+      }
+      received_.push_back(std::string(req.method_string()) + " " + target);
+    }
     http::response<http::buffer_body> res{http::status::ok, req.version()};
     res.set(http::field::server, "portico-echo");
     res.set("X-Echo-Name", name_);

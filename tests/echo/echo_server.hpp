@@ -11,15 +11,18 @@
 // (X-Echo-Connection: a serial number), so tests can count upstream connections.
 // Runs on the io_context it is given; thread-safe only through that context.
 #include <atomic>
-#include <chrono>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace portico::echo {
 
@@ -29,6 +32,12 @@ class EchoServer {
   // Binds and starts accepting; returns the bound port.
   std::uint16_t listen(const std::string& host, std::uint16_t port);
   std::uint64_t connections_accepted() const noexcept { return accepted_.load(); }
+  // "METHOD target" of the last requests received (at most 1024, for benchmarks' sake), oldest
+  // first; any thread.
+  std::vector<std::string> requests_received() const {
+    const std::lock_guard lock(received_mutex_);
+    return {received_.begin(), received_.end()};
+  }
   // Every response waits this long first: a slow endpoint, for latency-aware balancing.
   void set_delay(std::chrono::milliseconds delay) noexcept { delay_ms_ = delay.count(); }
   // Stops as a killed process would: the port refuses connections and every open HTTP
@@ -44,6 +53,8 @@ class EchoServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::int64_t> delay_ms_{0};
+  mutable std::mutex received_mutex_;
+  std::deque<std::string> received_;
   // Touched on the io_context only; shared with the connections' frames, which the
   // io_context may destroy after this server.
   using OpenStreams = std::unordered_set<boost::beast::tcp_stream*>;

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/certificates.hpp"
 #include "tests/support/fake_api_server.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
@@ -125,7 +126,7 @@ apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: wrong-section, namespace: default}
 spec:
-  parentRefs: [{name: gw, sectionName: nope}]
+  parentRefs: [{name: gw, port: 80, sectionName: nope}]
   hostnames: [wrong.example]
   rules: [{backendRefs: [{name: web, port: 80}]}]
 )";
@@ -250,6 +251,7 @@ TEST_CASE(
   CHECK(condition(good["conditions"], "ResolvedRefs") == "True/ResolvedRefs/1");
   CHECK(condition(parent_of("missing-backend")["conditions"], "ResolvedRefs") ==
         "False/BackendNotFound/1");
+  // HTTPRouteInvalidParentRefNotMatchingSectionName.
   CHECK(condition(parent_of("wrong-section")["conditions"], "Accepted") ==
         "False/NoMatchingParent/1");
   // HTTPRouteInvalidParentRefNotMatchingListenerPort, HTTPRouteDisallowedKind,
@@ -356,4 +358,218 @@ TEST_CASE(
   CHECK(eventually([&] { return backend_at(app->http_port(), "good.example") == "web"; },
                    std::chrono::seconds(40)));
   CHECK(backend_at(app->http_port(), "x.com") == "web");
+}
+
+namespace {
+
+// A Gateway with one HTTPS listener using the Secret "certificate" of namespace web-backend.
+std::string gateway_with_certificate_from_web_backend(const std::string& ns) {
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, "
+         "namespace: " +
+         ns +
+         "}\nspec:\n  gatewayClassName: portico\n  listeners:\n  - name: https\n    port: 443\n"
+         "    protocol: HTTPS\n    allowedRoutes: {namespaces: {from: All}}\n"
+         "    tls: {certificateRefs: [{group: \"\", kind: Secret, name: certificate, namespace: "
+         "web-backend}]}\n";
+}
+
+// A ReferenceGrant in `ns` letting `from` (group, kind, namespace) refer to `to` (group, kind
+// and a name, or "" for any).
+std::string reference_grant(const std::string& ns, const std::string& name, const std::string& from,
+                            const std::string& to) {
+  return "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: " +
+         name + ", namespace: " + ns + "}\nspec:\n  from: [" + from + "]\n  to: [" + to + "]\n";
+}
+
+const std::string GatewayFrom = "{group: gateway.networking.k8s.io, kind: Gateway, namespace: ";
+
+}  // namespace
+
+TEST_CASE(
+    "Gateway API conformance: GatewaySecretReferenceGrantSpecific, "
+    "GatewaySecretReferenceGrantAllInNamespace, GatewaySecretMissingReferenceGrant, "
+    "GatewaySecretInvalidReferenceGrant, GatewayInvalidParametersRef, GatewayNameMaximumLength",
+    "[cluster][gateway]") {
+  GatewayCluster c;
+  c.api.install_gateway_api();
+  const auto certificate = make_certificate("secure.example", {"DNS:secure.example"});
+  const std::string long_name = "gateway-name-maximum-length-" + std::string(225, 'a');
+  REQUIRE(long_name.size() == 253);
+  c.api.apply_yaml(
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: portico}\n"
+      "spec: {controllerName: portico.dev/gateway-controller}\n---\n" +
+      tls_secret_yaml("certificate", certificate.certificate_pem, certificate.key_pem,
+                      "web-backend") +
+      "---\n" + gateway_with_certificate_from_web_backend("grant-specific") + "---\n" +
+      gateway_with_certificate_from_web_backend("grant-all") + "---\n" +
+      gateway_with_certificate_from_web_backend("no-grant") + "---\n" +
+      gateway_with_certificate_from_web_backend("wrong-grants") + "---\n" +
+      reference_grant("web-backend", "specific", GatewayFrom + "grant-specific}",
+                      "{group: \"\", kind: Secret, name: certificate}") +
+      "---\n" +
+      reference_grant("web-backend", "all-in-namespace", GatewayFrom + "grant-all}",
+                      "{group: \"\", kind: Secret}") +
+      // GatewaySecretInvalidReferenceGrant: each grant is wrong in one way.
+      "---\n" +
+      reference_grant("app-backend", "wrong-namespace", GatewayFrom + "wrong-grants}",
+                      "{group: \"\", kind: Secret, name: certificate}") +
+      "---\n" +
+      reference_grant("web-backend", "wrong-from-group",
+                      "{group: not-the-group, kind: Gateway, namespace: wrong-grants}",
+                      "{group: \"\", kind: Secret, name: certificate}") +
+      "---\n" +
+      reference_grant("web-backend", "wrong-from-kind",
+                      "{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: "
+                      "wrong-grants}",
+                      "{group: \"\", kind: Secret, name: certificate}") +
+      "---\n" +
+      reference_grant("web-backend", "wrong-from-namespace", GatewayFrom + "not-the-namespace}",
+                      "{group: \"\", kind: Secret, name: certificate}") +
+      "---\n" +
+      reference_grant("web-backend", "wrong-to-group", GatewayFrom + "wrong-grants}",
+                      "{group: not-the-group, kind: Secret, name: certificate}") +
+      "---\n" +
+      reference_grant("web-backend", "wrong-to-kind", GatewayFrom + "wrong-grants}",
+                      "{group: \"\", kind: Service, name: certificate}") +
+      "---\n" +
+      reference_grant("web-backend", "wrong-to-name", GatewayFrom + "wrong-grants}",
+                      "{group: \"\", kind: Secret, name: not-the-certificate}") +
+      // The granted certificate is served for a route's host.
+      "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: secure, "
+      "namespace: default}\nspec:\n  parentRefs: [{name: gw, namespace: grant-specific}]\n"
+      "  hostnames: [secure.example]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n"
+      // GatewayInvalidParametersRef.
+      "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: "
+      "invalid-parameters, namespace: default}\nspec:\n  gatewayClassName: portico\n"
+      "  listeners: [{name: http, port: 80, protocol: HTTP}]\n  infrastructure:\n"
+      "    parametersRef: {group: invalid.io, kind: InvalidParameters, name: invalid}\n"
+      // GatewayNameMaximumLength.
+      "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: " +
+      long_name +
+      ", namespace: default}\nspec:\n  gatewayClassName: portico\n"
+      "  listeners: [{name: http, port: 80, protocol: HTTP}]\n");
+  auto app = c.start_portico();
+
+  const auto https_listener = [&](const std::string& ns) {
+    json gateway;
+    const bool written = eventually(
+        [&] {
+          gateway = c.api.object("gateways", ns, "gw");
+          return gateway.contains("status");
+        },
+        std::chrono::seconds(10));
+    return written ? listener(gateway, "https") : json::object();
+  };
+  for (const char* ns : {"grant-specific", "grant-all"}) {
+    INFO(ns);
+    const json https = https_listener(ns);
+    CHECK(condition(https["conditions"], "ResolvedRefs") == "True/ResolvedRefs/1");
+    CHECK(condition(https["conditions"], "Programmed") == "True/Programmed/1");
+  }
+  for (const char* ns : {"no-grant", "wrong-grants"}) {
+    INFO(ns);
+    const json https = https_listener(ns);
+    CHECK(condition(https["conditions"], "ResolvedRefs") == "False/RefNotPermitted/1");
+    CHECK(https["attachedRoutes"] == 0);
+  }
+  CHECK(https_listener("grant-specific")["attachedRoutes"] == 1);
+  CHECK(probe_tls(app->https_port(), "secure.example").common_name == "secure.example");
+
+  json invalid_parameters;
+  REQUIRE(eventually(
+      [&] {
+        invalid_parameters = c.object("gateways", "invalid-parameters");
+        return invalid_parameters.contains("status");
+      },
+      std::chrono::seconds(10)));
+  CHECK(condition(invalid_parameters["status"]["conditions"], "Accepted") ==
+        "False/InvalidParameters/1");
+  CHECK(condition(invalid_parameters["status"]["conditions"], "Programmed") == "False/Invalid/1");
+
+  CHECK(eventually(
+      [&] {
+        const json gateway = c.object("gateways", long_name);
+        return condition(gateway.value("status", json::object()).value("conditions", json::array()),
+                         "Accepted") == "True/Accepted/1";
+      },
+      std::chrono::seconds(10)));
+}
+
+TEST_CASE("Gateway API conformance: GatewayModifyListeners", "[cluster][gateway]") {
+  GatewayCluster c;
+  c.api.install_gateway_api();
+  const auto certificate = make_certificate("secure.test.com", {"DNS:secure.test.com"});
+  const auto gateway = [](const std::string& name, const std::string& listeners) {
+    return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: " + name +
+           ", namespace: default}\nspec:\n  gatewayClassName: portico\n  listeners:\n" + listeners;
+  };
+  const std::string https =
+      "  - name: https\n    port: 443\n    protocol: HTTPS\n    hostname: secure.test.com\n"
+      "    allowedRoutes: {namespaces: {from: All}}\n"
+      "    tls: {certificateRefs: [{name: tls-validity-checks-certificate}]}\n";
+  const auto http = [](const std::string& hostname) {
+    return "  - {name: http, port: 80, protocol: HTTP, " + hostname +
+           "allowedRoutes: {namespaces: {from: All}}}\n";
+  };
+  const auto route = [](const std::string& name, const std::string& gateway_name,
+                        const std::string& service) {
+    return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " + name +
+           ", namespace: default}\nspec:\n  parentRefs: [{name: " + gateway_name +
+           "}]\n  rules: [{backendRefs: [{name: " + service + ", port: 80}]}]\n";
+  };
+  c.api.apply_yaml(
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: portico}\n"
+      "spec: {controllerName: portico.dev/gateway-controller}\n---\n" +
+      tls_secret_yaml("tls-validity-checks-certificate", certificate.certificate_pem,
+                      certificate.key_pem) +
+      "---\n" + service_yaml("other", {c.backends.start("other")}) + "---\n" +
+      gateway("gateway-add-listener", https) + "---\n" +
+      route("http-route-1", "gateway-add-listener", "other") + "---\n" +
+      gateway("gateway-remove-listener", https + http("")) + "---\n" +
+      route("http-route-2", "gateway-remove-listener", "web"));
+  auto app = c.start_portico();
+
+  // The listeners' names, attached routes and the generation their Accepted condition saw.
+  const auto listeners_of = [&](const std::string& name) {
+    std::string out;
+    const json stored = c.object("gateways", name);
+    for (const auto& l : stored.value("status", json::object()).value("listeners", json::array())) {
+      out += l.value("name", "") + ":" + std::to_string(l.value("attachedRoutes", -1)) + ":" +
+             condition(l["conditions"], "Accepted") + ":" +
+             condition(l["conditions"], "ResolvedRefs") + " ";
+    }
+    return out;
+  };
+  CHECK(eventually(
+      [&] {
+        return listeners_of("gateway-add-listener") ==
+               "https:1:True/Accepted/1:True/ResolvedRefs/1 ";
+      },
+      std::chrono::seconds(10)));
+  // Before: the other Gateway's listener for every host answers data.test.com.
+  CHECK(backend_at(app->http_port(), "data.test.com") == "web");
+  CHECK(probe_tls(app->https_port(), "secure.test.com").common_name == "secure.test.com");
+
+  // Add a listener: it takes the route at the Gateway's new generation.
+  c.api.apply_yaml(gateway("gateway-add-listener", https + http("hostname: data.test.com, ")));
+  CHECK(eventually(
+      [&] {
+        return listeners_of("gateway-add-listener") ==
+               "https:1:True/Accepted/2:True/ResolvedRefs/2 "
+               "http:1:True/Accepted/2:True/ResolvedRefs/2 ";
+      },
+      std::chrono::seconds(10)));
+  CHECK(eventually([&] { return backend_at(app->http_port(), "data.test.com") == "other"; }));
+
+  // Remove the HTTPS listener: its status goes, and its host is no longer served over TLS
+  // by this Gateway (the other one still serves it).
+  c.api.apply_yaml(gateway("gateway-remove-listener", http("")));
+  CHECK(eventually(
+      [&] {
+        return listeners_of("gateway-remove-listener") ==
+               "http:1:True/Accepted/2:True/ResolvedRefs/2 ";
+      },
+      std::chrono::seconds(10)));
+  CHECK(backend_at(app->http_port(), "data.test.com") == "other");
+  CHECK(backend_at(app->http_port(), "elsewhere.test.com") == "web");
 }

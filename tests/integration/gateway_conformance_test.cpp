@@ -4,7 +4,9 @@
 // the backends, as manifests), and sends the same requests with the same expectations to a
 // live Portico over loopback. The backends are echo servers named like the suite's, which
 // answer with the request as they received it.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -53,9 +55,11 @@ std::string route(const std::string& name, const std::string& spec,
 // backend-namespaces (routes from namespaces labelled gateway-conformance: backend), the
 // namespaces with their labels, and the backends infra-backend-v1..v3, web-backend and
 // app-backend-v1..v2.
+// A test's manifests may name an infra backend's port as {port:NAME}, for EndpointSlices of its
+// own.
 class Conformance {
  public:
-  explicit Conformance(const std::string& test_manifests) {
+  explicit Conformance(std::string test_manifests) {
     std::string base =
         "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: "
         "portico}\nspec: {controllerName: portico.dev/gateway-controller}\n---\n" +
@@ -75,7 +79,14 @@ class Conformance {
         "metadata: {name: " +
         WebBackend + ", labels: {gateway-conformance: backend}}\n";
     for (const char* name : {"infra-backend-v1", "infra-backend-v2", "infra-backend-v3"}) {
-      base += "---\n" + service(Infra, name, backends_.start(name));
+      const std::uint16_t port = backends_.start(name);
+      infra_backends_.push_back(name);
+      base += "---\n" + service(Infra, name, port);
+      const std::string placeholder = "{port:" + std::string(name) + "}";
+      for (auto at = test_manifests.find(placeholder); at != std::string::npos;
+           at = test_manifests.find(placeholder)) {
+        test_manifests.replace(at, placeholder.size(), std::to_string(port));
+      }
     }
     base += "---\n" + service(WebBackend, "web-backend", backends_.start("web-backend"));
     for (const char* name : {"app-backend-v1", "app-backend-v2"}) {
@@ -110,12 +121,27 @@ class Conformance {
     REQUIRE(response.status == 200);
     return json::parse(response.body);
   }
+  // "METHOD target" of the requests infra backend `name` received.
+  std::vector<std::string> received_by(const std::string& name) const {
+    const auto at = std::find(infra_backends_.begin(), infra_backends_.end(), name);
+    return backends_.server(static_cast<std::size_t>(at - infra_backends_.begin()))
+        .requests_received();
+  }
+  // Requests `name` received for exactly `target`.
+  std::size_t count_received(const std::string& name, const std::string& target) const {
+    const auto received = received_by(name);
+    return static_cast<std::size_t>(std::count(received.begin(), received.end(), "GET " + target));
+  }
+  double metric_value(const std::string& sample) const {
+    return metric(get(admin_port(), "localhost", "/metrics").body, sample);
+  }
   std::uint16_t port() const { return portico_->port(); }
   std::uint16_t https_port() const { return portico_->https_port(); }
   std::uint16_t admin_port() const { return portico_->admin_port(); }
 
  private:
   Backends backends_;
+  std::vector<std::string> infra_backends_;  // in the order backends_ started them
   TempDir dir_;
   std::unique_ptr<Portico> portico_;
 };
@@ -558,6 +584,122 @@ TEST_CASE(
   CHECK(redirect("example.com", "/permanent") == "308 http://example.com/permanent");
 }
 
+// RequestMirror (extended): a copy of each request goes to the mirror, whose answer is
+// dropped; requests with a body are not mirrored (counted as skipped).
+const std::string MirrorFilter =
+    "{type: RequestMirror, requestMirror: {backendRef: {name: infra-backend-v2, namespace: "
+    "gateway-conformance-infra, port: 8080}}}";
+const std::string HeaderFilter =
+    "{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Header-Set, value: "
+    "set-overwrites-values}], remove: [X-Header-Remove]}}";
+
+TEST_CASE("Gateway API conformance: HTTPRouteRequestMirror", "[e2e][gateway]") {
+  Conformance c(route("request-mirror",
+                      "  rules:\n  - matches: [{path: {type: PathPrefix, value: /mirror}}]\n"
+                      "    filters: [" +
+                          MirrorFilter +
+                          "]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"
+                          "  - matches: [{path: {type: PathPrefix, value: "
+                          "/mirror-and-modify-headers}}]\n    filters: [" +
+                          HeaderFilter + ", " + MirrorFilter +
+                          "]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"));
+  CHECK(c.answer({"/mirror"}) == "infra-backend-v1");
+  CHECK(eventually([&] { return c.count_received("infra-backend-v2", "/mirror") == 1; }));
+  const json received =
+      c.received({"/mirror-and-modify-headers", "127.0.0.1", {{"X-Header-Remove", "remove-val"}}});
+  CHECK(header_of(received, "X-Header-Set") == "set-overwrites-values");
+  CHECK(header_of(received, "X-Header-Remove") == "(absent)");
+  CHECK(eventually(
+      [&] { return c.count_received("infra-backend-v2", "/mirror-and-modify-headers") == 1; }));
+  CHECK(c.metric_value("portico_mirror_requests_total{outcome=\"answered\"}") == 2);
+
+  // A request with a body reaches the backend and is not mirrored.
+  const Response posted = Connection(c.port()).send("POST", "127.0.0.1", "/mirror", "a body");
+  CHECK(posted.status == 200);
+  CHECK(posted.header("x-echo-name") == "infra-backend-v1");
+  CHECK(c.metric_value("portico_mirror_requests_total{outcome=\"skipped_body\"}") == 1);
+  CHECK(c.received_by("infra-backend-v2") ==
+        std::vector<std::string>{"GET /mirror", "GET /mirror-and-modify-headers"});
+}
+
+TEST_CASE("Gateway API conformance: HTTPRouteRequestMultipleMirrors", "[e2e][gateway]") {
+  std::string second = MirrorFilter;
+  second.replace(second.find("infra-backend-v2"), 16, "infra-backend-v3");
+  Conformance c(route("request-multiple-mirrors",
+                      "  rules:\n  - matches: [{path: {type: PathPrefix, value: /multi-mirror}}]\n"
+                      "    filters: [" +
+                          MirrorFilter + ", " + second +
+                          "]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"));
+  CHECK(c.answer({"/multi-mirror"}) == "infra-backend-v1");
+  CHECK(eventually([&] {
+    return c.count_received("infra-backend-v2", "/multi-mirror") == 1 &&
+           c.count_received("infra-backend-v3", "/multi-mirror") == 1;
+  }));
+}
+
+// 500 requests per rule; the share mirrored must be within the suite's band (3 binomial
+// standard deviations) of the percentage or fraction.
+TEST_CASE("Gateway API conformance: HTTPRouteRequestPercentageMirror", "[e2e][gateway]") {
+  std::string percent = MirrorFilter;
+  percent.insert(percent.size() - 2, ", percent: 20");
+  std::string fraction = MirrorFilter;
+  fraction.insert(fraction.size() - 2, ", fraction: {numerator: 25, denominator: 50}");
+  Conformance c(route("request-percentage-mirror",
+                      "  rules:\n  - matches: [{path: {type: Exact, value: /percent-mirror}}]\n"
+                      "    filters: [" +
+                          percent +
+                          "]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"
+                          "  - matches: [{path: {type: Exact, value: "
+                          "/percent-mirror-fraction}}]\n    filters: [" +
+                          fraction +
+                          "]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"));
+  constexpr int Requests = 500;
+  double mirrored_before = 0;
+  for (const auto& [path, share] :
+       {std::pair{"/percent-mirror", 0.2}, std::pair{"/percent-mirror-fraction", 0.5}}) {
+    INFO(path);
+    Connection connection(c.port());
+    for (int i = 0; i < Requests; ++i) {
+      REQUIRE(connection.get("127.0.0.1", path).status == 200);
+    }
+    // Every mirror that was sent has been answered and seen by the mirror backend.
+    double mirrored = 0;
+    CHECK(eventually([&] {
+      mirrored =
+          c.metric_value("portico_mirror_requests_total{outcome=\"answered\"}") - mirrored_before;
+      return static_cast<double>(c.count_received("infra-backend-v2", path)) == mirrored;
+    }));
+    mirrored_before += mirrored;
+    const double expected = Requests * share;
+    const double band = 3 * std::sqrt(Requests * share * (1 - share));
+    CHECK(mirrored >= expected - band);
+    CHECK(mirrored <= expected + band);
+  }
+}
+
+// Timeouts (extended). The suite's echo server delays with "?delay=1s"; Portico's echo
+// backend with "/delay/1000" in the path. "0s" means no timeout of the route's own.
+TEST_CASE("Gateway API conformance: HTTPRouteTimeoutRequest, HTTPRouteTimeoutBackendRequest",
+          "[e2e][gateway]") {
+  const auto rule = [](const std::string& path, const std::string& timeouts) {
+    return "  - matches: [{path: {type: PathPrefix, value: " + path +
+           "}}]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n    timeouts: " +
+           timeouts + "\n";
+  };
+  Conformance c(route("timeouts", "  rules:\n" + rule("/request-timeout", "{request: 500ms}") +
+                                      rule("/disable-request-timeout", "{request: 0s}") +
+                                      rule("/backend-timeout", "{backendRequest: 500ms}") +
+                                      rule("/disable-backend-timeout", "{backendRequest: 0s}")));
+  for (const char* kind : {"request", "backend"}) {
+    INFO(kind);
+    const std::string timed = "/" + std::string(kind) + "-timeout";
+    const std::string untimed = "/disable-" + std::string(kind) + "-timeout";
+    CHECK(c.answer({timed}) == "infra-backend-v1");
+    CHECK(c.answer({timed + "/delay/1000"}) == "504");
+    CHECK(c.answer({untimed + "/delay/1000"}) == "infra-backend-v1");
+  }
+}
+
 TEST_CASE("Gateway API conformance: HTTPRouteRewritePath", "[e2e][gateway]") {
   Conformance c(route("rewrite-path", R"(  rules:
   - matches: [{path: {type: PathPrefix, value: /prefix/one}}]
@@ -612,6 +754,57 @@ TEST_CASE("Gateway API conformance: HTTPRouteWeight", "[e2e][gateway]") {
   CHECK(std::abs(seen["infra-backend-v1"] / double(Requests) - 0.7) < 0.05);
   CHECK(std::abs(seen["infra-backend-v2"] / double(Requests) - 0.3) < 0.05);
   CHECK(seen["infra-backend-v3"] == 0);
+}
+
+TEST_CASE("Gateway API conformance: HTTPRouteNoBackendRefs", "[e2e][gateway]") {
+  Conformance c(route("omitted-backendrefs", R"(  rules:
+  - matches: [{path: {type: Exact, value: /omitted-no-forward}}]
+  - matches: [{path: {type: Exact, value: /empty-no-forward}}]
+    backendRefs: []
+  - matches: [{path: {type: PathPrefix, value: /}}]
+    backendRefs: [{name: infra-backend-v1, port: 8080}]
+)"));
+  CHECK(c.answer({"/forward"}) == "infra-backend-v1");
+  CHECK(c.answer({"/omitted-no-forward"}) == "500");
+  CHECK(c.answer({"/empty-no-forward"}) == "500");
+}
+
+// Services without a selector whose EndpointSlices someone else writes, and headless ones.
+TEST_CASE("Gateway API conformance: HTTPRouteServiceTypes", "[e2e][gateway]") {
+  std::string manifests = route("service-types", R"(  rules:
+  - matches: [{path: {type: Exact, value: /manual-endpointslices}}]
+    backendRefs: [{name: manual-endpointslices, port: 8080}]
+  - matches: [{path: {type: Exact, value: /headless}}]
+    backendRefs: [{name: headless, port: 8080}]
+  - matches: [{path: {type: Exact, value: /headless-manual-endpointslices}}]
+    backendRefs: [{name: headless-manual-endpointslices, port: 8080}]
+)");
+  for (const std::string name :
+       {"manual-endpointslices", "headless", "headless-manual-endpointslices"}) {
+    manifests += "---\napiVersion: v1\nkind: Service\nmetadata: {name: " + name +
+                 ", namespace: " + Infra + "}\nspec:\n" +
+                 (name.starts_with("headless") ? "  clusterIP: None\n" : "") +
+                 (name == "headless" ? "  selector: {app: infra-backend-v1}\n" : "") +
+                 "  ports: [{name: first-port, protocol: TCP, port: 8080, targetPort: 3000}]\n";
+    // An IPv4 slice with the backend, and an IPv6 one without endpoints, as the suite fills
+    // them for a cluster without IPv6 pods.
+    manifests +=
+        "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: " + name +
+        "-ip4, namespace: " + Infra + ", labels: {kubernetes.io/service-name: " + name +
+        "}}\naddressType: IPv4\nports: [{name: first-port, port: {port:infra-backend-v1}, "
+        "protocol: TCP}]\nendpoints: [{addresses: [127.0.0.1], conditions: {ready: true, "
+        "serving: true, terminating: false}}]\n";
+    manifests +=
+        "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: " + name +
+        "-ip6, namespace: " + Infra + ", labels: {kubernetes.io/service-name: " + name +
+        "}}\naddressType: IPv6\nports: [{name: first-port, port: 3000, protocol: TCP}]\n";
+  }
+  Conformance c(manifests);
+  for (const char* path :
+       {"/manual-endpointslices", "/headless", "/headless-manual-endpointslices"}) {
+    INFO(path);
+    CHECK(c.answer({path}) == "infra-backend-v1");
+  }
 }
 
 TEST_CASE("Gateway API conformance: HTTPRouteInvalidNonExistentBackendRef", "[e2e][gateway]") {

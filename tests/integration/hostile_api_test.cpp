@@ -1,8 +1,15 @@
 // End to end, cluster mode against an API server that sends what no real one should: broken
 // watch events, a Lease of the wrong shape, and (the realistic case) thousands of Secrets
 // nothing refers to. Portico logs, skips and keeps serving; it never ends.
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
+#include "k8swatch/api_client.hpp"
+#include "k8swatch/api_config.hpp"
 #include "k8swatch/leader_election.hpp"
 #include "tests/support/certificates.hpp"
 #include "tests/support/child_process.hpp"
@@ -12,6 +19,7 @@
 
 using namespace portico;
 using namespace portico::test;
+namespace net = boost::asio;
 
 namespace {
 
@@ -191,4 +199,86 @@ TEST_CASE("Hostile API: lists come in pages, and an expired continue token lists
   CHECK(api.lists("ingresses") > api.paged_lists("ingresses"));
   app->request_shutdown(true);
   app->wait();
+}
+
+namespace {
+
+// An API server that answers the first request of each connection and closes the
+// connection, unanswered, when a second one comes: what a client meets when the server
+// closes a kept-alive connection just as the client reuses it.
+class OneRequestPerConnectionServer {
+ public:
+  OneRequestPerConnectionServer() : acceptor_(io_, {net::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~OneRequestPerConnectionServer() {
+    stopping_ = true;
+    net::ip::tcp::socket wake(io_);  // a blocking accept() returns only for a connection
+    boost::system::error_code ignored;
+    wake.connect(acceptor_.local_endpoint(), ignored);
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  int answered() const { return answered_; }
+
+ private:
+  void serve() {
+    for (;;) {
+      net::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) {
+        return;
+      }
+      std::string request;
+      // The first request: its head and its body (Content-Length, as the client sends it).
+      net::read_until(socket, net::dynamic_buffer(request), "\r\n\r\n", ec);
+      const auto length_at = request.find("Content-Length: ");
+      const std::size_t length =
+          length_at == std::string::npos ? 0 : std::stoul(request.substr(length_at + 16));
+      const std::size_t head = request.find("\r\n\r\n") + 4;
+      if (request.size() < head + length) {
+        net::read(socket, net::dynamic_buffer(request),
+                  net::transfer_exactly(head + length - request.size()), ec);
+      }
+      const std::string answer =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+      net::write(socket, net::buffer(answer), ec);
+      ++answered_;
+      // The second request, read and dropped with the connection.
+      std::string next;
+      net::read_until(socket, net::dynamic_buffer(next), "\r\n\r\n", ec);
+    }
+  }
+  net::io_context io_;
+  net::ip::tcp::acceptor acceptor_;
+  std::atomic<int> answered_ = 0;
+  std::atomic<bool> stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "Hostile API: a kept-alive connection the API server closes as it is reused costs no "
+    "request",
+    "[cluster][hostile]") {
+  OneRequestPerConnectionServer server;
+  k8s::ApiConfig config;
+  config.scheme = "http";
+  config.host = "127.0.0.1";
+  config.port = server.port();
+  k8s::ApiClient client(config);
+  const std::string target = "/apis/networking.k8s.io/v1/namespaces/default/ingresses/site";
+  const auto first = client.get(target);
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  const auto second = client.get(target);  // the kept connection is closed under it
+  REQUIRE(second);
+  CHECK(second->status == 200);
+  const auto patched =
+      client.send("PATCH", target + "/status", R"({"status":{}})", "application/merge-patch+json");
+  REQUIRE(patched);
+  CHECK(patched->status == 200);
+  CHECK(server.answered() == 3);
 }

@@ -212,7 +212,7 @@ std::string service_yaml(const std::string& name, const std::vector<std::uint16_
 }
 
 std::string tls_secret_yaml(const std::string& name, const std::string& certificate_pem,
-                            const std::string& key_pem) {
+                            const std::string& key_pem, const std::string& ns) {
   const auto block = [](const std::string& pem) {
     std::string out = "|\n";
     std::size_t start = 0;
@@ -223,9 +223,9 @@ std::string tls_secret_yaml(const std::string& name, const std::string& certific
     }
     return out;
   };
-  return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
-         "\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: " +
-         block(certificate_pem) + "  tls.key: " + block(key_pem);
+  return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+         "\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: " + block(certificate_pem) +
+         "  tls.key: " + block(key_pem);
 }
 
 }  // namespace portico::test

@@ -104,8 +104,8 @@ std::string service_yaml(const std::string& name, const std::vector<std::uint16_
 // every path of `host` to Service `service`, whose endpoints are 127.0.0.1 on `ports`.
 std::string site_yaml(const std::string& name, const std::string& host, const std::string& service,
                       const std::vector<std::uint16_t>& ports);
-// A kubernetes.io/tls Secret in namespace default, with PEMs as stringData.
+// A kubernetes.io/tls Secret, with PEMs as stringData.
 std::string tls_secret_yaml(const std::string& name, const std::string& certificate_pem,
-                            const std::string& key_pem);
+                            const std::string& key_pem, const std::string& ns = "default");
 
 }  // namespace portico::test

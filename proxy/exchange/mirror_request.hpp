@@ -1,0 +1,13 @@
+#pragma once
+// send_mirrors: the copies of a request that its route's RequestMirror filters ask for. Each
+// copy is the head the backend receives, sent to an endpoint of the mirror's cluster on a
+// coroutine of its own: the exchange never waits for it, and its answer is dropped. A
+// request with a body is not mirrored (the body streams to the backend once and Portico
+// keeps no copy of it); that is counted, as are mirrors answered and failed.
+#include "proxy/exchange/exchange.hpp"
+
+namespace portico {
+
+void send_mirrors(const ClientConnection& client, const Exchange& ex);
+
+}  // namespace portico
