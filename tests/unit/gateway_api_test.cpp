@@ -54,6 +54,37 @@ TEST_CASE("Gateway API decode: an HTTPRoute gets the specification's defaults", 
   CHECK(std::get<k8s::HttpRoute>(*no_rules).spec.rules.size() == 1);  // one default rule
 }
 
+TEST_CASE("Gateway API decode: RequestMirror's share and a Gateway's parametersRef",
+          "[gateway]") {
+  const auto decoded = decode_yaml(RouteHead + R"(  rules:
+  - filters:
+    - {type: RequestMirror, requestMirror: {backendRef: {name: all, port: 80}}}
+    - {type: RequestMirror, requestMirror: {backendRef: {name: some, port: 80}, percent: 20}}
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: half, port: 80}, fraction: {numerator: 25, denominator: 50}}
+)");
+  REQUIRE(decoded.ok());
+  const auto& filters = std::get<k8s::HttpRoute>(*decoded).spec.rules[0].filters;
+  REQUIRE(filters.size() == 3);
+  CHECK(filters[0].mirror.backend.kind == "Service");
+  CHECK(std::pair{filters[0].mirror.numerator, filters[0].mirror.denominator} == std::pair{100, 100});
+  CHECK(std::pair{filters[1].mirror.numerator, filters[1].mirror.denominator} == std::pair{20, 100});
+  CHECK(std::pair{filters[2].mirror.numerator, filters[2].mirror.denominator} == std::pair{25, 50});
+
+  const auto gateway = decode_yaml(R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: g, namespace: apps}
+spec:
+  gatewayClassName: portico
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+  infrastructure: {parametersRef: {group: example.io, kind: Params, name: p}}
+)");
+  REQUIRE(gateway.ok());
+  const auto& ref = std::get<k8s::Gateway>(*gateway).spec.parameters_ref;
+  REQUIRE(ref);
+  CHECK(ref->group + "/" + ref->kind + "/" + ref->name == "example.io/Params/p");
+}
+
 TEST_CASE("Gateway API decode: an invalid object is refused with the field that is wrong",
           "[gateway]") {
   CHECK(error_of(RouteHead + "  rules: [{matches: [{path: {type: Prefix, value: /}}]}]\n") ==
@@ -67,6 +98,16 @@ TEST_CASE("Gateway API decode: an invalid object is refused with the field that 
   CHECK(error_of(RouteHead + "  rules: [{filters: [{type: RequestRedirect, requestRedirect: "
                              "{statusCode: 305}}]}]\n") ==
         "spec.rules[0].filters[0].requestRedirect.statusCode: must be 301, 302, 303, 307 or 308");
+  CHECK(error_of(RouteHead + "  rules: [{filters: [{type: RequestMirror, requestMirror: "
+                             "{backendRef: {name: a, port: 80}, percent: 101}}]}]\n") ==
+        "spec.rules[0].filters[0].requestMirror.percent: must be between 0 and 100");
+  CHECK(error_of(RouteHead + "  rules: [{filters: [{type: RequestMirror, requestMirror: "
+                             "{backendRef: {name: a, port: 80}, fraction: {numerator: 3, "
+                             "denominator: 2}}}]}]\n") ==
+        "spec.rules[0].filters[0].requestMirror.fraction: numerator must be between 0 and a "
+        "denominator of at least 1");
+  CHECK(error_of(RouteHead + "  rules: [{filters: [{type: RequestMirror, requestMirror: {}}]}]\n") ==
+        "spec.rules[0].filters[0].requestMirror.backendRef: required");
   CHECK(error_of(R"(apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: g}
