@@ -9,6 +9,7 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "k8swatch/decode_fields.hpp"
 #include "proxy/common/http_chars.hpp"
 #include "proxy/common/log.hpp"
 #include "proxy/common/quantity.hpp"
@@ -23,7 +24,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 64> Supported = {
+constexpr std::array<std::string_view, 65> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -40,7 +41,7 @@ constexpr std::array<std::string_view, 64> Supported = {
     "auth-response-headers", "auth-request-redirect", "auth-always-set-cookie",
     "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "limit-rps",
     "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
-    "limit-whitelist",
+    "limit-whitelist", "server-alias",
 };
 // clang-format on
 
@@ -578,6 +579,38 @@ void read_balancing(Reader& reader, RoutePolicy& policy) {
   policy.affinity = std::move(cookie);
 }
 
+// server-alias: more names, comma-separated, for the hosts of the Ingress's rules; lowercase,
+// each once, in order.
+std::vector<std::string> read_server_aliases(Reader& reader) {
+  std::vector<std::string> aliases;
+  const auto value = reader.find("server-alias");
+  if (!value) {
+    return aliases;
+  }
+  std::string problem;
+  for_each_item(*value, ',', [&](std::string_view item) {
+    std::string alias(item);
+    std::transform(alias.begin(), alias.end(), alias.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (alias.empty()) {
+      return true;
+    }
+    if (k8s::fields::check_host(alias, "")) {
+      problem = "expected comma-separated host names: \"" + alias + "\" is not one";
+      return false;
+    }
+    if (std::find(aliases.begin(), aliases.end(), alias) == aliases.end()) {
+      aliases.push_back(std::move(alias));
+    }
+    return true;
+  });
+  if (!problem.empty()) {
+    reader.reject(problem);
+    aliases.clear();
+  }
+  return aliases;
+}
+
 std::optional<Canary> read_canary(Reader& reader) {
   if (!reader.boolean("canary").value_or(false)) {
     return std::nullopt;
@@ -664,6 +697,7 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
                 "expected a path of letters, digits, '/', '-', '.', '_' and '~'")
           .value_or("");
   out.canary = read_canary(reader);
+  out.server_aliases = read_server_aliases(reader);
   if (policy != RoutePolicy{}) {
     out.policy = std::make_shared<const RoutePolicy>(policy);
   }

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "k8swatch/resources.hpp"
 #include "proxy/policy/route_policy.hpp"
@@ -26,6 +27,7 @@ struct IngressAnnotations {
   bool use_regex = false;        // use-regex or rewrite-target: the host's paths are regexes
   std::optional<Canary> canary;  // canary "true": the rule's cluster and Ingress are not set
   std::string auth_secret;       // "namespace/name" of the auth-secret read, or ""
+  std::vector<std::string> server_aliases;  // server-alias: more names for its rules' hosts
   AnnotationNotes notes;         // what became of each of its annotations, for explain
 };
 

@@ -1,5 +1,7 @@
 #include "config/cert_resolver.hpp"
 
+#include <algorithm>
+
 #include "proxy/common/log.hpp"
 
 namespace portico {
@@ -48,7 +50,8 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
 std::shared_ptr<const CertTable> CertResolver::build(
     const ObjectCache& cache, const std::vector<ListenerCertificate>& listeners,
     const std::vector<const k8s::Ingress*>& served,
-    const std::map<std::string, IngressAnnotations>& annotations) {
+    const std::map<std::string, IngressAnnotations>& annotations,
+    const std::map<std::string, std::vector<std::string>>& aliases) {
   read_.clear();
   TlsContextPtr fallback = settings_.fallback;
   if (!settings_.default_secret.empty()) {
@@ -72,12 +75,19 @@ std::shared_ptr<const CertTable> CertResolver::build(
           tls.secret_name.empty()
               ? nullptr
               : context_of(cache, ingress->meta.namespace_ + "/" + tls.secret_name);
-      for (const auto& host : tls.hosts) {
+      const auto serve = [&](const std::string& name) {
         if (context) {
-          table->add(host, context);
+          table->add(name, context);
         }
         if (redirect) {
-          table->redirect_to_https(host);
+          table->redirect_to_https(name);
+        }
+      };
+      for (const auto& host : tls.hosts) {
+        serve(host);
+        // Its aliases (server-alias) are its other names: the same certificate and redirect.
+        if (const auto found = aliases.find(host); found != aliases.end()) {
+          std::for_each(found->second.begin(), found->second.end(), serve);
         }
       }
     }

@@ -1,6 +1,7 @@
 #include "config/ingress_translator.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -12,6 +13,44 @@ namespace {
 
 constexpr const char* LegacyClassAnnotation = "kubernetes.io/ingress.class";
 constexpr const char* DefaultClassAnnotation = "ingressclass.kubernetes.io/is-default-class";
+
+// server-alias, as ingress-nginx assigns it: a host takes the aliases of the oldest Ingress
+// with rules for it that names some; an alias that is a host of any rule, or the host itself,
+// or already another host's alias, is left out.
+std::map<std::string, std::vector<std::string>> assign_aliases(
+    const std::vector<const k8s::Ingress*>& ingresses,
+    const std::map<std::string, IngressAnnotations>& annotations) {
+  std::set<std::string> rule_hosts;
+  for (const k8s::Ingress* ingress : ingresses) {
+    for (const auto& rule : ingress->rules) {
+      rule_hosts.insert(rule.host);
+    }
+  }
+  std::map<std::string, std::vector<std::string>> out;
+  std::set<std::string> taken;
+  for (const k8s::Ingress* ingress : ingresses) {
+    const auto& read = annotations.at(k8s::key_of(ingress->meta));
+    if (read.server_aliases.empty() || read.canary) {
+      continue;
+    }
+    for (const auto& rule : ingress->rules) {
+      if (rule.host.empty() || out.contains(rule.host)) {
+        continue;  // a host-less rule has no name to alias; the first Ingress's aliases win
+      }
+      auto& aliases = out[rule.host];
+      for (const auto& alias : read.server_aliases) {
+        if (rule_hosts.contains(alias) || !taken.insert(alias).second) {
+          log::warn(
+              "config", "server-alias left out: it is a host of a rule or already an alias",
+              {{"ingress", k8s::key_of(ingress->meta)}, {"host", rule.host}, {"alias", alias}});
+          continue;
+        }
+        aliases.push_back(alias);
+      }
+    }
+  }
+  return out;
+}
 
 class RouteWriter {
  public:
@@ -44,64 +83,71 @@ class RouteWriter {
   // and ImplementationSpecific path is a regex, as in ingress-nginx.
   void add_rules(const k8s::Ingress& ingress, const RoutePolicyPtr& policy,
                  const std::set<std::string>& regex_hosts) {
-    for_each_path(ingress, regex_hosts, [&](const k8s::IngressRule& rule, PathMatch match,
-                                           const std::string& text, const k8s::IngressPath& path,
-                                           const std::string& where) {
-      auto action = action_for(ingress, path.backend, where, policy);
-      if (!action) {
-        return;
-      }
-      VirtualHost& host = table_.host(rule.host);
-      Expected<bool> added = match == PathMatch::Regex ? host.add_regex(text, std::move(*action))
-                                                       : host.add(match, text, std::move(*action));
-      if (!added) {
-        log::warn("config", "path skipped",
-                  {{"ingress", k8s::key_of(ingress.meta)}, {"field", where},
-                   {"reason", added.error()}});
-      } else if (!*added) {
-        log::info("config", "path already served by an older Ingress; this rule is ignored",
-                  {{"ingress", k8s::key_of(ingress.meta)},
-                   {"host", rule.host.empty() ? "*" : rule.host},
-                   {"path", text}});
-      }
-    });
+    for_each_path(ingress, regex_hosts,
+                  [&](const std::string& host_name, PathMatch match, const std::string& text,
+                      const k8s::IngressPath& path, const std::string& where) {
+                    auto action = action_for(ingress, path.backend, where, policy);
+                    if (!action) {
+                      return;
+                    }
+                    VirtualHost& host = table_.host(host_name);
+                    Expected<bool> added = match == PathMatch::Regex
+                                               ? host.add_regex(text, std::move(*action))
+                                               : host.add(match, text, std::move(*action));
+                    if (!added) {
+                      log::warn("config", "path skipped",
+                                {{"ingress", k8s::key_of(ingress.meta)},
+                                 {"field", where},
+                                 {"reason", added.error()}});
+                    } else if (!*added) {
+                      log::info("config",
+                                "path already served by an older Ingress; this rule is ignored",
+                                {{"ingress", k8s::key_of(ingress.meta)},
+                                 {"host", host_name.empty() ? "*" : host_name},
+                                 {"path", text}});
+                    }
+                  });
   }
 
   // A canary Ingress adds no rules: it claims the main Ingress's rule for each of its host
   // and path pairs (ingress-nginx's model), which then sends some requests to its backend.
   void add_canary(const k8s::Ingress& ingress, const Canary& spec,
                   const std::set<std::string>& regex_hosts) {
-    for_each_path(ingress, regex_hosts, [&](const k8s::IngressRule& rule, PathMatch match,
-                                           const std::string& text, const k8s::IngressPath& path,
-                                           const std::string& where) {
-      auto canary_action = action_for(ingress, path.backend, where, nullptr);
-      RouteAction* main = table_.host(rule.host).find(match, text);
-      if (!canary_action) {
-        return;
-      }
-      if (main == nullptr || main->canary) {
-        log::warn("config", "canary path has no main Ingress to share (or already has a canary)",
-                  {{"ingress", k8s::key_of(ingress.meta)},
-                   {"host", rule.host.empty() ? "*" : rule.host},
-                   {"path", text}});
-        return;
-      }
-      auto canary = std::make_shared<Canary>(spec);
-      canary->cluster_id = canary_action->cluster_id;
-      canary->ingress = canary_action->ingress;
-      main->canary = std::move(canary);
-    });
+    for_each_path(ingress, regex_hosts,
+                  [&](const std::string& host_name, PathMatch match, const std::string& text,
+                      const k8s::IngressPath& path, const std::string& where) {
+                    auto canary_action = action_for(ingress, path.backend, where, nullptr);
+                    RouteAction* main = table_.host(host_name).find(match, text);
+                    if (!canary_action) {
+                      return;
+                    }
+                    if (main == nullptr || main->canary) {
+                      log::warn(
+                          "config",
+                          "canary path has no main Ingress to share (or already has a canary)",
+                          {{"ingress", k8s::key_of(ingress.meta)},
+                           {"host", host_name.empty() ? "*" : host_name},
+                           {"path", text}});
+                      return;
+                    }
+                    auto canary = std::make_shared<Canary>(spec);
+                    canary->cluster_id = canary_action->cluster_id;
+                    canary->ingress = canary_action->ingress;
+                    main->canary = std::move(canary);
+                  });
   }
 
  private:
   std::uint32_t cluster_id(ClusterRef ref) { return out_.add_cluster(ids_, std::move(ref)); }
 
+  // Each path of the Ingress, under its rule's host and then under each alias of that host.
   template <class Visit>
-  static void for_each_path(const k8s::Ingress& ingress, const std::set<std::string>& regex_hosts,
-                            Visit&& visit) {
+  void for_each_path(const k8s::Ingress& ingress, const std::set<std::string>& regex_hosts,
+                     Visit&& visit) const {
     for (std::size_t r = 0; r < ingress.rules.size(); ++r) {
       const auto& rule = ingress.rules[r];
       const bool regex = regex_hosts.contains(rule.host);
+      const auto aliases = out_.aliases.find(rule.host);
       for (std::size_t p = 0; p < rule.paths.size(); ++p) {
         const auto& path = rule.paths[p];
         const std::string where =
@@ -111,7 +157,12 @@ class RouteWriter {
                                 : regex                             ? PathMatch::Regex
                                                                     : PathMatch::Prefix;
         const std::string text = path.path.empty() ? std::string("/") : path.path;
-        visit(rule, match, text, path, where);
+        visit(rule.host, match, text, path, where);
+        if (aliases != out_.aliases.end()) {
+          for (const auto& alias : aliases->second) {
+            visit(alias, match, text, path, where);
+          }
+        }
       }
     }
   }
@@ -193,6 +244,7 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
       }
     }
   }
+  out.aliases = assign_aliases(ingresses, out.annotations);
   for (const k8s::Ingress* ingress : ingresses) {
     const auto& annotations = out.annotations.at(k8s::key_of(ingress->meta));
     if (annotations.canary) {

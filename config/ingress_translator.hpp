@@ -68,6 +68,8 @@ struct Translation {
   std::map<std::uint32_t, ClusterRef> clusters;  // every backend the routes refer to
   std::map<std::string, IngressAnnotations> annotations;  // by served Ingress "namespace/name"
   bool reads_secrets = false;  // some Ingress uses an auth-secret: Secret changes re-translate
+  // server-alias: the names each host is also served under (its rules, its certificate).
+  std::map<std::string, std::vector<std::string>> aliases;
 
   // Records a backend the routes refer to; returns its stable id.
   std::uint32_t add_cluster(ClusterIds& ids, ClusterRef ref) {

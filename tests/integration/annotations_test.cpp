@@ -6,6 +6,7 @@
 #include <set>
 
 #include "proxy/common/base64.hpp"
+#include "tests/support/certificates.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -436,4 +437,46 @@ TEST_CASE("Annotations: upstream-vhost and x-forwarded-prefix", "[e2e][annotatio
   const auto as_sent = headers("bad.com");
   CHECK(as_sent["Host"] == "bad.com");
   CHECK(as_sent["X-Forwarded-Prefix"] == "/client-said");
+}
+
+TEST_CASE("Annotations: server-alias", "[e2e][annotations]") {
+  Backends backends;
+  const auto blog = backends.start("blog");
+  const auto other = backends.start("other");
+  const auto certificate = make_certificate("blog.com", {"DNS:blog.com", "DNS:www.blog.com"});
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("blog", {blog}) + "---\n" +
+                service_yaml("other", {other}) + "---\n" +
+                tls_secret_yaml("blog-tls", certificate.certificate_pem, certificate.key_pem) +
+                "---\n" +
+                // other.com is a host of its own: as an alias it is left out.
+                ingress_yaml("blog", "blog.com", {{"/", "Prefix", "blog", "80"}},
+                             "  tls:\n  - hosts: [blog.com]\n    secretName: blog-tls\n",
+                             annotations_yaml({{"nginx.ingress.kubernetes.io/server-alias",
+                                                "www.blog.com, Blog.Example ,other.com"}})) +
+                "---\n" + annotated("other", "other.com", "other", {}) +
+                annotated("invalid", "bad.com", "other",
+                          {{"nginx.ingress.kubernetes.io/server-alias", "two words"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  // An alias serves the host's rules, with its certificate and its redirect to HTTPS.
+  for (const char* alias : {"www.blog.com", "blog.example"}) {
+    INFO(alias);
+    const auto tls = probe_tls(portico.https_port(), alias);
+    CHECK(tls.common_name == "blog.com");
+    CHECK(tls.status == 200);
+    CHECK(nlohmann::json::parse(tls.body)["headers"]["Host"] == alias);
+    const auto plain = get(portico.port(), alias, "/post?x=1");
+    CHECK(plain.status == 308);
+    CHECK(plain.header("location") == "https://" + std::string(alias) + ":" +
+                                          std::to_string(portico.https_port()) + "/post?x=1");
+  }
+  CHECK(get(portico.port(), "other.com", "/").header("x-echo-name") == "other");
+  CHECK(get(portico.port(), "bad.com", "/").header("x-echo-name") == "other");
+  CHECK(get(portico.port(), "two", "/").status == 404);
+  // explain names the annotation's verdict.
+  const auto explained =
+      get(portico.admin_port(), "localhost", "/debug/explain?url=http://bad.com/");
+  CHECK(explained.body.find("expected comma-separated host names") != std::string::npos);
 }

@@ -149,3 +149,45 @@ spec:
   CHECK(t.clusters.at(m.action->cluster_id).port_name == "http");
   CHECK(t.routes->match("x.com", "/bucket").action == nullptr);
 }
+
+TEST_CASE(
+    "Translation: server-alias serves a host's rules from every Ingress under more names, "
+    "as ingress-nginx assigns them",
+    "[translate]") {
+  const auto ingress = [](const std::string& name, const std::string& ts, const std::string& host,
+                          const std::string& path, const std::string& aliases) {
+    return ingress_yaml(name, host, {{path, "Prefix", name + "-svc", "80"}},
+                        "  ingressClassName: portico\n",
+                        "  creationTimestamp: \"" + ts + "\"\n" +
+                            (aliases.empty() ? std::string()
+                                             : annotations_yaml({{"nginx.ingress.kubernetes.io/"
+                                                                  "server-alias",
+                                                                  aliases}}))) +
+           "---\n";
+  };
+  const std::string yaml =
+      OurClass + "---\n" +
+      ingress("first", "2025-01-01T00:00:00Z", "blog.com", "/",
+              "www.blog.com, shop.com, blog.com") +
+      // A later Ingress of the same host: its rules are served under the aliases too, its own
+      // aliases are not taken (the first Ingress's win).
+      ingress("second", "2025-02-01T00:00:00Z", "blog.com", "/api", "late.blog.com") +
+      // Another host claiming an alias already taken.
+      ingress("third", "2025-03-01T00:00:00Z", "news.com", "/", "www.blog.com, news.example") +
+      ingress("shop", "2025-04-01T00:00:00Z", "shop.com", "/", "");
+  ObjectCache cache;
+  cache.replace_all(objects_from(yaml), 0);
+  ClusterIds ids;
+  const auto t = IngressTranslator({}).translate(cache, ids);
+  auto service_for = [&](const char* host, const char* path) {
+    const auto m = t.routes->match(host, path);
+    return m.action ? t.clusters.at(m.action->cluster_id).service : std::string("none");
+  };
+  CHECK(service_for("www.blog.com", "/") == "first-svc");
+  CHECK(service_for("www.blog.com", "/api/x") == "second-svc");
+  CHECK(service_for("late.blog.com", "/") == "none");
+  CHECK(service_for("shop.com", "/") == "shop-svc");  // a host of its own is never an alias
+  CHECK(service_for("news.example", "/") == "third-svc");
+  CHECK(t.aliases.at("blog.com") == std::vector<std::string>{"www.blog.com"});
+  CHECK(t.aliases.at("news.com") == std::vector<std::string>{"news.example"});
+}
