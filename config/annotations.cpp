@@ -24,7 +24,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 65> Supported = {
+constexpr std::array<std::string_view, 66> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -41,7 +41,7 @@ constexpr std::array<std::string_view, 65> Supported = {
     "auth-response-headers", "auth-request-redirect", "auth-always-set-cookie",
     "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "limit-rps",
     "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
-    "limit-whitelist", "server-alias",
+    "limit-whitelist", "server-alias", "from-to-www-redirect",
 };
 // clang-format on
 
@@ -698,6 +698,7 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
           .value_or("");
   out.canary = read_canary(reader);
   out.server_aliases = read_server_aliases(reader);
+  out.from_to_www_redirect = reader.boolean("from-to-www-redirect").value_or(false);
   if (policy != RoutePolicy{}) {
     out.policy = std::make_shared<const RoutePolicy>(policy);
   }

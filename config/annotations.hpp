@@ -28,6 +28,7 @@ struct IngressAnnotations {
   std::optional<Canary> canary;  // canary "true": the rule's cluster and Ingress are not set
   std::string auth_secret;       // "namespace/name" of the auth-secret read, or ""
   std::vector<std::string> server_aliases;  // server-alias: more names for its rules' hosts
+  bool from_to_www_redirect = false;        // www.HOST (or HOST without www.) redirects to HOST
   AnnotationNotes notes;         // what became of each of its annotations, for explain
 };
 

@@ -51,7 +51,8 @@ std::shared_ptr<const CertTable> CertResolver::build(
     const ObjectCache& cache, const std::vector<ListenerCertificate>& listeners,
     const std::vector<const k8s::Ingress*>& served,
     const std::map<std::string, IngressAnnotations>& annotations,
-    const std::map<std::string, std::vector<std::string>>& aliases) {
+    const std::map<std::string, std::vector<std::string>>& aliases,
+    const std::map<std::string, std::string>& www_redirects) {
   read_.clear();
   TlsContextPtr fallback = settings_.fallback;
   if (!settings_.default_secret.empty()) {
@@ -88,6 +89,12 @@ std::shared_ptr<const CertTable> CertResolver::build(
         // Its aliases (server-alias) are its other names: the same certificate and redirect.
         if (const auto found = aliases.find(host); found != aliases.end()) {
           std::for_each(found->second.begin(), found->second.end(), serve);
+        }
+        // The name redirected to it (from-to-www-redirect) has its certificate when the
+        // certificate is valid for that name too, so HTTPS redirects work.
+        if (const auto from = www_redirects.find(host);
+            from != www_redirects.end() && context && context->covers(from->second)) {
+          table->add(from->second, context);
         }
       }
     }

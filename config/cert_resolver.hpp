@@ -36,12 +36,14 @@ class CertResolver {
   // Gateway listeners' certificates first (an HTTPRoute wins a host an Ingress also names),
   // then `served` in precedence order (oldest first): the first Ingress to name a host keeps
   // it; `annotations` as the translation read them (for ssl-redirect); `aliases`: each host's
-  // server-alias names, served like it.
+  // server-alias names, served like it; `www_redirects`: the name redirected to each host
+  // (from-to-www-redirect), which gets its certificate where that certificate covers it.
   std::shared_ptr<const CertTable> build(
       const ObjectCache& cache, const std::vector<ListenerCertificate>& listeners,
       const std::vector<const k8s::Ingress*>& served,
       const std::map<std::string, IngressAnnotations>& annotations,
-      const std::map<std::string, std::vector<std::string>>& aliases);
+      const std::map<std::string, std::vector<std::string>>& aliases,
+      const std::map<std::string, std::string>& www_redirects);
   // "namespace/name" of every Secret the last build() looked for, found or not.
   const std::set<std::string>& secrets_read() const noexcept { return read_; }
 

@@ -72,6 +72,39 @@ class RouteWriter {
   }
 
   // --default-backend-service: the flags' defaults apply (no Ingress, so no annotations).
+  // from-to-www-redirect, as ingress-nginx builds its redirect servers: a host with the
+  // annotation on some Ingress gets the other name (with or without "www.") redirected to it,
+  // unless that name is served already (a rule's host or an alias). Every request for that
+  // name is answered 308 with the same URL on the host (scheme, path and query kept; the
+  // port is the scheme's public one). Returns the redirected name by host. After the rules.
+  std::map<std::string, std::string> add_www_redirects(
+      const std::vector<const k8s::Ingress*>& ingresses,
+      const std::map<std::string, IngressAnnotations>& annotations) {
+    std::map<std::string, std::string> out;
+    for (const k8s::Ingress* ingress : ingresses) {
+      if (!annotations.at(k8s::key_of(ingress->meta)).from_to_www_redirect) {
+        continue;
+      }
+      for (const auto& rule : ingress->rules) {
+        if (rule.host.empty() || rule.host.starts_with("*.") || out.contains(rule.host)) {
+          continue;
+        }
+        std::string from = rule.host.starts_with("www.") ? rule.host.substr(4) : "www." + rule.host;
+        if (table_.ingress_host_named(from) != nullptr) {
+          log::warn("config", "from-to-www-redirect skipped: the other name is served already",
+                    {{"ingress", k8s::key_of(ingress->meta)}, {"host", rule.host}, {"from", from}});
+          continue;
+        }
+        auto policy = std::make_shared<RoutePolicy>();
+        policy->gateway_redirect = GatewayRedirect{.hostname = rule.host, .status = 308};
+        table_.host(from).add(PathMatch::Prefix, "/",
+                              RouteAction{UnresolvedCluster, k8s::key_of(ingress->meta), policy});
+        out.emplace(rule.host, std::move(from));
+      }
+    }
+    return out;
+  }
+
   void add_default_backend_service(const std::string& key) {
     const auto slash = key.find('/');  // the flag's value was checked to be "namespace/name"
     const std::uint32_t id =
@@ -264,6 +297,7 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
       writer.add_canary(*ingress, *canary, regex_hosts);
     }
   }
+  out.www_redirects = writer.add_www_redirects(ingresses, out.annotations);
   if (!table->has_default_backend() && !settings_.default_backend_service.empty()) {
     writer.add_default_backend_service(settings_.default_backend_service);
   }

@@ -70,6 +70,9 @@ struct Translation {
   bool reads_secrets = false;  // some Ingress uses an auth-secret: Secret changes re-translate
   // server-alias: the names each host is also served under (its rules, its certificate).
   std::map<std::string, std::vector<std::string>> aliases;
+  // from-to-www-redirect: the name that redirects to each such host ("www.a.com" for "a.com",
+  // "a.com" for "www.a.com"), by host.
+  std::map<std::string, std::string> www_redirects;
 
   // Records a backend the routes refer to; returns its stable id.
   std::uint32_t add_cluster(ClusterIds& ids, ClusterRef ref) {

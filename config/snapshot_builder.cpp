@@ -22,7 +22,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   const bool certs_changed = routes_changed || dirty.secrets;
   if (certs_changed) {
     cert_table_ = certs_.build(cache, gateway_.certificates, translator_.served(cache),
-                               current_.annotations, current_.aliases);
+                               current_.annotations, current_.aliases, current_.www_redirects);
     referenced_secrets_ = certs_.secrets_read();
     referenced_secrets_.insert(challenge_secret_);
     for (const auto& [ingress, annotations] : current_.annotations) {

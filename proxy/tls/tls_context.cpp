@@ -26,6 +26,11 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, cons
 
 }  // namespace
 
+bool TlsContext::covers(const std::string& host) const noexcept {
+  X509* leaf = SSL_CTX_get0_certificate(native());
+  return leaf != nullptr && X509_check_host(leaf, host.data(), host.size(), 0, nullptr) == 1;
+}
+
 TlsContext::TlsContext(boost::asio::ssl::context context, std::string origin)
     : context_(std::move(context)), origin_(std::move(origin)) {
   std::tm expiry{};

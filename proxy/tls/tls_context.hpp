@@ -29,6 +29,8 @@ class TlsContext {
   const std::string& origin() const noexcept { return origin_; }
   // The leaf certificate's notAfter, in seconds since the Unix epoch.
   std::int64_t not_after() const noexcept { return not_after_; }
+  // Whether the leaf certificate is valid for `host` (its names, wildcards included).
+  bool covers(const std::string& host) const noexcept;
 
   TlsContext(boost::asio::ssl::context context, std::string origin);
 

@@ -480,3 +480,39 @@ TEST_CASE("Annotations: server-alias", "[e2e][annotations]") {
       get(portico.admin_port(), "localhost", "/debug/explain?url=http://bad.com/");
   CHECK(explained.body.find("expected comma-separated host names") != std::string::npos);
 }
+
+TEST_CASE("Annotations: from-to-www-redirect", "[e2e][annotations]") {
+  Backends backends;
+  const auto shop = backends.start("shop");
+  const auto news = backends.start("news");
+  const auto certificate = make_certificate("www.shop.com", {"DNS:www.shop.com", "DNS:shop.com"});
+  const std::map<std::string, std::string> redirect = {
+      {"nginx.ingress.kubernetes.io/from-to-www-redirect", "true"}};
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("shop", {shop}) + "---\n" +
+                service_yaml("news", {news}) + "---\n" +
+                tls_secret_yaml("shop-tls", certificate.certificate_pem, certificate.key_pem) +
+                "---\n" +
+                ingress_yaml("shop", "www.shop.com", {{"/", "Prefix", "shop", "80"}},
+                             "  tls:\n  - hosts: [www.shop.com]\n    secretName: shop-tls\n",
+                             annotations_yaml(redirect)) +
+                "---\n" + annotated("blog", "blog.com", "shop", redirect) +
+                // www.news.com has an Ingress of its own: no redirect is made for it.
+                annotated("news", "news.com", "news", redirect) +
+                annotated("www-news", "www.news.com", "news", {}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  // The other name answers 308 to the host, with the path and query.
+  const auto plain = get(portico.port(), "shop.com", "/cart?id=1");
+  CHECK(plain.status == 308);
+  CHECK(plain.header("location") == "http://www.shop.com/cart?id=1");
+  // Over HTTPS with the host's certificate, as it covers the other name.
+  const auto secure = probe_tls(portico.https_port(), "shop.com", "/cart");
+  CHECK(secure.common_name == "www.shop.com");
+  CHECK(secure.status == 308);
+  CHECK(get(portico.port(), "www.blog.com", "/").header("location") == "http://blog.com/");
+  CHECK(get(portico.port(), "blog.com", "/").header("x-echo-name") == "shop");
+  CHECK(get(portico.port(), "www.news.com", "/").header("x-echo-name") == "news");
+  CHECK(get(portico.port(), "news.com", "/").header("x-echo-name") == "news");
+}
