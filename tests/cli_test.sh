@@ -77,10 +77,11 @@ check_report "honoured" '^  honoured +nginx.ingress.kubernetes.io/rewrite-target
 check_report "honoured with a named difference" '^  honoured, differs +nginx.ingress.kubernetes.io/affinity-mode: balanced'
 check_report "ignored, and why" '^  ignored +nginx.ingress.kubernetes.io/configuration-snippet'
 check_report "failing closed" '^  FAILS CLOSED \(503\) +nginx.ingress.kubernetes.io/auth-tls-secret'
-check_report "the totals" '^10 Ingresses: .* 2 failing closed \(1 Ingress would answer 503 until fixed\)'
+check_report "a redirect to www with its named difference" '^  honoured, differs +nginx.ingress.kubernetes.io/from-to-www-redirect: true'
+check_report "the totals" '^11 Ingresses: .* 2 failing closed \(1 Ingress would answer 503 until fixed\)'
 "$portico" migrate --manifests "$sample" 2>/dev/null | grep -q 'not served with these flags' ||
   { echo "FAIL: migrate: the class flags decide what is served"; failures=$((failures + 1)); }
 expect "migrate with nothing failing closed" 0 "$portico" migrate --manifests "$examples"
 expect "migrate without a source" 2 "$portico" migrate
-echo "$((21 - failures)) passed, $failures failed"
+echo "$((22 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
