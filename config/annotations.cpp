@@ -24,7 +24,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 66> Supported = {
+constexpr std::array<std::string_view, 67> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -41,7 +41,7 @@ constexpr std::array<std::string_view, 66> Supported = {
     "auth-response-headers", "auth-request-redirect", "auth-always-set-cookie",
     "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "limit-rps",
     "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
-    "limit-whitelist", "server-alias", "from-to-www-redirect",
+    "limit-whitelist", "server-alias", "from-to-www-redirect", "canary-by-header-pattern",
 };
 // clang-format on
 
@@ -629,6 +629,16 @@ std::optional<Canary> read_canary(Reader& reader) {
                                     },
                                     "expected printable text")
                             .value_or("");
+  if (canary.header_value.empty()) {  // the value wins when both are set
+    if (const auto pattern = reader.find("canary-by-header-pattern")) {
+      auto regex = PathRegex::compile(*pattern, RegexStyle::Search);
+      if (regex) {
+        canary.header_pattern = std::make_shared<const PathRegex>(std::move(*regex));
+      } else {
+        reader.reject(regex.error());
+      }
+    }
+  }
   canary.cookie = reader.text("canary-by-cookie", is_token, "expected a cookie name").value_or("");
   return canary;
 }

@@ -60,6 +60,12 @@ std::optional<bool> canary_by_request(const Canary& canary, const http::request_
       if (value == canary.header_value) {
         return true;
       }
+    } else if (canary.header_pattern) {
+      PathCaptures ignored;
+      if (head.find(canary.header) != head.end() &&
+          canary.header_pattern->match({value.data(), value.size()}, ignored)) {
+        return true;
+      }
     } else if (value == "always" || value == "never") {
       return value == "always";
     }

@@ -27,12 +27,13 @@ struct MatchState {
 
 }  // namespace
 
-Expected<PathRegex> PathRegex::compile(std::string_view pattern) {
+Expected<PathRegex> PathRegex::compile(std::string_view pattern, RegexStyle style) {
   int error = 0;
   PCRE2_SIZE offset = 0;
-  pcre2_code* code =
-      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                    PCRE2_ANCHORED | PCRE2_CASELESS, &error, &offset, nullptr);
+  const std::uint32_t options =
+      style == RegexStyle::AnchoredCaseless ? PCRE2_ANCHORED | PCRE2_CASELESS : 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                   options, &error, &offset, nullptr);
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error, message, sizeof message);

@@ -30,9 +30,15 @@ struct PathCaptures {
   }
 };
 
+// How a pattern applies: as nginx's "location ~* ^PATTERN" (from the start of the text,
+// case-insensitive: paths, Gateway API matches), or as Lua's ngx.re.match (anywhere in the
+// text, case-sensitive: canary-by-header-pattern).
+enum class RegexStyle { AnchoredCaseless, Search };
+
 class PathRegex {
  public:
-  static Expected<PathRegex> compile(std::string_view pattern);
+  static Expected<PathRegex> compile(std::string_view pattern,
+                                     RegexStyle style = RegexStyle::AnchoredCaseless);
   bool match(std::string_view path, PathCaptures& captures) const noexcept;
 
  private:

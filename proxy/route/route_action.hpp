@@ -21,6 +21,8 @@ struct Canary {
   std::string ingress;       // the canary Ingress, "namespace/name"
   std::string header;        // canary-by-header: "always" -> canary, "never" -> main
   std::string header_value;  // canary-by-header-value: this value -> canary, others -> main
+  // canary-by-header-pattern, without a header value: a value it finds -> canary
+  std::shared_ptr<const PathRegex> header_pattern;
   std::string cookie;        // canary-by-cookie: "always" -> canary, "never" -> main
   std::uint32_t weight = 0;  // canary-weight, out of weight_total
   std::uint32_t weight_total = 100;

@@ -279,33 +279,38 @@ TEST_CASE("Annotations: sticky cookie, hashing, EWMA and canaries", "[e2e][annot
   const auto c = backends.start("c");
   const auto canary = backends.start("canary");
   TempDir dir;
-  dir.write(
-      "all.yaml",
-      Class + "---\n" + service_yaml("pool", {a, b, c}) + "---\n" +
-          service_yaml("pair", {a, b}) + "---\n" + service_yaml("next", {canary}) + "---\n" +
-          annotated("sticky", "sticky.com", "pool",
-                    {{"nginx.ingress.kubernetes.io/affinity", "cookie"},
-                     {"nginx.ingress.kubernetes.io/session-cookie-name", "route"},
-                     {"nginx.ingress.kubernetes.io/session-cookie-max-age", "3600"},
-                     {"nginx.ingress.kubernetes.io/session-cookie-samesite", "Lax"}}) +
-          annotated("hashed", "hash.com", "pool",
-                    {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$request_uri"}}) +
-          annotated("by-user", "user.com", "pool",
-                    {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$http_x_user"}}) +
-          annotated("latency", "ewma.com", "pair",
-                    {{"nginx.ingress.kubernetes.io/load-balance", "ewma"}}) +
-          annotated("main", "shop.com", "pair", {}) +
-          annotated("shop-canary", "shop.com", "next",
-                    {{"nginx.ingress.kubernetes.io/canary", "true"},
-                     {"nginx.ingress.kubernetes.io/canary-by-header", "X-Canary"},
-                     {"nginx.ingress.kubernetes.io/canary-by-cookie", "canary"},
-                     {"nginx.ingress.kubernetes.io/canary-weight", "0"}}) +
-          annotated("main-weighted", "half.com", "pair", {}) +
-          annotated("half-canary", "half.com", "next",
-                    {{"nginx.ingress.kubernetes.io/canary", "true"},
-                     {"nginx.ingress.kubernetes.io/canary-weight", "50"},
-                     {"nginx.ingress.kubernetes.io/canary-by-header", "X-Version"},
-                     {"nginx.ingress.kubernetes.io/canary-by-header-value", "v2"}}));
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("pool", {a, b, c}) + "---\n" +
+                service_yaml("pair", {a, b}) + "---\n" + service_yaml("next", {canary}) + "---\n" +
+                annotated("sticky", "sticky.com", "pool",
+                          {{"nginx.ingress.kubernetes.io/affinity", "cookie"},
+                           {"nginx.ingress.kubernetes.io/session-cookie-name", "route"},
+                           {"nginx.ingress.kubernetes.io/session-cookie-max-age", "3600"},
+                           {"nginx.ingress.kubernetes.io/session-cookie-samesite", "Lax"}}) +
+                annotated("hashed", "hash.com", "pool",
+                          {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$request_uri"}}) +
+                annotated("by-user", "user.com", "pool",
+                          {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$http_x_user"}}) +
+                annotated("latency", "ewma.com", "pair",
+                          {{"nginx.ingress.kubernetes.io/load-balance", "ewma"}}) +
+                annotated("main", "shop.com", "pair", {}) +
+                annotated("shop-canary", "shop.com", "next",
+                          {{"nginx.ingress.kubernetes.io/canary", "true"},
+                           {"nginx.ingress.kubernetes.io/canary-by-header", "X-Canary"},
+                           {"nginx.ingress.kubernetes.io/canary-by-cookie", "canary"},
+                           {"nginx.ingress.kubernetes.io/canary-weight", "0"}}) +
+                annotated("main-weighted", "half.com", "pair", {}) +
+                annotated("half-canary", "half.com", "next",
+                          {{"nginx.ingress.kubernetes.io/canary", "true"},
+                           {"nginx.ingress.kubernetes.io/canary-weight", "50"},
+                           {"nginx.ingress.kubernetes.io/canary-by-header", "X-Version"},
+                           {"nginx.ingress.kubernetes.io/canary-by-header-value", "v2"}}) +
+                annotated("main-pattern", "pattern.com", "pair", {}) +
+                annotated("pattern-canary", "pattern.com", "next",
+                          {{"nginx.ingress.kubernetes.io/canary", "true"},
+                           {"nginx.ingress.kubernetes.io/canary-by-header", "X-Region"},
+                           {"nginx.ingress.kubernetes.io/canary-by-header-pattern",
+                            "^eu-(west|north)"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto name_of = [](const Response& r) { return r.header("x-echo-name"); };
@@ -376,6 +381,14 @@ TEST_CASE("Annotations: sticky cookie, hashing, EWMA and canaries", "[e2e][annot
     INFO(to_canary << " of 200 went to the canary");
     CHECK(to_canary > 60);
     CHECK(to_canary < 140);
+    // canary-by-header-pattern: a value the pattern finds takes the canary; others, and no
+    // header, fall through to the weight (0).
+    CHECK(name_of(get(portico.port(), "pattern.com", "/", {{"X-Region", "eu-west-1"}})) ==
+          "canary");
+    CHECK(name_of(get(portico.port(), "pattern.com", "/", {{"X-Region", "us-east-1"}})) !=
+          "canary");
+    CHECK(name_of(get(portico.port(), "pattern.com", "/", {{"X-Region", "always"}})) != "canary");
+    CHECK(name_of(get(portico.port(), "pattern.com", "/")) != "canary");
   }
 }
 

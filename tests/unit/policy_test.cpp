@@ -104,4 +104,21 @@ TEST_CASE("Request values: cookies, query arguments, canary order", "[policy]") 
   CHECK_FALSE(takes_canary(canary, head, balancer));  // the header decides first
   canary.header_value = "v2";                        // now only "v2" means anything
   CHECK(takes_canary(canary, head, balancer));        // falls through to the cookie
+
+  // canary-by-header-pattern (when no value is set): found anywhere, case-sensitive, as
+  // ngx.re.match; a header that does not match, or is absent, falls through.
+  canary.header_value.clear();
+  canary.cookie.clear();
+  canary.header_pattern =
+      std::make_shared<const PathRegex>(*PathRegex::compile("beta|v[0-9]+", RegexStyle::Search));
+  head.set("X-Canary", "user-beta-7");
+  CHECK(takes_canary(canary, head, balancer));
+  head.set("X-Canary", "BETA");
+  CHECK_FALSE(takes_canary(canary, head, balancer));
+  head.set("X-Canary", "always");  // not a keyword once a pattern is set
+  CHECK_FALSE(takes_canary(canary, head, balancer));
+  canary.header_pattern =
+      std::make_shared<const PathRegex>(*PathRegex::compile(".*", RegexStyle::Search));
+  head.erase("X-Canary");
+  CHECK_FALSE(takes_canary(canary, head, balancer));
 }
