@@ -24,7 +24,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 67> Supported = {
+constexpr std::array<std::string_view, 69> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -42,6 +42,7 @@ constexpr std::array<std::string_view, 67> Supported = {
     "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "limit-rps",
     "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
     "limit-whitelist", "server-alias", "from-to-www-redirect", "canary-by-header-pattern",
+    "proxy-redirect-from", "proxy-redirect-to",
 };
 // clang-format on
 
@@ -579,6 +580,22 @@ void read_balancing(Reader& reader, RoutePolicy& policy) {
   policy.affinity = std::move(cookie);
 }
 
+// proxy-redirect-from and -to, as ingress-nginx writes nginx's proxy_redirect: nothing unless
+// both are set and neither is "off"; "default" rewrites nothing (it names nginx's internal
+// upstream, which no backend's Location holds); a regular expression ("~") is not offered.
+std::optional<ProxyRedirect> read_proxy_redirect(Reader& reader) {
+  const auto from = reader.text("proxy-redirect-from", is_url_text, "expected a URL or a path");
+  if (from && from->starts_with('~')) {
+    reader.reject("regular expressions are not supported: Locations are not rewritten");
+    return std::nullopt;
+  }
+  const auto to = reader.text("proxy-redirect-to", is_url_text, "expected a URL or a path");
+  if (!from || !to || *from == "off" || *from == "default" || *to == "off") {
+    return std::nullopt;
+  }
+  return ProxyRedirect{*from, VariableText::parse(*to)};
+}
+
 // server-alias: more names, comma-separated, for the hosts of the Ingress's rules; lowercase,
 // each once, in order.
 std::vector<std::string> read_server_aliases(Reader& reader) {
@@ -706,6 +723,7 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
           .text("x-forwarded-prefix", is_path_text,
                 "expected a path of letters, digits, '/', '-', '.', '_' and '~'")
           .value_or("");
+  policy.proxy_redirect = read_proxy_redirect(reader);
   out.canary = read_canary(reader);
   out.server_aliases = read_server_aliases(reader);
   out.from_to_www_redirect = reader.boolean("from-to-www-redirect").value_or(false);

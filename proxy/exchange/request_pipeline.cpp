@@ -310,6 +310,39 @@ void add_auth_cookies(const Exchange& ex, unsigned status, http::fields& fields)
   }
 }
 
+// proxy-redirect-from/-to: the prefix `from` of a URL header's value (after `after` in it:
+// Refresh's "5; url=") becomes `to`, expanded for this request.
+void rewrite_redirect(const ClientConnection& client, const Exchange& ex,
+                      const ProxyRedirect& redirect, http::response_header<>& response) {
+  const auto forwarded_host = ex.request["X-Forwarded-Host"];
+  const RequestVariables request{
+      .scheme = client.tls ? "https" : "http",
+      .host = ex.target.host,
+      .http_host = forwarded_host.empty()
+                       ? std::string_view(ex.target.host)
+                       : std::string_view(forwarded_host.data(), forwarded_host.size()),
+      .request_uri = ex.target.upstream_target};
+  // nginx's proxy_redirect rewrites these two.
+  for (const auto& [field, after] :
+       {std::pair<std::string_view, std::string_view>{"Location", ""},
+        std::pair<std::string_view, std::string_view>{"Refresh", "url="}}) {
+    const auto found = response.find(field);
+    if (found == response.end()) {
+      continue;
+    }
+    const std::string_view value = found->value();
+    const std::size_t start = after.empty() ? 0 : value.find(after);
+    if (start == std::string_view::npos) {
+      continue;
+    }
+    const std::size_t url = start + after.size();
+    if (value.substr(url).starts_with(redirect.from)) {
+      response.set(field, std::string(value.substr(0, url)) + redirect.to.expand(request) +
+                              std::string(value.substr(url + redirect.from.size())));
+    }
+  }
+}
+
 }  // namespace
 
 void prepare_response_head(const ClientConnection& client, const Exchange& ex,
@@ -326,6 +359,9 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
   }
   if (ex.policy != nullptr && ex.policy->response_header_edits) {
     apply_header_edits(*ex.policy->response_header_edits, response);
+  }
+  if (ex.policy != nullptr && ex.policy->proxy_redirect) {
+    rewrite_redirect(client, ex, *ex.policy->proxy_redirect, response);
   }
 }
 

@@ -86,6 +86,14 @@ struct HeaderEdits {
   bool operator==(const HeaderEdits&) const = default;
 };
 
+// proxy-redirect-from/-to (nginx's proxy_redirect): a backend's Location (and Refresh URL)
+// starting with `from` has that prefix replaced by `to`, whose variables are expanded.
+struct ProxyRedirect {
+  std::string from;
+  VariableText to;
+  bool operator==(const ProxyRedirect&) const = default;
+};
+
 // A Gateway API RequestMirror: a copy of each request (numerator in denominator of them) goes
 // to this cluster as well, and its answer is ignored.
 struct RequestMirror {
@@ -121,6 +129,7 @@ struct RoutePolicy {
   std::optional<HeaderEdits> request_header_edits;           // RequestHeaderModifier
   std::optional<HeaderEdits> response_header_edits;          // ResponseHeaderModifier
   std::vector<RequestMirror> mirrors;                        // RequestMirror
+  std::optional<ProxyRedirect> proxy_redirect;               // proxy-redirect-from/-to
   BackendProtocol backend_protocol = BackendProtocol::Http;  // backend-protocol
   std::string upstream_host;     // upstream-vhost: the Host the backend receives, "" as sent
   std::string forwarded_prefix;  // x-forwarded-prefix: sent as X-Forwarded-Prefix when set

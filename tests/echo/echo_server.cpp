@@ -187,6 +187,10 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
     if (const auto status = number_after(target, "/status/")) {
       res.result(static_cast<unsigned>(*status));
     }
+    // "?location=URL" (last in the target, as it is): that Location, for redirect rewriting.
+    if (const auto at = target.find("location="); at != std::string::npos) {
+      res.set(http::field::location, target.substr(at + 9));
+    }
     if (const auto bytes = number_after(target, "/bytes/")) {
       const std::uint64_t size = *bytes;
       res.set(http::field::content_type, "application/octet-stream");

@@ -4,6 +4,7 @@
 // and a few endpoints to provoke proxy behaviour:
 //   .../bytes/N[?chunked=1]  N bytes of body, streamed (Content-Length, or chunked)
 //   .../status/CODE          that status
+//   ...?location=URL         that Location header (the rest of the target, as it is)
 //   .../delay/MS             answers after MS milliseconds
 //   a WebSocket handshake    accepted; each message is echoed back
 // (anywhere in the path, so they work behind any Prefix route).

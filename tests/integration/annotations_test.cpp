@@ -529,3 +529,41 @@ TEST_CASE("Annotations: from-to-www-redirect", "[e2e][annotations]") {
   CHECK(get(portico.port(), "www.news.com", "/").header("x-echo-name") == "news");
   CHECK(get(portico.port(), "news.com", "/").header("x-echo-name") == "news");
 }
+
+TEST_CASE("Annotations: proxy-redirect-from and proxy-redirect-to", "[e2e][annotations]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+          annotated(
+              "app", "app.com", "echo",
+              {{"nginx.ingress.kubernetes.io/proxy-redirect-from", "http://backend.internal:8080/"},
+               {"nginx.ingress.kubernetes.io/proxy-redirect-to", "$scheme://$host/app/"}}) +
+          annotated(
+              "turned-off", "off.com", "echo",
+              {{"nginx.ingress.kubernetes.io/proxy-redirect-from", "http://backend.internal:8080/"},
+               {"nginx.ingress.kubernetes.io/proxy-redirect-to", "off"}}) +
+          annotated("regex", "regex.com", "echo",
+                    {{"nginx.ingress.kubernetes.io/proxy-redirect-from", "~^http://(.*)$"},
+                     {"nginx.ingress.kubernetes.io/proxy-redirect-to", "/"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const std::string target = "/status/302?location=http://backend.internal:8080/login?next=%2F";
+  const auto rewritten = get(portico.port(), "app.com", target);
+  CHECK(rewritten.status == 302);
+  CHECK(rewritten.header("location") == "http://app.com/app/login?next=%2F");
+  // A Location that does not start with the prefix is left alone.
+  CHECK(get(portico.port(), "app.com", "/status/302?location=https://elsewhere.com/x")
+            .header("location") == "https://elsewhere.com/x");
+  // "off", and a regex Portico does not offer: nothing is rewritten.
+  for (const char* host : {"off.com", "regex.com"}) {
+    INFO(host);
+    CHECK(get(portico.port(), host, target).header("location") ==
+          "http://backend.internal:8080/login?next=%2F");
+  }
+  const auto explained =
+      get(portico.admin_port(), "localhost", "/debug/explain?url=http://regex.com/");
+  CHECK(explained.body.find("regular expressions are not supported") != std::string::npos);
+}
