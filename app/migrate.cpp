@@ -20,7 +20,7 @@ namespace {
 
 // Annotations Portico honours with a difference an ingress-nginx user should know of (the
 // operator guide's table says more).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> Differences = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> Differences = {{
     {"affinity",
      "the cookie's value is Portico's own token: cookies ingress-nginx set stop "
      "pinning, once"},
@@ -30,6 +30,9 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 6> Differenc
      "once at the switch"},
     {"auth-url", "answers are not cached and no X-Request-ID is sent"},
     {"load-balance", "ewma picks the faster of two random endpoints (10 s decay)"},
+    {"satisfy",
+     "denylist-source-range refuses whatever the credentials; Basic and auth-url together "
+     "are both asked"},
     {"from-to-www-redirect",
      "the Location has no port and keeps a trailing slash (ingress-nginx writes the pod's "
      "port and drops it)"},

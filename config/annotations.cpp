@@ -24,7 +24,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 69> Supported = {
+constexpr std::array<std::string_view, 70> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -42,7 +42,7 @@ constexpr std::array<std::string_view, 69> Supported = {
     "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "limit-rps",
     "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
     "limit-whitelist", "server-alias", "from-to-www-redirect", "canary-by-header-pattern",
-    "proxy-redirect-from", "proxy-redirect-to",
+    "proxy-redirect-from", "proxy-redirect-to", "satisfy",
 };
 // clang-format on
 
@@ -724,6 +724,12 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
                 "expected a path of letters, digits, '/', '-', '.', '_' and '~'")
           .value_or("");
   policy.proxy_redirect = read_proxy_redirect(reader);
+  policy.satisfy_any =
+      reader
+          .text(
+              "satisfy", [](std::string_view s) { return s == "any" || s == "all"; },
+              "expected any or all")
+          .value_or("all") == "any";
   out.canary = read_canary(reader);
   out.server_aliases = read_server_aliases(reader);
   out.from_to_www_redirect = reader.boolean("from-to-www-redirect").value_or(false);

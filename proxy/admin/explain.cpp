@@ -319,8 +319,7 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
   }
   // As the data plane orders its checks: the client's address before credentials and endpoints.
   if (outcome.empty() && client && policy != nullptr &&
-      ((policy->denied_sources && policy->denied_sources->contains(*client)) ||
-       (policy->allowed_sources && !policy->allowed_sources->contains(*client)))) {
+      judge_address(*policy, *client) == AddressVerdict::Refused) {
     outcome =
         "403: the client's address is outside the Ingress's allowed source ranges or "
         "within its denied ones";
@@ -360,6 +359,12 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
         outcome += std::string(", once its auth service (auth-url) answers 2xx (401: ") +
                    (policy->external_auth->signin ? "a redirect to sign in" : "401") +
                    ", 403: 403, else 500)";
+      }
+      if (policy != nullptr && policy->satisfy_any && policy->allowed_sources &&
+          (policy->basic_auth || policy->external_auth)) {
+        outcome +=
+            "; satisfy any: clients within the allowed source ranges need no credentials, "
+            "others may come in with them";
       }
     }
   }

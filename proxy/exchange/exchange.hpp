@@ -88,6 +88,7 @@ struct Exchange {
   bool body_read = false;
   bool head = false;       // a HEAD request: the response has no body
   bool grpc = false;       // content-type application/grpc: local replies are gRPC errors
+  bool granted_by_address = false;  // satisfy any: no credentials are asked
   bool keep_alive = true;  // HTTP/1.1: may the connection carry another request after this
   bool response_started = false;
   bool upstream_reusable = false;

@@ -72,11 +72,12 @@ Fault apply_policy(const ClientConnection& client, Exchange& ex) {
   if (policy.rate_limits && !policy.rate_limits->admit(client.ip, Clock::now(), ex.limit_slot)) {
     return Fault::RateLimited;
   }
-  if ((policy.denied_sources && policy.denied_sources->contains(client.ip)) ||
-      (policy.allowed_sources && !policy.allowed_sources->contains(client.ip))) {
+  const AddressVerdict address = judge_address(policy, client.ip);
+  if (address == AddressVerdict::Refused) {
     return Fault::Forbidden;
   }
-  if (policy.basic_auth &&
+  ex.granted_by_address = address == AddressVerdict::Granted;
+  if (policy.basic_auth && !ex.granted_by_address &&
       !worker.credentials().check(*policy.basic_auth->users, req[http::field::authorization])) {
     ex.response_headers.emplace_back(http::field::www_authenticate,
                                      "Basic realm=\"" + policy.basic_auth->realm + "\"");
@@ -286,7 +287,13 @@ Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_w
     return fault;
   }
   if (ex.policy->external_auth) {
-    return Fault::AuthPending;
+    if (!ex.granted_by_address) {
+      return Fault::AuthPending;
+    }
+    // No auth service was asked: the headers it would set are nobody's, never the client's.
+    for (const auto& name : ex.policy->external_auth->response_headers) {
+      ex.request.erase(name);
+    }
   }
   return choose_upstream(client, ex, endpoint);
 }

@@ -174,6 +174,22 @@ PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHea
   return {};
 }
 
+AddressVerdict judge_address(const RoutePolicy& policy, const boost::asio::ip::address& client) {
+  if (policy.denied_sources && policy.denied_sources->contains(client)) {
+    return AddressVerdict::Refused;
+  }
+  if (!policy.allowed_sources) {
+    return AddressVerdict::CredentialsDecide;
+  }
+  const bool asks_credentials = policy.basic_auth || policy.external_auth;
+  if (policy.allowed_sources->contains(client)) {
+    return policy.satisfy_any && asks_credentials ? AddressVerdict::Granted
+                                                  : AddressVerdict::CredentialsDecide;
+  }
+  return policy.satisfy_any && asks_credentials ? AddressVerdict::CredentialsDecide
+                                                : AddressVerdict::Refused;
+}
+
 std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint) {
   std::string out = cookie.name + "=" + LoadBalancer::affinity_token(endpoint) +
                     "; Path=" + (cookie.path.empty() ? std::string("/") : cookie.path);

@@ -73,6 +73,15 @@ PolicyAnswer policy_answer(const RoutePolicy& policy, bool tls, const RequestHea
                            std::string_view host_header, std::string_view request_uri,
                            std::uint16_t https_port);
 
+// What the client's address decides, after the limits and before credentials: refused (403:
+// within denylist-source-range, or outside the allowlist), granted without credentials
+// (satisfy any and an allowed address), or on to the credentials the route asks for (Basic,
+// auth-url). Under satisfy any, an address outside the allowlist is left to the credentials
+// when the route asks for some; the denylist refuses whatever the credentials. Shared by the
+// session and explain.
+enum class AddressVerdict { Refused, Granted, CredentialsDecide };
+AddressVerdict judge_address(const RoutePolicy& policy, const boost::asio::ip::address& client);
+
 // The Set-Cookie value that pins a client to `endpoint`.
 std::string sticky_cookie(const StickyCookie& cookie, const Endpoint& endpoint);
 

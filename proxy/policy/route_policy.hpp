@@ -123,6 +123,9 @@ struct RoutePolicy {
   std::optional<SourceRanges> allowed_sources;  // others get 403
   std::optional<BasicAuth> basic_auth;          // 401 without valid credentials
   std::optional<ExternalAuth> external_auth;    // auth-url: the auth service decides
+  // satisfy any: an address within allowed_sources needs no credentials, and one outside
+  // them may still come in with credentials.
+  bool satisfy_any = false;
   // Forwarding.
   std::optional<std::string> rewrite_target;  // "$1"..."$9" from the path's regex captures
   std::optional<PathReplacement> path_rewrite;               // an HTTPRoute rule's URLRewrite path

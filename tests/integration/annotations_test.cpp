@@ -567,3 +567,59 @@ TEST_CASE("Annotations: proxy-redirect-from and proxy-redirect-to", "[e2e][annot
       get(portico.admin_port(), "localhost", "/debug/explain?url=http://regex.com/");
   CHECK(explained.body.find("regular expressions are not supported") != std::string::npos);
 }
+
+TEST_CASE("Annotations: satisfy any lets an allowed address in without credentials",
+          "[e2e][annotations]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  const auto closed = closed_port();  // an auth service that is never there: 500 if asked
+  const std::map<std::string, std::string> basic_auth = {
+      {"nginx.ingress.kubernetes.io/auth-type", "basic"},
+      {"nginx.ingress.kubernetes.io/auth-secret", "users"}};
+  const auto with = [](std::map<std::string, std::string> annotations,
+                       const std::map<std::string, std::string>& more) {
+    annotations.insert(more.begin(), more.end());
+    return annotations;
+  };
+  const std::string any = "nginx.ingress.kubernetes.io/satisfy";
+  const std::string allow = "nginx.ingress.kubernetes.io/whitelist-source-range";
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+                opaque_secret("users", {{"auth", Users}}) +
+                annotated("inside", "inside.com", "echo",
+                          with(basic_auth, {{allow, "127.0.0.1/32"}, {any, "any"}})) +
+                annotated("outside", "outside.com", "echo",
+                          with(basic_auth, {{allow, "10.0.0.0/8"}, {any, "any"}})) +
+                annotated("all", "all.com", "echo", with(basic_auth, {{allow, "10.0.0.0/8"}})) +
+                annotated("denied", "denied.com", "echo",
+                          with(basic_auth, {{"nginx.ingress.kubernetes.io/denylist-source-range",
+                                             "127.0.0.0/8"},
+                                            {any, "any"}})) +
+                annotated("external", "external.com", "echo",
+                          {{"nginx.ingress.kubernetes.io/auth-url",
+                            "http://127.0.0.1:" + std::to_string(closed) + "/auth"},
+                           {"nginx.ingress.kubernetes.io/auth-response-headers", "X-User"},
+                           {allow, "127.0.0.1/32"},
+                           {any, "any"}}) +
+                annotated("invalid", "invalid.com", "echo", with(basic_auth, {{any, "some"}})));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const std::map<std::string, std::string> alice = {
+      {"Authorization", basic("alice", "wonderland")}};
+  // Within the allowlist: no credentials asked.
+  CHECK(get(portico.port(), "inside.com", "/").status == 200);
+  // Outside it: credentials decide (401 without, 200 with); under satisfy all, 403 either way.
+  CHECK(get(portico.port(), "outside.com", "/").status == 401);
+  CHECK(get(portico.port(), "outside.com", "/", alice).status == 200);
+  CHECK(get(portico.port(), "all.com", "/", alice).status == 403);
+  // The denylist refuses whatever the credentials.
+  CHECK(get(portico.port(), "denied.com", "/", alice).status == 403);
+  // auth-url is not asked for an allowed address, and the header it would set is not the
+  // client's to send.
+  const auto external = get(portico.port(), "external.com", "/", {{"X-User", "admin"}});
+  REQUIRE(external.status == 200);
+  CHECK_FALSE(nlohmann::json::parse(external.body)["headers"].contains("X-User"));
+  // An invalid value is warned and means all: Basic auth is asked.
+  CHECK(get(portico.port(), "invalid.com", "/").status == 401);
+}
