@@ -30,6 +30,22 @@ std::set<std::string> served(const std::string& yaml, TranslationSettings settin
   return out;
 }
 
+// The translation of `yaml` (objects without a creationTimestamp are created "now", 0).
+struct Translated {
+  explicit Translated(const std::string& yaml) {
+    ObjectCache cache;
+    cache.replace_all(objects_from(yaml), 0);
+    ClusterIds ids;
+    translation = IngressTranslator({}).translate(cache, ids);
+  }
+  // The Service a request for `host` and `path` reaches, or "none".
+  std::string service_for(const char* host, const char* path) const {
+    const auto m = translation.routes->match(host, path);
+    return m.action ? translation.clusters.at(m.action->cluster_id).service : std::string("none");
+  }
+  Translation translation;
+};
+
 }  // namespace
 
 TEST_CASE("Class filter: ingressClassName must name a class with our controller", "[translate]") {
@@ -88,21 +104,14 @@ TEST_CASE("Translation: oldest Ingress wins conflicts and provides the default b
                            stamped("young", "2026-01-02T00:00:00Z", "young-svc", true) + "---\n" +
                            stamped("old", "2025-01-01T00:00:00Z", "old-svc", true) + "---\n" +
                            stamped("middle", "2025-06-01T00:00:00Z", "middle-svc", false);
-  ObjectCache cache;
-  cache.replace_all(objects_from(yaml), 0);
-  ClusterIds ids;
-  const auto t = IngressTranslator({}).translate(cache, ids);
-  auto service_for = [&](const char* host, const char* path) {
-    const auto m = t.routes->match(host, path);
-    return m.action ? t.clusters.at(m.action->cluster_id).service : std::string("none");
-  };
-  CHECK(service_for("blog.com", "/api/x") == "old-svc");
+  const Translated t(yaml);
+  CHECK(t.service_for("blog.com", "/api/x") == "old-svc");
   // Paths that do not conflict merge onto the same host from every Ingress.
-  CHECK(service_for("blog.com", "/young") == "young-svc");
-  CHECK(service_for("blog.com", "/middle") == "middle-svc");
+  CHECK(t.service_for("blog.com", "/young") == "young-svc");
+  CHECK(t.service_for("blog.com", "/middle") == "middle-svc");
   // Unmatched paths on a matched host, and unknown hosts, go to the oldest default backend.
-  CHECK(service_for("blog.com", "/nothing") == "old-svc-default");
-  CHECK(service_for("unknown.com", "/") == "old-svc-default");
+  CHECK(t.service_for("blog.com", "/nothing") == "old-svc-default");
+  CHECK(t.service_for("unknown.com", "/") == "old-svc-default");
 }
 
 TEST_CASE("Translation: ties on creation time break by namespace/name", "[translate]") {
@@ -175,19 +184,12 @@ TEST_CASE(
       // Another host claiming an alias already taken.
       ingress("third", "2025-03-01T00:00:00Z", "news.com", "/", "www.blog.com, news.example") +
       ingress("shop", "2025-04-01T00:00:00Z", "shop.com", "/", "");
-  ObjectCache cache;
-  cache.replace_all(objects_from(yaml), 0);
-  ClusterIds ids;
-  const auto t = IngressTranslator({}).translate(cache, ids);
-  auto service_for = [&](const char* host, const char* path) {
-    const auto m = t.routes->match(host, path);
-    return m.action ? t.clusters.at(m.action->cluster_id).service : std::string("none");
-  };
-  CHECK(service_for("www.blog.com", "/") == "first-svc");
-  CHECK(service_for("www.blog.com", "/api/x") == "second-svc");
-  CHECK(service_for("late.blog.com", "/") == "none");
-  CHECK(service_for("shop.com", "/") == "shop-svc");  // a host of its own is never an alias
-  CHECK(service_for("news.example", "/") == "third-svc");
-  CHECK(t.aliases.at("blog.com") == std::vector<std::string>{"www.blog.com"});
-  CHECK(t.aliases.at("news.com") == std::vector<std::string>{"news.example"});
+  const Translated t(yaml);
+  CHECK(t.service_for("www.blog.com", "/") == "first-svc");
+  CHECK(t.service_for("www.blog.com", "/api/x") == "second-svc");
+  CHECK(t.service_for("late.blog.com", "/") == "none");
+  CHECK(t.service_for("shop.com", "/") == "shop-svc");  // a host of its own is never an alias
+  CHECK(t.service_for("news.example", "/") == "third-svc");
+  CHECK(t.translation.aliases.at("blog.com") == std::vector<std::string>{"www.blog.com"});
+  CHECK(t.translation.aliases.at("news.com") == std::vector<std::string>{"news.example"});
 }
