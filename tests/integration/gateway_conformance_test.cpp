@@ -655,8 +655,11 @@ TEST_CASE("Gateway API conformance: HTTPRouteRequestPercentageMirror", "[e2e][ga
                           "]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"));
   constexpr int Requests = 500;
   double mirrored_before = 0;
-  for (const auto& [path, share] :
+  // Not a structured binding: clang 14 refuses a lambda that captures one.
+  for (const auto& rule :
        {std::pair{"/percent-mirror", 0.2}, std::pair{"/percent-mirror-fraction", 0.5}}) {
+    const std::string path = rule.first;
+    const double share = rule.second;
     INFO(path);
     Connection connection(c.port());
     for (int i = 0; i < Requests; ++i) {
