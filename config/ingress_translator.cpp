@@ -71,7 +71,6 @@ class RouteWriter {
     return RouteAction{id, k8s::key_of(ingress.meta), policy};
   }
 
-  // --default-backend-service: the flags' defaults apply (no Ingress, so no annotations).
   // from-to-www-redirect, as ingress-nginx builds its redirect servers: a host with the
   // annotation on some Ingress gets the other name (with or without "www.") redirected to it,
   // unless that name is served already (a rule's host or an alias). Every request for that
@@ -105,6 +104,7 @@ class RouteWriter {
     return out;
   }
 
+  // --default-backend-service: the flags' defaults apply (no Ingress, so no annotations).
   void add_default_backend_service(const std::string& key) {
     const auto slash = key.find('/');  // the flag's value was checked to be "namespace/name"
     const std::uint32_t id =

@@ -43,7 +43,10 @@ void send_mirrors(const ClientConnection& client, const Exchange& ex) {
     }
     http::request<http::empty_body> copy;
     copy.base() = ex.request;
-    copy.keep_alive(true);
+    // A WebSocket handshake is mirrored as the plain request: the mirror is never asked to
+    // switch protocols on a connection that goes back to the pool.
+    copy.erase(http::field::upgrade);
+    copy.erase(http::field::connection);
     net::co_spawn(worker.executor(),
                   mirror_to(worker, *endpoint, std::move(copy),
                             {ex.connect_timeout, ex.send_timeout, ex.read_timeout}),

@@ -55,15 +55,16 @@ std::string_view hash_key_value(const HashKey& key, const http::request_header<>
 
 std::optional<bool> canary_by_request(const Canary& canary, const http::request_header<>& head) {
   if (!canary.header.empty()) {
-    const auto value = head[canary.header];
+    const auto field = head.find(canary.header);
+    const auto raw = field == head.end() ? boost::beast::string_view() : field->value();
+    const std::string_view value(raw.data(), raw.size());
     if (!canary.header_value.empty()) {
       if (value == canary.header_value) {
         return true;
       }
     } else if (canary.header_pattern) {
       PathCaptures ignored;
-      if (head.find(canary.header) != head.end() &&
-          canary.header_pattern->match({value.data(), value.size()}, ignored)) {
+      if (field != head.end() && canary.header_pattern->match(value, ignored)) {
         return true;
       }
     } else if (value == "always" || value == "never") {

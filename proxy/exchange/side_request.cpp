@@ -43,7 +43,8 @@ net::awaitable<std::optional<http::response<http::string_body>>> send_side_reque
   };
   const bool answered = co_await std::visit(ask, upstream->stream);
   deadline.watch_upstream(nullptr);
-  if (answered && answer->keep_alive()) {
+  // A connection that switched protocols (101) speaks HTTP no more: never pooled.
+  if (answered && answer->keep_alive() && answer->result() != http::status::switching_protocols) {
     worker.pool().put(std::move(upstream));
   }
   co_return answer;

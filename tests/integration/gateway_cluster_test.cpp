@@ -383,6 +383,35 @@ std::string reference_grant(const std::string& ns, const std::string& name, cons
 
 const std::string GatewayFrom = "{group: gateway.networking.k8s.io, kind: Gateway, namespace: ";
 
+// GatewaySecretInvalidReferenceGrant: grants that each miss the Gateways of namespace
+// wrong-grants and the Secret web-backend/certificate in one way.
+std::string wrong_reference_grants() {
+  const std::string secret = "{group: \"\", kind: Secret, name: certificate}";
+  const std::string from = GatewayFrom + "wrong-grants}";
+  struct Wrong {
+    const char* name;
+    std::string ns, from, to;
+  };
+  const Wrong wrong[] = {
+      {"wrong-namespace", "app-backend", from, secret},
+      {"wrong-from-group", "web-backend",
+       "{group: not-the-group, kind: Gateway, namespace: wrong-grants}", secret},
+      {"wrong-from-kind", "web-backend",
+       "{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: wrong-grants}", secret},
+      {"wrong-from-namespace", "web-backend", GatewayFrom + "not-the-namespace}", secret},
+      {"wrong-to-group", "web-backend", from,
+       "{group: not-the-group, kind: Secret, name: certificate}"},
+      {"wrong-to-kind", "web-backend", from, "{group: \"\", kind: Service, name: certificate}"},
+      {"wrong-to-name", "web-backend", from,
+       "{group: \"\", kind: Secret, name: not-the-certificate}"},
+  };
+  std::string out;
+  for (const Wrong& grant : wrong) {
+    out += "---\n" + reference_grant(grant.ns, grant.name, grant.from, grant.to);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -409,31 +438,7 @@ TEST_CASE(
       "---\n" +
       reference_grant("web-backend", "all-in-namespace", GatewayFrom + "grant-all}",
                       "{group: \"\", kind: Secret}") +
-      // GatewaySecretInvalidReferenceGrant: each grant is wrong in one way.
-      "---\n" +
-      reference_grant("app-backend", "wrong-namespace", GatewayFrom + "wrong-grants}",
-                      "{group: \"\", kind: Secret, name: certificate}") +
-      "---\n" +
-      reference_grant("web-backend", "wrong-from-group",
-                      "{group: not-the-group, kind: Gateway, namespace: wrong-grants}",
-                      "{group: \"\", kind: Secret, name: certificate}") +
-      "---\n" +
-      reference_grant("web-backend", "wrong-from-kind",
-                      "{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: "
-                      "wrong-grants}",
-                      "{group: \"\", kind: Secret, name: certificate}") +
-      "---\n" +
-      reference_grant("web-backend", "wrong-from-namespace", GatewayFrom + "not-the-namespace}",
-                      "{group: \"\", kind: Secret, name: certificate}") +
-      "---\n" +
-      reference_grant("web-backend", "wrong-to-group", GatewayFrom + "wrong-grants}",
-                      "{group: not-the-group, kind: Secret, name: certificate}") +
-      "---\n" +
-      reference_grant("web-backend", "wrong-to-kind", GatewayFrom + "wrong-grants}",
-                      "{group: \"\", kind: Service, name: certificate}") +
-      "---\n" +
-      reference_grant("web-backend", "wrong-to-name", GatewayFrom + "wrong-grants}",
-                      "{group: \"\", kind: Secret, name: not-the-certificate}") +
+      wrong_reference_grants() +
       // The granted certificate is served for a route's host.
       "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: secure, "
       "namespace: default}\nspec:\n  parentRefs: [{name: gw, namespace: grant-specific}]\n"

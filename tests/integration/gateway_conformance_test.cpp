@@ -620,6 +620,20 @@ TEST_CASE("Gateway API conformance: HTTPRouteRequestMirror", "[e2e][gateway]") {
   CHECK(c.metric_value("portico_mirror_requests_total{outcome=\"skipped_body\"}") == 1);
   CHECK(c.received_by("infra-backend-v2") ==
         std::vector<std::string>{"GET /mirror", "GET /mirror-and-modify-headers"});
+
+  // A WebSocket handshake reaches the mirror as the plain request: the mirror's connection
+  // never switches protocols, so the next mirror is answered on it as well.
+  Connection handshake(c.port());
+  handshake.write_raw(
+      "GET /mirror HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: "
+      "Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: "
+      "13\r\n\r\n");
+  CHECK(handshake.read_response().status == 101);
+  CHECK(c.answer({"/mirror"}) == "infra-backend-v1");
+  CHECK(eventually([&] { return c.count_received("infra-backend-v2", "/mirror") == 3; }));
+  CHECK(eventually(
+      [&] { return c.metric_value("portico_mirror_requests_total{outcome=\"answered\"}") == 4; }));
+  CHECK(c.metric_value("portico_mirror_requests_total{outcome=\"failed\"}") == 0);
 }
 
 TEST_CASE("Gateway API conformance: HTTPRouteRequestMultipleMirrors", "[e2e][gateway]") {
