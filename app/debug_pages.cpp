@@ -138,7 +138,7 @@ std::string Application::objects_json() const {
                                {"annotation", note.annotation},
                                {"value", note.value},
                                {"verdict", note.verdict},
-                               {"warning", note.verdict != "applied"}});
+                               {"warning", !note.verdict.starts_with("applied")}});
       }
     }
   }

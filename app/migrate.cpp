@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/annotations.hpp"
+#include "config/global_configmap.hpp"
 #include "config/ingress_translator.hpp"
 #include "config/manifest_source.hpp"
 #include "config/object_cache.hpp"
@@ -58,8 +59,26 @@ Expected<std::vector<k8s::Object>> list_all(k8s::ApiClient& client, k8s::Kind ki
   return out;
 }
 
-// The Ingresses and IngressClasses to report on, and a way to read the Secrets that
-// auth-secret names (all of them from manifests; one by one from the API server).
+// The object `key` ("namespace/name") of `kind` from the API server, or nothing.
+std::optional<k8s::Object> get_object(k8s::ApiClient& client, k8s::Kind kind,
+                                      const std::string& key) {
+  const auto slash = key.find('/');
+  const auto reply =
+      client.get(k8s::collection_path(kind, key.substr(0, slash)) + "/" + key.substr(slash + 1));
+  if (!reply || reply->status != 200) {
+    return std::nullopt;
+  }
+  auto document = nlohmann::json::parse(reply->body, nullptr, false);
+  auto object = k8s::decode_object_of(kind, document);
+  return object ? std::optional(std::move(*object)) : std::nullopt;
+}
+
+std::optional<k8s::Object> read_configmap_of(k8s::ApiClient& client, const std::string& key) {
+  return key.empty() ? std::nullopt : get_object(client, k8s::Kind::ConfigMap, key);
+}
+
+// The Ingresses and IngressClasses to report on (and the ConfigMap), and a way to read the
+// Secrets that auth-secret names (all of them from manifests; one by one from the API server).
 struct Inputs {
   ObjectCache cache;
   std::unique_ptr<k8s::ApiClient> client;
@@ -88,6 +107,9 @@ Expected<std::unique_ptr<Inputs>> read_inputs(const Options& options) {
       }
       std::move(listed->begin(), listed->end(), std::back_inserter(objects));
     }
+    if (auto configmap = read_configmap_of(*inputs->client, options.translation.configmap)) {
+      objects.push_back(std::move(*configmap));
+    }
   } else {
     return fail("migrate reads --manifests PATH or --kubeconfig PATH");
   }
@@ -104,15 +126,8 @@ const k8s::Secret* find_secret(Inputs& inputs, const std::string& key) {
   }
   auto [it, added] = inputs.fetched.try_emplace(key);
   if (added) {
-    const auto slash = key.find('/');  // auth-secret keys are "namespace/name"
-    const auto reply =
-        inputs.client->get(k8s::collection_path(k8s::Kind::Secret, key.substr(0, slash)) + "/" +
-                           key.substr(slash + 1));
-    if (reply && reply->status == 200) {
-      auto document = nlohmann::json::parse(reply->body, nullptr, false);
-      if (auto object = k8s::decode_object_of(k8s::Kind::Secret, document); object) {
-        it->second = std::get<k8s::Secret>(std::move(*object));
-      }
+    if (auto object = get_object(*inputs.client, k8s::Kind::Secret, key)) {
+      it->second = std::get<k8s::Secret>(std::move(*object));
     }
   }
   return it->second ? &*it->second : nullptr;
@@ -127,6 +142,40 @@ std::string shown(const std::string& value) {
   return line;
 }
 
+// One report line per note, counted in `totals`; true when a note fails closed.
+bool report_notes(const AnnotationNotes& notes, std::map<std::string, int>& totals,
+                  std::string& text) {
+  bool closed = false;
+  for (const auto& note : notes) {
+    std::string_view name = note.annotation;
+    name.remove_prefix(name.find_first_of("/)") + 1);  // "(ConfigMap) x" and "prefix/x": x
+    name = name.substr(name.find_first_not_of(' '));
+    std::string status;
+    std::string why;
+    if (note.verdict == "applied") {
+      const auto difference = std::find_if(Differences.begin(), Differences.end(),
+                                           [&](const auto& entry) { return entry.first == name; });
+      status = difference == Differences.end() ? "honoured" : "honoured, differs";
+      why = difference == Differences.end() ? "" : std::string(difference->second);
+    } else if (note.verdict.starts_with("applied, differs")) {
+      status = "honoured, differs";
+      why = note.verdict.substr(note.verdict.find(':') + 2);
+    } else if (note.verdict.starts_with("fails closed")) {
+      status = "FAILS CLOSED (503)";
+      why = note.verdict.substr(note.verdict.find(':') + 2);
+      closed = true;
+    } else {
+      status = note.verdict.starts_with("not used") ? "not used" : "ignored";
+      why = note.verdict.substr(note.verdict.find(':') + 2);
+    }
+    ++totals[status];
+    status.resize(std::max<std::size_t>(status.size(), 20), ' ');
+    text += "  " + status + " " + note.annotation + ": " + shown(note.value) +
+            (why.empty() ? "" : "\n" + std::string(25, ' ') + why) + "\n";
+  }
+  return closed;
+}
+
 }  // namespace
 
 Expected<MigrationReport> migration_report(const Options& options) {
@@ -139,6 +188,16 @@ Expected<MigrationReport> migration_report(const Options& options) {
   std::map<std::string, int> totals;
   int ingresses = 0;
   int closed_ingresses = 0;
+  bool configmap_closed = false;
+  ConfigMapSettings configmap;
+  if (const std::string& key = options.translation.configmap; !key.empty()) {
+    const auto* found = (*inputs)->cache.find<k8s::ConfigMap>(k8s::Kind::ConfigMap, key);
+    configmap = read_configmap(found, key);
+    report.text += "ConfigMap " + key +
+                   (found == nullptr ? "  (not found: every key at its default)\n" : "\n");
+    configmap_closed = report_notes(configmap.notes, totals, report.text);
+    report.text += "\n";
+  }
   for (const auto& [key, cached] : (*inputs)->cache.of(k8s::Kind::Ingress)) {
     const auto& ingress = std::get<k8s::Ingress>(*cached.object);
     ++ingresses;
@@ -149,38 +208,15 @@ Expected<MigrationReport> migration_report(const Options& options) {
                            : "; not served with these flags: see --ingress-class, "
                              "--controller-name, --watch-ingress-without-class)\n");
     const auto read = read_annotations(
-        ingress, [&](const std::string& secret) { return find_secret(**inputs, secret); });
-    bool closed = false;
-    for (const auto& note : read.notes) {
-      std::string_view name = note.annotation;
-      name.remove_prefix(name.find('/') + 1);
-      std::string status;
-      std::string why;
-      if (note.verdict == "applied") {
-        const auto difference =
-            std::find_if(Differences.begin(), Differences.end(),
-                         [&](const auto& entry) { return entry.first == name; });
-        status = difference == Differences.end() ? "honoured" : "honoured, differs";
-        why = difference == Differences.end() ? "" : std::string(difference->second);
-      } else if (note.verdict.starts_with("fails closed")) {
-        status = "FAILS CLOSED (503)";
-        why = note.verdict.substr(note.verdict.find(':') + 2);
-        closed = true;
-      } else {
-        status = note.verdict.starts_with("not used") ? "not used" : "ignored";
-        why = note.verdict.substr(note.verdict.find(':') + 2);
-      }
-      ++totals[status];
-      status.resize(std::max<std::size_t>(status.size(), 20), ' ');
-      report.text += "  " + status + " " + note.annotation + ": " + shown(note.value) +
-                     (why.empty() ? "" : "\n" + std::string(25, ' ') + why) + "\n";
-    }
+        ingress, [&](const std::string& secret) { return find_secret(**inputs, secret); }, nullptr,
+        options.translation.configmap.empty() ? nullptr : &configmap.defaults);
+    const bool closed = report_notes(read.notes, totals, report.text);
     if (read.notes.empty()) {
       report.text += "  (no ingress-nginx annotation)\n";
     }
     closed_ingresses += closed ? 1 : 0;
   }
-  report.fails_closed = closed_ingresses > 0;
+  report.fails_closed = closed_ingresses > 0 || configmap_closed;
   report.text += "\n" + std::to_string(ingresses) + " Ingress" + (ingresses == 1 ? "" : "es") +
                  ": " + std::to_string(totals["honoured"]) + " annotations honoured, " +
                  std::to_string(totals["honoured, differs"]) + " honoured with a difference, " +

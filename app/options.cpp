@@ -224,6 +224,12 @@ const std::vector<Flag>& flags() {
                    [](Options& o, const std::string& v) {
                      return set_namespaced_name(o.translation.default_backend_service, v);
                    }},
+                  {"--configmap", "NS/NAME",
+                   "ingress-nginx's global ConfigMap: its keys apply to every Ingress (an "
+                   "annotation wins); watched",
+                   [](Options& o, const std::string& v) {
+                     return set_namespaced_name(o.translation.configmap, v);
+                   }},
                   {"--gateway-controller-name", "NAME",
                    "GatewayClass controllerName served (default portico.dev/gateway-controller)",
                    [](Options& o, const std::string& v) {

@@ -21,6 +21,8 @@ namespace {
 
 constexpr std::string_view OurPrefix = "portico.dev/";
 constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
+// How a value an Ingress takes from the global ConfigMap is named in its notes.
+constexpr std::string_view DefaultPrefix = "(ConfigMap) ";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
@@ -73,38 +75,54 @@ bool is_token_list(std::string_view s) {
   return for_each_item(s, ',', [](std::string_view item) { return is_token(item); });
 }
 
+// Reads settings from one object's string map: an Ingress's annotations under our prefixes,
+// else the global ConfigMap's defaults; or the ConfigMap itself (no prefix, no defaults), to
+// judge its values once. Remembers what became of each value it was asked for, for explain.
 class Reader {
  public:
-  explicit Reader(const k8s::Ingress& ingress) : ingress_(ingress) {}
+  // `owner`: the log field naming whose values these are ({"ingress", "default/blog"}).
+  Reader(const std::map<std::string, std::string>& values, std::vector<std::string_view> prefixes,
+         std::pair<std::string, std::string> owner, const AnnotationDefaults* defaults,
+         std::string namespace_)
+      : values_(values),
+        prefixes_(std::move(prefixes)),
+        owner_(std::move(owner)),
+        defaults_(defaults),
+        namespace_(std::move(namespace_)) {}
 
-  // The value of setting `name` (ours first), remembering which annotation it came from.
+  // The value of setting `name` (ours first, then the ConfigMap's default), remembering which
+  // key it came from.
   std::optional<std::string_view> find(std::string_view name) {
-    for (const auto prefix : {OurPrefix, NginxPrefix}) {
-      const auto it = ingress_.meta.annotations.find(std::string(prefix).append(name));
-      if (it != ingress_.meta.annotations.end()) {
-        source_ = it->first;
-        verdicts_.try_emplace(source_, "applied");
-        return it->second;
+    for (const auto prefix : prefixes_) {
+      const auto it = values_.find(std::string(prefix).append(name));
+      if (it != values_.end()) {
+        return take(it->first, it->second);
+      }
+    }
+    if (defaults_ != nullptr) {
+      if (const auto it = defaults_->find(name); it != defaults_->end()) {
+        return take(std::string(DefaultPrefix).append(name), it->second);
       }
     }
     return std::nullopt;
   }
 
-  void warn(const std::string& annotation, std::string_view reason) {
-    verdicts_.insert_or_assign(annotation, "ignored: " + std::string(reason));
-    log::warn("config", "annotation ignored",
-              {{"ingress", k8s::key_of(ingress_.meta)},
-               {"annotation", annotation},
-               {"reason", std::string(reason)}});
+  void warn(const std::string& key, std::string_view reason) {
+    verdicts_[key].verdict = "ignored: " + std::string(reason);
+    log::warn(
+        "config", of_ingress() ? "annotation ignored" : "ConfigMap key ignored",
+        {{owner_.first, owner_.second}, {"annotation", key}, {"reason", std::string(reason)}});
   }
   void reject(std::string_view reason) { warn(source_, reason); }
   // An invalid setting whose absence would let in what it was meant to keep out.
   void refuse(std::string_view reason) {
-    verdicts_.insert_or_assign(source_, "fails closed (503): " + std::string(reason));
-    log::warn("config", "annotation invalid: the Ingress answers 503 until it is fixed",
-              {{"ingress", k8s::key_of(ingress_.meta)},
-               {"annotation", source_},
-               {"reason", std::string(reason)}});
+    verdicts_[source_].verdict = "fails closed (503): " + std::string(reason);
+    log::warn(
+        "config",
+        of_ingress() ? "annotation invalid: the Ingress answers 503 until it is fixed"
+                     : "ConfigMap key invalid: the Ingresses that do not set it answer 503 "
+                       "until it is fixed",
+        {{owner_.first, owner_.second}, {"annotation", source_}, {"reason", std::string(reason)}});
   }
 
   std::optional<bool> boolean(std::string_view name) {
@@ -177,45 +195,60 @@ class Reader {
     return std::nullopt;
   }
 
-  // Annotations under our prefixes that nothing reads: snippets (never applied, by design)
+  // Values under our prefixes that nothing reads: snippets (never applied, by design)
   // and names we do not support. Said so the author is not left guessing.
   void warn_unread() {
-    for (const auto& [key, value] : ingress_.meta.annotations) {
-      std::string_view name = key;
-      if (name.starts_with(OurPrefix)) {
-        name.remove_prefix(OurPrefix.size());
-      } else if (name.starts_with(NginxPrefix)) {
-        name.remove_prefix(NginxPrefix.size());
-      } else {
+    for (const auto& [key, value] : values_) {
+      const auto prefix = std::find_if(prefixes_.begin(), prefixes_.end(),
+                                       [&](std::string_view p) { return key.starts_with(p); });
+      if (prefix == prefixes_.end()) {
         continue;
       }
+      const std::string_view name = std::string_view(key).substr(prefix->size());
       if (name.ends_with("snippet")) {
         warn(key, "snippets are never applied: Portico takes typed settings only");
       } else if (std::find(Supported.begin(), Supported.end(), name) == Supported.end()) {
         if (!verdicts_.contains(key)) {  // one that fails closed was judged already
+          verdicts_[key].value = value;
           warn(key, "not supported by Portico");
         }
       } else if (!verdicts_.contains(key)) {
         // Supported, but not consulted: the setting it refines is off, or ours overrides it.
-        verdicts_.emplace(key, "not used: its setting is off or portico.dev/ overrides it");
+        verdicts_[key] = {value, "not used: its setting is off or portico.dev/ overrides it"};
       }
     }
   }
 
   AnnotationNotes notes() const {
     AnnotationNotes out;
-    for (const auto& [key, verdict] : verdicts_) {
-      out.push_back({key, ingress_.meta.annotations.at(key), verdict});
+    for (const auto& [key, judged] : verdicts_) {
+      out.push_back({key, judged.value, judged.verdict});
     }
     return out;
   }
 
-  const k8s::Ingress& ingress() const { return ingress_; }
+  // The namespace a Secret named without one is looked up in.
+  const std::string& namespace_of_owner() const { return namespace_; }
 
  private:
-  const k8s::Ingress& ingress_;
+  bool of_ingress() const { return owner_.first == "ingress"; }
+  std::string_view take(const std::string& key, const std::string& value) {
+    source_ = key;
+    verdicts_.try_emplace(source_, Judged{value, "applied"});
+    return value;
+  }
+
+  struct Judged {
+    std::string value;
+    std::string verdict;
+  };
+  const std::map<std::string, std::string>& values_;
+  std::vector<std::string_view> prefixes_;
+  std::pair<std::string, std::string> owner_;
+  const AnnotationDefaults* defaults_;
+  std::string namespace_;
   std::string source_;
-  std::map<std::string, std::string> verdicts_;  // by annotation key
+  std::map<std::string, Judged> verdicts_;  // by annotation key
 };
 
 // "/path" or "http(s)://...": where a redirect may point.
@@ -442,9 +475,9 @@ void read_auth(Reader& reader, const SecretLookup& secrets, RoutePolicy& policy,
     policy.fail_closed = true;
     return;
   }
-  const auto& meta = reader.ingress().meta;
-  secret_key = name->find('/') == std::string_view::npos ? meta.namespace_ + "/" + std::string(*name)
-                                                         : std::string(*name);
+  secret_key = name->find('/') == std::string_view::npos
+                   ? reader.namespace_of_owner() + "/" + std::string(*name)
+                   : std::string(*name);
   const k8s::Secret* secret = secrets ? secrets(secret_key) : nullptr;
   if (secret == nullptr) {
     reader.refuse("Secret " + secret_key + " not found");
@@ -687,9 +720,11 @@ RateLimitsPtr RateLimitKeeper::get(const std::string& ingress,
   return limits;
 }
 
-IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets,
-                                    RateLimitKeeper* keeper) {
-  Reader reader(ingress);
+namespace {
+
+// Every setting, from `reader`; `owner`: whose limits `keeper` keeps.
+IngressAnnotations read_settings(Reader& reader, const std::string& owner,
+                                 const SecretLookup& secrets, RateLimitKeeper* keeper) {
   IngressAnnotations out;
   out.ssl_redirect = reader.boolean("ssl-redirect").value_or(true);
   RoutePolicy policy;
@@ -709,7 +744,7 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
   refuse_client_certificates(reader, policy);
   read_cors(reader, policy);
   if (auto limits = read_rate_limits(reader)) {
-    policy.rate_limits = keeper != nullptr ? keeper->get(k8s::key_of(ingress.meta), *limits)
+    policy.rate_limits = keeper != nullptr ? keeper->get(owner, *limits)
                                            : std::make_shared<RateLimits>(std::move(*limits));
   }
   read_auth(reader, secrets, policy, out.auth_secret);
@@ -738,6 +773,58 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
   }
   reader.warn_unread();
   out.notes = reader.notes();
+  return out;
+}
+
+// The ConfigMap keys ingress-nginx takes as the defaults of the annotations of the same name
+// (its defaults.Backend), among those Portico reads.
+constexpr std::array<std::string_view, 13> DefaultKeys = {"app-root",
+                                                          "proxy-body-size",
+                                                          "proxy-connect-timeout",
+                                                          "proxy-read-timeout",
+                                                          "proxy-send-timeout",
+                                                          "proxy-redirect-from",
+                                                          "proxy-redirect-to",
+                                                          "ssl-redirect",
+                                                          "force-ssl-redirect",
+                                                          "upstream-hash-by",
+                                                          "load-balance",
+                                                          "whitelist-source-range",
+                                                          "denylist-source-range"};
+
+}  // namespace
+
+IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets,
+                                    RateLimitKeeper* keeper, const AnnotationDefaults* defaults) {
+  const std::string key = k8s::key_of(ingress.meta);
+  Reader reader(ingress.meta.annotations, {OurPrefix, NginxPrefix}, {"ingress", key}, defaults,
+                ingress.meta.namespace_);
+  return read_settings(reader, key, secrets, keeper);
+}
+
+bool is_annotation_default(std::string_view key) {
+  return std::find(DefaultKeys.begin(), DefaultKeys.end(), key) != DefaultKeys.end();
+}
+
+AnnotationDefaults read_annotation_defaults(const std::map<std::string, std::string>& data,
+                                            const std::string& configmap, AnnotationNotes& notes) {
+  std::map<std::string, std::string> candidates;
+  for (const auto& [key, value] : data) {
+    if (is_annotation_default(key)) {
+      candidates.emplace(key, value);
+    }
+  }
+  Reader reader(candidates, {""}, {"configmap", configmap}, nullptr, "");
+  const IngressAnnotations judged = read_settings(reader, configmap, {}, nullptr);
+  AnnotationDefaults out;
+  for (const AnnotationNote& note : judged.notes) {
+    // One that fails closed stays: every Ingress without a value of its own then fails closed,
+    // as the ConfigMap's author meant to close them all.
+    if (!note.verdict.starts_with("ignored")) {
+      out.emplace(note.annotation, note.value);
+    }
+    notes.push_back(note);
+  }
   return out;
 }
 

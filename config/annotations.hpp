@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "k8swatch/resources.hpp"
@@ -46,10 +47,25 @@ class RateLimitKeeper {
   std::map<std::string, std::weak_ptr<RateLimits>> kept_;  // by Ingress "namespace/name"
 };
 
+// Values of the global ConfigMap's keys that are also annotations (proxy-body-size,
+// whitelist-source-range...), by key: what an Ingress without the annotation takes.
+using AnnotationDefaults = std::map<std::string, std::string, std::less<>>;
+
 // Pure apart from its warnings (one per problem, each time the Ingress is translated) and
-// the rate limits it takes from `keeper` (null: new ones).
+// the rate limits it takes from `keeper` (null: new ones). `defaults`: the ConfigMap's
+// (null: none); an annotation of the Ingress wins over them.
 IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets = {},
-                                    RateLimitKeeper* keeper = nullptr);
+                                    RateLimitKeeper* keeper = nullptr,
+                                    const AnnotationDefaults* defaults = nullptr);
+
+// Whether ingress-nginx takes ConfigMap key `key` as the default of the annotation `key`.
+bool is_annotation_default(std::string_view key);
+// The keys of a ConfigMap's `data` that are annotation defaults, judged as annotations are,
+// each with its verdict in `notes` (named by `configmap`, "namespace/name", in warnings). An
+// invalid one is left out, except one that fails closed: it is kept, so every Ingress without
+// a value of its own fails closed too.
+AnnotationDefaults read_annotation_defaults(const std::map<std::string, std::string>& data,
+                                            const std::string& configmap, AnnotationNotes& notes);
 
 // kubernetes.io/tls-acme: "true", unless cert-manager manages the Ingress (any
 // cert-manager.io/ annotation): then its certificates are left to cert-manager.

@@ -264,11 +264,24 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
     return cache.find<k8s::Secret>(k8s::Kind::Secret, key);
   };
   const auto ingresses = served(cache);
+  const AnnotationDefaults* defaults = nullptr;
+  ConfigMapSettings configmap;
+  if (settings_.configmap.empty()) {
+    static const auto no_configmap = std::make_shared<const GlobalPolicy>();
+    out.global = no_configmap;
+  } else {
+    configmap = read_configmap(
+        cache.find<k8s::ConfigMap>(k8s::Kind::ConfigMap, settings_.configmap), settings_.configmap);
+    out.global = std::move(configmap.global);
+    out.configmap_notes = std::move(configmap.notes);
+    defaults = &configmap.defaults;
+  }
   std::set<std::string> regex_hosts;
   for (const k8s::Ingress* ingress : ingresses) {
     const auto& annotations =
         out.annotations
-            .emplace(k8s::key_of(ingress->meta), read_annotations(*ingress, secrets, &rate_limits_))
+            .emplace(k8s::key_of(ingress->meta),
+                     read_annotations(*ingress, secrets, &rate_limits_, defaults))
             .first->second;
     out.reads_secrets = out.reads_secrets || !annotations.auth_secret.empty();
     if (annotations.use_regex) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/annotations.hpp"
+#include "config/global_configmap.hpp"
 #include "config/object_cache.hpp"
 #include "proxy/route/route_table.hpp"
 
@@ -32,6 +33,7 @@ struct TranslationSettings {
   // "namespace/name" of the Service whose first port answers what no rule matches, when no
   // served Ingress has a spec.defaultBackend (ingress-nginx's --default-backend-service).
   std::string default_backend_service;
+  std::string configmap;  // "namespace/name" of ingress-nginx's global ConfigMap, or ""
   GatewaySettings gateway;
 };
 
@@ -67,6 +69,8 @@ struct Translation {
   std::shared_ptr<RouteTable> routes;            // const once the snapshot is built
   std::map<std::uint32_t, ClusterRef> clusters;  // every backend the routes refer to
   std::map<std::string, IngressAnnotations> annotations;  // by served Ingress "namespace/name"
+  std::shared_ptr<const GlobalPolicy> global;             // from the ConfigMap; never null
+  AnnotationNotes configmap_notes;                        // what became of each of its keys
   bool reads_secrets = false;  // some Ingress uses an auth-secret: Secret changes re-translate
   // server-alias: the names each host is also served under (its rules, its certificate).
   std::map<std::string, std::vector<std::string>> aliases;

@@ -43,6 +43,7 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
       dirty.routes = dirty.routes || !of(k8s::Kind::Gateway).empty();
       break;
     case k8s::Kind::IngressClass:
+    case k8s::Kind::ConfigMap:  // the global ConfigMap's keys are defaults of every Ingress
     case k8s::Kind::GatewayClass:
     case k8s::Kind::Gateway:
     case k8s::Kind::HttpRoute:

@@ -12,6 +12,9 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
     current_ = translator_.translate(cache, ids_);
     gateway_ = gateway_translator_.translate(cache, *current_.routes, current_, ids_);
     auto notes = std::make_shared<IngressNotes>();
+    if (!current_.configmap_notes.empty()) {
+      notes->emplace("ConfigMap " + configmap_, current_.configmap_notes);
+    }
     for (const auto& [ingress, annotations] : current_.annotations) {
       if (!annotations.notes.empty()) {
         notes->emplace(ingress, annotations.notes);
@@ -73,6 +76,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
   snapshot->certs = cert_table_;
   snapshot->challenges = challenges_;
   snapshot->notes = notes_;
+  snapshot->global = current_.global;
   return snapshot;
 }
 

@@ -22,6 +22,7 @@ class SnapshotBuilder {
   SnapshotBuilder(TranslationSettings settings, CertSettings certs)
       : translator_(settings),
         gateway_translator_(settings.gateway),
+        configmap_(settings.configmap),
         challenge_secret_(certs.challenge_secret),
         certs_(std::move(certs)) {}
 
@@ -37,6 +38,7 @@ class SnapshotBuilder {
   IngressTranslator translator_;
   GatewayTranslator gateway_translator_;
   GatewayTranslation gateway_;
+  std::string configmap_;  // --configmap "namespace/name", or ""
   std::string challenge_secret_;
   CertResolver certs_;
   ClusterIds ids_;

@@ -373,6 +373,14 @@ Expected<Object> decode_secret(const json& document, ObjectMeta meta) {
   return Object{std::move(secret)};
 }
 
+Expected<Object> decode_config_map(const json& document, ObjectMeta meta) {
+  ConfigMap config{std::move(meta)};
+  if (Check c = read_string_map(document, "data", "", config.data)) {
+    return *c;
+  }
+  return Object{std::move(config)};
+}
+
 struct KindInfo {
   Kind kind;
   const char* api_version;
@@ -392,6 +400,7 @@ constexpr std::array<KindInfo, KindCount> Kinds = {{
      "endpointslices"},
     {Kind::Secret, "v1", "Secret", true, "/api/v1", "secrets"},
     {Kind::Namespace, "v1", "Namespace", false, "/api/v1", "namespaces"},
+    {Kind::ConfigMap, "v1", "ConfigMap", true, "/api/v1", "configmaps"},
     {Kind::GatewayClass, "gateway.networking.k8s.io/v1", "GatewayClass", false,
      "/apis/gateway.networking.k8s.io/v1", "gatewayclasses"},
     {Kind::Gateway, "gateway.networking.k8s.io/v1", "Gateway", true,
@@ -431,6 +440,10 @@ std::string list_page_path(Kind kind, const std::string& namespace_, int limit,
                            std::string_view continue_token) {
   return collection_path(kind, namespace_) + "?limit=" + std::to_string(limit) +
          (continue_token.empty() ? "" : "&continue=" + query_escaped(continue_token));
+}
+
+std::string name_selector(std::string_view name) {
+  return "fieldSelector=" + query_escaped("metadata.name=" + std::string(name));
 }
 
 std::string collection_path(Kind kind, const std::string& namespace_) {
@@ -509,6 +522,8 @@ Expected<Object> decode_object(const json& document) {
       return decode_secret(document, std::move(meta));
     case Kind::Namespace:
       return Object{Namespace{std::move(meta)}};
+    case Kind::ConfigMap:
+      return decode_config_map(document, std::move(meta));
     case Kind::GatewayClass:
       return decode_gateway_class(document, std::move(meta));
     case Kind::Gateway:

@@ -125,6 +125,13 @@ struct Secret {
   bool operator==(const Secret&) const = default;
 };
 
+// The global ConfigMap (--configmap): ingress-nginx's cluster-wide settings, as strings.
+struct ConfigMap {
+  ObjectMeta meta;
+  std::map<std::string, std::string> data;
+  bool operator==(const ConfigMap&) const = default;
+};
+
 // Only its labels matter: a Gateway listener's allowedRoutes can select namespaces by label.
 struct Namespace {
   ObjectMeta meta;
@@ -164,7 +171,7 @@ struct ReferenceGrant {
 };
 
 using Object = std::variant<Ingress, IngressClass, Service, EndpointSlice, Secret, Namespace,
-                            GatewayClass, Gateway, HttpRoute, GrpcRoute, ReferenceGrant>;
+                            ConfigMap, GatewayClass, Gateway, HttpRoute, GrpcRoute, ReferenceGrant>;
 
 enum class Kind {
   Ingress,
@@ -173,13 +180,14 @@ enum class Kind {
   EndpointSlice,
   Secret,
   Namespace,
+  ConfigMap,
   GatewayClass,
   Gateway,
   HttpRoute,
   GrpcRoute,
   ReferenceGrant
 };
-inline constexpr std::size_t KindCount = 11;
+inline constexpr std::size_t KindCount = 12;
 // The kinds of gateway.networking.k8s.io: watched only where the API server serves them.
 inline constexpr Kind FirstGatewayKind = Kind::GatewayClass;
 inline bool is_gateway_kind(Kind kind) noexcept {

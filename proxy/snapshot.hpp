@@ -15,6 +15,7 @@
 
 #include "proxy/common/string_hash.hpp"
 
+#include "proxy/policy/global_policy.hpp"
 #include "proxy/route/route_table.hpp"
 #include "proxy/tls/cert_table.hpp"
 #include "proxy/upstream/cluster.hpp"
@@ -41,6 +42,7 @@ struct Snapshot {
   std::shared_ptr<const CertTable> certs;
   std::shared_ptr<const AcmeChallenges> challenges;  // never null once built
   std::shared_ptr<const IngressNotes> notes;         // never null once built
+  std::shared_ptr<const GlobalPolicy> global;        // never null once built
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

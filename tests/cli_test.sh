@@ -79,9 +79,17 @@ check_report "ignored, and why" '^  ignored +nginx.ingress.kubernetes.io/configu
 check_report "failing closed" '^  FAILS CLOSED \(503\) +nginx.ingress.kubernetes.io/auth-tls-secret'
 check_report "a redirect to www with its named difference" '^  honoured, differs +nginx.ingress.kubernetes.io/from-to-www-redirect: true'
 check_report "the totals" '^11 Ingresses: .* 2 failing closed \(1 Ingress would answer 503 until fixed\)'
+# With the controller's ConfigMap: each key's verdict, and its defaults in the Ingresses'.
+report=$("$portico" migrate --manifests "$sample" --controller-name k8s.io/ingress-nginx \
+  --ingress-class nginx --configmap ingress-nginx/ingress-nginx-controller 2>/dev/null)
+status=$?
+check_report "the ConfigMap first" '^ConfigMap ingress-nginx/ingress-nginx-controller$'
+check_report "a ConfigMap key honoured" '^  honoured +use-forwarded-headers: true'
+check_report "a ConfigMap key ignored, and why" '^  ignored +ssl-protocols: TLSv1.2 TLSv1.3'
+check_report "a ConfigMap default in an Ingress" '^  honoured +\(ConfigMap\) proxy-body-size: 50m'
 "$portico" migrate --manifests "$sample" 2>/dev/null | grep -q 'not served with these flags' ||
   { echo "FAIL: migrate: the class flags decide what is served"; failures=$((failures + 1)); }
 expect "migrate with nothing failing closed" 0 "$portico" migrate --manifests "$examples"
 expect "migrate without a source" 2 "$portico" migrate
-echo "$((22 - failures)) passed, $failures failed"
+echo "$((26 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

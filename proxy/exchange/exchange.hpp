@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "proxy/exchange/body_framing.hpp"
+#include "proxy/exchange/forwarding.hpp"
 #include "proxy/exchange/protocol.hpp"
 #include "proxy/exchange/request_head.hpp"
 #include "proxy/net.hpp"
@@ -33,6 +34,7 @@ struct ClientConnection {
   std::string address;  // `ip` as text, once per connection
   std::uint16_t listener_port;
   bool tls;
+  bool address_from_proxy_header;  // `ip` is what a PROXY protocol header said
 };
 
 // Lends the worker's relay buffer to one exchange and gives it back when the exchange ends.
@@ -51,11 +53,18 @@ class LeasedBuffer {
 
 struct Exchange {
   using Clock = std::chrono::steady_clock;
-  Exchange(boost::beast::http::request_header<>& head, Protocol by) : request(head), protocol(by) {}
+  Exchange(boost::beast::http::request_header<>& head, Protocol by, const ClientConnection& client)
+      : request(head),
+        protocol(by),
+        origin{client.ip, client.address, client.tls, client.listener_port, {}} {}
 
   boost::beast::http::request_header<>& request;  // owned by the codec; rewritten for upstream
   BodyFraming body;                               // the request body, as the client frames it
   Protocol protocol;
+  // Who the request is from: the connection's client, or, once routed, what a believed peer's
+  // forwarded headers say (GlobalPolicy); `forwarded_address` holds the text of such an address.
+  RequestOrigin origin;
+  std::string forwarded_address;
   Clock::time_point started = Clock::now();
   SnapshotPtr snapshot;  // pinned for the whole exchange
   RouteMatch route;
@@ -64,7 +73,9 @@ struct Exchange {
   UpstreamProtocol upstream_protocol;  // set with the cluster
   RequestHead target;
   std::string_view local_body;   // a local reply's body, when not the status line's text
-  unsigned redirect_status = 0;  // a Fault::Redirect's status, when not 308
+  // The status of the fault that answers, when not status_for's: a redirect's (not 308), a
+  // refused rate limit's (limit-req-status-code, limit-conn-status-code).
+  unsigned fault_status = 0;
   // Added to whatever response goes out, proxied or local: Location, WWW-Authenticate,
   // Set-Cookie of affinity, CORS headers.
   ExtraHeaders response_headers;

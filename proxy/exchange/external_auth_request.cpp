@@ -57,8 +57,7 @@ net::awaitable<std::optional<Endpoint>> resolve(Worker& worker, const std::strin
 }
 
 // The auth request: the client's headers (hop-by-hop ones aside), then ingress-nginx's own.
-http::request<http::empty_body> auth_request(const ClientConnection& client, const Exchange& ex,
-                                             const ExternalAuth& auth,
+http::request<http::empty_body> auth_request(const Exchange& ex, const ExternalAuth& auth,
                                              const RequestVariables& request,
                                              const std::string& host, const std::string& target) {
   http::request<http::empty_body> out;
@@ -83,8 +82,8 @@ http::request<http::empty_body> auth_request(const ClientConnection& client, con
                                 std::string(request.request_uri));
   out.set("X-Original-Method", ex.request.method_string());
   out.set("X-Sent-From", "nginx-ingress-controller");  // what auth services check for
-  out.set("X-Real-IP", client.address);
-  out.set("X-Forwarded-For", client.address);
+  out.set("X-Real-IP", ex.origin.address);
+  out.set("X-Forwarded-For", ex.origin.address);
   out.set("X-Auth-Request-Redirect", auth.request_redirect ? auth.request_redirect->expand(request)
                                                            : std::string(request.request_uri));
   out.keep_alive(true);
@@ -98,7 +97,7 @@ net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange
   const ExternalAuth& auth = *ex.policy->external_auth;
   const auto host_header = ex.request[http::field::host];
   const RequestVariables request{
-      .scheme = client.tls ? "https" : "http",
+      .scheme = ex.origin.https ? "https" : "http",
       .host = ex.target.host,
       .http_host = {host_header.data(), host_header.size()},
       .request_uri = {ex.request.target().data(), ex.request.target().size()}};
@@ -107,7 +106,7 @@ net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange
   if (!endpoint) {
     co_return Fault::AuthUnavailable;
   }
-  auto subrequest = auth_request(client, ex, auth, request, host, auth.target.expand(request));
+  auto subrequest = auth_request(ex, auth, request, host, auth.target.expand(request));
   const auto answer =
       co_await send_side_request(client.worker, *endpoint, auth.tls, host, subrequest,
                                  {ex.connect_timeout, ex.send_timeout, ex.read_timeout}, deadline);
@@ -135,7 +134,7 @@ net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange
     co_return Fault::None;
   }
   if (status == 401 && auth.signin) {
-    ex.redirect_status = 302;
+    ex.fault_status = 302;
     ex.response_headers.emplace_back(http::field::location, auth.signin_location(request));
     co_return Fault::Redirect;
   }

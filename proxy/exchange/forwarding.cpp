@@ -2,6 +2,7 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/range/iterator_range.hpp>
+#include <charconv>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,70 @@ bool ordinary_connection_option(std::string_view token) {
   return iequals(token, "close") || iequals(token, "keep-alive") || iequals(token, "upgrade");
 }
 
+// The client nginx's real_ip_recursive finds in `list` ("a, b, c"), or `current` unchanged:
+// from the right, each address replaces the current one while the current one is a trusted
+// proxy; an entry that is no address ends the walk.
+boost::asio::ip::address walk_forwarded_for(std::string_view list, boost::asio::ip::address current,
+                                            const SourceRanges& trusted) {
+  while (!list.empty() && trusted.contains(current)) {
+    const auto comma = list.rfind(',');
+    const std::string_view entry =
+        trim_whitespace(comma == std::string_view::npos ? list : list.substr(comma + 1));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
+    if (entry.empty()) {
+      continue;
+    }
+    boost::system::error_code ec;
+    const auto parsed = boost::asio::ip::make_address(std::string(entry), ec);
+    if (ec) {
+      break;
+    }
+    current = parsed;
+  }
+  return current;
+}
+
 }  // namespace
+
+void believe_forwarded_headers(const http::fields& fields, const GlobalPolicy& policy,
+                               bool address_from_proxy_protocol, RequestOrigin& origin,
+                               std::string& address_text) {
+  if (!policy.believes_forwarded() || !policy.trusted_proxies.contains(origin.ip)) {
+    return;
+  }
+  if (!address_from_proxy_protocol) {
+    // Several fields of one name are one list, in order (as nginx joins them).
+    std::string list;
+    for (const auto& field :
+         boost::make_iterator_range(fields.equal_range(policy.forwarded_for_header))) {
+      list.append(list.empty() ? "" : ", ").append(field.value());
+    }
+    if (const auto client = walk_forwarded_for(list, origin.ip, policy.trusted_proxies);
+        client != origin.ip) {
+      origin.ip = client;
+      address_text = client.to_string();
+      origin.address = address_text;
+    }
+  }
+  if (!policy.forwarded_headers) {
+    return;  // enable-real-ip alone: the address only
+  }
+  using boost::beast::iequals;
+  if (const auto proto = fields["X-Forwarded-Proto"]; iequals(proto, "https")) {
+    origin.https = true;
+  } else if (iequals(proto, "http")) {
+    origin.https = false;
+  }
+  const auto port = fields["X-Forwarded-Port"];
+  unsigned parsed = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), parsed);
+  if (!port.empty() && ec == std::errc() && end == port.data() + port.size() && parsed > 0 &&
+      parsed < 65536) {
+    origin.port = static_cast<std::uint16_t>(parsed);
+  }
+  const auto host = fields["X-Forwarded-Host"];
+  origin.forwarded_host = {host.data(), host.size()};
+}
 
 void strip_hop_by_hop(http::fields& fields) {
   std::vector<std::string> named;

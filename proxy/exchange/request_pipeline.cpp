@@ -22,8 +22,17 @@ Fault select_route(const ClientConnection& client, Exchange& ex) {
   if (!ex.snapshot) {
     return Fault::NoRoute;
   }
+  const GlobalPolicy& global = *ex.snapshot->global;
+  believe_forwarded_headers(ex.request, global, client.address_from_proxy_header, ex.origin,
+                            ex.forwarded_address);
+  if (global.blocks(ex.origin.ip, ex.request[http::field::user_agent])) {
+    return Fault::Forbidden;
+  }
+  if (global.fail_closed) {
+    return Fault::Misconfigured;
+  }
   const std::string_view path = ex.target.path();
-  if (!client.tls) {
+  if (!ex.origin.https) {
     constexpr std::string_view ChallengePrefix = "/.well-known/acme-challenge/";
     if (path.starts_with(ChallengePrefix)) {
       // Our own orders' answers first; other tokens (cert-manager's solvers) route as usual.
@@ -39,7 +48,7 @@ Fault select_route(const ClientConnection& client, Exchange& ex) {
     }
   }
   ex.route = ex.snapshot->routes->match(ex.target.host, path,
-                                        HeadFacts(ex.request, ex.target, client.tls));
+                                        HeadFacts(ex.request, ex.target, ex.origin.https));
   return ex.route.action == nullptr ? Fault::NoRoute : Fault::None;
 }
 
@@ -51,10 +60,10 @@ Fault apply_policy(const ClientConnection& client, Exchange& ex) {
   const RoutePolicy& policy = ex.route.action->policy ? *ex.route.action->policy : defaults;
   ex.policy = &policy;
   if (PolicyAnswer answer =
-          policy_answer(policy, client.tls, ex.target, req[http::field::host],
+          policy_answer(policy, ex.origin.https, ex.target, req[http::field::host],
                         {req.target().data(), req.target().size()}, worker.https_port());
       answer.fault != Fault::None) {
-    ex.redirect_status = answer.status;
+    ex.fault_status = answer.status;
     if (!answer.location.empty()) {
       ex.response_headers.emplace_back(http::field::location, std::move(answer.location));
     }
@@ -69,10 +78,17 @@ Fault apply_policy(const ClientConnection& client, Exchange& ex) {
   }
   // ingress-nginx's limits run in nginx's preaccess phase: after redirects and CORS
   // answers, before source ranges and authentication, so refused requests count too.
-  if (policy.rate_limits && !policy.rate_limits->admit(client.ip, Clock::now(), ex.limit_slot)) {
-    return Fault::RateLimited;
+  if (policy.rate_limits) {
+    const auto admission = policy.rate_limits->admit(ex.origin.ip, Clock::now(), ex.limit_slot);
+    if (admission != RateLimits::Admission::Admitted) {
+      const GlobalPolicy& global = *ex.snapshot->global;
+      ex.fault_status = admission == RateLimits::Admission::OverConnections
+                            ? global.limit_conn_status
+                            : global.limit_req_status;
+      return Fault::RateLimited;
+    }
   }
-  const AddressVerdict address = judge_address(policy, client.ip);
+  const AddressVerdict address = judge_address(policy, ex.origin.ip);
   if (address == AddressVerdict::Refused) {
     return Fault::Forbidden;
   }
@@ -96,19 +112,19 @@ Fault apply_policy(const ClientConnection& client, Exchange& ex) {
   return Fault::None;
 }
 
-void write_access_log(const ClientConnection& client, const Exchange& ex, unsigned status) {
+void write_access_log(const Exchange& ex, unsigned status) {
   const auto seconds = [](Clock::duration d) {
     return std::to_string(std::chrono::duration<double>(d).count());
   };
-  std::string line = "{\"time\":\"" + utc_now_rfc3339(3) + "\",\"client\":\"" + client.address +
-                     "\",\"protocol\":\"" + std::string(protocol_name(ex.protocol)) +
-                     "\",\"host\":\"" + log::json_escape(ex.target.host) + "\",\"method\":\"" +
-                     log::json_escape(ex.request.method_string()) + "\",\"path\":\"" +
-                     log::json_escape(ex.target.upstream_target) +
-                     "\",\"status\":" + std::to_string(status) +
-                     ",\"bytes\":" + std::to_string(ex.response_bytes) +
-                     ",\"request_bytes\":" + std::to_string(ex.request_bytes) +
-                     ",\"duration\":" + seconds(Clock::now() - ex.started);
+  std::string line =
+      "{\"time\":\"" + utc_now_rfc3339(3) + "\",\"client\":\"" + std::string(ex.origin.address) +
+      "\",\"protocol\":\"" + std::string(protocol_name(ex.protocol)) + "\",\"host\":\"" +
+      log::json_escape(ex.target.host) + "\",\"method\":\"" +
+      log::json_escape(ex.request.method_string()) + "\",\"path\":\"" +
+      log::json_escape(ex.target.upstream_target) + "\",\"status\":" + std::to_string(status) +
+      ",\"bytes\":" + std::to_string(ex.response_bytes) +
+      ",\"request_bytes\":" + std::to_string(ex.request_bytes) +
+      ",\"duration\":" + seconds(Clock::now() - ex.started);
   if (ex.upstream != nullptr) {
     line += ",\"upstream\":\"" + ex.upstream->address.to_string() + ":" +
             std::to_string(ex.upstream->port) + "\",\"upstream_time\":" + seconds(ex.upstream_time);
@@ -173,8 +189,7 @@ std::uint32_t choose_cluster(const RouteAction& action, const Exchange& ex,
 }
 
 // The endpoint of the exchange's cluster its route's balancing chooses.
-const Endpoint* pick_in_cluster(const ClientConnection& client, Exchange& ex,
-                                LoadBalancer& balancer) {
+const Endpoint* pick_in_cluster(Exchange& ex, LoadBalancer& balancer) {
   ex.upstream_protocol = upstream_protocol(ex.policy->backend_protocol, ex.cluster->h2c);
   const auto now = Clock::now();
   const RoutePolicy& policy = *ex.policy;
@@ -191,10 +206,10 @@ const Endpoint* pick_in_cluster(const ClientConnection& client, Exchange& ex,
     return chosen;
   }
   if (policy.hash_by) {
-    return balancer.pick_by_hash(
-        *ex.cluster,
-        LoadBalancer::hash(hash_key_value(*policy.hash_by, ex.request, ex.target, client.address)),
-        now);
+    return balancer.pick_by_hash(*ex.cluster,
+                                 LoadBalancer::hash(hash_key_value(*policy.hash_by, ex.request,
+                                                                   ex.target, ex.origin.address)),
+                                 now);
   }
   if (policy.balance == Balance::Ewma) {
     return balancer.pick_by_latency(*ex.cluster, now);
@@ -210,7 +225,7 @@ Fault pick_endpoint(const ClientConnection& client, Exchange& ex, const Endpoint
     return Fault::BackendInvalid;
   }
   ex.cluster = ex.snapshot->clusters->find(cluster_id);
-  endpoint = ex.cluster == nullptr ? nullptr : pick_in_cluster(client, ex, balancer);
+  endpoint = ex.cluster == nullptr ? nullptr : pick_in_cluster(ex, balancer);
   return endpoint == nullptr ? Fault::NoEndpoint : Fault::None;
 }
 
@@ -232,9 +247,11 @@ void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
   // A view, not a copy: neither step below erases Host (strip_hop_by_hop protects it), and a
   // field's value stays where it is while others are added or erased.
   const std::string_view host_as_sent = req[http::field::host];
+  // A believed X-Forwarded-Host is copied: setting the field frees its old value.
+  const std::string forwarded_host(ex.origin.forwarded_host);
   strip_hop_by_hop(req);
-  set_forwarded_headers(
-      req, {client.address, client.tls ? "https" : "http", client.listener_port, host_as_sent});
+  set_forwarded_headers(req, {client.address, ex.origin.https ? "https" : "http", ex.origin.port,
+                              forwarded_host.empty() ? host_as_sent : forwarded_host});
   // upstream-vhost and x-forwarded-prefix: set by the route, whatever the client sent.
   if (!ex.policy->upstream_host.empty()) {
     req.set(http::field::host, ex.policy->upstream_host);
@@ -317,13 +334,26 @@ void add_auth_cookies(const Exchange& ex, unsigned status, http::fields& fields)
   }
 }
 
+// Strict-Transport-Security on an answer to HTTPS: the global ConfigMap's, else the flag's.
+void add_hsts(const ClientConnection& client, const Exchange& ex, http::fields& fields) {
+  if (!ex.origin.https) {
+    return;
+  }
+  const std::string& value = ex.snapshot && ex.snapshot->global->hsts
+                                 ? *ex.snapshot->global->hsts
+                                 : client.worker.settings().hsts_header;
+  if (!value.empty()) {
+    fields.set(http::field::strict_transport_security, value);
+  }
+}
+
 // proxy-redirect-from/-to: the prefix `from` of a URL header's value (after `after` in it:
 // Refresh's "5; url=") becomes `to`, expanded for this request.
-void rewrite_redirect(const ClientConnection& client, const Exchange& ex,
-                      const ProxyRedirect& redirect, http::response_header<>& response) {
+void rewrite_redirect(const Exchange& ex, const ProxyRedirect& redirect,
+                      http::response_header<>& response) {
   const auto forwarded_host = ex.request["X-Forwarded-Host"];
   const RequestVariables request{
-      .scheme = client.tls ? "https" : "http",
+      .scheme = ex.origin.https ? "https" : "http",
       .host = ex.target.host,
       .http_host = forwarded_host.empty()
                        ? std::string_view(ex.target.host)
@@ -361,14 +391,12 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
     response.insert(field, value);
   }
   add_auth_cookies(ex, response.result_int(), response);
-  if (client.tls && !settings.hsts_header.empty()) {
-    response.set(http::field::strict_transport_security, settings.hsts_header);
-  }
+  add_hsts(client, ex, response);
   if (ex.policy != nullptr && ex.policy->response_header_edits) {
     apply_header_edits(*ex.policy->response_header_edits, response);
   }
   if (ex.policy != nullptr && ex.policy->proxy_redirect) {
-    rewrite_redirect(client, ex, *ex.policy->proxy_redirect, response);
+    rewrite_redirect(ex, *ex.policy->proxy_redirect, response);
   }
 }
 
@@ -377,9 +405,7 @@ http::response<http::string_body> local_reply(const ClientConnection& client, Ex
   const auto& settings = client.worker.settings();
   http::response<http::string_body> reply{static_cast<http::status>(status), 11};
   reply.set(http::field::server, settings.server_header);
-  if (client.tls && !settings.hsts_header.empty()) {
-    reply.set(http::field::strict_transport_security, settings.hsts_header);
-  }
+  add_hsts(client, ex, reply);
   for (const auto& [field, value] : ex.response_headers) {
     reply.insert(field, value);
   }
@@ -426,7 +452,7 @@ void finish_exchange(const ClientConnection& client, const Exchange& ex, Fault f
     ++WorkerStats::entry(stats.services, ex.cluster->name).upstream_errors;
   }
   if (client.worker.settings().access_log) {
-    write_access_log(client, ex, status);
+    write_access_log(ex, status);
   }
   if (status >= 400 && fault != Fault::ClientGone && log::enabled(log::Level::Debug)) {
     log::debug("proxy", "request failed",

@@ -45,6 +45,11 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
 boost::beast::http::response<boost::beast::http::string_body> local_reply(
     const ClientConnection& client, Exchange& ex, unsigned status);
 
+// The status of the local reply that answers `fault`.
+inline unsigned reply_status(const Exchange& ex, Fault fault) {
+  return ex.fault_status != 0 ? ex.fault_status : status_for(fault);
+}
+
 // Metrics and the access log, once the exchange is over.
 void finish_exchange(const ClientConnection& client, const Exchange& ex, Fault fault);
 

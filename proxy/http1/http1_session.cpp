@@ -205,7 +205,8 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
   had_request_ = true;
   auto& request = parser.get();
   client_version_ = request.version();
-  Exchange ex(request.base(), client_version_ == 10 ? Protocol::Http10 : Protocol::Http11);
+  Exchange ex(request.base(), client_version_ == 10 ? Protocol::Http10 : Protocol::Http11,
+              client_info_);
   if (ec) {
     if (!parser.got_some() || is_disconnect(ec) || deadline_.expired()) {
       co_return false;  // closed or silent between requests: nothing to answer
@@ -231,9 +232,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
       ex.keep_alive = false;
       linger_ = true;
     }
-    const unsigned status = fault == Fault::Redirect && ex.redirect_status != 0 ? ex.redirect_status
-                                                                                : status_for(fault);
-    if (!co_await send_local_reply(ex, status)) {
+    if (!co_await send_local_reply(ex, reply_status(ex, fault))) {
       fault = Fault::ClientGone;
     }
   }

@@ -377,7 +377,7 @@ void Http2Session<Stream>::start_exchange(std::int32_t stream_id) {
 template <class Stream>
 net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Stream> stream) {
   StreamExchange down(*this, stream);
-  Exchange ex(stream->request, Protocol::Http2);
+  Exchange ex(stream->request, Protocol::Http2, client_);
   ex.body = stream->request_framing;
   ex.body.done = stream->inbound_ended();  // END_STREAM came with the HEADERS
   Fault fault = co_await proxy(ex, down);
@@ -390,10 +390,7 @@ net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Str
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream->id(), NGHTTP2_INTERNAL_ERROR);
       wake_writer();
     } else if (fault != Fault::ClientGone) {
-      const unsigned status = fault == Fault::Redirect && ex.redirect_status != 0
-                                  ? ex.redirect_status
-                                  : status_for(fault);
-      send_local_reply(ex, *stream, status);
+      send_local_reply(ex, *stream, reply_status(ex, fault));
     }
   }
   if (fault == Fault::ClientGone && down.deadline().expired() && !stream->closed() &&

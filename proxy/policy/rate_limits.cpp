@@ -48,10 +48,10 @@ void RateLimits::forget_idle(Shard& shard, Clock::time_point now) const {
   });
 }
 
-bool RateLimits::admit(const boost::asio::ip::address& client, Clock::time_point now,
-                       std::optional<Slot>& slot) {
+RateLimits::Admission RateLimits::admit(const boost::asio::ip::address& client,
+                                        Clock::time_point now, std::optional<Slot>& slot) {
   if (settings_.allowlist && settings_.allowlist->contains(client)) {
-    return true;
+    return Admission::Admitted;
   }
   Shard& shard = shard_of(client);
   const std::lock_guard lock(shard.mutex);
@@ -60,14 +60,14 @@ bool RateLimits::admit(const boost::asio::ip::address& client, Clock::time_point
     if (shard.clients.size() >= ShardCapacity) {
       forget_idle(shard, now);
       if (shard.clients.size() >= ShardCapacity) {
-        return false;
+        return Admission::OverRequestRate;
       }
     }
     it = shard.clients.emplace(client, Client{.last = now}).first;
   }
   Client& c = it->second;
   if (settings_.connections != 0 && c.open >= settings_.connections) {
-    return false;
+    return Admission::OverConnections;
   }
   const auto elapsed = now - c.last;
   std::optional<std::int64_t> rps = c.rps_excess;
@@ -80,7 +80,7 @@ bool RateLimits::admit(const boost::asio::ip::address& client, Clock::time_point
                elapsed);
   }
   if (!rps || !rpm) {
-    return false;
+    return Admission::OverRequestRate;
   }
   c.rps_excess = *rps;
   c.rpm_excess = *rpm;
@@ -89,7 +89,7 @@ bool RateLimits::admit(const boost::asio::ip::address& client, Clock::time_point
     ++c.open;
     slot.emplace(*this, client);
   }
-  return true;
+  return Admission::Admitted;
 }
 
 void RateLimits::release(const boost::asio::ip::address& client) {

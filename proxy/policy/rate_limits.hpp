@@ -57,10 +57,12 @@ class RateLimits {
     boost::asio::ip::address client_;
   };
 
-  // Whether a request from `client` may go on now. On yes with limit-connections, `slot`
-  // holds its place until the exchange ends.
-  bool admit(const boost::asio::ip::address& client, Clock::time_point now,
-             std::optional<Slot>& slot);
+  // Whether a request from `client` may go on now, or which limit refuses it (their status
+  // codes differ: limit-req-status-code, limit-conn-status-code). On yes with
+  // limit-connections, `slot` holds its place until the exchange ends.
+  enum class Admission { Admitted, OverRequestRate, OverConnections };
+  Admission admit(const boost::asio::ip::address& client, Clock::time_point now,
+                  std::optional<Slot>& slot);
 
  private:
   struct Client {

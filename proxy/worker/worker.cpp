@@ -145,7 +145,7 @@ void Worker::start_drain() {
       if (ec) {
         break;
       }
-      start_session(*listener, std::move(socket), peer.address());
+      admit_connection(*listener, std::move(socket), peer.address());
     }
     listener->acceptor.close(ec);
   }
@@ -175,12 +175,17 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    if (settings_.proxy_protocol) {
-      net::co_spawn(*io_, start_proxied_session(listener, std::move(socket), peer.address()),
-                    net::detached);
-    } else {
-      start_session(listener, std::move(socket), peer.address());
-    }
+    admit_connection(listener, std::move(socket), peer.address());
+  }
+}
+
+void Worker::admit_connection(Listener& listener, net::ip::tcp::socket socket,
+                              net::ip::address peer) {
+  // --proxy-protocol, or use-proxy-protocol in the global ConfigMap as of now.
+  if (settings_.proxy_protocol || (view_ && view_->global->proxy_protocol)) {
+    net::co_spawn(*io_, start_proxied_session(listener, std::move(socket), peer), net::detached);
+  } else {
+    start_session(listener, std::move(socket), peer, false);
   }
 }
 
@@ -217,7 +222,8 @@ net::awaitable<void> Worker::start_proxied_session(Listener& listener,
       socket->receive(net::buffer(start.data(), header.length), 0, ec);
       if (!ec) {
         deadline.cancel();
-        start_session(listener, std::move(*socket), header.source.value_or(peer));
+        start_session(listener, std::move(*socket), header.source.value_or(peer),
+                      header.source.has_value());
         co_return;
       }
       break;
@@ -233,9 +239,10 @@ net::awaitable<void> Worker::start_proxied_session(Listener& listener,
 }
 
 void Worker::start_session(Listener& listener, net::ip::tcp::socket socket,
-                           net::ip::address client_ip) {
+                           net::ip::address client_ip, bool from_proxy_header) {
   open_sessions_.fetch_add(1, std::memory_order_relaxed);
-  ClientConnection client{*this, client_ip, client_ip.to_string(), listener.port, listener.tls};
+  ClientConnection client{*this,         client_ip,    client_ip.to_string(),
+                          listener.port, listener.tls, from_proxy_header};
   net::co_spawn(
       *io_,
       serve_connection(std::move(client), std::move(socket), listener.tls ? &tls_front_ : nullptr),

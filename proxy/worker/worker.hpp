@@ -106,9 +106,12 @@ class Worker {
   static int choose_certificate(SSL* ssl, int* alert, void* worker);
   void install(SnapshotPtr snapshot);
   net::awaitable<void> accept_loop(Listener& listener);
-  void start_session(Listener& listener, net::ip::tcp::socket socket,
-                     net::ip::address client_ip);
-  // With --proxy-protocol: the session starts once the header has named the client.
+  // Starts the session of a connection just accepted, or first reads its PROXY protocol header.
+  void admit_connection(Listener& listener, net::ip::tcp::socket socket, net::ip::address peer);
+  // `from_proxy_header`: `client_ip` is what a PROXY protocol header said.
+  void start_session(Listener& listener, net::ip::tcp::socket socket, net::ip::address client_ip,
+                     bool from_proxy_header);
+  // With PROXY protocol on: the session starts once the header has named the client.
   net::awaitable<void> start_proxied_session(Listener& listener, net::ip::tcp::socket accepted,
                                              net::ip::address peer);
   void start_drain();

@@ -78,8 +78,9 @@ std::optional<Permission> permission_of(const std::string& request) {
 }
 
 std::set<Permission> chart_permissions() {
-  const auto rendered = chart::render_chart(PORTICO_SOURCE_DIR "/charts/portico", {},
-                                            {{"acme", {{"enabled", true}}}});
+  const auto rendered =
+      chart::render_chart(PORTICO_SOURCE_DIR "/charts/portico", {},
+                          {{"acme", {{"enabled", true}}}, {"configMap", "default/ingress-nginx"}});
   REQUIRE(rendered.ok());
   auto documents = k8s::parse_yaml(*rendered);
   REQUIRE(documents.ok());
@@ -159,11 +160,11 @@ spec:
   TempDir dir;
   dir.write("kubeconfig", api.kubeconfig());
   {
-    auto app =
-        start_application({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--http-listen",
-                           "127.0.0.1:" + std::to_string(http_port), "--acme-directory",
-                           pebble.directory_url(), "--acme-ca-file", pebble.ca_file(),
-                           "--publish-service", "default/portico", "--workers", "1"});
+    auto app = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string(),
+                                  "--http-listen", "127.0.0.1:" + std::to_string(http_port),
+                                  "--acme-directory", pebble.directory_url(), "--acme-ca-file",
+                                  pebble.ca_file(), "--publish-service", "default/portico",
+                                  "--configmap", "default/ingress-nginx", "--workers", "1"});
     REQUIRE(eventually([&] { return api.object("secrets", "default", "blog-tls").is_object(); },
                        std::chrono::seconds(40)));
     REQUIRE(eventually([&] { return api.status_patches() > 0; }));

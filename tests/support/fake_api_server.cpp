@@ -29,6 +29,8 @@ std::pair<std::string, std::string> list_kind_of(const std::string& plural) {
     return {"ServiceList", "v1"};
   if (plural == "namespaces")
     return {"NamespaceList", "v1"};
+  if (plural == "configmaps")
+    return {"ConfigMapList", "v1"};
   if (plural == "gatewayclasses")
     return {"GatewayClassList", "gateway.networking.k8s.io/v1"};
   if (plural == "gateways")
@@ -57,6 +59,8 @@ std::string plural_of(const std::string& kind) {
     return "leases";
   if (kind == "Namespace")
     return "namespaces";
+  if (kind == "ConfigMap")
+    return "configmaps";
   if (kind == "GatewayClass")
     return "gatewayclasses";
   if (kind == "Gateway")
@@ -127,8 +131,20 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
         const std::string ns = req.matches[3];
         const std::string plural = req.matches[4];
         const bool watch = req.get_param_value("watch") == "true";
-        const auto in_scope = [ns](const std::string& object_ns) {
-          return ns.empty() || ns == object_ns;
+        // The namespace of the path, and the one fieldSelector the watcher sends
+        // (metadata.name=NAME); the real server supports more, and refuses what it does not.
+        const std::string selector = req.get_param_value("fieldSelector");
+        if (!selector.empty() && !selector.starts_with("metadata.name=")) {
+          res.status = 400;
+          res.set_content(status(400, "BadRequest", "unsupported field selector").dump(),
+                          "application/json");
+          return;
+        }
+        const std::string only_name = selector.empty() ? "" : selector.substr(14);
+        const auto in_scope = [ns, only_name](const json& object) {
+          const json metadata = object.value("metadata", json::object());
+          return (ns.empty() || ns == metadata.value("namespace", "")) &&
+                 (only_name.empty() || only_name == metadata.value("name", ""));
         };
         std::unique_lock lock(mutex_);
         ++(watch ? watches_ : lists_)[plural];
@@ -174,7 +190,7 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
           for (auto it = after.empty() ? objects.begin() : objects.upper_bound(after);
                it != objects.end(); ++it) {
             const auto& [key, object] = *it;
-            if (!in_scope(object["metadata"].value("namespace", ""))) {
+            if (!in_scope(object)) {
               continue;
             }
             if (limit > 0 && items.size() == limit) {
@@ -209,7 +225,7 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
         std::int64_t cursor = rv_;
         if (from.empty() || from == "0") {
           for (const auto& [key, object] : collections_[plural].objects) {
-            if (in_scope(object["metadata"].value("namespace", ""))) {
+            if (in_scope(object)) {
               opening += line("ADDED", object);
             }
           }
@@ -254,7 +270,7 @@ FakeApiServer::FakeApiServer(std::string token, Transport transport)
               for (const auto& event : history_) {
                 const bool ours =
                     event.type == "BOOKMARK" ||
-                    (event.plural == plural && (!event.raw.empty() || in_scope(event.ns)));
+                    (event.plural == plural && (!event.raw.empty() || in_scope(event.object)));
                 if (event.rv > cursor && ours) {
                   batch +=
                       !event.raw.empty() ? event.raw + "\n"
@@ -463,6 +479,7 @@ void FakeApiServer::serve_discovery() {
   const std::map<std::string, json> resources = {
       {"/api/v1", json::array({resource("services", "service", true, "Service"),
                                resource("secrets", "secret", true, "Secret"),
+                               resource("configmaps", "configmap", true, "ConfigMap"),
                                resource("namespaces", "namespace", false, "Namespace")})},
       {"/apis/networking.k8s.io/v1",
        json::array({resource("ingresses", "ingress", true, "Ingress"),

@@ -109,8 +109,9 @@ class FakeApiServer {
   std::int64_t stream_generation_ = 0;  // bumped to end every open watch
   std::deque<Event> history_;
   std::map<std::string, Collection> collections_;  // by plural
-  std::set<std::string> served_ = {"ingresses", "ingressclasses", "services", "endpointslices",
-                                   "secrets",   "namespaces"};  // the plurals listed and watched
+  std::set<std::string> served_ = {
+      "ingresses", "ingressclasses", "services",  "endpointslices",
+      "secrets",   "namespaces",     "configmaps"};  // the plurals listed and watched
   std::map<std::string, int> lists_;
   std::map<std::string, int> watches_;
   std::map<std::string, int> paged_lists_;

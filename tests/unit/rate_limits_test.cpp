@@ -17,7 +17,7 @@ int admitted(RateLimits& limits, const boost::asio::ip::address& client,
   int yes = 0;
   for (int i = 0; i < count; ++i) {
     std::optional<RateLimits::Slot> slot;
-    yes += limits.admit(client, at, slot) ? 1 : 0;
+    yes += limits.admit(client, at, slot) == RateLimits::Admission::Admitted ? 1 : 0;
   }
   return yes;
 }
@@ -50,14 +50,14 @@ TEST_CASE("Rate limits: connections are requests in progress", "[rate_limits]") 
   std::optional<RateLimits::Slot> first;
   std::optional<RateLimits::Slot> second;
   std::optional<RateLimits::Slot> third;
-  CHECK(limits.admit(alice, now, first));
-  CHECK(limits.admit(alice, now, second));
-  CHECK_FALSE(limits.admit(alice, now, third));
-  CHECK(limits.admit(bob, now, third));
+  CHECK(limits.admit(alice, now, first) == RateLimits::Admission::Admitted);
+  CHECK(limits.admit(alice, now, second) == RateLimits::Admission::Admitted);
+  CHECK(limits.admit(alice, now, third) == RateLimits::Admission::OverConnections);
+  CHECK(limits.admit(bob, now, third) == RateLimits::Admission::Admitted);
   third.reset();
   first.reset();  // one ends: its place is free again
   std::optional<RateLimits::Slot> again;
-  CHECK(limits.admit(alice, now, again));
+  CHECK(limits.admit(alice, now, again) == RateLimits::Admission::Admitted);
 }
 
 TEST_CASE("Rate limits: an Ingress keeps its counts while its limits stay the same",

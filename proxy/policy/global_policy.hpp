@@ -1,0 +1,61 @@
+#pragma once
+// GlobalPolicy: what the global ConfigMap (--configmap) sets for every request, whatever its
+// route: whom to believe about the client's address and scheme, HSTS, the clients refused
+// outright (block-cidrs, block-user-agents) and the statuses of refused rate limits. Built by
+// the control thread, carried immutable in the Snapshot; the defaults change nothing.
+#include <boost/asio/ip/address.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/policy/source_ranges.hpp"
+#include "proxy/route/path_regex.hpp"
+
+namespace portico {
+
+// block-user-agents: as nginx's map matches $http_user_agent, a whole string ignoring case, or
+// a PCRE ("~" case-sensitive, "~*" not) found anywhere in it.
+class UserAgentBlocklist {
+ public:
+  // Comma-separated entries; an empty one is skipped. A regex that does not compile fails the
+  // whole list, naming it.
+  static Expected<UserAgentBlocklist> parse(std::string_view list);
+  bool blocks(std::string_view user_agent) const noexcept;
+  bool empty() const noexcept { return exact_.empty() && patterns_.empty(); }
+
+ private:
+  std::vector<std::string> exact_;  // lowercase
+  std::vector<PathRegex> patterns_;
+};
+
+struct GlobalPolicy {
+  // use-forwarded-headers: a peer within `trusted_proxies` (proxy-real-ip-cidr) is believed
+  // about the client's address (`forwarded_for_header`), scheme and port (X-Forwarded-Proto,
+  // -Port) and host (X-Forwarded-Host, passed on); enable-real-ip: about the address only.
+  bool forwarded_headers = false;
+  bool real_ip = false;
+  std::string forwarded_for_header = "X-Forwarded-For";
+  SourceRanges trusted_proxies;
+  // Strict-Transport-Security on HTTPS answers (hsts...); "" sends none; unset: the flag's.
+  std::optional<std::string> hsts;
+  std::optional<SourceRanges> blocked_sources;  // block-cidrs: 403 whatever the route
+  UserAgentBlocklist blocked_agents;            // block-user-agents: 403
+  unsigned limit_req_status = 503;              // limit-rps, limit-rpm refused
+  unsigned limit_conn_status = 503;             // limit-connections refused
+  // use-proxy-protocol: connections accepted from now on start with a PROXY protocol header
+  // (as with --proxy-protocol, which holds whatever this says).
+  bool proxy_protocol = false;
+  // block-cidrs or block-user-agents could not be read: refusing nobody would open what they
+  // close, so every routed request answers 503 until they are fixed.
+  bool fail_closed = false;
+
+  bool believes_forwarded() const noexcept { return forwarded_headers || real_ip; }
+  // block-cidrs and block-user-agents.
+  bool blocks(const boost::asio::ip::address& client, std::string_view user_agent) const noexcept {
+    return (blocked_sources && blocked_sources->contains(client)) ||
+           (!blocked_agents.empty() && blocked_agents.blocks(user_agent));
+  }
+};
+
+}  // namespace portico

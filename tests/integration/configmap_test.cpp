@@ -1,0 +1,233 @@
+// End to end: ingress-nginx's global ConfigMap (--configmap), from manifests and watched from
+// the API server: its keys as every Ingress's defaults (an annotation winning), the keys that
+// apply to every request, forwarded headers believed only from trusted peers, and each key's
+// verdict in /debug/objects.
+#include <catch2/catch.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/certificates.hpp"
+#include "tests/support/fake_api_server.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
+
+using namespace portico;
+using namespace portico::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string Class = ingress_class_yaml("portico", "portico.dev/ingress-controller", true);
+const std::string ConfigMapFlag = "ingress-nginx/ingress-nginx-controller";
+
+std::string configmap_yaml(const std::map<std::string, std::string>& data,
+                           const std::string& name = "ingress-nginx-controller") {
+  std::string yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name +
+                     "\n  namespace: ingress-nginx\ndata:\n";
+  for (const auto& [key, value] : data) {
+    yaml += "  " + key + ": " + json(value).dump() + "\n";
+  }
+  return yaml + "---\n";
+}
+
+std::string tls_spec(const std::string& host, const std::string& secret) {
+  return "  tls:\n  - hosts: [\"" + host + "\"]\n    secretName: " + secret + "\n";
+}
+
+std::string ingress(const std::string& name, const std::string& host,
+                    const std::map<std::string, std::string>& annotations,
+                    const std::string& extra_spec = "") {
+  return ingress_yaml(name, host, {{"/", "Prefix", "echo", "80"}}, extra_spec,
+                      annotations.empty() ? "" : annotations_yaml(annotations)) +
+         "---\n";
+}
+
+json echoed(const Response& response) {
+  return json::parse(response.body);
+}
+
+// The verdict /debug/objects gives ConfigMap key `key`, or "".
+std::string verdict_of(std::uint16_t admin_port, const std::string& key) {
+  const json page = json::parse(get(admin_port, "localhost", "/debug/objects").body);
+  for (const auto& note : page["annotations"]) {
+    if (note["ingress"] == "ConfigMap " + ConfigMapFlag && note["annotation"] == key) {
+      return note["verdict"].get<std::string>();
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("ConfigMap: its keys as every Ingress's defaults, and the keys for every request",
+          "[e2e][configmap]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  const auto cert = make_certificate("own.com", {"DNS:own.com"});
+  TempDir dir;
+  const std::string objects =
+      Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+      tls_secret_yaml("own-tls", cert.certificate_pem, cert.key_pem) + "---\n" +
+      ingress("plain", "plain.com", {}) +
+      ingress("own", "own.com",
+              {{"nginx.ingress.kubernetes.io/whitelist-source-range", "127.0.0.1"},
+               {"nginx.ingress.kubernetes.io/ssl-redirect", "false"}},
+              tls_spec("own.com", "own-tls")) +
+      ingress("limited", "limited.com", {{"nginx.ingress.kubernetes.io/limit-rps", "1"}});
+  dir.write("all.yaml", objects + configmap_yaml({{"whitelist-source-range", "10.0.0.0/8"},
+                                                  {"proxy-body-size", "8"},
+                                                  {"proxy-read-timeout", "soon"},
+                                                  {"hsts-max-age", "600"},
+                                                  {"block-user-agents", "BadBot/1.0, ~*evil"},
+                                                  {"allow-snippet-annotations", "true"},
+                                                  {"http-snippet", "deny all;"},
+                                                  {"not-a-key", "x"}}));
+  Portico portico(dir.path(), 2, {"--configmap", ConfigMapFlag});
+  portico.wait_ready();
+
+  // The ConfigMap's allowlist closes the Ingress that has none of its own...
+  CHECK(get(portico.port(), "plain.com", "/").status == 403);
+  // ...and an Ingress's own annotation wins over it.
+  CHECK(get(portico.port(), "own.com", "/").status == 200);
+  CHECK(Connection(portico.port()).send("POST", "own.com", "/", std::string(20, 'x')).status ==
+        413);
+  CHECK(Connection(portico.port()).send("POST", "own.com", "/", "12345678").status == 200);
+  // block-user-agents: a whole string ignoring case, or a regex found anywhere ("~*": any case).
+  CHECK(get(portico.port(), "own.com", "/", {{"User-Agent", "badbot/1.0"}}).status == 403);
+  CHECK(get(portico.port(), "own.com", "/", {{"User-Agent", "An EVIL scanner"}}).status == 403);
+  CHECK(get(portico.port(), "own.com", "/", {{"User-Agent", "BadBot/1.0 (really)"}}).status == 200);
+  // HSTS keeps ingress-nginx's defaults for the keys not set: includeSubDomains.
+  CHECK(probe_tls(portico.https_port(), "own.com").strict_transport_security ==
+        "max-age=600; includeSubDomains");
+  // Each key's verdict.
+  CHECK(verdict_of(portico.admin_port(), "whitelist-source-range") == "applied");
+  CHECK(verdict_of(portico.admin_port(), "proxy-read-timeout").starts_with("ignored: "));
+  CHECK(verdict_of(portico.admin_port(), "not-a-key") == "ignored: not supported by Portico");
+  CHECK(verdict_of(portico.admin_port(), "http-snippet").starts_with("ignored: snippets"));
+  CHECK(verdict_of(portico.admin_port(), "allow-snippet-annotations")
+            .starts_with("applied, differs"));
+
+  SECTION("changed live: limit status codes, block-cidrs and HSTS off") {
+    dir.write("all.yaml", objects + configmap_yaml({{"whitelist-source-range", "127.0.0.0/8"},
+                                                    {"limit-req-status-code", "429"},
+                                                    {"block-cidrs", "10.0.0.0/8"},
+                                                    {"hsts", "false"}}));
+    REQUIRE(eventually([&] { return get(portico.port(), "plain.com", "/").status == 200; }));
+    CHECK(probe_tls(portico.https_port(), "own.com").strict_transport_security.empty());
+    // limit-rps 1 with ingress-nginx's burst of 5 times that: of 20 requests at once, the
+    // ones beyond the burst are refused with the ConfigMap's status.
+    unsigned refused = 0;
+    for (int i = 0; i < 20; ++i) {
+      const auto status = get(portico.port(), "limited.com", "/").status;
+      CHECK((status == 200 || status == 429));
+      refused += status == 429 ? 1 : 0;
+    }
+    CHECK(refused >= 10);
+  }
+  SECTION("an invalid block-cidrs closes everything; a missing ConfigMap is all defaults") {
+    dir.write("all.yaml", objects + configmap_yaml({{"block-cidrs", "10.0.0.0/40"}}));
+    REQUIRE(eventually([&] { return get(portico.port(), "own.com", "/").status == 503; }));
+    CHECK(get(portico.port(), "plain.com", "/").status == 503);
+    dir.write("all.yaml", objects);
+    REQUIRE(eventually([&] { return get(portico.port(), "plain.com", "/").status == 200; }));
+    CHECK(probe_tls(portico.https_port(), "own.com").strict_transport_security ==
+          "max-age=31536000; includeSubDomains");
+  }
+}
+
+TEST_CASE("ConfigMap: forwarded headers are believed only from proxy-real-ip-cidr",
+          "[e2e][configmap]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  const auto cert = make_certificate("fwd.com", {"DNS:fwd.com"});
+  TempDir dir;
+  const std::string objects =
+      Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+      tls_secret_yaml("fwd-tls", cert.certificate_pem, cert.key_pem) + "---\n" +
+      ingress("fwd", "fwd.com",
+              {{"nginx.ingress.kubernetes.io/whitelist-source-range", "203.0.113.0/24"}},
+              tls_spec("fwd.com", "fwd-tls"));
+  dir.write("all.yaml",
+            objects + configmap_yaml({{"use-forwarded-headers", "true"},
+                                      {"proxy-real-ip-cidr", "127.0.0.1, 10.0.0.0/8"}}));
+  Portico portico(dir.path(), 1, {"--configmap", ConfigMapFlag, "--access-log"});
+  portico.wait_ready();
+
+  // Behind a TLS-terminating balancer: its X-Forwarded-Proto says HTTPS (no redirect), and the
+  // client is the rightmost address that is not a trusted proxy.
+  const auto through_balancer = get(portico.port(), "fwd.com", "/",
+                                    {{"X-Forwarded-For", "198.51.100.9, 203.0.113.7, 10.1.2.3"},
+                                     {"X-Forwarded-Proto", "https"},
+                                     {"X-Forwarded-Port", "443"},
+                                     {"X-Forwarded-Host", "www.fwd.com"}});
+  REQUIRE(through_balancer.status == 200);
+  const auto headers = echoed(through_balancer)["headers"];
+  CHECK(headers["X-Forwarded-Proto"] == "https");
+  CHECK(headers["X-Forwarded-Port"] == "443");
+  CHECK(headers["X-Forwarded-Host"] == "www.fwd.com");
+  CHECK(headers["X-Forwarded-For"] == "198.51.100.9, 203.0.113.7, 10.1.2.3, 127.0.0.1");
+  // The client named is one the allowlist refuses, or none is named: the peer's own address.
+  CHECK(get(portico.port(), "fwd.com", "/",
+            {{"X-Forwarded-For", "203.0.113.7, 198.51.100.9"}, {"X-Forwarded-Proto", "https"}})
+            .status == 403);
+  CHECK(get(portico.port(), "fwd.com", "/", {{"X-Forwarded-Proto", "https"}}).status == 403);
+  // Without X-Forwarded-Proto the request is plain HTTP: redirected to HTTPS.
+  CHECK(get(portico.port(), "fwd.com", "/", {{"X-Forwarded-For", "203.0.113.7"}}).status == 308);
+
+  SECTION("a peer outside proxy-real-ip-cidr is not believed") {
+    dir.write("all.yaml", objects + configmap_yaml({{"use-forwarded-headers", "true"},
+                                                    {"proxy-real-ip-cidr", "10.0.0.0/8"}}));
+    REQUIRE(eventually([&] {
+      return get(portico.port(), "fwd.com", "/",
+                 {{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-Proto", "https"}})
+                 .status == 308;
+    }));
+    const auto spoofed = get(portico.port(), "fwd.com", "/",
+                             {{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-Proto", "https"}});
+    CHECK(spoofed.header("location").starts_with("https://fwd.com:"));
+  }
+  SECTION("enable-real-ip with forwarded-for-header: the address only") {
+    dir.write("all.yaml", objects + configmap_yaml({{"enable-real-ip", "true"},
+                                                    {"forwarded-for-header", "X-Real-Client"},
+                                                    {"ssl-redirect", "false"}}));
+    REQUIRE(eventually([&] {
+      return get(portico.port(), "fwd.com", "/", {{"X-Real-Client", "203.0.113.5"}}).status == 200;
+    }));
+    const auto reply = get(portico.port(), "fwd.com", "/",
+                           {{"X-Real-Client", "203.0.113.5"}, {"X-Forwarded-Proto", "https"}});
+    CHECK(echoed(reply)["headers"]["X-Forwarded-Proto"] == "http");  // not believed
+    CHECK(get(portico.port(), "fwd.com", "/", {{"X-Forwarded-For", "203.0.113.5"}}).status == 403);
+  }
+}
+
+TEST_CASE("ConfigMap: watched from the API server, that one ConfigMap only", "[e2e][configmap]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  FakeApiServer api;
+  api.apply_yaml(Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+                 ingress("plain", "plain.com", {}));
+  TempDir dir;
+  dir.write("kubeconfig", api.kubeconfig());
+  auto app = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--configmap",
+                                ConfigMapFlag, "--workers", "1"});
+  REQUIRE(eventually([&] { return get(app->http_port(), "plain.com", "/").status == 200; }));
+
+  api.apply_yaml(configmap_yaml({{"whitelist-source-range", "10.0.0.0/8"}}));
+  CHECK(eventually([&] { return get(app->http_port(), "plain.com", "/").status == 403; }));
+  // Another ConfigMap in that namespace is none of Portico's business.
+  api.apply_yaml(configmap_yaml({{"whitelist-source-range", "127.0.0.1"}}, "something-else"));
+  api.apply_yaml(configmap_yaml({{"whitelist-source-range", "10.0.0.0/8"}, {"hsts", "false"}}));
+  CHECK(eventually([&] { return verdict_of(app->admin_port(), "hsts") == "applied"; }));
+  CHECK(get(app->http_port(), "plain.com", "/").status == 403);
+  api.remove("configmaps", "ingress-nginx", "ingress-nginx-controller");
+  CHECK(eventually([&] { return get(app->http_port(), "plain.com", "/").status == 200; }));
+  // The watch named it, in its own namespace.
+  bool selected = false;
+  for (const auto& request : api.requests()) {
+    selected =
+        selected ||
+        (request.starts_with("GET /api/v1/namespaces/ingress-nginx/configmaps?") &&
+         request.find("fieldSelector=metadata.name=ingress-nginx-controller") != std::string::npos);
+  }
+  CHECK(selected);
+}
