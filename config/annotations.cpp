@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -26,7 +27,7 @@ constexpr std::string_view DefaultPrefix = "(ConfigMap) ";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 70> Supported = {
+constexpr std::array<std::string_view, 72> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -44,7 +45,8 @@ constexpr std::array<std::string_view, 70> Supported = {
     "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "limit-rps",
     "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
     "limit-whitelist", "server-alias", "from-to-www-redirect", "canary-by-header-pattern",
-    "proxy-redirect-from", "proxy-redirect-to", "satisfy",
+    "proxy-redirect-from", "proxy-redirect-to", "satisfy", "custom-http-errors",
+    "default-backend",
 };
 // clang-format on
 
@@ -198,7 +200,9 @@ class Reader {
   // Values under our prefixes that nothing reads: snippets (never applied, by design)
   // and names we do not support. Said so the author is not left guessing.
   void warn_unread() {
-    for (const auto& [key, value] : values_) {
+    for (const auto& entry : values_) {
+      const std::string& key = entry.first;  // named: clang 14 cannot capture a binding
+      const std::string& value = entry.second;
       const auto prefix = std::find_if(prefixes_.begin(), prefixes_.end(),
                                        [&](std::string_view p) { return key.starts_with(p); });
       if (prefix == prefixes_.end()) {
@@ -661,6 +665,36 @@ std::vector<std::string> read_server_aliases(Reader& reader) {
   return aliases;
 }
 
+// custom-http-errors: "404,503", statuses from 400 to 599 (the translator finds the Service
+// that serves their pages).
+std::optional<ErrorPages> read_error_pages(Reader& reader) {
+  const auto list = reader.find("custom-http-errors");
+  if (!list) {
+    return std::nullopt;
+  }
+  ErrorPages pages;
+  const bool valid = for_each_item(*list, ',', [&](std::string_view item) {
+    unsigned code = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), code);
+    pages.codes.push_back(code);
+    return ec == std::errc() && end == item.data() + item.size() && code >= 400 && code <= 599;
+  });
+  if (!valid) {
+    reader.reject("expected a comma-separated list of statuses from 400 to 599");
+    return std::nullopt;
+  }
+  return pages;
+}
+
+// A Service name: an RFC 1035 label.
+bool is_service_name(std::string_view s) {
+  return !s.empty() && s.size() <= 63 && std::islower(static_cast<unsigned char>(s.front())) &&
+         s.back() != '-' && std::all_of(s.begin(), s.end(), [](char c) {
+           return std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+         });
+}
+
 std::optional<Canary> read_canary(Reader& reader) {
   if (!reader.boolean("canary").value_or(false)) {
     return std::nullopt;
@@ -768,6 +802,10 @@ IngressAnnotations read_settings(Reader& reader, const std::string& owner,
   out.canary = read_canary(reader);
   out.server_aliases = read_server_aliases(reader);
   out.from_to_www_redirect = reader.boolean("from-to-www-redirect").value_or(false);
+  policy.error_pages = read_error_pages(reader);
+  out.default_backend =
+      reader.text("default-backend", is_service_name, "expected the name of a Service")
+          .value_or("");
   if (policy != RoutePolicy{}) {
     out.policy = std::make_shared<const RoutePolicy>(policy);
   }
@@ -778,19 +816,13 @@ IngressAnnotations read_settings(Reader& reader, const std::string& owner,
 
 // The ConfigMap keys ingress-nginx takes as the defaults of the annotations of the same name
 // (its defaults.Backend), among those Portico reads.
-constexpr std::array<std::string_view, 13> DefaultKeys = {"app-root",
-                                                          "proxy-body-size",
-                                                          "proxy-connect-timeout",
-                                                          "proxy-read-timeout",
-                                                          "proxy-send-timeout",
-                                                          "proxy-redirect-from",
-                                                          "proxy-redirect-to",
-                                                          "ssl-redirect",
-                                                          "force-ssl-redirect",
-                                                          "upstream-hash-by",
-                                                          "load-balance",
-                                                          "whitelist-source-range",
-                                                          "denylist-source-range"};
+// clang-format off
+constexpr std::array<std::string_view, 14> DefaultKeys = {
+    "app-root", "proxy-body-size", "proxy-connect-timeout", "proxy-read-timeout",
+    "proxy-send-timeout", "proxy-redirect-from", "proxy-redirect-to", "ssl-redirect",
+    "force-ssl-redirect", "upstream-hash-by", "load-balance", "whitelist-source-range",
+    "denylist-source-range", "custom-http-errors"};
+// clang-format on
 
 }  // namespace
 

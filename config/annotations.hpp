@@ -30,6 +30,9 @@ struct IngressAnnotations {
   std::string auth_secret;       // "namespace/name" of the auth-secret read, or ""
   std::vector<std::string> server_aliases;  // server-alias: more names for its rules' hosts
   bool from_to_www_redirect = false;        // www.HOST (or HOST without www.) redirects to HOST
+  // default-backend: a Service of the Ingress's namespace for its error pages and for when its
+  // rules' Services have no ready endpoint (the translator makes it a cluster of `policy`).
+  std::string default_backend;
   AnnotationNotes notes;         // what became of each of its annotations, for explain
 };
 

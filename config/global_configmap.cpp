@@ -91,12 +91,14 @@ class KeyReader {
 
   // Every key nothing above judged: acknowledged, a snippet, or unknown.
   void judge_the_rest() {
-    for (const auto& [key, value] : data_) {
+    for (const auto& entry : data_) {
+      const std::string& key = entry.first;  // named: clang 14 cannot capture a binding
       if (verdicts_.contains(key) || is_annotation_default(key)) {
         continue;
       }
-      const auto known = std::find_if(Acknowledged.begin(), Acknowledged.end(),
-                                      [&](const auto& entry) { return entry.first == key; });
+      const auto known =
+          std::find_if(Acknowledged.begin(), Acknowledged.end(),
+                       [&](const auto& acknowledged) { return acknowledged.first == key; });
       if (known != Acknowledged.end() && known->second.starts_with("ignored: ")) {
         reject(key, known->second.substr(9));
       } else if (known != Acknowledged.end()) {

@@ -106,10 +106,33 @@ class RouteWriter {
 
   // --default-backend-service: the flags' defaults apply (no Ingress, so no annotations).
   void add_default_backend_service(const std::string& key) {
-    const auto slash = key.find('/');  // the flag's value was checked to be "namespace/name"
-    const std::uint32_t id =
-        cluster_id({key.substr(0, slash), key.substr(slash + 1), std::nullopt, "", true});
-    table_.set_default_backend(RouteAction{id, std::string(DefaultBackendServiceSource), nullptr});
+    table_.set_default_backend(
+        RouteAction{first_port_cluster(key), std::string(DefaultBackendServiceSource), nullptr});
+  }
+
+  // The policy of an Ingress's routes, with the Services its default-backend and
+  // custom-http-errors name made clusters: the default-backend annotation's (in the Ingress's
+  // namespace) takes requests when the rule's Service has no ready endpoint, and serves the
+  // error pages, else --default-backend-service does. Without either, nothing serves pages:
+  // the answers stay as they are.
+  RoutePolicyPtr with_backends(const k8s::Ingress& ingress, const IngressAnnotations& annotations,
+                               const std::string& default_backend_service) {
+    const bool named = !annotations.default_backend.empty();
+    if (!named && !(annotations.policy && annotations.policy->error_pages)) {
+      return annotations.policy;
+    }
+    RoutePolicy policy = annotations.policy ? *annotations.policy : RoutePolicy{};
+    const std::string backend = named ? ingress.meta.namespace_ + "/" + annotations.default_backend
+                                      : default_backend_service;
+    if (named) {
+      policy.fallback_cluster_id = first_port_cluster(backend);
+    }
+    if (policy.error_pages && backend.empty()) {
+      policy.error_pages.reset();
+    } else if (policy.error_pages) {
+      policy.error_pages->cluster_id = first_port_cluster(backend);
+    }
+    return policy == RoutePolicy{} ? nullptr : std::make_shared<const RoutePolicy>(policy);
   }
 
   // `regex_hosts`: hosts where some served Ingress asks for regex paths; there every Prefix
@@ -172,6 +195,11 @@ class RouteWriter {
 
  private:
   std::uint32_t cluster_id(ClusterRef ref) { return out_.add_cluster(ids_, std::move(ref)); }
+  // The first port of the Service "namespace/name" (checked to be that form).
+  std::uint32_t first_port_cluster(const std::string& key) {
+    const auto slash = key.find('/');
+    return cluster_id({key.substr(0, slash), key.substr(slash + 1), std::nullopt, "", true});
+  }
 
   // Each path of the Ingress, under its rule's host and then under each alias of that host.
   template <class Visit>
@@ -278,11 +306,12 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
   }
   std::set<std::string> regex_hosts;
   for (const k8s::Ingress* ingress : ingresses) {
-    const auto& annotations =
-        out.annotations
-            .emplace(k8s::key_of(ingress->meta),
-                     read_annotations(*ingress, secrets, &rate_limits_, defaults))
-            .first->second;
+    auto& annotations = out.annotations
+                            .emplace(k8s::key_of(ingress->meta),
+                                     read_annotations(*ingress, secrets, &rate_limits_, defaults))
+                            .first->second;
+    annotations.policy =
+        writer.with_backends(*ingress, annotations, settings_.default_backend_service);
     out.reads_secrets = out.reads_secrets || !annotations.auth_secret.empty();
     if (annotations.use_regex) {
       for (const auto& rule : ingress->rules) {

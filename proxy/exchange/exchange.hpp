@@ -73,6 +73,12 @@ struct Exchange {
   UpstreamProtocol upstream_protocol;  // set with the cluster
   RequestHead target;
   std::string_view local_body;   // a local reply's body, when not the status line's text
+  // custom-http-errors: the error backend's page for a local reply, when it gave one.
+  struct ErrorPage {
+    std::string content_type;
+    std::string body;
+  };
+  std::optional<ErrorPage> error_page;
   // The status of the fault that answers, when not status_for's: a redirect's (not 308), a
   // refused rate limit's (limit-req-status-code, limit-conn-status-code).
   unsigned fault_status = 0;

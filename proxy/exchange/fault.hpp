@@ -25,8 +25,9 @@ enum class Fault {
   UpstreamBroken,       // 502: reset, closed early, or a malformed response
   UpstreamTimeout,      // 504: connect or response timed out
   UpstreamClosedEarly,  // a reused connection closed before any response byte: maybe retried
-  ClientGone,           // the client went away: nothing to reply to
-  ChallengeAnswer,      // not a fault: 200 with an ACME HTTP-01 key authorization
+  Intercepted,      // custom-http-errors: the backend's answer (fault_status) gets an error page
+  ClientGone,       // the client went away: nothing to reply to
+  ChallengeAnswer,  // not a fault: 200 with an ACME HTTP-01 key authorization
 };
 
 // A request refused for what it is, not for where it was going: its unread bytes may be

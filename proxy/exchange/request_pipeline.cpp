@@ -226,6 +226,11 @@ Fault pick_endpoint(const ClientConnection& client, Exchange& ex, const Endpoint
   }
   ex.cluster = ex.snapshot->clusters->find(cluster_id);
   endpoint = ex.cluster == nullptr ? nullptr : pick_in_cluster(ex, balancer);
+  if (endpoint == nullptr && ex.policy->fallback_cluster_id) {
+    // default-backend: the rule's Service has no ready endpoint; that Service answers.
+    ex.cluster = ex.snapshot->clusters->find(*ex.policy->fallback_cluster_id);
+    endpoint = ex.cluster == nullptr ? nullptr : pick_in_cluster(ex, balancer);
+  }
   return endpoint == nullptr ? Fault::NoEndpoint : Fault::None;
 }
 
@@ -423,7 +428,12 @@ http::response<http::string_body> local_reply(const ClientConnection& client, Ex
     reply.content_length(0);
     return reply;
   }
-  if (status != 204) {
+  if (ex.error_page) {
+    if (!ex.error_page->content_type.empty()) {
+      reply.set(http::field::content_type, ex.error_page->content_type);
+    }
+    reply.body() = std::move(ex.error_page->body);
+  } else if (status != 204) {
     reply.set(http::field::content_type, "text/plain; charset=utf-8");
     reply.body() = !ex.local_body.empty()
                        ? std::string(ex.local_body)

@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "proxy/exchange/body_relay.hpp"
+#include "proxy/exchange/error_page.hpp"
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/fault.hpp"
 #include "proxy/exchange/forwarding.hpp"
@@ -186,6 +187,10 @@ class UpstreamExchange {
     const bool switching = response.result() == http::status::switching_protocols;
     if (switching && ex_.target.websocket.empty()) {
       co_return Fault::UpstreamBroken;  // 101 to a request that asked for no upgrade
+    }
+    if (wants_error_page(ex_, response.result_int())) {
+      ex_.fault_status = response.result_int();  // its body is never read: no reuse
+      co_return Fault::Intercepted;
     }
     const BodyFraming framing{parser->content_length(), parser->chunked(),
                               parser->is_done() || switching};

@@ -11,6 +11,7 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/exchange/body_relay.hpp"
+#include "proxy/exchange/error_page.hpp"
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/fault.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
@@ -125,6 +126,10 @@ class Http2UpstreamExchange {
     }
     ex_.upstream_time = Exchange::Clock::now() - ex_.upstream_started;
     auto& response = stream.response;
+    if (wants_error_page(ex_, response.result_int())) {
+      ex_.fault_status = response.result_int();  // the backend's stream is cancelled below
+      co_return Fault::Intercepted;
+    }
     BodyFraming framing;
     framing.done = ex_.head || stream.head_only() || response.result_int() == 204 ||
                    response.result_int() == 304;

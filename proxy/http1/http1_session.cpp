@@ -11,6 +11,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "proxy/exchange/error_page.hpp"
 #include "proxy/exchange/request_head.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_exchange.hpp"
@@ -232,7 +233,9 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
       ex.keep_alive = false;
       linger_ = true;
     }
-    if (!co_await send_local_reply(ex, reply_status(ex, fault))) {
+    const unsigned status = reply_status(ex, fault);
+    co_await fetch_error_page(client_info_, ex, status, deadline_);
+    if (!co_await send_local_reply(ex, status)) {
       fault = Fault::ClientGone;
     }
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "proxy/common/log.hpp"
+#include "proxy/exchange/error_page.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_exchange.hpp"
 #include "proxy/http2/header_list.hpp"
@@ -390,7 +391,11 @@ net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Str
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream->id(), NGHTTP2_INTERNAL_ERROR);
       wake_writer();
     } else if (fault != Fault::ClientGone) {
-      send_local_reply(ex, *stream, reply_status(ex, fault));
+      const unsigned status = reply_status(ex, fault);
+      co_await fetch_error_page(client_, ex, status, down.deadline());
+      if (!stream->closed()) {  // the client may have reset it meanwhile
+        send_local_reply(ex, *stream, status);
+      }
     }
   }
   if (fault == Fault::ClientGone && down.deadline().expired() && !stream->closed() &&

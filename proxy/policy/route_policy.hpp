@@ -3,6 +3,7 @@
 // typed, bounded values (config/annotations.cpp reads them; nothing is ever pasted anywhere).
 // Immutable once built and shared by every route of that Ingress; an unset field means the
 // flag's default, or nothing, applies. The session applies it in HttpSession::apply_policy.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -103,6 +104,18 @@ struct RequestMirror {
   bool operator==(const RequestMirror&) const = default;
 };
 
+// custom-http-errors: answers with one of these statuses, the backend's or the proxy's own,
+// carry the page the error backend gives for them (the default-backend annotation's Service,
+// else --default-backend-service).
+struct ErrorPages {
+  std::vector<unsigned> codes;
+  std::uint32_t cluster_id = 0;  // the error backend's; set by the translator
+  bool intercepts(unsigned status) const noexcept {
+    return std::find(codes.begin(), codes.end(), status) != codes.end();
+  }
+  bool operator==(const ErrorPages&) const = default;
+};
+
 struct RoutePolicy {
   // Limits and timeouts.
   std::optional<std::uint64_t> max_body_bytes;  // 413 above this; 0: unlimited
@@ -133,6 +146,9 @@ struct RoutePolicy {
   std::optional<HeaderEdits> response_header_edits;          // ResponseHeaderModifier
   std::vector<RequestMirror> mirrors;                        // RequestMirror
   std::optional<ProxyRedirect> proxy_redirect;               // proxy-redirect-from/-to
+  std::optional<ErrorPages> error_pages;                     // custom-http-errors
+  // default-backend: where requests go when the rule's Service has no ready endpoint.
+  std::optional<std::uint32_t> fallback_cluster_id;
   BackendProtocol backend_protocol = BackendProtocol::Http;  // backend-protocol
   std::string upstream_host;     // upstream-vhost: the Host the backend receives, "" as sent
   std::string forwarded_prefix;  // x-forwarded-prefix: sent as X-Forwarded-Prefix when set
