@@ -27,7 +27,7 @@ constexpr std::string_view DefaultPrefix = "(ConfigMap) ";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 72> Supported = {
+constexpr std::array<std::string_view, 75> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -46,7 +46,7 @@ constexpr std::array<std::string_view, 72> Supported = {
     "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
     "limit-whitelist", "server-alias", "from-to-www-redirect", "canary-by-header-pattern",
     "proxy-redirect-from", "proxy-redirect-to", "satisfy", "custom-http-errors",
-    "default-backend",
+    "default-backend", "mirror-target", "mirror-host", "mirror-request-body",
 };
 // clang-format on
 
@@ -403,12 +403,13 @@ void read_external_auth(Reader& reader, RoutePolicy& policy) {
   if (!url) {
     return;
   }
-  auto auth = ExternalAuth::from_url(*url);
-  if (!auth) {
-    reader.refuse("auth-url: " + auth.error());
+  auto parsed = ServiceUrl::parse(*url);
+  if (!parsed) {
+    reader.refuse("auth-url: " + parsed.error());
     policy.fail_closed = true;
     return;
   }
+  auto auth = std::make_optional(ExternalAuth{.url = std::move(*parsed)});
   if (const auto method = reader.find("auth-method")) {
     static constexpr std::array<std::string_view, 9> Methods = {
         "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"};
@@ -665,6 +666,31 @@ std::vector<std::string> read_server_aliases(Reader& reader) {
   return aliases;
 }
 
+// mirror-target, with mirror-host and mirror-request-body. An invalid one mirrors nothing
+// (warned): a mirror guards nothing.
+std::optional<UrlMirror> read_url_mirror(Reader& reader) {
+  const auto target = reader.find("mirror-target");
+  if (!target) {
+    return std::nullopt;
+  }
+  auto url = ServiceUrl::parse(*target);
+  if (!url) {
+    reader.reject(url.error());
+    return std::nullopt;
+  }
+  UrlMirror mirror{.url = std::move(*url)};
+  mirror.host =
+      reader.text("mirror-host", valid_authority, "expected a host name, optionally with a port")
+          .value_or("");
+  mirror.without_body =
+      reader
+          .text(
+              "mirror-request-body", [](std::string_view s) { return s == "on" || s == "off"; },
+              "expected on or off")
+          .value_or("on") == "off";
+  return mirror;
+}
+
 // custom-http-errors: "404,503", statuses from 400 to 599 (the translator finds the Service
 // that serves their pages).
 std::optional<ErrorPages> read_error_pages(Reader& reader) {
@@ -803,6 +829,7 @@ IngressAnnotations read_settings(Reader& reader, const std::string& owner,
   out.server_aliases = read_server_aliases(reader);
   out.from_to_www_redirect = reader.boolean("from-to-www-redirect").value_or(false);
   policy.error_pages = read_error_pages(reader);
+  policy.url_mirror = read_url_mirror(reader);
   out.default_backend =
       reader.text("default-backend", is_service_name, "expected the name of a Service")
           .value_or("");

@@ -1,9 +1,7 @@
 #include "proxy/exchange/external_auth_request.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <unordered_map>
 
 #include "proxy/common/log.hpp"
 #include "proxy/exchange/forwarding.hpp"
@@ -11,50 +9,6 @@
 
 namespace portico {
 namespace {
-
-// A name's addresses are looked up again after this long.
-constexpr std::chrono::seconds ResolvedFor{30};
-
-// The addresses of `host` (an address itself, or a name looked up and kept for ResolvedFor),
-// per worker thread: each worker resolves on its own, as it connects on its own.
-net::awaitable<std::optional<Endpoint>> resolve(Worker& worker, const std::string& host,
-                                                std::uint16_t port) {
-  boost::system::error_code ec;
-  const auto address = net::ip::make_address(host, ec);
-  if (!ec) {
-    co_return Endpoint{address, port};
-  }
-  struct Resolved {
-    net::ip::address address;
-    std::chrono::steady_clock::time_point until;
-  };
-  thread_local std::unordered_map<std::string, Resolved> cache;
-  const auto now = std::chrono::steady_clock::now();
-  if (const auto it = cache.find(host); it != cache.end() && it->second.until > now) {
-    co_return Endpoint{it->second.address, port};
-  }
-  net::ip::tcp::resolver resolver(worker.executor());
-  auto [resolve_ec, results] = co_await resolver.async_resolve(host, "", use_nothrow);
-  if (resolve_ec || results.empty()) {
-    log::warn("proxy", "external auth: cannot resolve the auth service",
-              {{"host", host}, {"error", resolve_ec.message()}});
-    co_return std::nullopt;
-  }
-  // An IPv4 address when there is one: "localhost" and dual-stack names often list ::1
-  // first, where a service bound to 0.0.0.0 is not listening.
-  auto found = results.begin()->endpoint().address();
-  for (const auto& result : results) {
-    if (result.endpoint().address().is_v4()) {
-      found = result.endpoint().address();
-      break;
-    }
-  }
-  if (cache.size() > 1024) {
-    cache.clear();  // hosts from variables could grow it without bound
-  }
-  cache.insert_or_assign(host, Resolved{found, now + ResolvedFor});
-  co_return Endpoint{found, port};
-}
 
 // The auth request: the client's headers (hop-by-hop ones aside), then ingress-nginx's own.
 http::request<http::empty_body> auth_request(const Exchange& ex, const ExternalAuth& auth,
@@ -101,18 +55,18 @@ net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange
       .host = ex.target.host,
       .http_host = {host_header.data(), host_header.size()},
       .request_uri = {ex.request.target().data(), ex.request.target().size()}};
-  const std::string host = auth.host.expand(request);
-  const auto endpoint = co_await resolve(client.worker, host, auth.port);
+  const std::string host = auth.url.host.expand(request);
+  const auto endpoint = co_await resolve_host(client.worker, host, auth.url.port);
   if (!endpoint) {
     co_return Fault::AuthUnavailable;
   }
-  auto subrequest = auth_request(ex, auth, request, host, auth.target.expand(request));
+  auto subrequest = auth_request(ex, auth, request, host, auth.url.target.expand(request));
   const auto answer =
-      co_await send_side_request(client.worker, *endpoint, auth.tls, host, subrequest,
+      co_await send_side_request(client.worker, *endpoint, auth.url.tls, host, subrequest,
                                  {ex.connect_timeout, ex.send_timeout, ex.read_timeout}, deadline);
   if (!answer) {
     log::warn("proxy", "external auth: no answer from the auth service; answering 500",
-              {{"auth", host + ":" + std::to_string(auth.port)}});
+              {{"auth", host + ":" + std::to_string(auth.url.port)}});
     co_return Fault::AuthUnavailable;
   }
   const auto& response = *answer;
@@ -147,8 +101,9 @@ net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange
   if (status == 403) {
     co_return Fault::Forbidden;
   }
-  log::warn("proxy", "external auth: the auth service answered neither yes nor no; answering 500",
-            {{"auth", host + ":" + std::to_string(auth.port)}, {"status", std::to_string(status)}});
+  log::warn(
+      "proxy", "external auth: the auth service answered neither yes nor no; answering 500",
+      {{"auth", host + ":" + std::to_string(auth.url.port)}, {"status", std::to_string(status)}});
   co_return Fault::AuthUnavailable;
 }
 

@@ -8,17 +8,67 @@
 namespace portico {
 namespace {
 
-net::awaitable<void> mirror_to(Worker& worker, Endpoint endpoint,
+// Where a copy goes: an endpoint of a cluster (RequestMirror), or a URL's host, resolved
+// first (mirror-target).
+struct Destination {
+  std::optional<Endpoint> endpoint;
+  std::string host;
+  std::uint16_t port = 0;
+  bool tls = false;
+};
+
+net::awaitable<void> mirror_to(Worker& worker, Destination to,
                                http::request<http::empty_body> request, SideRequestLimits limits) {
+  auto& counts = worker.stats().mirrors;
+  if (!to.endpoint) {
+    to.endpoint = co_await resolve_host(worker, to.host, to.port);
+  }
+  if (!to.endpoint) {
+    ++counts.failed;
+    co_return;
+  }
   Deadline deadline(worker.executor());
   const auto answer =
-      co_await send_side_request(worker, endpoint, false, "", request, limits, deadline);
-  auto& counts = worker.stats().mirrors;
+      co_await send_side_request(worker, *to.endpoint, to.tls, to.host, request, limits, deadline);
   ++(answer ? counts.answered : counts.failed);
 }
 
 bool has_body(const BodyFraming& body) {
   return body.length ? *body.length > 0 : body.chunked || !body.done;
+}
+
+// The head the backend receives, as a request of its own. A WebSocket handshake is mirrored
+// as the plain request: the mirror is never asked to switch protocols on a connection that
+// goes back to the pool.
+http::request<http::empty_body> copy_of(const Exchange& ex) {
+  http::request<http::empty_body> copy;
+  copy.base() = ex.request;
+  copy.erase(http::field::upgrade);
+  copy.erase(http::field::connection);
+  return copy;
+}
+
+void send_url_mirror(Worker& worker, const Exchange& ex, const UrlMirror& mirror) {
+  if (has_body(ex.body) && !mirror.without_body) {
+    ++worker.stats().mirrors.skipped_body;
+    return;
+  }
+  const std::string_view host_as_sent = ex.request[http::field::host];
+  const RequestVariables request{.scheme = ex.origin.https ? "https" : "http",
+                                 .host = ex.target.host,
+                                 .http_host = host_as_sent,
+                                 .request_uri = ex.target.upstream_target};
+  Destination to{
+      .host = mirror.url.host.expand(request), .port = mirror.url.port, .tls = mirror.url.tls};
+  auto copy = copy_of(ex);
+  copy.target(mirror.url.target.expand(request));
+  copy.set(http::field::host, mirror.host.empty() ? to.host : mirror.host);
+  copy.erase(http::field::content_length);  // mirror-request-body off: the head alone
+  copy.erase(http::field::transfer_encoding);
+  net::co_spawn(worker.executor(),
+                mirror_to(worker, std::move(to), std::move(copy),
+                          {ex.connect_timeout, ex.send_timeout, ex.read_timeout}),
+                net::detached);
 }
 
 }  // namespace
@@ -41,16 +91,13 @@ void send_mirrors(const ClientConnection& client, const Exchange& ex) {
       ++counts.failed;
       continue;
     }
-    http::request<http::empty_body> copy;
-    copy.base() = ex.request;
-    // A WebSocket handshake is mirrored as the plain request: the mirror is never asked to
-    // switch protocols on a connection that goes back to the pool.
-    copy.erase(http::field::upgrade);
-    copy.erase(http::field::connection);
     net::co_spawn(worker.executor(),
-                  mirror_to(worker, *endpoint, std::move(copy),
+                  mirror_to(worker, {.endpoint = *endpoint}, copy_of(ex),
                             {ex.connect_timeout, ex.send_timeout, ex.read_timeout}),
                   net::detached);
+  }
+  if (ex.policy->url_mirror) {
+    send_url_mirror(worker, ex, *ex.policy->url_mirror);
   }
 }
 

@@ -290,7 +290,7 @@ Fault choose_upstream(const ClientConnection& client, Exchange& ex, const Endpoi
     return fault;
   }
   prepare_upstream_request(client, ex);
-  if (!ex.policy->mirrors.empty()) {
+  if (!ex.policy->mirrors.empty() || ex.policy->url_mirror) {
     send_mirrors(client, ex);
   }
   return Fault::None;

@@ -3,11 +3,19 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <unordered_map>
 
+#include "proxy/common/log.hpp"
 #include "proxy/exchange/upstream_connect.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
+namespace {
+
+// A name's addresses are looked up again after this long.
+constexpr std::chrono::seconds ResolvedFor{30};
+
+}  // namespace
 
 net::awaitable<std::optional<http::response<http::string_body>>> send_side_request(
     Worker& worker, const Endpoint& endpoint, bool tls, std::string_view server_name,
@@ -48,6 +56,45 @@ net::awaitable<std::optional<http::response<http::string_body>>> send_side_reque
     worker.pool().put(std::move(upstream));
   }
   co_return answer;
+}
+
+net::awaitable<std::optional<Endpoint>> resolve_host(Worker& worker, const std::string& host,
+                                                     std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(host, ec);
+  if (!ec) {
+    co_return Endpoint{address, port};
+  }
+  struct Resolved {
+    net::ip::address address;
+    std::chrono::steady_clock::time_point until;
+  };
+  thread_local std::unordered_map<std::string, Resolved> cache;
+  const auto now = std::chrono::steady_clock::now();
+  if (const auto it = cache.find(host); it != cache.end() && it->second.until > now) {
+    co_return Endpoint{it->second.address, port};
+  }
+  net::ip::tcp::resolver resolver(worker.executor());
+  auto [resolve_ec, results] = co_await resolver.async_resolve(host, "", use_nothrow);
+  if (resolve_ec || results.empty()) {
+    log::warn("proxy", "side request: cannot resolve its host",
+              {{"host", host}, {"error", resolve_ec.message()}});
+    co_return std::nullopt;
+  }
+  // An IPv4 address when there is one: "localhost" and dual-stack names often list ::1
+  // first, where a service bound to 0.0.0.0 is not listening.
+  auto found = results.begin()->endpoint().address();
+  for (const auto& result : results) {
+    if (result.endpoint().address().is_v4()) {
+      found = result.endpoint().address();
+      break;
+    }
+  }
+  if (cache.size() > 1024) {
+    cache.clear();  // hosts from variables could grow it without bound
+  }
+  cache.insert_or_assign(host, Resolved{found, now + ResolvedFor});
+  co_return Endpoint{found, port};
 }
 
 }  // namespace portico

@@ -8,6 +8,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "proxy/net.hpp"
@@ -25,6 +26,12 @@ struct SideRequestLimits {
   // A legitimate answer is a few headers and a short body; a longer one fails the request.
   std::uint64_t max_answer_body = 64 * 1024;
 };
+
+// The address of `host` and `port`: `host` is an address itself, or a name, looked up and kept
+// for 30 s per worker thread (each worker resolves on its own, as it connects on its own).
+// None when the name does not resolve.
+net::awaitable<std::optional<Endpoint>> resolve_host(Worker& worker, const std::string& host,
+                                                     std::uint16_t port);
 
 // The answer, or none when the endpoint could not be reached, the request not sent or the
 // answer not read in time or within the limits. `server_name`: the SNI over TLS.

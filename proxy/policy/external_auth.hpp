@@ -10,16 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "proxy/common/expected.hpp"
+#include "proxy/policy/service_url.hpp"
 #include "proxy/policy/variable_text.hpp"
 
 namespace portico {
 
 struct ExternalAuth {
-  bool tls = false;   // an https:// auth-url
-  VariableText host;  // the URL's host (a name or an address; may be a variable)
-  std::uint16_t port = 80;
-  VariableText target;                 // the URL's path and query
+  ServiceUrl url;                      // auth-url
   std::string method;                  // auth-method; "" (GET, without X-Original-URI and X-Scheme)
   std::optional<VariableText> signin;  // auth-signin: where a 401 is redirected
   std::string redirect_param = "rd";   // auth-signin-redirect-param
@@ -28,8 +25,6 @@ struct ExternalAuth {
   bool always_set_cookie = false;                // auth-always-set-cookie
   bool operator==(const ExternalAuth&) const = default;
 
-  // An auth-url: http:// or https://, a host, an optional port, a path. Fails with the reason.
-  static Expected<ExternalAuth> from_url(std::string_view url);
   // The Location of a redirect to auth-signin: with `redirect_param` set to the request's
   // URL unless the sign-in URL sets it already (ingress-nginx's buildAuthSignURL).
   std::string signin_location(const RequestVariables& request) const;

@@ -17,6 +17,7 @@
 #include "proxy/policy/external_auth.hpp"
 #include "proxy/policy/htpasswd.hpp"
 #include "proxy/policy/rate_limits.hpp"
+#include "proxy/policy/service_url.hpp"
 #include "proxy/policy/source_ranges.hpp"
 #include "proxy/policy/variable_text.hpp"
 #include "proxy/upstream/upstream_protocol.hpp"
@@ -104,6 +105,16 @@ struct RequestMirror {
   bool operator==(const RequestMirror&) const = default;
 };
 
+// mirror-target (ingress-nginx's mirror): a copy of each request goes to a URL as well, and
+// its answer is ignored. `host` (mirror-host) is the Host the copy carries, "" for the URL's;
+// `without_body` (mirror-request-body: off): a request with a body is mirrored without it.
+struct UrlMirror {
+  ServiceUrl url;
+  std::string host;
+  bool without_body = false;
+  bool operator==(const UrlMirror&) const = default;
+};
+
 // custom-http-errors: answers with one of these statuses, the backend's or the proxy's own,
 // carry the page the error backend gives for them (the default-backend annotation's Service,
 // else --default-backend-service).
@@ -145,6 +156,7 @@ struct RoutePolicy {
   std::optional<HeaderEdits> request_header_edits;           // RequestHeaderModifier
   std::optional<HeaderEdits> response_header_edits;          // ResponseHeaderModifier
   std::vector<RequestMirror> mirrors;                        // RequestMirror
+  std::optional<UrlMirror> url_mirror;                       // mirror-target
   std::optional<ProxyRedirect> proxy_redirect;               // proxy-redirect-from/-to
   std::optional<ErrorPages> error_pages;                     // custom-http-errors
   // default-backend: where requests go when the rule's Service has no ready endpoint.

@@ -12,6 +12,7 @@
 
 using namespace portico;
 using namespace portico::test;
+using nlohmann::json;
 
 namespace {
 
@@ -622,4 +623,47 @@ TEST_CASE("Annotations: satisfy any lets an allowed address in without credentia
   CHECK_FALSE(nlohmann::json::parse(external.body)["headers"].contains("X-User"));
   // An invalid value is warned and means all: Basic auth is asked.
   CHECK(get(portico.port(), "invalid.com", "/").status == 401);
+}
+
+TEST_CASE("Annotations: mirror-target copies requests to a URL, answers ignored",
+          "[e2e][annotations]") {
+  Backends backends;
+  const auto app = backends.start("app");
+  const auto mirror = backends.start("mirror");
+  const std::string prefix = "nginx.ingress.kubernetes.io/";
+  const std::string target = "http://localhost:" + std::to_string(mirror) + "/copy$request_uri";
+  TempDir dir;
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("app", {app}) + "---\n" +
+          annotated(
+              "mirrored", "mirrored.com", "app",
+              {{prefix + "mirror-target", target}, {prefix + "mirror-host", "mirror.internal"}}) +
+          annotated("heads", "heads.com", "app",
+                    {{prefix + "mirror-target", target}, {prefix + "mirror-request-body", "off"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  const auto received = [&](const std::string& request) {
+    const auto seen = backends.server(1).requests_received();
+    return std::find(seen.begin(), seen.end(), request) != seen.end();
+  };
+  const auto mirrors = [&](const char* outcome) {
+    return metric(get(portico.admin_port(), "localhost", "/metrics").body,
+                  std::string("portico_mirror_requests_total{outcome=\"") + outcome + "\"}");
+  };
+
+  // The backend answers; the copy reaches the mirror at the expanded target.
+  const auto reply = get(portico.port(), "mirrored.com", "/a/b?x=1");
+  CHECK(reply.status == 200);
+  CHECK(json::parse(reply.body)["name"] == "app");
+  CHECK(eventually([&] { return received("GET /copy/a/b?x=1"); }));
+  // A request with a body is not mirrored (mirror-request-body is on, and Portico keeps no
+  // copy of a body)...
+  CHECK(Connection(portico.port()).send("POST", "mirrored.com", "/form", "a=1").status == 200);
+  CHECK(eventually([&] { return mirrors("skipped_body") == 1; }));
+  // ...unless mirror-request-body is off: then its head is.
+  CHECK(Connection(portico.port()).send("POST", "heads.com", "/form", "a=1").status == 200);
+  CHECK(eventually([&] { return received("POST /copy/form"); }));
+  CHECK(eventually([&] { return mirrors("answered") == 2; }));
+  CHECK(!received("POST /copy/form?a=1"));
 }
