@@ -27,7 +27,7 @@ constexpr std::string_view DefaultPrefix = "(ConfigMap) ";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 75> Supported = {
+constexpr std::array<std::string_view, 77> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -46,7 +46,8 @@ constexpr std::array<std::string_view, 75> Supported = {
     "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
     "limit-whitelist", "server-alias", "from-to-www-redirect", "canary-by-header-pattern",
     "proxy-redirect-from", "proxy-redirect-to", "satisfy", "custom-http-errors",
-    "default-backend", "mirror-target", "mirror-host", "mirror-request-body",
+    "default-backend", "mirror-target", "mirror-host", "mirror-request-body", "service-upstream",
+    "connection-proxy-header",
 };
 // clang-format on
 
@@ -830,6 +831,11 @@ IngressAnnotations read_settings(Reader& reader, const std::string& owner,
   out.from_to_www_redirect = reader.boolean("from-to-www-redirect").value_or(false);
   policy.error_pages = read_error_pages(reader);
   policy.url_mirror = read_url_mirror(reader);
+  out.service_upstream = reader.boolean("service-upstream").value_or(false);
+  policy.connection_header =
+      reader
+          .text("connection-proxy-header", is_token_list, "expected a list of tokens (keep-alive)")
+          .value_or("");
   out.default_backend =
       reader.text("default-backend", is_service_name, "expected the name of a Service")
           .value_or("");
@@ -844,11 +850,11 @@ IngressAnnotations read_settings(Reader& reader, const std::string& owner,
 // The ConfigMap keys ingress-nginx takes as the defaults of the annotations of the same name
 // (its defaults.Backend), among those Portico reads.
 // clang-format off
-constexpr std::array<std::string_view, 14> DefaultKeys = {
+constexpr std::array<std::string_view, 15> DefaultKeys = {
     "app-root", "proxy-body-size", "proxy-connect-timeout", "proxy-read-timeout",
     "proxy-send-timeout", "proxy-redirect-from", "proxy-redirect-to", "ssl-redirect",
     "force-ssl-redirect", "upstream-hash-by", "load-balance", "whitelist-source-range",
-    "denylist-source-range", "custom-http-errors"};
+    "denylist-source-range", "custom-http-errors", "service-upstream"};
 // clang-format on
 
 }  // namespace

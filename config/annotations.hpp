@@ -33,6 +33,7 @@ struct IngressAnnotations {
   // default-backend: a Service of the Ingress's namespace for its error pages and for when its
   // rules' Services have no ready endpoint (the translator makes it a cluster of `policy`).
   std::string default_backend;
+  bool service_upstream = false;  // service-upstream: its Services' cluster IPs, not endpoints
   AnnotationNotes notes;         // what became of each of its annotations, for explain
 };
 

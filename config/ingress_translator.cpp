@@ -57,17 +57,19 @@ class RouteWriter {
   RouteWriter(RouteTable& table, Translation& out, ClusterIds& ids)
       : table_(table), out_(out), ids_(ids) {}
 
+  // `service_ip`: service-upstream, the Service's cluster IP rather than its endpoints.
   std::optional<RouteAction> action_for(const k8s::Ingress& ingress,
                                         const k8s::IngressBackend& backend,
-                                        const std::string& where, const RoutePolicyPtr& policy) {
+                                        const std::string& where, const RoutePolicyPtr& policy,
+                                        bool service_ip) {
     if (!backend.service) {
       log::warn("config", "resource backends are not supported; skipped",
                 {{"ingress", k8s::key_of(ingress.meta)}, {"field", where}});
       return std::nullopt;
     }
     const auto& service = *backend.service;
-    const std::uint32_t id = cluster_id(
-        {ingress.meta.namespace_, service.name, service.port_number, service.port_name});
+    const std::uint32_t id = cluster_id({ingress.meta.namespace_, service.name, service.port_number,
+                                         service.port_name, false, service_ip});
     return RouteAction{id, k8s::key_of(ingress.meta), policy};
   }
 
@@ -137,12 +139,13 @@ class RouteWriter {
 
   // `regex_hosts`: hosts where some served Ingress asks for regex paths; there every Prefix
   // and ImplementationSpecific path is a regex, as in ingress-nginx.
-  void add_rules(const k8s::Ingress& ingress, const RoutePolicyPtr& policy,
+  void add_rules(const k8s::Ingress& ingress, const IngressAnnotations& annotations,
                  const std::set<std::string>& regex_hosts) {
     for_each_path(ingress, regex_hosts,
                   [&](const std::string& host_name, PathMatch match, const std::string& text,
                       const k8s::IngressPath& path, const std::string& where) {
-                    auto action = action_for(ingress, path.backend, where, policy);
+                    auto action = action_for(ingress, path.backend, where, annotations.policy,
+                                             annotations.service_upstream);
                     if (!action) {
                       return;
                     }
@@ -167,12 +170,13 @@ class RouteWriter {
 
   // A canary Ingress adds no rules: it claims the main Ingress's rule for each of its host
   // and path pairs (ingress-nginx's model), which then sends some requests to its backend.
-  void add_canary(const k8s::Ingress& ingress, const Canary& spec,
+  void add_canary(const k8s::Ingress& ingress, const IngressAnnotations& annotations,
                   const std::set<std::string>& regex_hosts) {
     for_each_path(ingress, regex_hosts,
                   [&](const std::string& host_name, PathMatch match, const std::string& text,
                       const k8s::IngressPath& path, const std::string& where) {
-                    auto canary_action = action_for(ingress, path.backend, where, nullptr);
+                    auto canary_action = action_for(ingress, path.backend, where, nullptr,
+                                                    annotations.service_upstream);
                     RouteAction* main = table_.host(host_name).find(match, text);
                     if (!canary_action) {
                       return;
@@ -186,7 +190,7 @@ class RouteWriter {
                            {"path", text}});
                       return;
                     }
-                    auto canary = std::make_shared<Canary>(spec);
+                    auto canary = std::make_shared<Canary>(*annotations.canary);
                     canary->cluster_id = canary_action->cluster_id;
                     canary->ingress = canary_action->ingress;
                     main->canary = std::move(canary);
@@ -327,16 +331,18 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
     }
     // The oldest served Ingress with a defaultBackend provides the global default backend.
     if (ingress->default_backend && !table->has_default_backend()) {
-      if (auto action = writer.action_for(*ingress, *ingress->default_backend,
-                                          "spec.defaultBackend", annotations.policy)) {
+      if (auto action =
+              writer.action_for(*ingress, *ingress->default_backend, "spec.defaultBackend",
+                                annotations.policy, annotations.service_upstream)) {
         table->set_default_backend(std::move(*action));
       }
     }
-    writer.add_rules(*ingress, annotations.policy, regex_hosts);
+    writer.add_rules(*ingress, annotations, regex_hosts);
   }
   for (const k8s::Ingress* ingress : ingresses) {
-    if (const auto& canary = out.annotations.at(k8s::key_of(ingress->meta)).canary) {
-      writer.add_canary(*ingress, *canary, regex_hosts);
+    if (const auto& annotations = out.annotations.at(k8s::key_of(ingress->meta));
+        annotations.canary) {
+      writer.add_canary(*ingress, annotations, regex_hosts);
     }
   }
   out.www_redirects = writer.add_www_redirects(ingresses, out.annotations);

@@ -45,11 +45,16 @@ struct ClusterRef {
   std::optional<std::int32_t> port_number;
   std::string port_name;
   bool first_port = false;
+  // service-upstream: the Service's cluster IP and port, not its endpoints.
+  bool service_ip = false;
 
   std::string service_key() const { return namespace_ + "/" + service; }
   std::string key() const {
     return service_key() + ":" +
-           (first_port ? "first-port" : port_number ? std::to_string(*port_number) : port_name);
+           (first_port    ? "first-port"
+            : port_number ? std::to_string(*port_number)
+                          : port_name) +
+           (service_ip ? "@cluster-ip" : "");
   }
 };
 

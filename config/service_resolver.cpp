@@ -42,6 +42,16 @@ ClusterPtr resolve_cluster(std::uint32_t id, const ClusterRef& ref, const Object
     return cluster;
   }
   cluster->h2c = service_port->app_protocol == "kubernetes.io/h2c";
+  boost::system::error_code ec;
+  const auto cluster_ip = boost::asio::ip::make_address(service->cluster_ip, ec);
+  if (ref.service_ip && !ec) {
+    // service-upstream: kube-proxy spreads the connections; a headless Service (no cluster
+    // IP) keeps its endpoints.
+    const Endpoint endpoint{cluster_ip, static_cast<std::uint16_t>(service_port->port)};
+    cluster->endpoints.push_back(endpoint);
+    cluster->listed.push_back({endpoint, "ready", true});
+    return cluster;
+  }
   std::vector<Endpoint> ready;
   std::vector<Endpoint> terminating;
   for (const k8s::EndpointSlice* slice : cache.slices_of(ref.service_key())) {

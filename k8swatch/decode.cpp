@@ -254,6 +254,9 @@ Expected<Object> decode_service(const json& document, ObjectMeta meta) {
   if (service.type.empty()) {
     service.type = "ClusterIP";
   }
+  if (Check c = read_string(*spec, "clusterIP", "spec", service.cluster_ip)) {
+    return *c;
+  }
   if (Check c = each(*spec, "ports", "spec", [&](const json& p, const std::string& path) -> Check {
         ServicePort port;
         std::optional<std::int32_t> number;

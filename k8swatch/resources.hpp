@@ -84,6 +84,7 @@ struct ServicePort {
 struct Service {
   ObjectMeta meta;
   std::string type;  // ClusterIP, NodePort, LoadBalancer or ExternalName
+  std::string cluster_ip;  // spec.clusterIP: "" when unset, "None" when headless
   std::vector<ServicePort> ports;
   // Where the Service is reachable from outside: status.loadBalancer.ingress (ip or
   // hostname), else spec.externalIPs. What --publish-service publishes.

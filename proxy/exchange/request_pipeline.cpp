@@ -272,6 +272,8 @@ void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
   if (!ex.target.websocket.empty()) {
     req.set(http::field::upgrade, ex.target.websocket);
     req.set(http::field::connection, "upgrade");
+  } else if (!ex.policy->connection_header.empty() && !ex.upstream_protocol.http2) {
+    req.set(http::field::connection, ex.policy->connection_header);
   }
   // A body of unknown length (HTTP/1.1 chunked, HTTP/2 without content-length) goes upstream
   // chunked; a Content-Length one keeps its header (the length was read from it).

@@ -164,6 +164,8 @@ struct RoutePolicy {
   BackendProtocol backend_protocol = BackendProtocol::Http;  // backend-protocol
   std::string upstream_host;     // upstream-vhost: the Host the backend receives, "" as sent
   std::string forwarded_prefix;  // x-forwarded-prefix: sent as X-Forwarded-Prefix when set
+  std::string
+      connection_header;  // connection-proxy-header: the Connection an HTTP/1.1 backend gets
   Balance balance = Balance::RoundRobin;
   std::optional<HashKey> hash_by;
   std::optional<StickyCookie> affinity;

@@ -423,7 +423,8 @@ TEST_CASE("Annotations: backend-protocol HTTPS", "[e2e][annotations]") {
   CHECK(c.get("plain.com", "/x").status == 502);
 }
 
-TEST_CASE("Annotations: upstream-vhost and x-forwarded-prefix", "[e2e][annotations]") {
+TEST_CASE("Annotations: upstream-vhost, x-forwarded-prefix and connection-proxy-header",
+          "[e2e][annotations]") {
   Backends backends;
   const auto echo = backends.start("echo");
   TempDir dir;
@@ -431,10 +432,12 @@ TEST_CASE("Annotations: upstream-vhost and x-forwarded-prefix", "[e2e][annotatio
             Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
                 annotated("vhost", "blog.com", "echo",
                           {{"nginx.ingress.kubernetes.io/upstream-vhost", "blog.internal:8080"},
-                           {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/blog"}}) +
+                           {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/blog"},
+                           {"nginx.ingress.kubernetes.io/connection-proxy-header", "keep-alive"}}) +
                 annotated("invalid", "bad.com", "echo",
                           {{"nginx.ingress.kubernetes.io/upstream-vhost", "two words"},
-                           {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/a b"}}));
+                           {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/a b"},
+                           {"nginx.ingress.kubernetes.io/connection-proxy-header", "a b"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto headers = [&](const std::string& host) {
@@ -447,10 +450,12 @@ TEST_CASE("Annotations: upstream-vhost and x-forwarded-prefix", "[e2e][annotatio
   CHECK(seen["Host"] == "blog.internal:8080");
   CHECK(seen["X-Forwarded-Host"] == "blog.com");
   CHECK(seen["X-Forwarded-Prefix"] == "/blog");
+  CHECK(seen["Connection"] == "keep-alive");
   // Invalid values are one warning each and change nothing: the client's headers pass.
   const auto as_sent = headers("bad.com");
   CHECK(as_sent["Host"] == "bad.com");
   CHECK(as_sent["X-Forwarded-Prefix"] == "/client-said");
+  CHECK(!as_sent.contains("Connection"));
 }
 
 TEST_CASE("Annotations: server-alias", "[e2e][annotations]") {
@@ -666,4 +671,32 @@ TEST_CASE("Annotations: mirror-target copies requests to a URL, answers ignored"
   CHECK(eventually([&] { return received("POST /copy/form"); }));
   CHECK(eventually([&] { return mirrors("answered") == 2; }));
   CHECK(!received("POST /copy/form?a=1"));
+}
+
+TEST_CASE("Annotations: service-upstream sends to the Service's cluster IP, not its endpoints",
+          "[e2e][annotations]") {
+  Backends backends;
+  const auto app = backends.start("app");
+  const std::string port = std::to_string(app);
+  // The Service's cluster IP and port lead to the echo server; its only endpoint is a closed
+  // port. (127.0.0.1 stands in for the virtual address kube-proxy would serve.)
+  std::string service = service_yaml("app", {closed_port()});
+  const std::string spec = "spec:\n  ports:\n  - name: http\n    port: 80\n";
+  service.replace(
+      service.find(spec), spec.size(),
+      "spec:\n  clusterIP: 127.0.0.1\n  ports:\n  - name: http\n    port: " + port + "\n");
+  const auto site = [&](const std::string& name, const std::map<std::string, std::string>& a) {
+    return ingress_yaml(name, name + ".com", {{"/", "Prefix", "app", port}}, "",
+                        a.empty() ? "" : annotations_yaml(a)) +
+           "---\n";
+  };
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service + "---\n" +
+                site("via-ip", {{"nginx.ingress.kubernetes.io/service-upstream", "true"}}) +
+                site("direct", {}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  CHECK(get(portico.port(), "via-ip.com", "/").status == 200);
+  CHECK(get(portico.port(), "direct.com", "/").status == 502);  // the endpoint refuses
 }
