@@ -1,4 +1,5 @@
 #include "config/annotations.hpp"
+#include "config/setting_values.hpp"
 
 #include <algorithm>
 #include <array>
@@ -53,13 +54,6 @@ constexpr std::array<std::string_view, 77> Supported = {
 
 // Longest timeout an annotation may ask for: beyond a day is a mistake, not a setting.
 constexpr std::chrono::hours MaxTimeout{24};
-
-// A header field or cookie name: an RFC 9110 token.
-bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return chars::is_tchar(static_cast<unsigned char>(c));
-  });
-}
 
 // Printable ASCII without spaces: what may go into a Location or a path unescaped.
 bool is_url_text(std::string_view s) {
@@ -133,11 +127,12 @@ class Reader {
     if (!value) {
       return std::nullopt;
     }
-    if (*value == "true" || *value == "false") {
-      return *value == "true";
+    const auto parsed = parse_true_false(*value);
+    if (!parsed) {
+      reject(parsed.error());
+      return std::nullopt;
     }
-    reject("expected \"true\" or \"false\"");
-    return std::nullopt;
+    return *parsed;
   }
 
   std::optional<long> integer(std::string_view name, long min, long max) {
@@ -145,14 +140,12 @@ class Reader {
     if (!value) {
       return std::nullopt;
     }
-    long parsed = 0;
-    const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), parsed);
-    if (ec == std::errc() && end == value->data() + value->size() && parsed >= min &&
-        parsed <= max) {
-      return parsed;
+    const auto parsed = parse_whole_number(*value, min, max);
+    if (!parsed) {
+      reject(parsed.error());
+      return std::nullopt;
     }
-    reject("expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-    return std::nullopt;
+    return *parsed;
   }
 
   std::optional<std::chrono::milliseconds> timeout(std::string_view name) {

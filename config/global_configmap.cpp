@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <map>
 #include <string_view>
 
-#include "proxy/common/http_chars.hpp"
+#include "config/setting_values.hpp"
 #include "proxy/common/log.hpp"
 
 namespace portico {
@@ -65,28 +64,27 @@ class KeyReader {
 
   std::optional<bool> boolean(std::string_view key) {
     const auto value = find(key);
-    if (value && (*value == "true" || *value == "false")) {
-      return *value == "true";
+    if (!value) {
+      return std::nullopt;
     }
-    if (value) {
-      reject(key, "expected \"true\" or \"false\"");
+    const auto parsed = parse_true_false(*value);
+    if (!parsed) {
+      reject(key, parsed.error());
+      return std::nullopt;
     }
-    return std::nullopt;
+    return *parsed;
   }
   std::optional<long> integer(std::string_view key, long min, long max) {
     const auto value = find(key);
     if (!value) {
       return std::nullopt;
     }
-    long parsed = 0;
-    const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), parsed);
-    if (ec == std::errc() && end == value->data() + value->size() && parsed >= min &&
-        parsed <= max) {
-      return parsed;
+    const auto parsed = parse_whole_number(*value, min, max);
+    if (!parsed) {
+      reject(key, parsed.error());
+      return std::nullopt;
     }
-    reject(key,
-           "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-    return std::nullopt;
+    return *parsed;
   }
 
   // Every key nothing above judged: acknowledged, a snippet, or unknown.
@@ -127,10 +125,7 @@ void read_client_trust(KeyReader& reader, GlobalPolicy& policy) {
   policy.forwarded_headers = reader.boolean("use-forwarded-headers").value_or(false);
   policy.real_ip = reader.boolean("enable-real-ip").value_or(false);
   if (const auto header = reader.find("forwarded-for-header")) {
-    const bool token = !header->empty() && std::all_of(header->begin(), header->end(), [](char c) {
-      return chars::is_tchar(static_cast<unsigned char>(c));
-    });
-    if (token) {
+    if (is_token(*header)) {
       policy.forwarded_for_header = std::string(*header);
     } else {
       reader.reject("forwarded-for-header", "expected a header name");

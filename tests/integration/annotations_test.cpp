@@ -18,16 +18,6 @@ namespace {
 
 const std::string Class = ingress_class_yaml("portico", "portico.dev/ingress-controller", true);
 
-// An Ingress for `host` sending every path to `service`, with these annotations.
-std::string annotated(const std::string& name, const std::string& host, const std::string& service,
-                      const std::map<std::string, std::string>& annotations,
-                      const std::vector<PathRule>& paths = {}) {
-  return ingress_yaml(name, host,
-                      paths.empty() ? std::vector<PathRule>{{"/", "Prefix", service, "80"}} : paths,
-                      "", annotations_yaml(annotations)) +
-         "---\n";
-}
-
 std::string opaque_secret(const std::string& name, const std::map<std::string, std::string>& data) {
   std::string yaml =
       "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
@@ -65,29 +55,30 @@ TEST_CASE("Annotations: rewrite-target with use-regex, app-root and redirects",
       "all.yaml",
       Class + "---\n" + service_yaml("api", {api}) + "---\n" + service_yaml("frontend", {front}) +
           "---\n" +
-          annotated("blog-api", "blog.com", "api",
-                    {{"nginx.ingress.kubernetes.io/rewrite-target", "/$2"}},
-                    {{"\"/api(/|$)(.*)\"", "ImplementationSpecific", "api", "80"}}) +
-          annotated("blog-front", "blog.com", "frontend", {}) +
-          annotated("approot", "app.com", "frontend",
-                    {{"nginx.ingress.kubernetes.io/app-root", "/dashboard"}}) +
-          annotated("moved", "old.com", "frontend",
-                    {{"nginx.ingress.kubernetes.io/permanent-redirect", "https://new.com/"}}) +
-          annotated("moved-308", "old308.com", "frontend",
-                    {{"portico.dev/permanent-redirect", "https://new.com/x"},
-                     {"portico.dev/permanent-redirect-code", "308"}}) +
-          annotated(
+          annotated_ingress_yaml("blog-api", "blog.com", "api",
+                                 {{"nginx.ingress.kubernetes.io/rewrite-target", "/$2"}},
+                                 {{"\"/api(/|$)(.*)\"", "ImplementationSpecific", "api", "80"}}) +
+          annotated_ingress_yaml("blog-front", "blog.com", "frontend", {}) +
+          annotated_ingress_yaml("approot", "app.com", "frontend",
+                                 {{"nginx.ingress.kubernetes.io/app-root", "/dashboard"}}) +
+          annotated_ingress_yaml(
+              "moved", "old.com", "frontend",
+              {{"nginx.ingress.kubernetes.io/permanent-redirect", "https://new.com/"}}) +
+          annotated_ingress_yaml("moved-308", "old308.com", "frontend",
+                                 {{"portico.dev/permanent-redirect", "https://new.com/x"},
+                                  {"portico.dev/permanent-redirect-code", "308"}}) +
+          annotated_ingress_yaml(
               "elsewhere", "temp.com", "frontend",
               {{"nginx.ingress.kubernetes.io/temporal-redirect", "https://maintenance.com"}}) +
-          annotated("renamed", "renamed.com", "frontend",
-                    {{"nginx.ingress.kubernetes.io/permanent-redirect",
-                      "https://new.$host$request_uri?from=$scheme&$other"}}) +
-          annotated("forced", "secure.com", "frontend",
-                    {{"nginx.ingress.kubernetes.io/force-ssl-redirect", "true"}}) +
-          annotated("bad-regex", "badregex.com", "frontend",
-                    {{"nginx.ingress.kubernetes.io/use-regex", "true"}},
-                    {{"\"/a(\"", "ImplementationSpecific", "frontend", "80"},
-                     {"/ok", "Prefix", "frontend", "80"}}));
+          annotated_ingress_yaml("renamed", "renamed.com", "frontend",
+                                 {{"nginx.ingress.kubernetes.io/permanent-redirect",
+                                   "https://new.$host$request_uri?from=$scheme&$other"}}) +
+          annotated_ingress_yaml("forced", "secure.com", "frontend",
+                                 {{"nginx.ingress.kubernetes.io/force-ssl-redirect", "true"}}) +
+          annotated_ingress_yaml("bad-regex", "badregex.com", "frontend",
+                                 {{"nginx.ingress.kubernetes.io/use-regex", "true"}},
+                                 {{"\"/a(\"", "ImplementationSpecific", "frontend", "80"},
+                                  {"/ok", "Prefix", "frontend", "80"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
 
@@ -144,35 +135,42 @@ TEST_CASE("Annotations: source ranges and Basic authentication, failing closed",
   TempDir dir;
   const std::string base =
       Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
-      annotated("inside", "inside.com", "echo",
-                {{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8, 127.0.0.1"}}) +
-      annotated("outside", "outside.com", "echo",
-                {{"nginx.ingress.kubernetes.io/allowlist-source-range", "10.0.0.0/8,::1/128"}}) +
-      annotated("broken-list", "broken.com", "echo",
-                {{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/33"}}) +
-      annotated(
+      annotated_ingress_yaml(
+          "inside", "inside.com", "echo",
+          {{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8, 127.0.0.1"}}) +
+      annotated_ingress_yaml(
+          "outside", "outside.com", "echo",
+          {{"nginx.ingress.kubernetes.io/allowlist-source-range", "10.0.0.0/8,::1/128"}}) +
+      annotated_ingress_yaml(
+          "broken-list", "broken.com", "echo",
+          {{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/33"}}) +
+      annotated_ingress_yaml(
           "denied", "denied.com", "echo",
           {{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8, 127.0.0.0/8"}}) +
-      annotated("denied-first", "denied-first.com", "echo",
-                {{"nginx.ingress.kubernetes.io/whitelist-source-range", "127.0.0.1"},
-                 {"nginx.ingress.kubernetes.io/denylist-source-range", "127.0.0.1/32"}}) +
-      annotated("not-denied", "not-denied.com", "echo",
-                {{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8"}}) +
-      annotated("broken-deny", "broken-deny.com", "echo",
-                {{"nginx.ingress.kubernetes.io/denylist-source-range", "127.0.0.1/99"}}) +
-      annotated("client-certs", "mtls.com", "echo",
-                {{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
-                 {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "on"}}) +
-      annotated("private", "private.com", "echo",
-                {{"nginx.ingress.kubernetes.io/auth-type", "basic"},
-                 {"nginx.ingress.kubernetes.io/auth-secret", "users"},
-                 {"nginx.ingress.kubernetes.io/auth-realm", "Blog admins"}}) +
-      annotated("by-map", "map.com", "echo",
-                {{"nginx.ingress.kubernetes.io/auth-type", "basic"},
-                 {"nginx.ingress.kubernetes.io/auth-secret", "default/user-map"},
-                 {"nginx.ingress.kubernetes.io/auth-secret-type", "auth-map"}}) +
-      annotated("external", "external.com", "echo",
-                {{"nginx.ingress.kubernetes.io/auth-url", "gopher://oauth2-proxy/auth"}});
+      annotated_ingress_yaml(
+          "denied-first", "denied-first.com", "echo",
+          {{"nginx.ingress.kubernetes.io/whitelist-source-range", "127.0.0.1"},
+           {"nginx.ingress.kubernetes.io/denylist-source-range", "127.0.0.1/32"}}) +
+      annotated_ingress_yaml(
+          "not-denied", "not-denied.com", "echo",
+          {{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8"}}) +
+      annotated_ingress_yaml(
+          "broken-deny", "broken-deny.com", "echo",
+          {{"nginx.ingress.kubernetes.io/denylist-source-range", "127.0.0.1/99"}}) +
+      annotated_ingress_yaml("client-certs", "mtls.com", "echo",
+                             {{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
+                              {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "on"}}) +
+      annotated_ingress_yaml("private", "private.com", "echo",
+                             {{"nginx.ingress.kubernetes.io/auth-type", "basic"},
+                              {"nginx.ingress.kubernetes.io/auth-secret", "users"},
+                              {"nginx.ingress.kubernetes.io/auth-realm", "Blog admins"}}) +
+      annotated_ingress_yaml("by-map", "map.com", "echo",
+                             {{"nginx.ingress.kubernetes.io/auth-type", "basic"},
+                              {"nginx.ingress.kubernetes.io/auth-secret", "default/user-map"},
+                              {"nginx.ingress.kubernetes.io/auth-secret-type", "auth-map"}}) +
+      annotated_ingress_yaml(
+          "external", "external.com", "echo",
+          {{"nginx.ingress.kubernetes.io/auth-url", "gopher://oauth2-proxy/auth"}});
   // "users" is missing at first: that Ingress must fail closed, not open.
   dir.write("all.yaml",
             base + opaque_secret("user-map", {{"carol", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="}}));
@@ -231,18 +229,19 @@ TEST_CASE("Annotations: CORS", "[e2e][annotations]") {
   Backends backends;
   const auto echo = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml",
-            Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
-                annotated("open", "any.com", "echo",
-                          {{"nginx.ingress.kubernetes.io/enable-cors", "true"},
-                           {"nginx.ingress.kubernetes.io/cors-allow-credentials", "false"}}) +
-                annotated("listed", "api.com", "echo",
-                          {{"nginx.ingress.kubernetes.io/enable-cors", "true"},
-                           {"nginx.ingress.kubernetes.io/cors-allow-origin",
-                            "https://blog.com, https://*.blog.com"},
-                           {"nginx.ingress.kubernetes.io/cors-allow-methods", "GET, POST"},
-                           {"nginx.ingress.kubernetes.io/cors-max-age", "600"},
-                           {"nginx.ingress.kubernetes.io/cors-expose-headers", "X-Total"}}));
+  dir.write("all.yaml", Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+                            annotated_ingress_yaml(
+                                "open", "any.com", "echo",
+                                {{"nginx.ingress.kubernetes.io/enable-cors", "true"},
+                                 {"nginx.ingress.kubernetes.io/cors-allow-credentials", "false"}}) +
+                            annotated_ingress_yaml(
+                                "listed", "api.com", "echo",
+                                {{"nginx.ingress.kubernetes.io/enable-cors", "true"},
+                                 {"nginx.ingress.kubernetes.io/cors-allow-origin",
+                                  "https://blog.com, https://*.blog.com"},
+                                 {"nginx.ingress.kubernetes.io/cors-allow-methods", "GET, POST"},
+                                 {"nginx.ingress.kubernetes.io/cors-max-age", "600"},
+                                 {"nginx.ingress.kubernetes.io/cors-expose-headers", "X-Total"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
 
@@ -280,38 +279,41 @@ TEST_CASE("Annotations: sticky cookie, hashing, EWMA and canaries", "[e2e][annot
   const auto c = backends.start("c");
   const auto canary = backends.start("canary");
   TempDir dir;
-  dir.write("all.yaml",
-            Class + "---\n" + service_yaml("pool", {a, b, c}) + "---\n" +
-                service_yaml("pair", {a, b}) + "---\n" + service_yaml("next", {canary}) + "---\n" +
-                annotated("sticky", "sticky.com", "pool",
-                          {{"nginx.ingress.kubernetes.io/affinity", "cookie"},
-                           {"nginx.ingress.kubernetes.io/session-cookie-name", "route"},
-                           {"nginx.ingress.kubernetes.io/session-cookie-max-age", "3600"},
-                           {"nginx.ingress.kubernetes.io/session-cookie-samesite", "Lax"}}) +
-                annotated("hashed", "hash.com", "pool",
-                          {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$request_uri"}}) +
-                annotated("by-user", "user.com", "pool",
-                          {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$http_x_user"}}) +
-                annotated("latency", "ewma.com", "pair",
-                          {{"nginx.ingress.kubernetes.io/load-balance", "ewma"}}) +
-                annotated("main", "shop.com", "pair", {}) +
-                annotated("shop-canary", "shop.com", "next",
-                          {{"nginx.ingress.kubernetes.io/canary", "true"},
-                           {"nginx.ingress.kubernetes.io/canary-by-header", "X-Canary"},
-                           {"nginx.ingress.kubernetes.io/canary-by-cookie", "canary"},
-                           {"nginx.ingress.kubernetes.io/canary-weight", "0"}}) +
-                annotated("main-weighted", "half.com", "pair", {}) +
-                annotated("half-canary", "half.com", "next",
-                          {{"nginx.ingress.kubernetes.io/canary", "true"},
-                           {"nginx.ingress.kubernetes.io/canary-weight", "50"},
-                           {"nginx.ingress.kubernetes.io/canary-by-header", "X-Version"},
-                           {"nginx.ingress.kubernetes.io/canary-by-header-value", "v2"}}) +
-                annotated("main-pattern", "pattern.com", "pair", {}) +
-                annotated("pattern-canary", "pattern.com", "next",
-                          {{"nginx.ingress.kubernetes.io/canary", "true"},
-                           {"nginx.ingress.kubernetes.io/canary-by-header", "X-Region"},
-                           {"nginx.ingress.kubernetes.io/canary-by-header-pattern",
-                            "^eu-(west|north)"}}));
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("pool", {a, b, c}) + "---\n" + service_yaml("pair", {a, b}) +
+          "---\n" + service_yaml("next", {canary}) + "---\n" +
+          annotated_ingress_yaml("sticky", "sticky.com", "pool",
+                                 {{"nginx.ingress.kubernetes.io/affinity", "cookie"},
+                                  {"nginx.ingress.kubernetes.io/session-cookie-name", "route"},
+                                  {"nginx.ingress.kubernetes.io/session-cookie-max-age", "3600"},
+                                  {"nginx.ingress.kubernetes.io/session-cookie-samesite", "Lax"}}) +
+          annotated_ingress_yaml(
+              "hashed", "hash.com", "pool",
+              {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$request_uri"}}) +
+          annotated_ingress_yaml(
+              "by-user", "user.com", "pool",
+              {{"nginx.ingress.kubernetes.io/upstream-hash-by", "$http_x_user"}}) +
+          annotated_ingress_yaml("latency", "ewma.com", "pair",
+                                 {{"nginx.ingress.kubernetes.io/load-balance", "ewma"}}) +
+          annotated_ingress_yaml("main", "shop.com", "pair", {}) +
+          annotated_ingress_yaml("shop-canary", "shop.com", "next",
+                                 {{"nginx.ingress.kubernetes.io/canary", "true"},
+                                  {"nginx.ingress.kubernetes.io/canary-by-header", "X-Canary"},
+                                  {"nginx.ingress.kubernetes.io/canary-by-cookie", "canary"},
+                                  {"nginx.ingress.kubernetes.io/canary-weight", "0"}}) +
+          annotated_ingress_yaml("main-weighted", "half.com", "pair", {}) +
+          annotated_ingress_yaml("half-canary", "half.com", "next",
+                                 {{"nginx.ingress.kubernetes.io/canary", "true"},
+                                  {"nginx.ingress.kubernetes.io/canary-weight", "50"},
+                                  {"nginx.ingress.kubernetes.io/canary-by-header", "X-Version"},
+                                  {"nginx.ingress.kubernetes.io/canary-by-header-value", "v2"}}) +
+          annotated_ingress_yaml("main-pattern", "pattern.com", "pair", {}) +
+          annotated_ingress_yaml(
+              "pattern-canary", "pattern.com", "next",
+              {{"nginx.ingress.kubernetes.io/canary", "true"},
+               {"nginx.ingress.kubernetes.io/canary-by-header", "X-Region"},
+               {"nginx.ingress.kubernetes.io/canary-by-header-pattern", "^eu-(west|north)"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto name_of = [](const Response& r) { return r.header("x-echo-name"); };
@@ -403,11 +405,12 @@ TEST_CASE("Annotations: backend-protocol HTTPS", "[e2e][annotations]") {
   tls_backend.wait_ready();
 
   TempDir dir;
-  dir.write("all.yaml",
-            Class + "---\n" + service_yaml("secure", {tls_backend.https_port()}) + "---\n" +
-                annotated("https-backend", "secure.com", "secure",
-                          {{"nginx.ingress.kubernetes.io/backend-protocol", "HTTPS"}}) +
-                annotated("plain-backend", "plain.com", "secure", {}));
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("secure", {tls_backend.https_port()}) + "---\n" +
+          annotated_ingress_yaml("https-backend", "secure.com", "secure",
+                                 {{"nginx.ingress.kubernetes.io/backend-protocol", "HTTPS"}}) +
+          annotated_ingress_yaml("plain-backend", "plain.com", "secure", {}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
 
@@ -428,16 +431,18 @@ TEST_CASE("Annotations: upstream-vhost, x-forwarded-prefix and connection-proxy-
   Backends backends;
   const auto echo = backends.start("echo");
   TempDir dir;
-  dir.write("all.yaml",
-            Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
-                annotated("vhost", "blog.com", "echo",
-                          {{"nginx.ingress.kubernetes.io/upstream-vhost", "blog.internal:8080"},
-                           {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/blog"},
-                           {"nginx.ingress.kubernetes.io/connection-proxy-header", "keep-alive"}}) +
-                annotated("invalid", "bad.com", "echo",
-                          {{"nginx.ingress.kubernetes.io/upstream-vhost", "two words"},
-                           {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/a b"},
-                           {"nginx.ingress.kubernetes.io/connection-proxy-header", "a b"}}));
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+          annotated_ingress_yaml(
+              "vhost", "blog.com", "echo",
+              {{"nginx.ingress.kubernetes.io/upstream-vhost", "blog.internal:8080"},
+               {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/blog"},
+               {"nginx.ingress.kubernetes.io/connection-proxy-header", "keep-alive"}}) +
+          annotated_ingress_yaml("invalid", "bad.com", "echo",
+                                 {{"nginx.ingress.kubernetes.io/upstream-vhost", "two words"},
+                                  {"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/a b"},
+                                  {"nginx.ingress.kubernetes.io/connection-proxy-header", "a b"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto headers = [&](const std::string& host) {
@@ -464,19 +469,19 @@ TEST_CASE("Annotations: server-alias", "[e2e][annotations]") {
   const auto other = backends.start("other");
   const auto certificate = make_certificate("blog.com", {"DNS:blog.com", "DNS:www.blog.com"});
   TempDir dir;
-  dir.write("all.yaml",
-            Class + "---\n" + service_yaml("blog", {blog}) + "---\n" +
-                service_yaml("other", {other}) + "---\n" +
-                tls_secret_yaml("blog-tls", certificate.certificate_pem, certificate.key_pem) +
-                "---\n" +
-                // other.com is a host of its own: as an alias it is left out.
-                ingress_yaml("blog", "blog.com", {{"/", "Prefix", "blog", "80"}},
-                             "  tls:\n  - hosts: [blog.com]\n    secretName: blog-tls\n",
-                             annotations_yaml({{"nginx.ingress.kubernetes.io/server-alias",
-                                                "www.blog.com, Blog.Example ,other.com"}})) +
-                "---\n" + annotated("other", "other.com", "other", {}) +
-                annotated("invalid", "bad.com", "other",
-                          {{"nginx.ingress.kubernetes.io/server-alias", "two words"}}));
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("blog", {blog}) + "---\n" + service_yaml("other", {other}) +
+          "---\n" + tls_secret_yaml("blog-tls", certificate.certificate_pem, certificate.key_pem) +
+          "---\n" +
+          // other.com is a host of its own: as an alias it is left out.
+          ingress_yaml("blog", "blog.com", {{"/", "Prefix", "blog", "80"}},
+                       "  tls:\n  - hosts: [blog.com]\n    secretName: blog-tls\n",
+                       annotations_yaml({{"nginx.ingress.kubernetes.io/server-alias",
+                                          "www.blog.com, Blog.Example ,other.com"}})) +
+          "---\n" + annotated_ingress_yaml("other", "other.com", "other", {}) +
+          annotated_ingress_yaml("invalid", "bad.com", "other",
+                                 {{"nginx.ingress.kubernetes.io/server-alias", "two words"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   // An alias serves the host's rules, with its certificate and its redirect to HTTPS.
@@ -516,10 +521,10 @@ TEST_CASE("Annotations: from-to-www-redirect", "[e2e][annotations]") {
                 ingress_yaml("shop", "www.shop.com", {{"/", "Prefix", "shop", "80"}},
                              "  tls:\n  - hosts: [www.shop.com]\n    secretName: shop-tls\n",
                              annotations_yaml(redirect)) +
-                "---\n" + annotated("blog", "blog.com", "shop", redirect) +
+                "---\n" + annotated_ingress_yaml("blog", "blog.com", "shop", redirect) +
                 // www.news.com has an Ingress of its own: no redirect is made for it.
-                annotated("news", "news.com", "news", redirect) +
-                annotated("www-news", "www.news.com", "news", {}));
+                annotated_ingress_yaml("news", "news.com", "news", redirect) +
+                annotated_ingress_yaml("www-news", "www.news.com", "news", {}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   // The other name answers 308 to the host, with the path and query.
@@ -543,17 +548,18 @@ TEST_CASE("Annotations: proxy-redirect-from and proxy-redirect-to", "[e2e][annot
   dir.write(
       "all.yaml",
       Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
-          annotated(
+          annotated_ingress_yaml(
               "app", "app.com", "echo",
               {{"nginx.ingress.kubernetes.io/proxy-redirect-from", "http://backend.internal:8080/"},
                {"nginx.ingress.kubernetes.io/proxy-redirect-to", "$scheme://$host/app/"}}) +
-          annotated(
+          annotated_ingress_yaml(
               "turned-off", "off.com", "echo",
               {{"nginx.ingress.kubernetes.io/proxy-redirect-from", "http://backend.internal:8080/"},
                {"nginx.ingress.kubernetes.io/proxy-redirect-to", "off"}}) +
-          annotated("regex", "regex.com", "echo",
-                    {{"nginx.ingress.kubernetes.io/proxy-redirect-from", "~^http://(.*)$"},
-                     {"nginx.ingress.kubernetes.io/proxy-redirect-to", "/"}}));
+          annotated_ingress_yaml(
+              "regex", "regex.com", "echo",
+              {{"nginx.ingress.kubernetes.io/proxy-redirect-from", "~^http://(.*)$"},
+               {"nginx.ingress.kubernetes.io/proxy-redirect-to", "/"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const std::string target = "/status/302?location=http://backend.internal:8080/login?next=%2F";
@@ -590,25 +596,29 @@ TEST_CASE("Annotations: satisfy any lets an allowed address in without credentia
   const std::string any = "nginx.ingress.kubernetes.io/satisfy";
   const std::string allow = "nginx.ingress.kubernetes.io/whitelist-source-range";
   TempDir dir;
-  dir.write("all.yaml",
-            Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
-                opaque_secret("users", {{"auth", Users}}) +
-                annotated("inside", "inside.com", "echo",
-                          with(basic_auth, {{allow, "127.0.0.1/32"}, {any, "any"}})) +
-                annotated("outside", "outside.com", "echo",
-                          with(basic_auth, {{allow, "10.0.0.0/8"}, {any, "any"}})) +
-                annotated("all", "all.com", "echo", with(basic_auth, {{allow, "10.0.0.0/8"}})) +
-                annotated("denied", "denied.com", "echo",
-                          with(basic_auth, {{"nginx.ingress.kubernetes.io/denylist-source-range",
-                                             "127.0.0.0/8"},
-                                            {any, "any"}})) +
-                annotated("external", "external.com", "echo",
-                          {{"nginx.ingress.kubernetes.io/auth-url",
-                            "http://127.0.0.1:" + std::to_string(closed) + "/auth"},
-                           {"nginx.ingress.kubernetes.io/auth-response-headers", "X-User"},
-                           {allow, "127.0.0.1/32"},
-                           {any, "any"}}) +
-                annotated("invalid", "invalid.com", "echo", with(basic_auth, {{any, "some"}})));
+  dir.write(
+      "all.yaml",
+      Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+          opaque_secret("users", {{"auth", Users}}) +
+          annotated_ingress_yaml("inside", "inside.com", "echo",
+                                 with(basic_auth, {{allow, "127.0.0.1/32"}, {any, "any"}})) +
+          annotated_ingress_yaml("outside", "outside.com", "echo",
+                                 with(basic_auth, {{allow, "10.0.0.0/8"}, {any, "any"}})) +
+          annotated_ingress_yaml("all", "all.com", "echo",
+                                 with(basic_auth, {{allow, "10.0.0.0/8"}})) +
+          annotated_ingress_yaml(
+              "denied", "denied.com", "echo",
+              with(basic_auth,
+                   {{"nginx.ingress.kubernetes.io/denylist-source-range", "127.0.0.0/8"},
+                    {any, "any"}})) +
+          annotated_ingress_yaml("external", "external.com", "echo",
+                                 {{"nginx.ingress.kubernetes.io/auth-url",
+                                   "http://127.0.0.1:" + std::to_string(closed) + "/auth"},
+                                  {"nginx.ingress.kubernetes.io/auth-response-headers", "X-User"},
+                                  {allow, "127.0.0.1/32"},
+                                  {any, "any"}}) +
+          annotated_ingress_yaml("invalid", "invalid.com", "echo",
+                                 with(basic_auth, {{any, "some"}})));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const std::map<std::string, std::string> alice = {
@@ -638,14 +648,13 @@ TEST_CASE("Annotations: mirror-target copies requests to a URL, answers ignored"
   const std::string prefix = "nginx.ingress.kubernetes.io/";
   const std::string target = "http://localhost:" + std::to_string(mirror) + "/copy$request_uri";
   TempDir dir;
-  dir.write(
-      "all.yaml",
-      Class + "---\n" + service_yaml("app", {app}) + "---\n" +
-          annotated(
-              "mirrored", "mirrored.com", "app",
-              {{prefix + "mirror-target", target}, {prefix + "mirror-host", "mirror.internal"}}) +
-          annotated("heads", "heads.com", "app",
-                    {{prefix + "mirror-target", target}, {prefix + "mirror-request-body", "off"}}));
+  dir.write("all.yaml", Class + "---\n" + service_yaml("app", {app}) + "---\n" +
+                            annotated_ingress_yaml("mirrored", "mirrored.com", "app",
+                                                   {{prefix + "mirror-target", target},
+                                                    {prefix + "mirror-host", "mirror.internal"}}) +
+                            annotated_ingress_yaml("heads", "heads.com", "app",
+                                                   {{prefix + "mirror-target", target},
+                                                    {prefix + "mirror-request-body", "off"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto received = [&](const std::string& request) {

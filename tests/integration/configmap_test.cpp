@@ -34,12 +34,11 @@ std::string tls_spec(const std::string& host, const std::string& secret) {
   return "  tls:\n  - hosts: [\"" + host + "\"]\n    secretName: " + secret + "\n";
 }
 
+// Ingress `name` for `host`, every path to the echo Service.
 std::string ingress(const std::string& name, const std::string& host,
                     const std::map<std::string, std::string>& annotations,
                     const std::string& extra_spec = "") {
-  return ingress_yaml(name, host, {{"/", "Prefix", "echo", "80"}}, extra_spec,
-                      annotations.empty() ? "" : annotations_yaml(annotations)) +
-         "---\n";
+  return annotated_ingress_yaml(name, host, "echo", annotations, {}, extra_spec);
 }
 
 json echoed(const Response& response) {

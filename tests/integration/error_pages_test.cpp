@@ -14,17 +14,6 @@ using namespace portico;
 using namespace portico::test;
 using nlohmann::json;
 
-namespace {
-
-std::string ingress(const std::string& name, const std::string& host, const std::string& service,
-                    const std::map<std::string, std::string>& annotations) {
-  return ingress_yaml(name, host, {{"/", "Prefix", service, "80"}}, "",
-                      annotations.empty() ? "" : annotations_yaml(annotations)) +
-         "---\n";
-}
-
-}  // namespace
-
 TEST_CASE("custom-http-errors and default-backend: the error backend's page, the status kept",
           "[e2e][annotations]") {
   Backends backends;
@@ -37,15 +26,16 @@ TEST_CASE("custom-http-errors and default-backend: the error backend's page, the
       ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
           service_yaml("app", {app}) + "---\n" + service_yaml("errors", {errors}) + "---\n" +
           service_yaml("gone", {}) + "---\n" +
-          ingress("pages", "pages.com", "app",
-                  {{prefix + "custom-http-errors", "404, 503"},
-                   {prefix + "default-backend", "errors"}}) +
-          ingress("locked", "locked.com", "app",
-                  {{prefix + "custom-http-errors", "401,403"},
-                   {prefix + "default-backend", "errors"},
-                   {prefix + "whitelist-source-range", "10.0.0.0/8"}}) +
-          ingress("fallback", "fallback.com", "gone", {{prefix + "default-backend", "errors"}}) +
-          ingress("plain", "plain.com", "app", {}) +
+          annotated_ingress_yaml("pages", "pages.com", "app",
+                                 {{prefix + "custom-http-errors", "404, 503"},
+                                  {prefix + "default-backend", "errors"}}) +
+          annotated_ingress_yaml("locked", "locked.com", "app",
+                                 {{prefix + "custom-http-errors", "401,403"},
+                                  {prefix + "default-backend", "errors"},
+                                  {prefix + "whitelist-source-range", "10.0.0.0/8"}}) +
+          annotated_ingress_yaml("fallback", "fallback.com", "gone",
+                                 {{prefix + "default-backend", "errors"}}) +
+          annotated_ingress_yaml("plain", "plain.com", "app", {}) +
           // The ConfigMap's codes are every Ingress's default; --default-backend-service serves
           // them.
           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: controller\n  namespace: ingress\n"

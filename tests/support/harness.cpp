@@ -189,6 +189,17 @@ std::string ingress_yaml(const std::string& name, const std::string& host,
   return yaml;
 }
 
+std::string annotated_ingress_yaml(const std::string& name, const std::string& host,
+                                   const std::string& service,
+                                   const std::map<std::string, std::string>& annotations,
+                                   const std::vector<PathRule>& paths,
+                                   const std::string& extra_spec) {
+  return ingress_yaml(name, host,
+                      paths.empty() ? std::vector<PathRule>{{"/", "Prefix", service, "80"}} : paths,
+                      extra_spec, annotations.empty() ? "" : annotations_yaml(annotations)) +
+         "---\n";
+}
+
 std::string site_yaml(const std::string& name, const std::string& host, const std::string& service,
                       const std::vector<std::uint16_t>& ports) {
   return ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +

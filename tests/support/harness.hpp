@@ -97,6 +97,13 @@ std::string annotations_yaml(const std::map<std::string, std::string>& annotatio
 std::string ingress_yaml(const std::string& name, const std::string& host,
                          const std::vector<PathRule>& paths, const std::string& extra_spec = "",
                          const std::string& metadata_extra = "");
+// Ingress `name` sending every path of `host` to port 80 of `service` (or `paths`), with these
+// annotations and `extra_spec` lines (spec.tls), then "---".
+std::string annotated_ingress_yaml(const std::string& name, const std::string& host,
+                                   const std::string& service,
+                                   const std::map<std::string, std::string>& annotations,
+                                   const std::vector<PathRule>& paths = {},
+                                   const std::string& extra_spec = "");
 // A Service with one port (name "http", port 80) and, for each of `ports`, a slice with one
 // ready endpoint at 127.0.0.1 on that port. No ports: a Service without endpoints.
 std::string service_yaml(const std::string& name, const std::vector<std::uint16_t>& ports);
