@@ -25,7 +25,7 @@ Fault select_route(const ClientConnection& client, Exchange& ex) {
   const GlobalPolicy& global = *ex.snapshot->global;
   believe_forwarded_headers(ex.request, global, client.address_from_proxy_header, ex.origin,
                             ex.forwarded_address);
-  if (global.blocks(ex.origin.ip, ex.request[http::field::user_agent])) {
+  if (global.blocks(ex.origin.ip, [&] { return ex.request[http::field::user_agent]; })) {
     return Fault::Forbidden;
   }
   if (global.fail_closed) {

@@ -14,11 +14,7 @@ Expected<UserAgentBlocklist> UserAgentBlocklist::parse(std::string_view list) {
       return true;
     }
     if (!entry.starts_with('~')) {
-      std::string lower(entry);
-      for (char& c : lower) {
-        c = static_cast<char>(boost::beast::detail::ascii_tolower(c));
-      }
-      out.exact_.push_back(std::move(lower));
+      out.exact_.emplace_back(entry);  // compared ignoring case
       return true;
     }
     entry.remove_prefix(1);

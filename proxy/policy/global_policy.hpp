@@ -25,7 +25,7 @@ class UserAgentBlocklist {
   bool empty() const noexcept { return exact_.empty() && patterns_.empty(); }
 
  private:
-  std::vector<std::string> exact_;  // lowercase
+  std::vector<std::string> exact_;
   std::vector<PathRegex> patterns_;
 };
 
@@ -51,10 +51,12 @@ struct GlobalPolicy {
   bool fail_closed = false;
 
   bool believes_forwarded() const noexcept { return forwarded_headers || real_ip; }
-  // block-cidrs and block-user-agents.
-  bool blocks(const boost::asio::ip::address& client, std::string_view user_agent) const noexcept {
+  // block-cidrs and block-user-agents. `user_agent()` gives the request's User-Agent; it is
+  // looked up only when there is a list to match it against (every request passes here).
+  template <class UserAgent>
+  bool blocks(const boost::asio::ip::address& client, UserAgent&& user_agent) const {
     return (blocked_sources && blocked_sources->contains(client)) ||
-           (!blocked_agents.empty() && blocked_agents.blocks(user_agent));
+           (!blocked_agents.empty() && blocked_agents.blocks(user_agent()));
   }
 };
 
