@@ -760,17 +760,29 @@ TEST_CASE("Gateway API conformance: HTTPRouteWeight", "[e2e][gateway]") {
     - {name: infra-backend-v2, port: 8080, weight: 30}
     - {name: infra-backend-v3, port: 8080, weight: 0}
 )"));
-  // The suite sends 500 requests and allows each share to be off by 0.05.
-  std::map<std::string, int> seen;
+  // Like the suite: 500 requests whose shares may each be off by 0.05, in up to 10 rounds,
+  // since a share drawn by weight is off by more about once in 60 rounds. Weights that are not
+  // honoured miss in every round.
   constexpr int Requests = 500;
+  constexpr int Rounds = 10;
   Connection connection(c.port());
-  for (int i = 0; i < Requests; ++i) {
-    ++seen[connection.get("127.0.0.1", "/").header("x-echo-name")];
+  std::map<std::string, int> seen;
+  const auto share_is = [&](const std::string& name, double expected) {
+    return std::abs(seen[name] / double(Requests) - expected) < 0.05;
+  };
+  bool matched = false;
+  for (int round = 0; round < Rounds && !matched; ++round) {
+    seen.clear();
+    for (int i = 0; i < Requests; ++i) {
+      ++seen[connection.get("127.0.0.1", "/").header("x-echo-name")];
+    }
+    // Two names: nothing reached infra-backend-v3 (weight 0) or failed.
+    matched =
+        share_is("infra-backend-v1", 0.7) && share_is("infra-backend-v2", 0.3) && seen.size() == 2;
   }
-  CHECK(seen.size() == 2);
-  CHECK(std::abs(seen["infra-backend-v1"] / double(Requests) - 0.7) < 0.05);
-  CHECK(std::abs(seen["infra-backend-v2"] / double(Requests) - 0.3) < 0.05);
-  CHECK(seen["infra-backend-v3"] == 0);
+  INFO("last round: v1 " << seen["infra-backend-v1"] << ", v2 " << seen["infra-backend-v2"]
+                         << " of " << Requests);
+  CHECK(matched);
 }
 
 TEST_CASE("Gateway API conformance: HTTPRouteNoBackendRefs", "[e2e][gateway]") {
