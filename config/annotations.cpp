@@ -1,5 +1,4 @@
 #include "config/annotations.hpp"
-#include "config/setting_values.hpp"
 
 #include <algorithm>
 #include <array>
@@ -11,6 +10,9 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "config/annotation_reader.hpp"
+#include "config/client_auth_annotations.hpp"
+#include "config/setting_values.hpp"
 #include "k8swatch/decode_fields.hpp"
 #include "proxy/common/http_chars.hpp"
 #include "proxy/common/log.hpp"
@@ -23,12 +25,10 @@ namespace {
 
 constexpr std::string_view OurPrefix = "portico.dev/";
 constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
-// How a value an Ingress takes from the global ConfigMap is named in its notes.
-constexpr std::string_view DefaultPrefix = "(ConfigMap) ";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 77> Supported = {
+constexpr std::array<std::string_view, 83> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -48,17 +48,11 @@ constexpr std::array<std::string_view, 77> Supported = {
     "limit-whitelist", "server-alias", "from-to-www-redirect", "canary-by-header-pattern",
     "proxy-redirect-from", "proxy-redirect-to", "satisfy", "custom-http-errors",
     "default-backend", "mirror-target", "mirror-host", "mirror-request-body", "service-upstream",
-    "connection-proxy-header",
+    "connection-proxy-header", "auth-tls-secret", "auth-tls-verify-client",
+    "auth-tls-verify-depth", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream",
+    "auth-tls-match-cn",
 };
 // clang-format on
-
-// Longest timeout an annotation may ask for: beyond a day is a mistake, not a setting.
-constexpr std::chrono::hours MaxTimeout{24};
-
-// Printable ASCII without spaces: what may go into a Location or a path unescaped.
-bool is_url_text(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 127; });
-}
 
 // A path made of unreserved characters and slashes: safe in a header as it is.
 bool is_path_text(std::string_view s) {
@@ -72,190 +66,7 @@ bool is_token_list(std::string_view s) {
   return for_each_item(s, ',', [](std::string_view item) { return is_token(item); });
 }
 
-// Reads settings from one object's string map: an Ingress's annotations under our prefixes,
-// else the global ConfigMap's defaults; or the ConfigMap itself (no prefix, no defaults), to
-// judge its values once. Remembers what became of each value it was asked for, for explain.
-class Reader {
- public:
-  // `owner`: the log field naming whose values these are ({"ingress", "default/blog"}).
-  Reader(const std::map<std::string, std::string>& values, std::vector<std::string_view> prefixes,
-         std::pair<std::string, std::string> owner, const AnnotationDefaults* defaults,
-         std::string namespace_)
-      : values_(values),
-        prefixes_(std::move(prefixes)),
-        owner_(std::move(owner)),
-        defaults_(defaults),
-        namespace_(std::move(namespace_)) {}
-
-  // The value of setting `name` (ours first, then the ConfigMap's default), remembering which
-  // key it came from.
-  std::optional<std::string_view> find(std::string_view name) {
-    for (const auto prefix : prefixes_) {
-      const auto it = values_.find(std::string(prefix).append(name));
-      if (it != values_.end()) {
-        return take(it->first, it->second);
-      }
-    }
-    if (defaults_ != nullptr) {
-      if (const auto it = defaults_->find(name); it != defaults_->end()) {
-        return take(std::string(DefaultPrefix).append(name), it->second);
-      }
-    }
-    return std::nullopt;
-  }
-
-  void warn(const std::string& key, std::string_view reason) {
-    verdicts_[key].verdict = "ignored: " + std::string(reason);
-    log::warn(
-        "config", of_ingress() ? "annotation ignored" : "ConfigMap key ignored",
-        {{owner_.first, owner_.second}, {"annotation", key}, {"reason", std::string(reason)}});
-  }
-  void reject(std::string_view reason) { warn(source_, reason); }
-  // An invalid setting whose absence would let in what it was meant to keep out.
-  void refuse(std::string_view reason) {
-    verdicts_[source_].verdict = "fails closed (503): " + std::string(reason);
-    log::warn(
-        "config",
-        of_ingress() ? "annotation invalid: the Ingress answers 503 until it is fixed"
-                     : "ConfigMap key invalid: the Ingresses that do not set it answer 503 "
-                       "until it is fixed",
-        {{owner_.first, owner_.second}, {"annotation", source_}, {"reason", std::string(reason)}});
-  }
-
-  std::optional<bool> boolean(std::string_view name) {
-    const auto value = find(name);
-    if (!value) {
-      return std::nullopt;
-    }
-    const auto parsed = parse_true_false(*value);
-    if (!parsed) {
-      reject(parsed.error());
-      return std::nullopt;
-    }
-    return *parsed;
-  }
-
-  std::optional<long> integer(std::string_view name, long min, long max) {
-    const auto value = find(name);
-    if (!value) {
-      return std::nullopt;
-    }
-    const auto parsed = parse_whole_number(*value, min, max);
-    if (!parsed) {
-      reject(parsed.error());
-      return std::nullopt;
-    }
-    return *parsed;
-  }
-
-  std::optional<std::chrono::milliseconds> timeout(std::string_view name) {
-    const auto value = find(name);
-    if (!value) {
-      return std::nullopt;
-    }
-    const auto parsed = parse_duration(*value);
-    if (!parsed) {
-      reject(parsed.error());
-    } else if (*parsed <= std::chrono::milliseconds::zero() || *parsed > MaxTimeout) {
-      reject("must be more than 0 and at most 24h");
-    } else {
-      return *parsed;
-    }
-    return std::nullopt;
-  }
-
-  std::optional<std::uint64_t> size(std::string_view name) {
-    const auto value = find(name);
-    if (!value) {
-      return std::nullopt;
-    }
-    const auto parsed = parse_size(*value);
-    if (!parsed) {
-      reject(parsed.error());
-      return std::nullopt;
-    }
-    return *parsed;
-  }
-
-  // A value that must pass `valid`, else is rejected with `expected`.
-  template <class Valid>
-  std::optional<std::string> text(std::string_view name, Valid valid, std::string_view expected) {
-    const auto value = find(name);
-    if (!value) {
-      return std::nullopt;
-    }
-    if (valid(*value)) {
-      return std::string(*value);
-    }
-    reject(expected);
-    return std::nullopt;
-  }
-
-  // Values under our prefixes that nothing reads: snippets (never applied, by design)
-  // and names we do not support. Said so the author is not left guessing.
-  void warn_unread() {
-    for (const auto& entry : values_) {
-      const std::string& key = entry.first;  // named: clang 14 cannot capture a binding
-      const std::string& value = entry.second;
-      const auto prefix = std::find_if(prefixes_.begin(), prefixes_.end(),
-                                       [&](std::string_view p) { return key.starts_with(p); });
-      if (prefix == prefixes_.end()) {
-        continue;
-      }
-      const std::string_view name = std::string_view(key).substr(prefix->size());
-      if (name.ends_with("snippet")) {
-        warn(key, "snippets are never applied: Portico takes typed settings only");
-      } else if (std::find(Supported.begin(), Supported.end(), name) == Supported.end()) {
-        if (!verdicts_.contains(key)) {  // one that fails closed was judged already
-          verdicts_[key].value = value;
-          warn(key, "not supported by Portico");
-        }
-      } else if (!verdicts_.contains(key)) {
-        // Supported, but not consulted: the setting it refines is off, or ours overrides it.
-        verdicts_[key] = {value, "not used: its setting is off or portico.dev/ overrides it"};
-      }
-    }
-  }
-
-  AnnotationNotes notes() const {
-    AnnotationNotes out;
-    for (const auto& [key, judged] : verdicts_) {
-      out.push_back({key, judged.value, judged.verdict});
-    }
-    return out;
-  }
-
-  // The namespace a Secret named without one is looked up in.
-  const std::string& namespace_of_owner() const { return namespace_; }
-
- private:
-  bool of_ingress() const { return owner_.first == "ingress"; }
-  std::string_view take(const std::string& key, const std::string& value) {
-    source_ = key;
-    verdicts_.try_emplace(source_, Judged{value, "applied"});
-    return value;
-  }
-
-  struct Judged {
-    std::string value;
-    std::string verdict;
-  };
-  const std::map<std::string, std::string>& values_;
-  std::vector<std::string_view> prefixes_;
-  std::pair<std::string, std::string> owner_;
-  const AnnotationDefaults* defaults_;
-  std::string namespace_;
-  std::string source_;
-  std::map<std::string, Judged> verdicts_;  // by annotation key
-};
-
-// "/path" or "http(s)://...": where a redirect may point.
-bool is_redirect_target(std::string_view s) {
-  return is_url_text(s) &&
-         (s.starts_with("/") || s.starts_with("https://") || s.starts_with("http://"));
-}
-
-void read_redirects(Reader& reader, RoutePolicy& policy) {
+void read_redirects(AnnotationReader& reader, RoutePolicy& policy) {
   const auto redirect_code = [&](std::string_view name, unsigned fallback) {
     const auto code = reader.integer(name, 300, 308);
     return code ? static_cast<unsigned>(*code) : fallback;
@@ -278,7 +89,7 @@ void read_redirects(Reader& reader, RoutePolicy& policy) {
 
 // Source ranges: an allowlist (under either of its names, the newer winning) and a denylist,
 // which ingress-nginx checks first. An invalid list closes the Ingress rather than open it.
-void read_source_ranges(Reader& reader, RoutePolicy& policy) {
+void read_source_ranges(AnnotationReader& reader, RoutePolicy& policy) {
   const auto read = [&](const char* name, std::optional<SourceRanges>& into) {
     const auto value = reader.find(name);
     if (!value) {
@@ -299,25 +110,7 @@ void read_source_ranges(Reader& reader, RoutePolicy& policy) {
   read("denylist-source-range", policy.denied_sources);
 }
 
-// Client-certificate authentication is not offered: an Ingress that asks for it is closed
-// (503), never served to clients without a certificate. "off" asks for nothing.
-void refuse_client_certificates(Reader& reader, RoutePolicy& policy) {
-  const auto verify = reader.find("auth-tls-verify-client");
-  if (verify && *verify == "off") {
-    return;
-  }
-  const bool secret = reader.find("auth-tls-secret").has_value();
-  if (secret || verify) {
-    reader.refuse("client certificate authentication (auth-tls-*) is not supported");
-    policy.fail_closed = true;
-  }
-  if (secret && verify) {
-    reader.find("auth-tls-verify-client");  // the verdict goes to both
-    reader.refuse("client certificate authentication (auth-tls-*) is not supported");
-  }
-}
-
-void read_cors(Reader& reader, RoutePolicy& policy) {
+void read_cors(AnnotationReader& reader, RoutePolicy& policy) {
   if (!reader.boolean("enable-cors").value_or(false)) {
     return;
   }
@@ -361,7 +154,7 @@ void read_cors(Reader& reader, RoutePolicy& policy) {
 // them), as ingress-nginx's parser reads them; nothing when no limit is set. An invalid
 // allowlist is ignored with the rest of the limits' refinements, never widened: the limits
 // then apply to every client. limit-rate and limit-rate-after (bandwidth) are not offered.
-std::optional<RateLimits::Settings> read_rate_limits(Reader& reader) {
+std::optional<RateLimits::Settings> read_rate_limits(AnnotationReader& reader) {
   RateLimits::Settings limits;
   limits.rps = static_cast<unsigned>(reader.integer("limit-rps", 0, 1'000'000).value_or(0));
   limits.rpm = static_cast<unsigned>(reader.integer("limit-rpm", 0, 60'000'000).value_or(0));
@@ -392,7 +185,7 @@ std::optional<RateLimits::Settings> read_rate_limits(Reader& reader) {
 // Ingress when invalid; a sign-in URL that is invalid is ignored (401s are then answered as
 // they are). Connections to the auth service are always kept alive and reused, so the
 // auth-keepalive settings have nothing left to tune.
-void read_external_auth(Reader& reader, RoutePolicy& policy) {
+void read_external_auth(AnnotationReader& reader, RoutePolicy& policy) {
   const auto url = reader.find("auth-url");
   if (!url) {
     return;
@@ -456,7 +249,7 @@ void read_external_auth(Reader& reader, RoutePolicy& policy) {
 
 // Basic authentication from an htpasswd Secret. Anything short of a usable user list closes
 // the Ingress: serving it without the authentication its author asked for would expose it.
-void read_auth(Reader& reader, const SecretLookup& secrets, RoutePolicy& policy,
+void read_auth(AnnotationReader& reader, const SecretLookup& secrets, RoutePolicy& policy,
                std::string& secret_key) {
   read_external_auth(reader, policy);
   const auto type = reader.find("auth-type");
@@ -474,9 +267,7 @@ void read_auth(Reader& reader, const SecretLookup& secrets, RoutePolicy& policy,
     policy.fail_closed = true;
     return;
   }
-  secret_key = name->find('/') == std::string_view::npos
-                   ? reader.namespace_of_owner() + "/" + std::string(*name)
-                   : std::string(*name);
+  secret_key = secret_key_of(reader, *name);
   const k8s::Secret* secret = secrets ? secrets(secret_key) : nullptr;
   if (secret == nullptr) {
     reader.refuse("Secret " + secret_key + " not found");
@@ -510,7 +301,7 @@ void read_auth(Reader& reader, const SecretLookup& secrets, RoutePolicy& policy,
 
 // backend-protocol: how the backend is spoken to. ingress-nginx writes the values in capitals;
 // any case is taken. AJP and FCGI are nginx modules Portico has no counterpart for.
-BackendProtocol read_backend_protocol(Reader& reader) {
+BackendProtocol read_backend_protocol(AnnotationReader& reader) {
   static constexpr std::array<std::pair<std::string_view, BackendProtocol>, 4> Known = {{
       {"HTTP", BackendProtocol::Http},
       {"HTTPS", BackendProtocol::Https},
@@ -530,7 +321,7 @@ BackendProtocol read_backend_protocol(Reader& reader) {
   return BackendProtocol::Http;
 }
 
-void read_balancing(Reader& reader, RoutePolicy& policy) {
+void read_balancing(AnnotationReader& reader, RoutePolicy& policy) {
   if (const auto mode = reader.text(
           "load-balance", [](std::string_view s) { return s == "round_robin" || s == "ewma"; },
           "expected round_robin or ewma")) {
@@ -615,7 +406,7 @@ void read_balancing(Reader& reader, RoutePolicy& policy) {
 // proxy-redirect-from and -to, as ingress-nginx writes nginx's proxy_redirect: nothing unless
 // both are set and neither is "off"; "default" rewrites nothing (it names nginx's internal
 // upstream, which no backend's Location holds); a regular expression ("~") is not offered.
-std::optional<ProxyRedirect> read_proxy_redirect(Reader& reader) {
+std::optional<ProxyRedirect> read_proxy_redirect(AnnotationReader& reader) {
   const auto from = reader.text("proxy-redirect-from", is_url_text, "expected a URL or a path");
   if (from && from->starts_with('~')) {
     reader.reject("regular expressions are not supported: Locations are not rewritten");
@@ -630,7 +421,7 @@ std::optional<ProxyRedirect> read_proxy_redirect(Reader& reader) {
 
 // server-alias: more names, comma-separated, for the hosts of the Ingress's rules; lowercase,
 // each once, in order.
-std::vector<std::string> read_server_aliases(Reader& reader) {
+std::vector<std::string> read_server_aliases(AnnotationReader& reader) {
   std::vector<std::string> aliases;
   const auto value = reader.find("server-alias");
   if (!value) {
@@ -662,7 +453,7 @@ std::vector<std::string> read_server_aliases(Reader& reader) {
 
 // mirror-target, with mirror-host and mirror-request-body. An invalid one mirrors nothing
 // (warned): a mirror guards nothing.
-std::optional<UrlMirror> read_url_mirror(Reader& reader) {
+std::optional<UrlMirror> read_url_mirror(AnnotationReader& reader) {
   const auto target = reader.find("mirror-target");
   if (!target) {
     return std::nullopt;
@@ -687,7 +478,7 @@ std::optional<UrlMirror> read_url_mirror(Reader& reader) {
 
 // custom-http-errors: "404,503", statuses from 400 to 599 (the translator finds the Service
 // that serves their pages).
-std::optional<ErrorPages> read_error_pages(Reader& reader) {
+std::optional<ErrorPages> read_error_pages(AnnotationReader& reader) {
   const auto list = reader.find("custom-http-errors");
   if (!list) {
     return std::nullopt;
@@ -715,7 +506,7 @@ bool is_service_name(std::string_view s) {
          });
 }
 
-std::optional<Canary> read_canary(Reader& reader) {
+std::optional<Canary> read_canary(AnnotationReader& reader) {
   if (!reader.boolean("canary").value_or(false)) {
     return std::nullopt;
   }
@@ -777,7 +568,7 @@ RateLimitsPtr RateLimitKeeper::get(const std::string& ingress,
 namespace {
 
 // Every setting, from `reader`; `owner`: whose limits `keeper` keeps.
-IngressAnnotations read_settings(Reader& reader, const std::string& owner,
+IngressAnnotations read_settings(AnnotationReader& reader, const std::string& owner,
                                  const SecretLookup& secrets, RateLimitKeeper* keeper) {
   IngressAnnotations out;
   out.ssl_redirect = reader.boolean("ssl-redirect").value_or(true);
@@ -795,7 +586,7 @@ IngressAnnotations read_settings(Reader& reader, const std::string& owner,
   out.use_regex = reader.boolean("use-regex").value_or(false) || policy.rewrite_target;
   read_redirects(reader, policy);
   read_source_ranges(reader, policy);
-  refuse_client_certificates(reader, policy);
+  read_client_auth(reader, secrets, policy, out);
   read_cors(reader, policy);
   if (auto limits = read_rate_limits(reader)) {
     policy.rate_limits = keeper != nullptr ? keeper->get(owner, *limits)
@@ -835,7 +626,7 @@ IngressAnnotations read_settings(Reader& reader, const std::string& owner,
   if (policy != RoutePolicy{}) {
     out.policy = std::make_shared<const RoutePolicy>(policy);
   }
-  reader.warn_unread();
+  reader.warn_unread(Supported);
   out.notes = reader.notes();
   return out;
 }
@@ -855,8 +646,8 @@ constexpr std::array<std::string_view, 15> DefaultKeys = {
 IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets,
                                     RateLimitKeeper* keeper, const AnnotationDefaults* defaults) {
   const std::string key = k8s::key_of(ingress.meta);
-  Reader reader(ingress.meta.annotations, {OurPrefix, NginxPrefix}, {"ingress", key}, defaults,
-                ingress.meta.namespace_);
+  AnnotationReader reader(ingress.meta.annotations, {OurPrefix, NginxPrefix}, {"ingress", key},
+                          defaults, ingress.meta.namespace_);
   return read_settings(reader, key, secrets, keeper);
 }
 
@@ -872,7 +663,7 @@ AnnotationDefaults read_annotation_defaults(const std::map<std::string, std::str
       candidates.emplace(key, value);
     }
   }
-  Reader reader(candidates, {""}, {"configmap", configmap}, nullptr, "");
+  AnnotationReader reader(candidates, {""}, {"configmap", configmap}, nullptr, "");
   const IngressAnnotations judged = read_settings(reader, configmap, {}, nullptr);
   AnnotationDefaults out;
   for (const AnnotationNote& note : judged.notes) {

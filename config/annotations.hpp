@@ -34,6 +34,10 @@ struct IngressAnnotations {
   // rules' Services have no ready endpoint (the translator makes it a cluster of `policy`).
   std::string default_backend;
   bool service_upstream = false;  // service-upstream: its Services' cluster IPs, not endpoints
+  // auth-tls-*: the client certificates its hosts ask for (null: none), from the Secret
+  // "namespace/name" client_ca_secret (set whenever one was named).
+  ClientAuthPtr client_auth;
+  std::string client_ca_secret;
   AnnotationNotes notes;         // what became of each of its annotations, for explain
 };
 

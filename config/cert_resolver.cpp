@@ -47,6 +47,38 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
   return made.context;
 }
 
+namespace {
+
+// auth-tls-*, as ingress-nginx configures a server: a host (and its aliases) asks for the
+// client certificates of the oldest Ingress with rules for it that asks for some. Then every
+// other host of a served Ingress asks for none, so the demand of host-less rules reaches only
+// the names no rule claims.
+void assign_client_auth(CertTable& table, const std::vector<const k8s::Ingress*>& served,
+                        const std::map<std::string, IngressAnnotations>& annotations,
+                        const std::map<std::string, std::vector<std::string>>& aliases) {
+  for (const bool asking : {true, false}) {
+    for (const k8s::Ingress* ingress : served) {
+      const auto read = annotations.find(k8s::key_of(ingress->meta));
+      const bool canary = read != annotations.end() && read->second.canary;
+      const ClientAuthPtr auth =
+          read == annotations.end() || canary ? nullptr : read->second.client_auth;
+      if (asking != (auth != nullptr)) {
+        continue;
+      }
+      for (const auto& rule : ingress->rules) {
+        table.set_client_auth(rule.host, auth);
+        if (const auto found = aliases.find(rule.host); found != aliases.end()) {
+          for (const auto& alias : found->second) {
+            table.set_client_auth(alias, auth);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const CertTable> CertResolver::build(
     const ObjectCache& cache, const std::vector<ListenerCertificate>& listeners,
     const std::vector<const k8s::Ingress*>& served,
@@ -99,6 +131,7 @@ std::shared_ptr<const CertTable> CertResolver::build(
       }
     }
   }
+  assign_client_auth(*table, served, annotations, aliases);
   return table;
 }
 

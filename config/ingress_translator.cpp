@@ -316,7 +316,8 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
                             .first->second;
     annotations.policy =
         writer.with_backends(*ingress, annotations, settings_.default_backend_service);
-    out.reads_secrets = out.reads_secrets || !annotations.auth_secret.empty();
+    out.reads_secrets = out.reads_secrets || !annotations.auth_secret.empty() ||
+                        !annotations.client_ca_secret.empty();
     if (annotations.use_regex) {
       for (const auto& rule : ingress->rules) {
         regex_hosts.insert(rule.host);

@@ -76,7 +76,8 @@ struct Translation {
   std::map<std::string, IngressAnnotations> annotations;  // by served Ingress "namespace/name"
   std::shared_ptr<const GlobalPolicy> global;             // from the ConfigMap; never null
   AnnotationNotes configmap_notes;                        // what became of each of its keys
-  bool reads_secrets = false;  // some Ingress uses an auth-secret: Secret changes re-translate
+  // Some Ingress uses an auth-secret or auth-tls-secret: Secret changes re-translate.
+  bool reads_secrets = false;
   // server-alias: the names each host is also served under (its rules, its certificate).
   std::map<std::string, std::vector<std::string>> aliases;
   // from-to-www-redirect: the name that redirects to each such host ("www.a.com" for "a.com",

@@ -6,7 +6,8 @@ namespace portico {
 
 SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty) {
   const bool first = generation_ == 0;
-  // Secrets feed routes too when an Ingress authenticates with one (auth-secret).
+  // Secrets feed routes too when an Ingress authenticates with one (auth-secret,
+  // auth-tls-secret).
   const bool routes_changed = first || dirty.routes || (dirty.secrets && current_.reads_secrets);
   if (routes_changed) {
     current_ = translator_.translate(cache, ids_);
@@ -29,8 +30,10 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
     referenced_secrets_ = certs_.secrets_read();
     referenced_secrets_.insert(challenge_secret_);
     for (const auto& [ingress, annotations] : current_.annotations) {
-      if (!annotations.auth_secret.empty()) {
-        referenced_secrets_.insert(annotations.auth_secret);
+      for (const std::string* secret : {&annotations.auth_secret, &annotations.client_ca_secret}) {
+        if (!secret->empty()) {
+          referenced_secrets_.insert(*secret);
+        }
       }
     }
     auto challenges = std::make_shared<AcmeChallenges>();

@@ -35,6 +35,9 @@ struct ClientConnection {
   std::uint16_t listener_port;
   bool tls;
   bool address_from_proxy_header;  // `ip` is what a PROXY protocol header said
+  // What the TLS handshake verified of a client certificate, when the SNI's host asked for
+  // one (auth-tls-*); null otherwise.
+  std::shared_ptr<const ClientCertificate> certificate;
 };
 
 // Lends the worker's relay buffer to one exchange and gives it back when the exchange ends.

@@ -14,6 +14,8 @@ enum class Fault {
   Redirect,             // 3xx with a Location: to HTTPS (308), or an Ingress's redirect
   Forbidden,            // 403: the client is outside the Ingress's allowed source ranges
   Unauthorized,         // 401: missing or wrong Basic credentials
+  CertificateRefused,   // 400: no or an invalid client certificate where auth-tls asks for one;
+                        // 421 (fault_status): verified for another host's CAs
   Misconfigured,        // 503: an Ingress whose access settings are invalid fails closed
   RateLimited,          // 503: over the Ingress's limit-rps, limit-rpm or limit-connections
   AuthPending,          // not a fault: the route asks its external auth service first
@@ -40,6 +42,7 @@ constexpr bool rejects_request(Fault fault) {
 constexpr unsigned status_for(Fault fault) {
   switch (fault) {
     case Fault::BadRequest:
+    case Fault::CertificateRefused:
       return 400;
     case Fault::UriTooLong:
       return 414;

@@ -5,6 +5,7 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/common/utc_time.hpp"
+#include "proxy/exchange/client_certificate.hpp"
 #include "proxy/exchange/external_auth_request.hpp"
 #include "proxy/exchange/forwarding.hpp"
 #include "proxy/exchange/mirror_request.hpp"
@@ -46,6 +47,10 @@ Fault select_route(const ClientConnection& client, Exchange& ex) {
                                        https_location(ex.target, client.worker.https_port()));
       return Fault::Redirect;
     }
+  }
+  // Before the host's rules, as nginx judges a certificate before any location.
+  if (const Fault fault = judge_client_certificate(client, ex); fault != Fault::None) {
+    return fault;
   }
   ex.route = ex.snapshot->routes->match(ex.target.host, path,
                                         HeadFacts(ex.request, ex.target, ex.origin.https));

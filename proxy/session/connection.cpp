@@ -6,6 +6,7 @@
 #include "proxy/http1/http1_session.hpp"
 #include "proxy/http2/http2_session.hpp"
 #include "proxy/session/deadline.hpp"
+#include "proxy/tls/client_auth.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -42,7 +43,10 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
   if (tls != nullptr) {
     TlsStream stream(std::move(transport), *tls);
     deadline.watch(&beast::get_lowest_layer(stream));
+    ClientAuthPtr client_auth;  // set by the handshake when the SNI's host asks for certificates
+    ClientAuth::lend_slot(stream.native_handle(), &client_auth);
     auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_nothrow);
+    ClientAuth::lend_slot(stream.native_handle(), nullptr);
     deadline.watch(nullptr);
     if (ec) {
       ++worker.stats().tls_handshake_failures;
@@ -50,6 +54,10 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
       co_return;
     }
     ++worker.stats().tls_handshakes;
+    if (client_auth) {
+      client.certificate = std::make_shared<const ClientCertificate>(
+          ClientAuth::inspect(stream.native_handle(), *client_auth));
+    }
     const unsigned char* protocol = nullptr;
     unsigned length = 0;
     SSL_get0_alpn_selected(stream.native_handle(), &protocol, &length);

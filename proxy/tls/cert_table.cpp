@@ -27,6 +27,28 @@ void CertTable::redirect_to_https(const std::string& host) {
   }
 }
 
+void CertTable::set_client_auth(const std::string& host, ClientAuthPtr auth) {
+  if (host.starts_with("*.")) {
+    client_auth_wildcard_.try_emplace(host.substr(2), std::move(auth));
+  } else {
+    client_auth_exact_.try_emplace(host, std::move(auth));
+  }
+}
+
+const ClientAuthPtr& CertTable::client_auth(std::string_view host) const noexcept {
+  static const ClientAuthPtr none;
+  if (const auto it = client_auth_exact_.find(host); it != client_auth_exact_.end()) {
+    return it->second;
+  }
+  if (const auto parent = parent_of(host); !parent.empty()) {
+    if (const auto it = client_auth_wildcard_.find(parent); it != client_auth_wildcard_.end()) {
+      return it->second;
+    }
+  }
+  const auto any = client_auth_exact_.find(std::string_view());
+  return any != client_auth_exact_.end() ? any->second : none;
+}
+
 const TlsContext& CertTable::select(std::string_view server_name) const noexcept {
   if (const auto it = exact_.find(server_name); it != exact_.end()) {
     return *it->second;

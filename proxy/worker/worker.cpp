@@ -20,6 +20,29 @@ namespace {
 
 using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
+std::string lowercase(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+// The host name of a ClientHello's server_name extension, or "" (RFC 6066: a list of
+// 2-byte length, then entries of a type byte, a 2-byte length and the name; one host_name).
+std::string server_name_in_hello(SSL* ssl) {
+  const unsigned char* data = nullptr;
+  std::size_t size = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &data, &size) != 1 || size < 5) {
+    return "";
+  }
+  const std::size_t list = (std::size_t{data[0]} << 8) | data[1];
+  const std::size_t length = (std::size_t{data[3]} << 8) | data[4];
+  if (list + 2 != size || data[2] != TLSEXT_NAMETYPE_host_name || length + 5 > size) {
+    return "";
+  }
+  return std::string(reinterpret_cast<const char*>(data + 5), length);
+}
+
 std::uint64_t random_seed(unsigned index) {
   std::random_device device;
   return (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ index;
@@ -38,6 +61,18 @@ Worker::Worker(unsigned index, const ProxySettings& settings, const TicketKeys& 
                                  static_cast<long>(ticket_keys.size()));
   SSL_CTX_set_tlsext_servername_callback(tls_front_.native_handle(), choose_certificate);
   SSL_CTX_set_tlsext_servername_arg(tls_front_.native_handle(), this);
+  SSL_CTX_set_client_hello_cb(tls_front_.native_handle(), separate_sessions, this);
+}
+
+int Worker::separate_sessions(SSL* ssl, int*, void* arg) {
+  const auto* worker = static_cast<const Worker*>(arg);
+  if (worker->view_ && worker->view_->certs) {
+    if (const ClientAuthPtr& client_auth =
+            worker->view_->certs->client_auth(lowercase(server_name_in_hello(ssl)))) {
+      ClientAuth::ask(ssl, client_auth);
+    }
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 int Worker::choose_certificate(SSL* ssl, int*, void* arg) {
@@ -46,11 +81,13 @@ int Worker::choose_certificate(SSL* ssl, int*, void* arg) {
     return SSL_TLSEXT_ERR_ALERT_FATAL;  // no routing state yet: nothing to serve
   }
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  std::string lowered = name != nullptr ? name : "";
-  for (char& c : lowered) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lowered = lowercase(name != nullptr ? name : "");
+  const CertTable& certs = *worker->view_->certs;
+  SSL_set_SSL_CTX(ssl, certs.select(lowered).native());
+  // After the context switch, which resets verification to the new context's.
+  if (const ClientAuthPtr& client_auth = certs.client_auth(lowered)) {
+    ClientAuth::ask(ssl, client_auth);
   }
-  SSL_set_SSL_CTX(ssl, worker->view_->certs->select(lowered).native());
   return SSL_TLSEXT_ERR_OK;
 }
 

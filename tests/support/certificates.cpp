@@ -42,7 +42,8 @@ http::response<http::string_body> get_over(TlsClientStream& stream, const std::s
 }  // namespace
 
 TestCertificate make_certificate(const std::string& common_name,
-                                 const std::vector<std::string>& alt_names) {
+                                 const std::vector<std::string>& alt_names,
+                                 const TestCertificate* issuer) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
   X509_set_version(cert, 2);
@@ -55,10 +56,21 @@ TestCertificate make_certificate(const std::string& common_name,
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
                              0);
-  X509_set_issuer_name(cert, name);
+  X509* issuer_cert = cert;
+  EVP_PKEY* signing_key = key;
+  if (issuer != nullptr) {
+    BIO* bio = BIO_new_mem_buf(issuer->certificate_pem.data(),
+                               static_cast<int>(issuer->certificate_pem.size()));
+    issuer_cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    bio = BIO_new_mem_buf(issuer->key_pem.data(), static_cast<int>(issuer->key_pem.size()));
+    signing_key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+  }
+  X509_set_issuer_name(cert, X509_get_subject_name(issuer_cert));
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509V3_set_ctx(&ctx, issuer_cert, cert, nullptr, nullptr, 0);
   std::string alt;
   for (const auto& entry : alt_names) {
     alt += (alt.empty() ? "" : ",") + entry;
@@ -73,7 +85,11 @@ TestCertificate make_certificate(const std::string& common_name,
     X509_add_ext(cert, ext, -1);
     X509_EXTENSION_free(ext);
   }
-  X509_sign(cert, key, EVP_sha256());
+  X509_sign(cert, signing_key, EVP_sha256());
+  if (issuer != nullptr) {
+    X509_free(issuer_cert);
+    EVP_PKEY_free(signing_key);
+  }
   TestCertificate out{
       pem_of([](BIO* b, void* o) { return PEM_write_bio_X509(b, static_cast<X509*>(o)); }, cert),
       pem_of(
@@ -130,21 +146,23 @@ bool tls_handshake_succeeds(unsigned short port, int max_version) {
   return !ec;
 }
 
-bool tls_session_resumes(unsigned short port, const std::string& server_name) {
+bool tls_session_resumes(unsigned short port, const std::string& server_name,
+                         const std::string& resumed_as) {
   net::io_context io;
   net::ssl::context context(net::ssl::context::tls_client);
   SSL_SESSION* session = nullptr;
   bool reused = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    const std::string& name = attempt == 1 && !resumed_as.empty() ? resumed_as : server_name;
     TlsClientStream stream(io, context);
     stream.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
-    SSL_set_tlsext_host_name(stream.native_handle(), server_name.c_str());
+    SSL_set_tlsext_host_name(stream.native_handle(), name.c_str());
     if (session != nullptr) {
       SSL_set_session(stream.native_handle(), session);
     }
     stream.handshake(net::ssl::stream_base::client);
     // TLS 1.3 tickets follow the handshake: one exchange makes sure they have arrived.
-    get_over(stream, server_name, "/");
+    get_over(stream, name, "/");
     reused = SSL_session_reused(stream.native_handle()) == 1;
     if (session == nullptr) {
       session = SSL_get1_session(stream.native_handle());

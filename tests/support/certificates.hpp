@@ -10,10 +10,11 @@ struct TestCertificate {
   std::string key_pem;
 };
 
-// A self-signed certificate (usable as its own CA) with this common name and subject
-// alternative names ("DNS:a.com", "IP:127.0.0.1").
+// A certificate (usable as a CA) with this common name and subject alternative names
+// ("DNS:a.com", "IP:127.0.0.1"), self-signed or signed by `issuer`.
 TestCertificate make_certificate(const std::string& common_name,
-                                 const std::vector<std::string>& alt_names);
+                                 const std::vector<std::string>& alt_names,
+                                 const TestCertificate* issuer = nullptr);
 
 // What a TLS client saw: the certificate's common name, the ALPN protocol, the HTTP reply.
 struct TlsProbe {
@@ -31,7 +32,9 @@ TlsProbe probe_tls(unsigned short port, const std::string& server_name,
 // Whether a handshake succeeds when the client offers at most `max_version` (e.g. TLS1_1_VERSION).
 bool tls_handshake_succeeds(unsigned short port, int max_version);
 
-// Whether a second connection resumes the first one's session (from its ticket).
-bool tls_session_resumes(unsigned short port, const std::string& server_name);
+// Whether a second connection resumes the first one's session (from its ticket), sending
+// `resumed_as` as its SNI when set (else `server_name` again).
+bool tls_session_resumes(unsigned short port, const std::string& server_name,
+                         const std::string& resumed_as = "");
 
 }  // namespace portico::test

@@ -222,21 +222,30 @@ std::string service_yaml(const std::string& name, const std::vector<std::uint16_
   return yaml;
 }
 
-std::string tls_secret_yaml(const std::string& name, const std::string& certificate_pem,
-                            const std::string& key_pem, const std::string& ns) {
-  const auto block = [](const std::string& pem) {
+std::string secret_yaml(const std::string& name, const std::map<std::string, std::string>& data,
+                        const std::string& type, const std::string& ns) {
+  const auto block = [](const std::string& text) {
     std::string out = "|\n";
     std::size_t start = 0;
-    while (start < pem.size()) {
-      const auto end = pem.find('\n', start);
-      out += "    " + pem.substr(start, end - start) + "\n";
-      start = end == std::string::npos ? pem.size() : end + 1;
+    while (start < text.size()) {
+      const auto end = text.find('\n', start);
+      out += "    " + text.substr(start, end - start) + "\n";
+      start = end == std::string::npos ? text.size() : end + 1;
     }
     return out;
   };
-  return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
-         "\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: " + block(certificate_pem) +
-         "  tls.key: " + block(key_pem);
+  std::string out = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
+                    "\n  namespace: " + ns + "\ntype: " + type + "\nstringData:\n";
+  for (const auto& [key, value] : data) {
+    out += "  " + key + ": " + block(value);
+  }
+  return out;
+}
+
+std::string tls_secret_yaml(const std::string& name, const std::string& certificate_pem,
+                            const std::string& key_pem, const std::string& ns) {
+  return secret_yaml(name, {{"tls.crt", certificate_pem}, {"tls.key", key_pem}},
+                     "kubernetes.io/tls", ns);
 }
 
 }  // namespace portico::test

@@ -111,6 +111,9 @@ std::string service_yaml(const std::string& name, const std::vector<std::uint16_
 // every path of `host` to Service `service`, whose endpoints are 127.0.0.1 on `ports`.
 std::string site_yaml(const std::string& name, const std::string& host, const std::string& service,
                       const std::vector<std::uint16_t>& ports);
+// A Secret of `type` with `data` (text) as stringData.
+std::string secret_yaml(const std::string& name, const std::map<std::string, std::string>& data,
+                        const std::string& type = "Opaque", const std::string& ns = "default");
 // A kubernetes.io/tls Secret, with PEMs as stringData.
 std::string tls_secret_yaml(const std::string& name, const std::string& certificate_pem,
                             const std::string& key_pem, const std::string& ns = "default");

@@ -2,6 +2,7 @@
 
 #include "config/annotations.hpp"
 #include "proxy/common/quantity.hpp"
+#include "tests/support/certificates.hpp"
 
 using namespace portico;
 
@@ -155,12 +156,55 @@ TEST_CASE("Annotations: invalid values fall back, except where that would open a
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8"}}));
   CHECK(closed({{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8, 300.1.1.1"}}));
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/denylist-source-range", "10.0.0.0/8"}}));
-  // Client certificates are not offered: asking for them closes the Ingress, unless "off".
+  // Client certificates from a Secret that is not there: closed, unless nothing is asked.
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"}}));
   CHECK(closed({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
                 {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "optional"}}));
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
                       {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "off"}}));
+}
+
+TEST_CASE("Annotations: auth-tls reads its CAs from the Secret and closes when it cannot",
+          "[annotations]") {
+  k8s::Secret ca;
+  ca.data["ca.crt"] = test::make_certificate("Test CA", {}).certificate_pem;
+  k8s::Secret garbage;
+  garbage.data["ca.crt"] = "not a certificate";
+  const SecretLookup secrets = [&](const std::string& key) -> const k8s::Secret* {
+    return key == "default/ca" ? &ca : key == "other/garbage" ? &garbage : nullptr;
+  };
+  const std::string tls = "nginx.ingress.kubernetes.io/auth-tls-";
+  const auto read = [&](std::map<std::string, std::string> annotations) {
+    return read_annotations(annotated(std::move(annotations)), secrets);
+  };
+  const auto strict = read({{tls + "secret", "ca"},
+                            {tls + "verify-client", "sometimes"},
+                            {tls + "verify-depth", "0"},
+                            {tls + "match-cn", "CN=(alice|bob)$"}});
+  REQUIRE(strict.client_auth);
+  CHECK(strict.client_ca_secret == "default/ca");
+  CHECK_FALSE(strict.policy);  // nothing else: the host, not the route, judges certificates
+  // ingress-nginx's defaults for what is invalid: "on" and a depth of 1.
+  CHECK(strict.client_auth->settings().verify == ClientVerify::On);
+  CHECK(strict.client_auth->settings().depth == 1);
+  PathCaptures captures;
+  CHECK(strict.client_auth->settings().match_cn->match("CN=bob", captures));
+  CHECK_FALSE(strict.client_auth->settings().match_cn->match("CN=bobby,O=x", captures));
+  // The same CAs and mode are the same identity, whatever else differs.
+  const auto optional = read({{tls + "secret", "default/ca"}, {tls + "verify-client", "optional"}});
+  REQUIRE(optional.client_auth);
+  CHECK(optional.client_auth->identity() != strict.client_auth->identity());
+  CHECK(read({{tls + "secret", "ca"}, {tls + "pass-certificate-to-upstream", "true"}})
+            .client_auth->identity() == strict.client_auth->identity());
+
+  const auto closes = [&](std::map<std::string, std::string> annotations) {
+    const auto judged = read(std::move(annotations));
+    return !judged.client_auth && judged.policy && judged.policy->fail_closed;
+  };
+  CHECK(closes({{tls + "secret", "other/garbage"}}));
+  CHECK(closes({{tls + "secret", "ca"}, {tls + "match-cn", "alice"}}));
+  CHECK(closes({{tls + "secret", "ca"}, {tls + "match-cn", "CN=(alice"}}));
+  CHECK(closes({{tls + "secret", "ca"}, {tls + "error-page", "javascript:alert(1)"}}));
 }
 
 TEST_CASE("Annotations: canary settings", "[annotations]") {
