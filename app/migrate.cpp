@@ -207,9 +207,10 @@ Expected<MigrationReport> migration_report(const Options& options) {
                    (served ? "; served with these flags)\n"
                            : "; not served with these flags: see --ingress-class, "
                              "--controller-name, --watch-ingress-without-class)\n");
-    const auto read = read_annotations(
+    auto read = read_annotations(
         ingress, [&](const std::string& secret) { return find_secret(**inputs, secret); }, nullptr,
         options.translation.configmap.empty() ? nullptr : &configmap.defaults);
+    judge_ssl_passthrough(read, options.translation.ssl_passthrough, key);
     const bool closed = report_notes(read.notes, totals, report.text);
     if (read.notes.empty()) {
       report.text += "  (no ingress-nginx annotation)\n";

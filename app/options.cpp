@@ -363,6 +363,14 @@ const std::vector<Flag>& flags() {
                      o.proxy.proxy_protocol = true;
                      return std::nullopt;
                    }},
+                  {"--enable-ssl-passthrough", nullptr,
+                   "honour ssl-passthrough: TLS connections to those hosts are relayed untouched "
+                   "(the HTTPS listener reads each ClientHello's SNI first)",
+                   [](Options& o, const std::string&) {
+                     o.proxy.ssl_passthrough = true;
+                     o.translation.ssl_passthrough = true;
+                     return std::nullopt;
+                   }},
                   {"--no-access-log", nullptr, "no access log, whatever the log format",
                    [](Options& o, const std::string&) {
                      o.access_log = false;

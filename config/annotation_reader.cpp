@@ -31,20 +31,31 @@ std::optional<std::string_view> AnnotationReader::find(std::string_view name) {
   return std::nullopt;
 }
 
+void AnnotationReader::judge(const std::string& key, std::string verdict) {
+  Judged& judged = verdicts_[key];
+  if (const auto it = values_.find(key); judged.value.empty() && it != values_.end()) {
+    judged.value = it->second;
+  }
+  judged.verdict = std::move(verdict);
+}
+
 void AnnotationReader::warn(const std::string& key, std::string_view reason) {
-  verdicts_[key].verdict = "ignored: " + std::string(reason);
+  judge(key, "ignored: " + std::string(reason));
   log::warn("config", of_ingress() ? "annotation ignored" : "ConfigMap key ignored",
-            {{owner_.first, owner_.second}, {"annotation", key}, {"reason", std::string(reason)}});
+            {{owner_.first, owner_.second},
+             {of_ingress() ? "annotation" : "key", key},
+             {"reason", std::string(reason)}});
 }
 
 void AnnotationReader::refuse(std::string_view reason) {
-  verdicts_[source_].verdict = "fails closed (503): " + std::string(reason);
-  log::warn(
-      "config",
-      of_ingress() ? "annotation invalid: the Ingress answers 503 until it is fixed"
-                   : "ConfigMap key invalid: the Ingresses that do not set it answer 503 "
-                     "until it is fixed",
-      {{owner_.first, owner_.second}, {"annotation", source_}, {"reason", std::string(reason)}});
+  judge(source_, "fails closed (503): " + std::string(reason));
+  log::warn("config",
+            of_ingress() ? "annotation invalid: the Ingress answers 503 until it is fixed"
+                         : "ConfigMap key invalid: what it would close answers 503 until it is "
+                           "fixed",
+            {{owner_.first, owner_.second},
+             {of_ingress() ? "annotation" : "key", source_},
+             {"reason", std::string(reason)}});
 }
 
 std::optional<bool> AnnotationReader::boolean(std::string_view name) {
@@ -116,7 +127,6 @@ void AnnotationReader::warn_unread(std::span<const std::string_view> supported) 
       warn(key, "snippets are never applied: Portico takes typed settings only");
     } else if (std::find(supported.begin(), supported.end(), name) == supported.end()) {
       if (!verdicts_.contains(key)) {  // one that fails closed was judged already
-        verdicts_[key].value = value;
         warn(key, "not supported by Portico");
       }
     } else if (!verdicts_.contains(key)) {

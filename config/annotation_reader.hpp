@@ -1,6 +1,6 @@
 #pragma once
 // AnnotationReader: reads typed settings from one object's string map (an Ingress's
-// annotations, or the global ConfigMap's annotation defaults) and remembers what became of each
+// annotations, or the global ConfigMap's keys) and remembers what became of each
 // value it was asked for ("applied", "ignored: why", "fails closed (503): why"), for explain,
 // the dashboard and `portico migrate`. Every warning names the object and the setting.
 #include <chrono>
@@ -42,6 +42,9 @@ class AnnotationReader {
   void reject(std::string_view reason) { warn(source_, reason); }
   // An invalid setting whose absence would let in what it was meant to keep out.
   void refuse(std::string_view reason);
+  // Any other verdict ("applied, differs: why"), for `key` whether or not it was found.
+  void judge(const std::string& key, std::string verdict);
+  bool judged(const std::string& key) const { return verdicts_.contains(key); }
 
   std::optional<bool> boolean(std::string_view name);
   std::optional<long> integer(std::string_view name, long min, long max);
@@ -67,6 +70,9 @@ class AnnotationReader {
   // Values under our prefixes that nothing read: snippets (never applied, by design) and
   // names not in `supported`. Said so the author is not left guessing.
   void warn_unread(std::span<const std::string_view> supported);
+
+  // Every value of the object, in key order.
+  const std::map<std::string, std::string>& values() const { return values_; }
 
   AnnotationNotes notes() const;
 

@@ -28,7 +28,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 83> Supported = {
+constexpr std::array<std::string_view, 84> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -50,7 +50,7 @@ constexpr std::array<std::string_view, 83> Supported = {
     "default-backend", "mirror-target", "mirror-host", "mirror-request-body", "service-upstream",
     "connection-proxy-header", "auth-tls-secret", "auth-tls-verify-client",
     "auth-tls-verify-depth", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream",
-    "auth-tls-match-cn",
+    "auth-tls-match-cn", "ssl-passthrough",
 };
 // clang-format on
 
@@ -613,6 +613,7 @@ IngressAnnotations read_settings(AnnotationReader& reader, const std::string& ow
   out.canary = read_canary(reader);
   out.server_aliases = read_server_aliases(reader);
   out.from_to_www_redirect = reader.boolean("from-to-www-redirect").value_or(false);
+  out.ssl_passthrough = reader.boolean("ssl-passthrough").value_or(false);
   policy.error_pages = read_error_pages(reader);
   policy.url_mirror = read_url_mirror(reader);
   out.service_upstream = reader.boolean("service-upstream").value_or(false);
@@ -649,6 +650,22 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLoo
   AnnotationReader reader(ingress.meta.annotations, {OurPrefix, NginxPrefix}, {"ingress", key},
                           defaults, ingress.meta.namespace_);
   return read_settings(reader, key, secrets, keeper);
+}
+
+void judge_ssl_passthrough(IngressAnnotations& read, bool enabled, const std::string& ingress) {
+  if (!read.ssl_passthrough || enabled) {
+    return;
+  }
+  read.ssl_passthrough = false;
+  constexpr std::string_view Why = "Portico runs without --enable-ssl-passthrough";
+  for (AnnotationNote& note : read.notes) {
+    if (note.annotation.ends_with("/ssl-passthrough") && note.verdict == "applied") {
+      note.verdict = "ignored: " + std::string(Why);
+      log::warn(
+          "config", "annotation ignored",
+          {{"ingress", ingress}, {"annotation", note.annotation}, {"reason", std::string(Why)}});
+    }
+  }
 }
 
 bool is_annotation_default(std::string_view key) {

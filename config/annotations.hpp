@@ -30,6 +30,7 @@ struct IngressAnnotations {
   std::string auth_secret;       // "namespace/name" of the auth-secret read, or ""
   std::vector<std::string> server_aliases;  // server-alias: more names for its rules' hosts
   bool from_to_www_redirect = false;        // www.HOST (or HOST without www.) redirects to HOST
+  bool ssl_passthrough = false;  // TLS to its hosts is relayed untouched to the "/" backend
   // default-backend: a Service of the Ingress's namespace for its error pages and for when its
   // rules' Services have no ready endpoint (the translator makes it a cluster of `policy`).
   std::string default_backend;
@@ -65,6 +66,10 @@ using AnnotationDefaults = std::map<std::string, std::string, std::less<>>;
 IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets = {},
                                     RateLimitKeeper* keeper = nullptr,
                                     const AnnotationDefaults* defaults = nullptr);
+
+// ssl-passthrough is honoured only with --enable-ssl-passthrough (`enabled`), as in
+// ingress-nginx; without it, `read` notes it as ignored (and says so once, for `ingress`).
+void judge_ssl_passthrough(IngressAnnotations& read, bool enabled, const std::string& ingress);
 
 // Whether ingress-nginx takes ConfigMap key `key` as the default of the annotation `key`.
 bool is_annotation_default(std::string_view key);

@@ -106,6 +106,27 @@ class RouteWriter {
     return out;
   }
 
+  // ssl-passthrough, as ingress-nginx's TLS proxy does it: TLS connections whose SNI is
+  // exactly a rule's host go, untouched, to the backend of its path "/" (the oldest Ingress
+  // to pass a host through keeps it). Its other paths, and wildcard hosts, cannot be: the
+  // path is inside the TLS Portico never opens.
+  void add_passthrough(const k8s::Ingress& ingress, const IngressAnnotations& annotations) {
+    for (const auto& rule : ingress.rules) {
+      const auto root = std::find_if(rule.paths.begin(), rule.paths.end(),
+                                     [](const k8s::IngressPath& path) { return path.path == "/"; });
+      if (rule.host.empty() || rule.host.starts_with("*.") || root == rule.paths.end()) {
+        log::warn("config", "ssl-passthrough skipped: it needs a rule host and its path /",
+                  {{"ingress", k8s::key_of(ingress.meta)},
+                   {"host", rule.host.empty() ? "*" : rule.host}});
+        continue;
+      }
+      if (auto action = action_for(ingress, root->backend, "ssl-passthrough", nullptr,
+                                   annotations.service_upstream)) {
+        table_.set_passthrough(rule.host, action->cluster_id);
+      }
+    }
+  }
+
   // --default-backend-service: the flags' defaults apply (no Ingress, so no annotations).
   void add_default_backend_service(const std::string& key) {
     table_.set_default_backend(
@@ -314,6 +335,7 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
                             .emplace(k8s::key_of(ingress->meta),
                                      read_annotations(*ingress, secrets, &rate_limits_, defaults))
                             .first->second;
+    judge_ssl_passthrough(annotations, settings_.ssl_passthrough, k8s::key_of(ingress->meta));
     annotations.policy =
         writer.with_backends(*ingress, annotations, settings_.default_backend_service);
     out.reads_secrets = out.reads_secrets || !annotations.auth_secret.empty() ||
@@ -339,6 +361,9 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
       }
     }
     writer.add_rules(*ingress, annotations, regex_hosts);
+    if (annotations.ssl_passthrough && settings_.ssl_passthrough) {
+      writer.add_passthrough(*ingress, annotations);
+    }
   }
   for (const k8s::Ingress* ingress : ingresses) {
     if (const auto& annotations = out.annotations.at(k8s::key_of(ingress->meta));

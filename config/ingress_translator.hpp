@@ -34,6 +34,7 @@ struct TranslationSettings {
   // served Ingress has a spec.defaultBackend (ingress-nginx's --default-backend-service).
   std::string default_backend_service;
   std::string configmap;  // "namespace/name" of ingress-nginx's global ConfigMap, or ""
+  bool ssl_passthrough = false;  // --enable-ssl-passthrough: ssl-passthrough is honoured
   GatewaySettings gateway;
 };
 

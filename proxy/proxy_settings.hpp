@@ -33,6 +33,9 @@ struct ProxySettings {
   // Every connection starts with a PROXY protocol header (v1 or v2) whose address is the
   // client's: Portico sits behind a load balancer that sends one.
   bool proxy_protocol = false;
+  // --enable-ssl-passthrough: the HTTPS listener peeks at each ClientHello, and relays the
+  // connections of ssl-passthrough hosts untouched.
+  bool ssl_passthrough = false;
 };
 
 }  // namespace portico

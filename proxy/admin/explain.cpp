@@ -161,9 +161,24 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
   out["generation"] = snapshot.generation;
   std::string outcome;
   if (tls) {
+    if (const std::uint32_t* passed = snapshot.routes->passthrough_cluster(target.host)) {
+      const ClusterPtr& cluster = snapshot.clusters->at(*passed);
+      out["outcome"] = "TLS relayed untouched to " + (cluster ? cluster->name : "no backend") +
+                       " (ssl-passthrough): its certificate and routing are the backend's";
+      return out.dump(2) + "\n";
+    }
     const TlsContext& certificate = snapshot.certs->select(target.host);
     out["certificate"] = {{"source", certificate.origin()},
                           {"notAfter", utc_text(certificate.not_after())}};
+    if (const ClientAuthPtr& client_auth = snapshot.certs->client_auth(target.host)) {
+      static constexpr const char* Modes[] = {"on", "optional", "optional_no_ca"};
+      const ClientAuth::Settings& asked = client_auth->settings();
+      out["clientCertificate"] = {{"verify", Modes[static_cast<int>(asked.verify)]},
+                                  {"depth", asked.depth},
+                                  {"matchCN", asked.match_cn_text},
+                                  {"errorPage", asked.error_page},
+                                  {"passedToBackend", asked.pass_certificate}};
+    }
   } else if (snapshot.certs->redirects(target.host)) {
     outcome = "308 redirect to " + https_location(target, https_port) +
               " (the host is in a spec.tls; ssl-redirect)";

@@ -160,6 +160,10 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config,
   out.sample("portico_upstream_retries_total", "", static_cast<double>(totals.upstream_retries));
   out.family("portico_tunnels_total", "counter", "WebSocket tunnels opened.");
   out.sample("portico_tunnels_total", "", static_cast<double>(totals.tunnels));
+  out.family("portico_ssl_passthrough_connections_total", "counter",
+             "TLS connections relayed untouched to an ssl-passthrough backend.");
+  out.sample("portico_ssl_passthrough_connections_total", "",
+             static_cast<double>(totals.passthrough_connections));
   out.family("portico_mirror_requests_total", "counter",
              "Copies of requests for RequestMirror filters: answered, failed (no endpoint, no "
              "connection or no answer in time) or skipped_body (requests with a body are not "

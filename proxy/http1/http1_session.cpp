@@ -1,7 +1,5 @@
 #include "proxy/http1/http1_session.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +13,7 @@
 #include "proxy/exchange/request_head.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_exchange.hpp"
+#include "proxy/session/byte_tunnel.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -23,62 +22,10 @@ namespace {
 template <class Stream>
 constexpr bool IsTls = !std::is_same_v<Stream, net::ip::tcp::socket>;
 
-using Clock = std::chrono::steady_clock;
-
 // Which limit an oversized head broke: the request line (414), when the parser never got to
 // the end of it, or the header section (431).
 Fault oversized_head(const http::request_parser<http::buffer_body>& parser) {
   return parser.get().method_string().empty() ? Fault::UriTooLong : Fault::HeadersTooLarge;
-}
-
-// One direction of a tunnel: what was read ahead with the heads first, then bytes as they
-// come, until either side fails or closes. Ending stops the whole tunnel (`stop`), since a
-// WebSocket is over once either side has closed.
-template <class From, class To, class Stop>
-net::awaitable<void> pump(From& from, beast::flat_buffer& read_ahead, To& to,
-                          Clock::time_point& last_activity, Stop& stop) {
-  if (read_ahead.size() > 0) {
-    auto [ec, n] = co_await net::async_write(to, read_ahead.data(), use_nothrow);
-    read_ahead.consume(read_ahead.size());
-    if (ec) {
-      stop();
-      co_return;
-    }
-  }
-  // Small: a tunnel lives long and mostly idles, and 10,000 of them must fit in memory.
-  constexpr std::size_t TunnelBufferSize = 16 * 1024;
-  const auto chunk = std::make_unique_for_overwrite<char[]>(TunnelBufferSize);
-  for (;;) {
-    auto [ec, n] =
-        co_await from.async_read_some(net::buffer(chunk.get(), TunnelBufferSize), use_nothrow);
-    if (ec) {
-      break;
-    }
-    last_activity = Clock::now();
-    auto [write_ec, written] =
-        co_await net::async_write(to, net::buffer(chunk.get(), n), use_nothrow);
-    if (write_ec) {
-      break;
-    }
-  }
-  stop();
-}
-
-// Ends a tunnel that saw no byte in either direction for `idle`.
-template <class Stop>
-net::awaitable<void> watch_idle(net::steady_timer& timer, const Clock::time_point& last_activity,
-                                std::chrono::milliseconds idle, Stop& stop) {
-  for (;;) {
-    timer.expires_at(last_activity + idle);
-    auto [ec] = co_await timer.async_wait(use_nothrow);
-    if (ec) {
-      co_return;  // the tunnel ended first
-    }
-    if (Clock::now() >= last_activity + idle) {
-      stop();
-      co_return;
-    }
-  }
 }
 
 }  // namespace
@@ -325,24 +272,14 @@ template <class Stream>
 template <class Upstream>
 net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, Upstream& upstream,
                                                  beast::flat_buffer& buffer) {
-  using namespace boost::asio::experimental::awaitable_operators;
   const auto* policy = ex.route.action->policy.get();
   const auto idle = policy != nullptr && policy->read_timeout
                         ? *policy->read_timeout
                         : client_info_.worker.settings().tunnel_idle_timeout;
   // One idle deadline for the whole tunnel replaces the streams' per-operation timers.
   deadline_.expires_never();
-  net::steady_timer watchdog(transport().get_executor());
-  auto last_activity = Clock::now();
-  auto stop = [&] {
-    cancel_quietly(transport());
-    cancel_quietly(beast::get_lowest_layer(upstream));
-    watchdog.cancel();
-  };
   ++client_info_.worker.stats().tunnels;
-  co_await (pump(client_, buffer_, upstream, last_activity, stop) &&
-            pump(upstream, buffer, client_, last_activity, stop) &&
-            watch_idle(watchdog, last_activity, idle, stop));
+  co_await relay_bytes(client_, buffer_, upstream, buffer, idle);
 }
 
 template <class Stream>

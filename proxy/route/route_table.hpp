@@ -9,10 +9,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "proxy/common/expected.hpp"
 #include "proxy/common/flat_string_map.hpp"
+#include "proxy/common/string_hash.hpp"
 #include "proxy/route/gateway_host.hpp"
 #include "proxy/route/path_regex.hpp"
 #include "proxy/route/route_action.hpp"
@@ -158,6 +160,17 @@ class RouteTable {
     return default_backend_ ? &*default_backend_ : nullptr;
   }
 
+  // ssl-passthrough: TLS connections whose SNI is exactly `host` are relayed untouched to the
+  // cluster. The first one set keeps a host.
+  void set_passthrough(const std::string& host, std::uint32_t cluster_id) {
+    passthrough_.try_emplace(host, cluster_id);
+  }
+  bool has_passthrough() const noexcept { return !passthrough_.empty(); }
+  const std::uint32_t* passthrough_cluster(std::string_view host) const noexcept {
+    const auto it = passthrough_.find(host);
+    return it == passthrough_.end() ? nullptr : &it->second;
+  }
+
   std::size_t host_count() const noexcept {
     return exact_hosts_.size() + wildcard_hosts_.size() + (no_host_ ? 1 : 0) +
            gateway_exact_.size() + gateway_wildcard_.size() + (gateway_any_ ? 1 : 0);
@@ -173,6 +186,7 @@ class RouteTable {
   GatewayHosts gateway_wildcard_;  // keyed by the suffix after "*."
   std::optional<GatewayHost> gateway_any_;
   std::optional<RouteAction> default_backend_;
+  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> passthrough_;
 };
 
 }  // namespace portico

@@ -6,6 +6,7 @@
 #include "proxy/http1/http1_session.hpp"
 #include "proxy/http2/http2_session.hpp"
 #include "proxy/session/deadline.hpp"
+#include "proxy/session/ssl_passthrough.hpp"
 #include "proxy/tls/client_auth.hpp"
 #include "proxy/worker/worker.hpp"
 
@@ -41,6 +42,12 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
   deadline.watch(&transport);
   deadline.expires_after(header_timeout);
   if (tls != nullptr) {
+    if (worker.settings().ssl_passthrough) {
+      const bool passed = co_await pass_through(client, transport, deadline);
+      if (passed) {
+        co_return;
+      }
+    }
     TlsStream stream(std::move(transport), *tls);
     deadline.watch(&beast::get_lowest_layer(stream));
     ClientAuthPtr client_auth;  // set by the handshake when the SNI's host asks for certificates

@@ -72,6 +72,7 @@ struct WorkerStats {
   std::uint64_t upstream_connect_errors = 0;
   std::uint64_t upstream_retries = 0;
   std::uint64_t tunnels = 0;
+  std::uint64_t passthrough_connections = 0;  // ssl-passthrough connections relayed
   MirrorCounts mirrors;
   std::uint64_t tls_handshakes = 0;
   std::uint64_t tls_handshake_failures = 0;
@@ -123,6 +124,7 @@ struct WorkerStats {
     upstream_connect_errors += other.upstream_connect_errors;
     upstream_retries += other.upstream_retries;
     tunnels += other.tunnels;
+    passthrough_connections += other.passthrough_connections;
     mirrors.answered += other.mirrors.answered;
     mirrors.failed += other.mirrors.failed;
     mirrors.skipped_body += other.mirrors.skipped_body;

@@ -10,6 +10,7 @@
 #include "tests/support/certificates.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
 
 using namespace portico;
 using namespace portico::test;
@@ -147,6 +148,11 @@ TEST_CASE("auth-tls: the client certificates a host asks for are verified and pa
   const Answer not_bob = sites.get(port, "cn", "alice");
   CHECK(not_bob.status == 403);
   CHECK(not_bob.body == "client certificate unauthorized\n");
+
+  const auto explained = json::parse(
+      get(portico.admin_port(), "localhost", "/debug/explain?url=https://cn.com/").body);
+  CHECK(explained["clientCertificate"]["matchCN"] == "CN=bob");
+  CHECK(explained["clientCertificate"]["verify"] == "on");
 
   // auth-tls-error-page: refused clients are sent there.
   const Answer redirected =

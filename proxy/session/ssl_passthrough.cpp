@@ -1,0 +1,93 @@
+#include "proxy/session/ssl_passthrough.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+#include <tuple>
+
+#include "proxy/exchange/upstream_connect.hpp"
+#include "proxy/session/byte_tunnel.hpp"
+#include "proxy/tls/client_hello.hpp"
+#include "proxy/worker/worker.hpp"
+
+namespace portico {
+namespace {
+
+// The ClientHello at the start of `socket`, peeked, not read: the handshake that may follow
+// reads it again. Clients send it in one segment; one still incomplete is looked at again a
+// little later rather than in a loop. Bounded by the connection's header deadline: nothing
+// when the client closed or stayed silent until then.
+net::awaitable<std::optional<HelloPeek>> peek_hello(net::ip::tcp::socket& socket) {
+  const auto start = std::make_unique_for_overwrite<char[]>(MaxHelloRecordBytes);
+  std::size_t seen = 0;
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  while (!ec) {
+    std::tie(ec) = co_await socket.async_wait(net::ip::tcp::socket::wait_read, use_nothrow);
+    const std::size_t n =
+        ec ? 0 : socket.receive(net::buffer(start.get(), MaxHelloRecordBytes), MSG_PEEK, ec);
+    if (ec || n == 0) {
+      break;
+    }
+    HelloPeek hello = peek_server_name(std::string_view(start.get(), n));
+    if (hello.status != HelloPeek::Status::Incomplete) {
+      co_return hello;
+    }
+    if (n == seen) {
+      net::steady_timer later(socket.get_executor(), std::chrono::milliseconds(10));
+      std::tie(ec) = co_await later.async_wait(use_nothrow);
+    }
+    seen = n;
+  }
+  co_return std::nullopt;
+}
+
+}  // namespace
+
+net::awaitable<bool> pass_through(const ClientConnection& client, net::ip::tcp::socket& socket,
+                                  Deadline& deadline) {
+  Worker& worker = client.worker;
+  const SnapshotPtr snapshot = worker.pin();
+  if (!snapshot || !snapshot->routes->has_passthrough()) {
+    co_return false;
+  }
+  const std::optional<HelloPeek> hello = co_await peek_hello(socket);
+  if (!hello) {
+    close_quietly(socket);  // the header deadline is spent: a handshake now would have none
+    co_return true;
+  }
+  const std::uint32_t* cluster_id = hello->status == HelloPeek::Status::Done
+                                        ? snapshot->routes->passthrough_cluster(hello->server_name)
+                                        : nullptr;
+  if (cluster_id == nullptr) {
+    co_return false;
+  }
+  const auto& settings = worker.settings();
+  const ClusterPtr& cluster = snapshot->clusters->at(*cluster_id);
+  const Endpoint* endpoint =
+      cluster ? worker.balancer().pick(*cluster, std::chrono::steady_clock::now()) : nullptr;
+  UpstreamStream upstream{net::ip::tcp::socket(worker.executor())};
+  const UpstreamDial dial{settings.upstream_connect_timeout, nullptr, "",
+                          worker.stats().upstream_connect_errors};
+  Fault fault = Fault::NoEndpoint;
+  if (endpoint != nullptr) {
+    fault = co_await connect_upstream(upstream, *endpoint, dial, deadline);
+  }
+  if (fault != Fault::None) {
+    if (endpoint != nullptr) {
+      worker.balancer().report_connect_failure(*endpoint, std::chrono::steady_clock::now());
+    }
+    close_quietly(socket);  // TLS has no way to say why: the client sees the connection end
+    co_return true;
+  }
+  worker.balancer().report_connect_success(*endpoint);
+  deadline.expires_never();  // the idle timeout below replaces it
+  ++worker.stats().passthrough_connections;
+  beast::flat_buffer nothing_ahead;
+  beast::flat_buffer nothing_back;
+  co_await relay_bytes(socket, nothing_ahead, std::get<net::ip::tcp::socket>(upstream),
+                       nothing_back, settings.tunnel_idle_timeout);
+  co_return true;
+}
+
+}  // namespace portico
