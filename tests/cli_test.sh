@@ -78,7 +78,12 @@ check_report "honoured with a named difference" '^  honoured, differs +nginx.ing
 check_report "ignored, and why" '^  ignored +nginx.ingress.kubernetes.io/configuration-snippet'
 check_report "failing closed" '^  FAILS CLOSED \(503\) +nginx.ingress.kubernetes.io/auth-tls-secret'
 check_report "a redirect to www with its named difference" '^  honoured, differs +nginx.ingress.kubernetes.io/from-to-www-redirect: true'
-check_report "the totals" '^11 Ingresses: .* 1 failing closed \(1 Ingress would answer 503 until fixed\)'
+check_report "the totals" '^12 Ingresses: .* 1 failing closed \(1 Ingress would answer 503 until fixed\)'
+check_report "ssl-passthrough, ignored without its flag" '^  ignored +nginx.ingress.kubernetes.io/ssl-passthrough: true'
+report=$("$portico" migrate --manifests "$sample" --controller-name k8s.io/ingress-nginx \
+  --ingress-class nginx --enable-ssl-passthrough 2>/dev/null)
+status=$?
+check_report "ssl-passthrough, honoured with its flag" '^  honoured +nginx.ingress.kubernetes.io/ssl-passthrough: true'
 # With the controller's ConfigMap: each key's verdict, and its defaults in the Ingresses'.
 report=$("$portico" migrate --manifests "$sample" --controller-name k8s.io/ingress-nginx \
   --ingress-class nginx --configmap ingress-nginx/ingress-nginx-controller 2>/dev/null)
@@ -91,5 +96,5 @@ check_report "a ConfigMap default in an Ingress" '^  honoured +\(ConfigMap\) pro
   { echo "FAIL: migrate: the class flags decide what is served"; failures=$((failures + 1)); }
 expect "migrate with nothing failing closed" 0 "$portico" migrate --manifests "$examples"
 expect "migrate without a source" 2 "$portico" migrate
-echo "$((26 - failures)) passed, $failures failed"
+echo "$((28 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
