@@ -28,7 +28,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 84> Supported = {
+constexpr std::array<std::string_view, 85> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -50,7 +50,7 @@ constexpr std::array<std::string_view, 84> Supported = {
     "default-backend", "mirror-target", "mirror-host", "mirror-request-body", "service-upstream",
     "connection-proxy-header", "auth-tls-secret", "auth-tls-verify-client",
     "auth-tls-verify-depth", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream",
-    "auth-tls-match-cn", "ssl-passthrough",
+    "auth-tls-match-cn", "ssl-passthrough", "proxy-ssl-verify",
 };
 // clang-format on
 
@@ -108,6 +108,16 @@ void read_source_ranges(AnnotationReader& reader, RoutePolicy& policy) {
     read("whitelist-source-range", policy.allowed_sources);
   }
   read("denylist-source-range", policy.denied_sources);
+}
+
+// proxy-ssl-verify "on" asks that the backend's certificate be verified, which Portico does not
+// offer yet: ignoring it would send the Ingress's traffic to a backend nobody checked, so the
+// Ingress is closed instead. "off" is what Portico does (and ingress-nginx's default).
+void refuse_backend_verification(AnnotationReader& reader, RoutePolicy& policy) {
+  if (const auto verify = reader.find("proxy-ssl-verify"); verify && *verify != "off") {
+    reader.refuse("verifying backend certificates (proxy-ssl-*) is not offered yet");
+    policy.fail_closed = true;
+  }
 }
 
 void read_cors(AnnotationReader& reader, RoutePolicy& policy) {
@@ -587,6 +597,7 @@ IngressAnnotations read_settings(AnnotationReader& reader, const std::string& ow
   read_redirects(reader, policy);
   read_source_ranges(reader, policy);
   read_client_auth(reader, secrets, policy, out);
+  refuse_backend_verification(reader, policy);
   read_cors(reader, policy);
   if (auto limits = read_rate_limits(reader)) {
     policy.rate_limits = keeper != nullptr ? keeper->get(owner, *limits)

@@ -46,10 +46,15 @@ struct Sites {
     other_ca = make_certificate("Other CA", {});
     for (const auto& [name, issuer] :
          {std::pair{"alice", &ca}, std::pair{"bob", &ca}, std::pair{"mallory", &other_ca}}) {
-      const TestCertificate client = make_certificate(name, {}, issuer);
+      const TestCertificate& client =
+          clients.emplace(name, make_certificate(name, {}, issuer)).first->second;
       dir.write(std::string(name) + ".crt", client.certificate_pem);
       dir.write(std::string(name) + ".key", client.key_pem);
     }
+    // The same CA, with bob's certificate revoked.
+    dir.write("crl.yaml",
+              secret_yaml("client-ca-crl", {{"ca.crt", ca.certificate_pem},
+                                            {"ca.crl", make_crl(ca, {clients.at("bob")})}}));
     const auto asks = [&](const std::string& name, std::map<std::string, std::string> extra) {
       extra.emplace(Prefix + "auth-tls-secret", "client-ca");
       return annotated_ingress_yaml(name, name + ".com", "app", extra);
@@ -62,6 +67,7 @@ struct Sites {
             asks("optional", {{Prefix + "auth-tls-verify-client", "optional"}}) +
             asks("noca", {{Prefix + "auth-tls-verify-client", "optional_no_ca"}}) +
             asks("cn", {{Prefix + "auth-tls-match-cn", "CN=bob"}}) +
+            asks("revoked", {{Prefix + "auth-tls-secret", "client-ca-crl"}}) +
             asks("page", {{Prefix + "auth-tls-error-page", "https://login.example.com/cert"}}) +
             annotated_ingress_yaml("broken", "broken.com", "app",
                                    {{Prefix + "auth-tls-secret", "no-such-secret"}}) +
@@ -98,6 +104,7 @@ struct Sites {
   Backends backends;
   TestCertificate ca;
   TestCertificate other_ca;
+  std::map<std::string, TestCertificate> clients;
   TempDir dir;
 };
 
@@ -153,6 +160,12 @@ TEST_CASE("auth-tls: the client certificates a host asks for are verified and pa
       get(portico.admin_port(), "localhost", "/debug/explain?url=https://cn.com/").body);
   CHECK(explained["clientCertificate"]["matchCN"] == "CN=bob");
   CHECK(explained["clientCertificate"]["verify"] == "on");
+
+  // ca.crl: a revoked certificate is an invalid one.
+  CHECK(sites.get(port, "revoked", "alice").status == 200);
+  const Answer revoked = sites.get(port, "revoked", "bob");
+  CHECK(revoked.status == 400);
+  CHECK(revoked.body == "400 The SSL certificate error\n");
 
   // auth-tls-error-page: refused clients are sent there.
   const Answer redirected =

@@ -1,7 +1,10 @@
 #include "tests/support/certificates.hpp"
 
 #include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <openssl/x509v3.h>
+#include <ctime>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
@@ -101,6 +104,44 @@ TestCertificate make_certificate(const std::string& common_name,
   X509_free(cert);
   EVP_PKEY_free(key);
   return out;
+}
+
+std::string make_crl(const TestCertificate& issuer, const std::vector<TestCertificate>& revoked) {
+  const auto read_certificate = [](const std::string& pem) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    X509* certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    return certificate;
+  };
+  X509* issuer_cert = read_certificate(issuer.certificate_pem);
+  BIO* key_bio = BIO_new_mem_buf(issuer.key_pem.data(), static_cast<int>(issuer.key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  BIO_free(key_bio);
+  X509_CRL* crl = X509_CRL_new();
+  X509_CRL_set_version(crl, 1);
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer_cert));
+  ASN1_TIME* now = ASN1_TIME_adj(nullptr, std::time(nullptr), 0, -60);
+  ASN1_TIME* next = ASN1_TIME_adj(nullptr, std::time(nullptr), 1, 0);
+  X509_CRL_set1_lastUpdate(crl, now);
+  X509_CRL_set1_nextUpdate(crl, next);
+  for (const TestCertificate& gone : revoked) {
+    X509* certificate = read_certificate(gone.certificate_pem);
+    X509_REVOKED* entry = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(certificate));
+    X509_REVOKED_set_revocationDate(entry, now);
+    X509_CRL_add0_revoked(crl, entry);
+    X509_free(certificate);
+  }
+  X509_CRL_sort(crl);
+  X509_CRL_sign(crl, key, EVP_sha256());
+  const std::string pem = pem_of(
+      [](BIO* b, void* o) { return PEM_write_bio_X509_CRL(b, static_cast<X509_CRL*>(o)); }, crl);
+  ASN1_TIME_free(now);
+  ASN1_TIME_free(next);
+  X509_CRL_free(crl);
+  EVP_PKEY_free(key);
+  X509_free(issuer_cert);
+  return pem;
 }
 
 TlsProbe probe_tls(unsigned short port, const std::string& server_name, const std::string& target) {

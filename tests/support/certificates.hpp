@@ -16,6 +16,10 @@ TestCertificate make_certificate(const std::string& common_name,
                                  const std::vector<std::string>& alt_names,
                                  const TestCertificate* issuer = nullptr);
 
+// A PEM certificate revocation list `issuer` signs, revoking `revoked` (certificates it
+// issued).
+std::string make_crl(const TestCertificate& issuer, const std::vector<TestCertificate>& revoked);
+
 // What a TLS client saw: the certificate's common name, the ALPN protocol, the HTTP reply.
 struct TlsProbe {
   std::string common_name;

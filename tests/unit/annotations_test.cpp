@@ -162,6 +162,9 @@ TEST_CASE("Annotations: invalid values fall back, except where that would open a
                 {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "optional"}}));
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
                       {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "off"}}));
+  // Verifying backends is not offered: asking for it closes rather than skip the check.
+  CHECK(closed({{"nginx.ingress.kubernetes.io/proxy-ssl-verify", "on"}}));
+  CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/proxy-ssl-verify", "off"}}));
 }
 
 TEST_CASE("Annotations: auth-tls reads its CAs from the Secret and closes when it cannot",
