@@ -11,8 +11,8 @@
 #include <boost/beast/core/string.hpp>
 
 #include "config/annotation_reader.hpp"
-#include "config/client_auth_annotations.hpp"
 #include "config/setting_values.hpp"
+#include "config/tls_annotations.hpp"
 #include "k8swatch/decode_fields.hpp"
 #include "proxy/common/http_chars.hpp"
 #include "proxy/common/log.hpp"
@@ -28,7 +28,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 85> Supported = {
+constexpr std::array<std::string_view, 91> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -50,7 +50,9 @@ constexpr std::array<std::string_view, 85> Supported = {
     "default-backend", "mirror-target", "mirror-host", "mirror-request-body", "service-upstream",
     "connection-proxy-header", "auth-tls-secret", "auth-tls-verify-client",
     "auth-tls-verify-depth", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream",
-    "auth-tls-match-cn", "ssl-passthrough", "proxy-ssl-verify",
+    "auth-tls-match-cn", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
+    "proxy-ssl-name", "proxy-ssl-server-name", "proxy-ssl-verify-depth", "proxy-ssl-protocols",
+    "proxy-ssl-ciphers",
 };
 // clang-format on
 
@@ -108,16 +110,6 @@ void read_source_ranges(AnnotationReader& reader, RoutePolicy& policy) {
     read("whitelist-source-range", policy.allowed_sources);
   }
   read("denylist-source-range", policy.denied_sources);
-}
-
-// proxy-ssl-verify "on" asks that the backend's certificate be verified, which Portico does not
-// offer yet: ignoring it would send the Ingress's traffic to a backend nobody checked, so the
-// Ingress is closed instead. "off" is what Portico does (and ingress-nginx's default).
-void refuse_backend_verification(AnnotationReader& reader, RoutePolicy& policy) {
-  if (const auto verify = reader.find("proxy-ssl-verify"); verify && *verify != "off") {
-    reader.refuse("verifying backend certificates (proxy-ssl-*) is not offered yet");
-    policy.fail_closed = true;
-  }
 }
 
 void read_cors(AnnotationReader& reader, RoutePolicy& policy) {
@@ -259,8 +251,7 @@ void read_external_auth(AnnotationReader& reader, RoutePolicy& policy) {
 
 // Basic authentication from an htpasswd Secret. Anything short of a usable user list closes
 // the Ingress: serving it without the authentication its author asked for would expose it.
-void read_auth(AnnotationReader& reader, const SecretLookup& secrets, RoutePolicy& policy,
-               std::string& secret_key) {
+void read_auth(AnnotationReader& reader, const SecretLookup& secrets, RoutePolicy& policy) {
   read_external_auth(reader, policy);
   const auto type = reader.find("auth-type");
   if (!type) {
@@ -277,8 +268,8 @@ void read_auth(AnnotationReader& reader, const SecretLookup& secrets, RoutePolic
     policy.fail_closed = true;
     return;
   }
-  secret_key = secret_key_of(reader, *name);
-  const k8s::Secret* secret = secrets ? secrets(secret_key) : nullptr;
+  const std::string secret_key = secret_key_of(reader, *name);
+  const k8s::Secret* secret = secrets(secret_key);
   if (secret == nullptr) {
     reader.refuse("Secret " + secret_key + " not found");
     policy.fail_closed = true;
@@ -579,8 +570,13 @@ namespace {
 
 // Every setting, from `reader`; `owner`: whose limits `keeper` keeps.
 IngressAnnotations read_settings(AnnotationReader& reader, const std::string& owner,
-                                 const SecretLookup& secrets, RateLimitKeeper* keeper) {
+                                 const SecretLookup& lookup, RateLimitKeeper* keeper) {
   IngressAnnotations out;
+  // Every Secret looked up is remembered, found or not: a change to it re-reads the Ingress.
+  const SecretLookup secrets = [&](const std::string& key) -> const k8s::Secret* {
+    out.secrets_read.push_back(key);
+    return lookup ? lookup(key) : nullptr;
+  };
   out.ssl_redirect = reader.boolean("ssl-redirect").value_or(true);
   RoutePolicy policy;
   policy.max_body_bytes = reader.size("proxy-body-size");
@@ -597,15 +593,15 @@ IngressAnnotations read_settings(AnnotationReader& reader, const std::string& ow
   read_redirects(reader, policy);
   read_source_ranges(reader, policy);
   read_client_auth(reader, secrets, policy, out);
-  refuse_backend_verification(reader, policy);
   read_cors(reader, policy);
   if (auto limits = read_rate_limits(reader)) {
     policy.rate_limits = keeper != nullptr ? keeper->get(owner, *limits)
                                            : std::make_shared<RateLimits>(std::move(*limits));
   }
-  read_auth(reader, secrets, policy, out.auth_secret);
+  read_auth(reader, secrets, policy);
   read_balancing(reader, policy);
   policy.backend_protocol = read_backend_protocol(reader);
+  read_backend_tls(reader, secrets, policy);
   policy.upstream_host =
       reader.text("upstream-vhost", valid_authority, "expected a host name, optionally with a port")
           .value_or("");

@@ -27,7 +27,9 @@ struct IngressAnnotations {
   bool ssl_redirect = true;
   bool use_regex = false;        // use-regex or rewrite-target: the host's paths are regexes
   std::optional<Canary> canary;  // canary "true": the rule's cluster and Ingress are not set
-  std::string auth_secret;       // "namespace/name" of the auth-secret read, or ""
+  // "namespace/name" of every Secret its annotations looked up (auth-secret, auth-tls-secret,
+  // proxy-ssl-secret), found or not.
+  std::vector<std::string> secrets_read;
   std::vector<std::string> server_aliases;  // server-alias: more names for its rules' hosts
   bool from_to_www_redirect = false;        // www.HOST (or HOST without www.) redirects to HOST
   bool ssl_passthrough = false;  // TLS to its hosts is relayed untouched to the "/" backend
@@ -35,10 +37,7 @@ struct IngressAnnotations {
   // rules' Services have no ready endpoint (the translator makes it a cluster of `policy`).
   std::string default_backend;
   bool service_upstream = false;  // service-upstream: its Services' cluster IPs, not endpoints
-  // auth-tls-*: the client certificates its hosts ask for (null: none), from the Secret
-  // "namespace/name" client_ca_secret (set whenever one was named).
-  ClientAuthPtr client_auth;
-  std::string client_ca_secret;
+  ClientAuthPtr client_auth;      // auth-tls-*: the client certificates its hosts ask for, or null
   AnnotationNotes notes;         // what became of each of its annotations, for explain
 };
 

@@ -338,8 +338,7 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
     judge_ssl_passthrough(annotations, settings_.ssl_passthrough, k8s::key_of(ingress->meta));
     annotations.policy =
         writer.with_backends(*ingress, annotations, settings_.default_backend_service);
-    out.reads_secrets = out.reads_secrets || !annotations.auth_secret.empty() ||
-                        !annotations.client_ca_secret.empty();
+    out.reads_secrets = out.reads_secrets || !annotations.secrets_read.empty();
     if (annotations.use_regex) {
       for (const auto& rule : ingress->rules) {
         regex_hosts.insert(rule.host);

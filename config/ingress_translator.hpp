@@ -77,7 +77,7 @@ struct Translation {
   std::map<std::string, IngressAnnotations> annotations;  // by served Ingress "namespace/name"
   std::shared_ptr<const GlobalPolicy> global;             // from the ConfigMap; never null
   AnnotationNotes configmap_notes;                        // what became of each of its keys
-  // Some Ingress uses an auth-secret or auth-tls-secret: Secret changes re-translate.
+  // Some Ingress's annotations name a Secret: Secret changes re-translate.
   bool reads_secrets = false;
   // server-alias: the names each host is also served under (its rules, its certificate).
   std::map<std::string, std::vector<std::string>> aliases;

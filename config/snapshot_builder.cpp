@@ -6,8 +6,8 @@ namespace portico {
 
 SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty) {
   const bool first = generation_ == 0;
-  // Secrets feed routes too when an Ingress authenticates with one (auth-secret,
-  // auth-tls-secret).
+  // Secrets feed routes too when an Ingress's annotations name one (auth-secret,
+  // auth-tls-secret, proxy-ssl-secret).
   const bool routes_changed = first || dirty.routes || (dirty.secrets && current_.reads_secrets);
   if (routes_changed) {
     current_ = translator_.translate(cache, ids_);
@@ -30,11 +30,7 @@ SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty)
     referenced_secrets_ = certs_.secrets_read();
     referenced_secrets_.insert(challenge_secret_);
     for (const auto& [ingress, annotations] : current_.annotations) {
-      for (const std::string* secret : {&annotations.auth_secret, &annotations.client_ca_secret}) {
-        if (!secret->empty()) {
-          referenced_secrets_.insert(*secret);
-        }
-      }
+      referenced_secrets_.insert(annotations.secrets_read.begin(), annotations.secrets_read.end());
     }
     auto challenges = std::make_shared<AcmeChallenges>();
     if (const auto* answers = cache.find<k8s::Secret>(k8s::Kind::Secret, challenge_secret_)) {

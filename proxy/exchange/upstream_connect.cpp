@@ -3,6 +3,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "proxy/common/log.hpp"
+#include "proxy/tls/backend_tls.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -30,6 +31,10 @@ net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& e
       const std::string name(dial.server_name);
       SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
     }
+    if (!dial.verify_name.empty()) {
+      const std::string name(dial.verify_name);
+      SSL_set1_host(tls.native_handle(), name.c_str());
+    }
     deadline.watch_upstream(&beast::get_lowest_layer(tls));
     std::tie(ec) = co_await tls.async_handshake(net::ssl::stream_base::client, use_nothrow);
     const unsigned char* chosen = nullptr;
@@ -53,11 +58,19 @@ net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& e
 net::awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
                                                std::chrono::milliseconds timeout, bool tls,
                                                std::string_view server_name, Deadline& deadline,
-                                               UpstreamConnectionPtr& out) {
+                                               UpstreamConnectionPtr& out,
+                                               std::shared_ptr<const BackendTls> tls_profile) {
   auto upstream = std::make_unique<UpstreamConnection>(worker.executor(), endpoint,
                                                        worker.stats().upstream_connections);
-  const UpstreamDial dial{timeout, tls ? &worker.upstream_tls() : nullptr, "",
-                          worker.stats().upstream_connect_errors, server_name};
+  UpstreamDial dial{timeout, tls ? &worker.upstream_tls() : nullptr, "",
+                    worker.stats().upstream_connect_errors, server_name};
+  if (tls && tls_profile) {
+    const BackendTls::Settings& settings = tls_profile->settings();
+    dial.tls = &tls_profile->context();
+    dial.server_name = settings.send_name ? std::string_view(settings.name) : std::string_view();
+    dial.verify_name = settings.verify ? std::string_view(settings.name) : std::string_view();
+    upstream->tls_profile = std::move(tls_profile);
+  }
   const Fault fault = co_await connect_upstream(upstream->stream, endpoint, dial, deadline);
   if (fault == Fault::None) {
     out = std::move(upstream);

@@ -26,6 +26,9 @@ struct UpstreamDial {
   std::uint64_t& failures;  // counted on failure (the worker's upstream_connect_errors)
   // With TLS: the name sent as SNI; empty (backends, as ingress-nginx does): none.
   std::string_view server_name = {};
+  // With TLS: the name the peer's certificate must be valid for (its chain is checked by
+  // `tls`'s verify mode); empty: no name is checked.
+  std::string_view verify_name = {};
 };
 
 // `stream` holds a fresh net::ip::tcp::socket; on success it holds the connected stream (the
@@ -34,10 +37,12 @@ net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& e
                                        const UpstreamDial& dial, Deadline& deadline);
 
 // A new HTTP/1.1 connection of `worker`'s to `endpoint` (over TLS with `tls`, sending
-// `server_name` as SNI when not empty), counted in its stats: `out` holds it on success.
+// `server_name` as SNI when not empty, or as `tls_profile` says), counted in its stats: `out`
+// holds it on success.
 net::awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
                                                std::chrono::milliseconds timeout, bool tls,
                                                std::string_view server_name, Deadline& deadline,
-                                               UpstreamConnectionPtr& out);
+                                               UpstreamConnectionPtr& out,
+                                               std::shared_ptr<const BackendTls> tls_profile = {});
 
 }  // namespace portico

@@ -80,11 +80,14 @@ class UpstreamExchange {
       ex_.upstream = endpoint;
       ex_.upstream_started = Exchange::Clock::now();
       UpstreamConnectionPtr upstream =
-          retried ? nullptr : worker_.pool().take(*endpoint, ex_.upstream_protocol.tls);
+          retried ? nullptr
+                  : worker_.pool().take(
+                        *endpoint, ex_.upstream_protocol.tls,
+                        ex_.upstream_protocol.tls ? ex_.policy->backend_tls.get() : nullptr);
       if (!upstream) {
         if (const Fault fault = co_await open_upstream_connection(
                 worker_, *endpoint, ex_.connect_timeout, ex_.upstream_protocol.tls, {},
-                down_.deadline(), upstream);
+                down_.deadline(), upstream, ex_.policy->backend_tls);
             fault != Fault::None) {
           endpoint = endpoint_after_connect_failure(worker_, ex_, *endpoint, retried);
           if (endpoint == nullptr) {

@@ -24,6 +24,8 @@
 
 namespace portico {
 
+class BackendTls;
+
 struct Redirect {
   unsigned status = 301;  // permanent-redirect 301 (or its -code), temporal-redirect 302
   VariableText location;  // "https://new.example.com$request_uri"
@@ -162,6 +164,8 @@ struct RoutePolicy {
   // default-backend: where requests go when the rule's Service has no ready endpoint.
   std::optional<std::uint32_t> fallback_cluster_id;
   BackendProtocol backend_protocol = BackendProtocol::Http;  // backend-protocol
+  // proxy-ssl-*: how an HTTPS backend is verified and what it is shown; null: not verified.
+  std::shared_ptr<const BackendTls> backend_tls;
   std::string upstream_host;     // upstream-vhost: the Host the backend receives, "" as sent
   std::string forwarded_prefix;  // x-forwarded-prefix: sent as X-Forwarded-Prefix when set
   std::string

@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include "proxy/policy/variable_text.hpp"
+#include "proxy/tls/pem_objects.hpp"
 
 namespace portico {
 namespace {
@@ -34,20 +35,6 @@ std::string rfc2253(const X509_NAME* name) {
 int slot_index() {
   static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
-}
-
-// Reads every PEM object `read` finds in `pem`, handing each to `take`; the count.
-template <class Object, class Read, class Take>
-int read_each(std::string_view pem, Read read, Take take) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  int count = 0;
-  while (Object* object = read(bio, nullptr, nullptr, nullptr)) {
-    take(object);
-    ++count;
-  }
-  BIO_free(bio);
-  ERR_clear_error();  // the read past the last object
-  return count;
 }
 
 // What verification depends on, hashed: SHA-256 is also the longest session id context
@@ -82,12 +69,12 @@ Expected<std::shared_ptr<const ClientAuth>> ClientAuth::make(std::string_view ca
                                                              Settings settings) {
   X509_STORE* store = X509_STORE_new();
   STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
-  const int certificates = read_each<X509>(ca_pem, PEM_read_bio_X509, [&](X509* ca) {
+  const int certificates = for_each_pem<X509>(ca_pem, PEM_read_bio_X509, [&](X509* ca) {
     X509_STORE_add_cert(store, ca);
     sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca)));
     X509_free(ca);
   });
-  const int crls = read_each<X509_CRL>(crl_pem, PEM_read_bio_X509_CRL, [&](X509_CRL* crl) {
+  const int crls = for_each_pem<X509_CRL>(crl_pem, PEM_read_bio_X509_CRL, [&](X509_CRL* crl) {
     X509_STORE_add_crl(store, crl);
     X509_CRL_free(crl);
   });

@@ -5,7 +5,8 @@
 
 namespace portico {
 
-UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint, bool tls) {
+UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint, bool tls,
+                                     const BackendTls* tls_profile) {
   const auto it = idle_.find(endpoint);
   if (it == idle_.end()) {
     return nullptr;
@@ -15,7 +16,8 @@ UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint, bool tls) {
   while (!stack.empty()) {
     UpstreamConnectionPtr connection = std::move(stack.back());
     stack.pop_back();
-    if (connection->idle_since >= oldest_allowed && connection->tls() == tls) {
+    if (connection->idle_since >= oldest_allowed && connection->tls() == tls &&
+        connection->tls_profile.get() == tls_profile) {
       connection->reused = true;
       return connection;
     }

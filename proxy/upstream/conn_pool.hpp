@@ -18,6 +18,8 @@
 
 namespace portico {
 
+class BackendTls;
+
 using UpstreamTlsStream = beast::ssl_stream<net::ip::tcp::socket>;
 // A connection to a backend, in clear or over TLS.
 using UpstreamStream = std::variant<net::ip::tcp::socket, UpstreamTlsStream>;
@@ -47,6 +49,8 @@ struct UpstreamConnection {
   Endpoint endpoint;
   std::int64_t& gauge;
   std::chrono::steady_clock::time_point idle_since{};
+  // The BackendTls (proxy-ssl-*) it was made under, kept alive by it; null: Portico's default.
+  std::shared_ptr<const BackendTls> tls_profile;
   bool reused = false;  // came from the pool: a failure before any response byte may be a
                         // close race with the upstream's idle timeout, worth one retry
 };
@@ -59,8 +63,9 @@ class ConnPool {
       : idle_timeout_(idle_timeout), max_idle_(max_idle_per_endpoint) {}
 
   // The most recently returned live connection to `endpoint` speaking HTTPS or not as `tls`
-  // says, or null.
-  UpstreamConnectionPtr take(const Endpoint& endpoint, bool tls);
+  // says, made under `tls_profile` (proxy-ssl-*), or null.
+  UpstreamConnectionPtr take(const Endpoint& endpoint, bool tls,
+                             const BackendTls* tls_profile = nullptr);
   // Keeps `connection` for reuse (or closes it when the endpoint already has enough idle).
   void put(UpstreamConnectionPtr connection);
   // Closes idle connections to endpoints no cluster in `clusters` lists any more.

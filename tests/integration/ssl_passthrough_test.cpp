@@ -2,7 +2,6 @@
 // server (openssl s_server) with its own certificate: a client reaching a passed-through host
 // through Portico's HTTPS listener completes its handshake with that server, never with
 // Portico, while other hosts on the same listener are still terminated and routed by Portico.
-#include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 
 #include "tests/support/certificates.hpp"
@@ -16,13 +15,6 @@ using namespace portico::test;
 namespace {
 
 const std::string Prefix = "nginx.ingress.kubernetes.io/";
-
-// A port nothing listens on now (for a server that takes its port on the command line).
-std::uint16_t unused_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
 
 struct PassthroughSite {
   PassthroughSite() {

@@ -1,6 +1,7 @@
 #include "tests/support/harness.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -51,6 +52,12 @@ std::uint16_t closed_port() {
     }
   }
   throw std::runtime_error("no free port outside the ephemeral range");
+}
+
+std::uint16_t unused_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();
 }
 
 double metric(const std::string& metrics_text, const std::string& sample) {

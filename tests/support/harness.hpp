@@ -32,6 +32,9 @@ std::uint16_t closed_port();
 
 // The value of one sample line ("name{labels} value") in Prometheus text, or -1 if absent.
 double metric(const std::string& metrics_text, const std::string& sample);
+// A loopback port nothing listens on now, for a server that takes its port on the command line
+// (openssl s_server).
+std::uint16_t unused_port();
 
 class TempDir {
  public:

@@ -162,8 +162,12 @@ TEST_CASE("Annotations: invalid values fall back, except where that would open a
                 {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "optional"}}));
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/auth-tls-secret", "default/ca"},
                       {"nginx.ingress.kubernetes.io/auth-tls-verify-client", "off"}}));
-  // Verifying backends is not offered: asking for it closes rather than skip the check.
-  CHECK(closed({{"nginx.ingress.kubernetes.io/proxy-ssl-verify", "on"}}));
+  // Verifying backends with nothing to verify against closes rather than skip the check.
+  CHECK(closed({{"nginx.ingress.kubernetes.io/proxy-ssl-verify", "on"},
+                {"nginx.ingress.kubernetes.io/proxy-ssl-name", "backend.internal"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/proxy-ssl-verify", "on"},
+                {"nginx.ingress.kubernetes.io/proxy-ssl-secret", "missing"}}));
+  CHECK(closed({{"nginx.ingress.kubernetes.io/proxy-ssl-verify", "true"}}));
   CHECK_FALSE(closed({{"nginx.ingress.kubernetes.io/proxy-ssl-verify", "off"}}));
 }
 
@@ -185,7 +189,7 @@ TEST_CASE("Annotations: auth-tls reads its CAs from the Secret and closes when i
                             {tls + "verify-depth", "0"},
                             {tls + "match-cn", "CN=(alice|bob)$"}});
   REQUIRE(strict.client_auth);
-  CHECK(strict.client_ca_secret == "default/ca");
+  CHECK(strict.secrets_read == std::vector<std::string>{"default/ca"});
   CHECK_FALSE(strict.policy);  // nothing else: the host, not the route, judges certificates
   // ingress-nginx's defaults for what is invalid: "on" and a depth of 1.
   CHECK(strict.client_auth->settings().verify == ClientVerify::On);
