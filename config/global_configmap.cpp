@@ -7,6 +7,8 @@
 
 #include "config/annotation_reader.hpp"
 #include "config/setting_values.hpp"
+#include "proxy/common/text.hpp"
+#include "proxy/tls/tls_context.hpp"
 
 namespace portico {
 namespace {
@@ -14,7 +16,7 @@ namespace {
 // Keys that change nothing Portico does, or that its flags decide instead; each with the
 // verdict it gets (a table: kept packed).
 // clang-format off
-constexpr std::array<std::pair<std::string_view, std::string_view>, 14> Acknowledged = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 12> Acknowledged = {{
     {"allow-snippet-annotations", "applied, differs: snippets are never applied, whatever it says"},
     {"annotations-risk-level", "applied, differs: every annotation Portico reads is typed and bounded, whatever the level"},
     {"server-tokens", "applied, differs: the Server header is \"portico\", without a version, whatever it says"},
@@ -24,8 +26,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 14> Acknowle
     {"upstream-keepalive-connections", "ignored: each worker keeps up to 1024 idle connections per endpoint"},
     {"upstream-keepalive-timeout", "ignored: idle upstream connections close after 30 s"},
     {"upstream-keepalive-requests", "ignored: upstream connections are reused without a count"},
-    {"ssl-protocols", "ignored: TLS 1.2 and 1.3 are offered, nothing older"},
-    {"ssl-ciphers", "ignored: OpenSSL's modern cipher list is used"},
     {"client-header-timeout", "ignored: --client-header-timeout sets it"},
     {"http2-max-concurrent-streams", "ignored: --http2-max-concurrent-streams sets it"},
     {"worker-processes", "ignored: --workers sets it"},
@@ -118,6 +118,41 @@ void read_blocks(AnnotationReader& reader, GlobalPolicy& policy) {
   }
 }
 
+// ssl-protocols and ssl-ciphers, for the HTTPS listener's handshakes. Portico never offers
+// TLS 1.0 or 1.1; naming them is noted, and a list of only those keeps TLS 1.2 and 1.3.
+void read_tls(AnnotationReader& reader, GlobalPolicy& policy) {
+  if (const auto protocols = reader.find("ssl-protocols")) {
+    bool tls12 = false;
+    bool tls13 = false;
+    bool older = false;
+    const bool known = for_each_item(*protocols, ' ', [&](std::string_view name) {
+      tls12 = tls12 || name == "TLSv1.2";
+      tls13 = tls13 || name == "TLSv1.3";
+      older = older || name == "TLSv1" || name == "TLSv1.1";
+      return name.empty() || name == "TLSv1" || name == "TLSv1.1" || name == "TLSv1.2" ||
+             name == "TLSv1.3";
+    });
+    if (!known) {
+      reader.reject("expected TLSv1.2 and/or TLSv1.3, separated by spaces");
+    } else if (!tls12 && !tls13) {
+      reader.reject("Portico offers TLS 1.2 and 1.3 only, never older versions");
+    } else {
+      policy.tls13_only = !tls12;
+      if (older) {
+        reader.judge("ssl-protocols",
+                     "applied, differs: TLS 1.0 and 1.1 are never offered, whatever it lists");
+      }
+    }
+  }
+  if (const auto ciphers = reader.find("ssl-ciphers")) {
+    if (is_cipher_list(*ciphers)) {
+      policy.tls12_ciphers = std::string(*ciphers);
+    } else {
+      reader.reject("not an OpenSSL cipher list that names a cipher");
+    }
+  }
+}
+
 }  // namespace
 
 ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::string& key) {
@@ -130,6 +165,7 @@ ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::str
   read_client_trust(reader, *policy);
   read_hsts(reader, *policy);
   read_blocks(reader, *policy);
+  read_tls(reader, *policy);
   policy->limit_req_status =
       static_cast<unsigned>(reader.integer("limit-req-status-code", 400, 599).value_or(503));
   policy->limit_conn_status =

@@ -46,6 +46,10 @@ struct GlobalPolicy {
   // use-proxy-protocol: connections accepted from now on start with a PROXY protocol header
   // (as with --proxy-protocol, which holds whatever this says).
   bool proxy_protocol = false;
+  // ssl-protocols without TLSv1.2: handshakes need TLS 1.3 (Portico never offers older ones).
+  bool tls13_only = false;
+  // ssl-ciphers: the OpenSSL cipher list TLS 1.2 handshakes choose from; "" Portico's own.
+  std::string tls12_ciphers;
   // block-cidrs or block-user-agents could not be read: refusing nobody would open what they
   // close, so every routed request answers 503 until they are fixed.
   bool fail_closed = false;

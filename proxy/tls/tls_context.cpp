@@ -1,9 +1,10 @@
 #include "proxy/tls/tls_context.hpp"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <ctime>
 #include <openssl/x509v3.h>
+#include <ctime>
 
 namespace portico {
 namespace {
@@ -45,6 +46,15 @@ void apply_tls_policy(SSL_CTX* context) {
   SSL_CTX_set_cipher_list(context, "ECDHE+AESGCM:ECDHE+CHACHA20");  // TLS 1.3 suites: OpenSSL's
   SSL_CTX_set_options(context, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_alpn_select_cb(context, select_alpn, nullptr);
+}
+
+bool is_cipher_list(std::string_view ciphers) {
+  const std::string list(ciphers);
+  SSL_CTX* scratch = SSL_CTX_new(TLS_server_method());
+  const bool named = scratch != nullptr && SSL_CTX_set_cipher_list(scratch, list.c_str()) == 1;
+  SSL_CTX_free(scratch);
+  ERR_clear_error();
+  return named;
 }
 
 Expected<std::shared_ptr<const TlsContext>> TlsContext::from_pem(

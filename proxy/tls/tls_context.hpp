@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "proxy/common/expected.hpp"
 
@@ -44,5 +45,8 @@ using TlsContextPtr = std::shared_ptr<const TlsContext>;
 
 // Applies Portico's policy to a context (also the listener's front context).
 void apply_tls_policy(SSL_CTX* context);
+
+// Whether OpenSSL takes `ciphers` as a cipher list naming at least one cipher (ssl-ciphers).
+bool is_cipher_list(std::string_view ciphers);
 
 }  // namespace portico

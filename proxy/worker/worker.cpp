@@ -61,12 +61,24 @@ Worker::Worker(unsigned index, const ProxySettings& settings, const TicketKeys& 
                                  static_cast<long>(ticket_keys.size()));
   SSL_CTX_set_tlsext_servername_callback(tls_front_.native_handle(), choose_certificate);
   SSL_CTX_set_tlsext_servername_arg(tls_front_.native_handle(), this);
-  SSL_CTX_set_client_hello_cb(tls_front_.native_handle(), separate_sessions, this);
+  SSL_CTX_set_client_hello_cb(tls_front_.native_handle(), prepare_handshake, this);
 }
 
-int Worker::separate_sessions(SSL* ssl, int*, void* arg) {
+int Worker::prepare_handshake(SSL* ssl, int*, void* arg) {
   const auto* worker = static_cast<const Worker*>(arg);
-  if (worker->view_ && worker->view_->certs) {
+  if (!worker->view_) {
+    return SSL_CLIENT_HELLO_SUCCESS;  // choose_certificate refuses the handshake
+  }
+  // The global ConfigMap's ssl-protocols and ssl-ciphers, on this connection (the contexts
+  // the certificates come in are shared by every listener and snapshot).
+  const GlobalPolicy& global = *worker->view_->global;
+  if (global.tls13_only) {
+    SSL_set_min_proto_version(ssl, TLS1_3_VERSION);
+  }
+  if (!global.tls12_ciphers.empty()) {
+    SSL_set_cipher_list(ssl, global.tls12_ciphers.c_str());
+  }
+  if (worker->view_->certs) {
     if (const ClientAuthPtr& client_auth =
             worker->view_->certs->client_auth(lowercase(server_name_in_hello(ssl)))) {
       ClientAuth::ask(ssl, client_auth);

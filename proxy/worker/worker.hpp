@@ -104,10 +104,11 @@ class Worker {
   // OpenSSL's SNI callback: switches the handshake to the certificate the worker's current
   // snapshot chooses for the name. Runs on this worker's thread, inside the handshake.
   static int choose_certificate(SSL* ssl, int* alert, void* worker);
-  // OpenSSL's ClientHello callback, before it looks for a session to resume: a host that asks
-  // for client certificates asks now, so that a session verified otherwise (or not at all) is
-  // never resumed into it (its session id context differs).
-  static int separate_sessions(SSL* ssl, int* alert, void* worker);
+  // OpenSSL's ClientHello callback, before it picks a version or looks for a session to
+  // resume: the global ConfigMap's protocols and ciphers; and a host that asks for client
+  // certificates asks now, so that a session verified otherwise (or not at all) is never
+  // resumed into it (its session id context differs).
+  static int prepare_handshake(SSL* ssl, int* alert, void* worker);
   void install(SnapshotPtr snapshot);
   net::awaitable<void> accept_loop(Listener& listener);
   // Starts the session of a connection just accepted, or first reads its PROXY protocol header.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/certificates.hpp"
+#include "tests/support/command.hpp"
 #include "tests/support/fake_api_server.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
@@ -229,4 +230,38 @@ TEST_CASE("ConfigMap: watched from the API server, that one ConfigMap only", "[e
          request.find("fieldSelector=metadata.name=ingress-nginx-controller") != std::string::npos);
   }
   CHECK(selected);
+}
+
+TEST_CASE("ConfigMap: ssl-protocols and ssl-ciphers decide the handshakes", "[e2e][configmap]") {
+  Backends backends;
+  const auto port = backends.start("echo");
+  TempDir dir;
+  dir.write("all.yaml", Class + "---\n" + service_yaml("echo", {port}) + "---\n" +
+                            ingress("site", "site.com", {}) +
+                            configmap_yaml({{"ssl-protocols", "TLSv1.3"},
+                                            {"ssl-ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305"}}));
+  Portico portico(dir.path(), 2, {"--configmap", ConfigMapFlag});
+  portico.wait_ready();
+  // curl as the client: the answer's status, or 0 when no handshake was made.
+  const auto status = [&](std::vector<std::string> tls_options) {
+    std::vector<std::string> argv = {"curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}"};
+    argv.insert(argv.end(), tls_options.begin(), tls_options.end());
+    argv.push_back("https://127.0.0.1:" + std::to_string(portico.https_port()) + "/");
+    return std::atoi(run_command(argv).out.c_str());
+  };
+  CHECK(status({"--tlsv1.3"}) == 404);  // no rule for 127.0.0.1: Portico answered
+  CHECK(status({"--tls-max", "1.2"}) == 0);
+  CHECK(verdict_of(portico.admin_port(), "ssl-protocols") == "applied");
+
+  // TLS 1.2 back, with one cipher: a client offering only another one gets no handshake.
+  dir.write("all.yaml", Class + "---\n" + service_yaml("echo", {port}) + "---\n" +
+                            ingress("site", "site.com", {}) +
+                            configmap_yaml({{"ssl-protocols", "TLSv1 TLSv1.2 TLSv1.3"},
+                                            {"ssl-ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305"}}));
+  REQUIRE(eventually([&] {
+    return status({"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305"}) == 404;
+  }));
+  CHECK(status({"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"}) == 0);
+  CHECK(status({"--tlsv1.3"}) == 404);
+  CHECK(verdict_of(portico.admin_port(), "ssl-protocols").starts_with("applied, differs"));
 }
