@@ -50,13 +50,17 @@ TlsContextPtr CertResolver::context_of(const ObjectCache& cache, const std::stri
 namespace {
 
 // auth-tls-*, as ingress-nginx configures a server: a host (and its aliases) asks for the
-// client certificates of the oldest Ingress with rules for it that asks for some. Then every
-// other host of a served Ingress asks for none, so the demand of host-less rules reaches only
-// the names no rule claims.
+// client certificates of the oldest Ingress with rules for it that asks for some. Then, when
+// some host asks, every other host of a served Ingress asks for none, so the demand of
+// host-less rules reaches only the names no rule claims. When none asks, the table stays
+// empty: handshakes and requests then skip the lookup.
 void assign_client_auth(CertTable& table, const std::vector<const k8s::Ingress*>& served,
                         const std::map<std::string, IngressAnnotations>& annotations,
                         const std::map<std::string, std::vector<std::string>>& aliases) {
   for (const bool asking : {true, false}) {
+    if (!asking && !table.asks_client_certificates()) {
+      return;
+    }
     for (const k8s::Ingress* ingress : served) {
       const auto read = annotations.find(k8s::key_of(ingress->meta));
       const bool canary = read != annotations.end() && read->second.canary;

@@ -360,7 +360,7 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
       }
     }
     writer.add_rules(*ingress, annotations, regex_hosts);
-    if (annotations.ssl_passthrough && settings_.ssl_passthrough) {
+    if (annotations.ssl_passthrough) {  // judge_ssl_passthrough cleared it without the flag
       writer.add_passthrough(*ingress, annotations);
     }
   }

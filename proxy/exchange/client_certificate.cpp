@@ -6,16 +6,21 @@ namespace {
 // Replaces whatever the client sent under `name`; an empty value removes it (nginx's
 // proxy_set_header), so a client can never pass its own verdict off as Portico's.
 void set_or_remove(http::request_header<>& request, std::string_view name, std::string_view value) {
-  request.erase(name);
-  if (!value.empty()) {
-    request.set(name, value);
+  if (value.empty()) {
+    request.erase(name);
+  } else {
+    request.set(name, value);  // replaces every field of that name
   }
 }
 
 }  // namespace
 
 Fault judge_client_certificate(const ClientConnection& client, Exchange& ex) {
-  const ClientAuthPtr& auth = ex.snapshot->certs->client_auth(ex.target.host);
+  const CertTable& certs = *ex.snapshot->certs;
+  if (!certs.asks_client_certificates()) {
+    return Fault::None;  // every request passes here: no lookup when no host asks
+  }
+  const ClientAuthPtr& auth = certs.client_auth(ex.target.host);
   if (!auth) {
     return Fault::None;
   }

@@ -1,12 +1,12 @@
 #include "proxy/session/ssl_passthrough.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
-#include <tuple>
+#include <span>
 
 #include "proxy/exchange/upstream_connect.hpp"
 #include "proxy/session/byte_tunnel.hpp"
+#include "proxy/session/peek.hpp"
 #include "proxy/tls/client_hello.hpp"
 #include "proxy/worker/worker.hpp"
 
@@ -14,32 +14,17 @@ namespace portico {
 namespace {
 
 // The ClientHello at the start of `socket`, peeked, not read: the handshake that may follow
-// reads it again. Clients send it in one segment; one still incomplete is looked at again a
-// little later rather than in a loop. Bounded by the connection's header deadline: nothing
-// when the client closed or stayed silent until then.
+// reads it again. Nothing when the client closed or stayed silent until the header deadline.
 net::awaitable<std::optional<HelloPeek>> peek_hello(net::ip::tcp::socket& socket) {
   const auto start = std::make_unique_for_overwrite<char[]>(MaxHelloRecordBytes);
-  std::size_t seen = 0;
-  boost::system::error_code ec;
-  socket.non_blocking(true, ec);
-  while (!ec) {
-    std::tie(ec) = co_await socket.async_wait(net::ip::tcp::socket::wait_read, use_nothrow);
-    const std::size_t n =
-        ec ? 0 : socket.receive(net::buffer(start.get(), MaxHelloRecordBytes), MSG_PEEK, ec);
-    if (ec || n == 0) {
-      break;
-    }
-    HelloPeek hello = peek_server_name(std::string_view(start.get(), n));
-    if (hello.status != HelloPeek::Status::Incomplete) {
-      co_return hello;
-    }
-    if (n == seen) {
-      net::steady_timer later(socket.get_executor(), std::chrono::milliseconds(10));
-      std::tie(ec) = co_await later.async_wait(use_nothrow);
-    }
-    seen = n;
+  const std::span<char> into(start.get(), MaxHelloRecordBytes);
+  const std::size_t n = co_await peek_until(socket, into, [](std::string_view bytes) {
+    return peek_server_name(bytes).status != HelloPeek::Status::Incomplete;
+  });
+  if (n == 0) {
+    co_return std::nullopt;
   }
-  co_return std::nullopt;
+  co_return peek_server_name(std::string_view(start.get(), n));
 }
 
 }  // namespace

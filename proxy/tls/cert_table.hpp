@@ -33,6 +33,10 @@ class CertTable {
   // host the same way: its own entry, else its one-label wildcard's, else the host-less
   // rules'. Null: no client certificate is asked for.
   const ClientAuthPtr& client_auth(std::string_view host) const noexcept;
+  // Whether some host asks for client certificates (most tables: none).
+  bool asks_client_certificates() const noexcept {
+    return !client_auth_exact_.empty() || !client_auth_wildcard_.empty();
+  }
 
   // Every host's certificate ("*.b" for wildcards), then the default one with host "", for
   // the expiry metric.

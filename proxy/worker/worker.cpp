@@ -12,6 +12,7 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/session/connection.hpp"
+#include "proxy/session/peek.hpp"
 #include "proxy/session/proxy_protocol.hpp"
 #include "proxy/session/session.hpp"
 
@@ -78,7 +79,7 @@ int Worker::prepare_handshake(SSL* ssl, int*, void* arg) {
   if (!global.tls12_ciphers.empty()) {
     SSL_set_cipher_list(ssl, global.tls12_ciphers.c_str());
   }
-  if (worker->view_->certs) {
+  if (worker->view_->certs && worker->view_->certs->asks_client_certificates()) {
     if (const ClientAuthPtr& client_auth =
             worker->view_->certs->client_auth(lowercase(server_name_in_hello(ssl)))) {
       ClientAuth::ask(ssl, client_auth);
@@ -240,8 +241,7 @@ void Worker::admit_connection(Listener& listener, net::ip::tcp::socket socket,
 
 // Peeks at the connection's first bytes until they hold a whole header, then reads exactly
 // the header off the socket, so HTTP (or the TLS handshake) starts at its own first byte.
-// Balancers send the header in one segment: a header still incomplete is looked at again a
-// little later rather than in a loop. Bounded by the client header timeout.
+// Bounded by the client header timeout.
 net::awaitable<void> Worker::start_proxied_session(Listener& listener,
                                                    net::ip::tcp::socket accepted,
                                                    net::ip::address peer) {
@@ -254,34 +254,20 @@ net::awaitable<void> Worker::start_proxied_session(Listener& listener,
     }
   });
   std::array<char, MaxProxyHeaderBytes> start;
-  std::size_t seen = 0;
-  boost::system::error_code ec;
-  socket->non_blocking(true, ec);
-  while (!ec) {
-    std::tie(ec) = co_await socket->async_wait(net::ip::tcp::socket::wait_read, use_nothrow);
-    const std::size_t n = ec ? 0 : socket->receive(net::buffer(start), MSG_PEEK, ec);
-    if (ec || n == 0) {
-      break;  // closed, or the deadline passed
+  const std::size_t n = co_await peek_until(*socket, start, [](std::string_view bytes) {
+    return parse_proxy_header(bytes).status != ProxyHeader::Status::NeedMore;
+  });
+  // Closed, silent until the deadline, or not a header: nothing read, nothing served.
+  const auto header = parse_proxy_header(std::string_view(start.data(), n));
+  if (n > 0 && header.status == ProxyHeader::Status::Done) {
+    boost::system::error_code ec;
+    socket->receive(net::buffer(start.data(), header.length), 0, ec);
+    if (!ec) {
+      deadline.cancel();
+      start_session(listener, std::move(*socket), header.source.value_or(peer),
+                    header.source.has_value());
+      co_return;
     }
-    const auto header = parse_proxy_header(std::string_view(start.data(), n));
-    if (header.status == ProxyHeader::Status::Invalid) {
-      break;
-    }
-    if (header.status == ProxyHeader::Status::Done) {
-      socket->receive(net::buffer(start.data(), header.length), 0, ec);
-      if (!ec) {
-        deadline.cancel();
-        start_session(listener, std::move(*socket), header.source.value_or(peer),
-                      header.source.has_value());
-        co_return;
-      }
-      break;
-    }
-    if (n == seen) {
-      net::steady_timer later(*io_, std::chrono::milliseconds(10));
-      std::tie(ec) = co_await later.async_wait(use_nothrow);
-    }
-    seen = n;
   }
   deadline.cancel();
   ++stats_.proxy_protocol_rejected;

@@ -105,7 +105,8 @@ TEST_CASE("proxy-ssl: HTTPS backends verified by CA and name, SNI, client certif
   CHECK(status("shows-certificate") == 200);
   CHECK(status("shows-nothing") == 502);  // the backend wants a client certificate
   CHECK(status("no-secret") == 503);      // verifying with no CAs closes the Ingress
-  // Pooled connections stay with the settings they were made under.
+  // Asked again, each route keeps its own verdict (s_server closes every connection, so this
+  // does not reach the pool's reuse; the pool's check is ConnPool::take's profile match).
   CHECK(status("verified") == 200);
   CHECK(status("wrong-ca") == 502);
 }

@@ -761,8 +761,8 @@ TEST_CASE("Gateway API conformance: HTTPRouteWeight", "[e2e][gateway]") {
     - {name: infra-backend-v3, port: 8080, weight: 0}
 )"));
   // Like the suite: 500 requests whose shares may each be off by 0.05, in up to 10 rounds,
-  // since a share drawn by weight is off by more about once in 60 rounds. Weights that are not
-  // honoured miss in every round.
+  // since a share drawn by weight is off by more in about 1.5 % of rounds (2.4 standard
+  // deviations). Weights that are not honoured miss in every round.
   constexpr int Requests = 500;
   constexpr int Rounds = 10;
   Connection connection(c.port());
