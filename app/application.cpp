@@ -102,23 +102,18 @@ std::optional<Application::StartFailure> Application::open_sources() {
   secret_fetcher_ = std::make_unique<k8s::SecretFetcher>(*config, sink);
   control_.keep_only_referenced_secrets(
       interest, [this](std::string key) { secret_fetcher_->fetch(std::move(key)); });
+  // ConfigMaps: the global one and those settings name (custom-headers, add-headers,
+  // proxy-set-headers), all watched live, as ingress-nginx does. A global one outside
+  // --namespace widens that watch to every namespace, so one watch still sees them all.
+  const std::string& configmap = options_.translation.configmap;
+  const bool configmap_elsewhere = !options_.namespace_.empty() && !configmap.empty() &&
+                                   !configmap.starts_with(options_.namespace_ + "/");
   for (std::size_t kind = 0; kind < k8s::KindCount; ++kind) {
     const auto which = static_cast<k8s::Kind>(kind);
-    if (which == k8s::Kind::ConfigMap) {
-      continue;  // only the global one, below
-    }
-    watchers_.push_back(
-        std::make_unique<k8s::Watcher>(which, *config, options_.namespace_, sink, invalid_objects_,
-                                       which == k8s::Kind::Secret ? interest : nullptr));
-  }
-  if (const std::string& configmap = options_.translation.configmap; configmap.empty()) {
-    control_.replace_kind(k8s::Kind::ConfigMap, {});  // none to wait for
-  } else {
-    // Its own namespace, whatever --namespace says: ingress-nginx's lives with the controller.
-    const auto slash = configmap.find('/');
+    const bool all_namespaces = which == k8s::Kind::ConfigMap && configmap_elsewhere;
     watchers_.push_back(std::make_unique<k8s::Watcher>(
-        k8s::Kind::ConfigMap, *config, configmap.substr(0, slash), sink, invalid_objects_));
-    watchers_.back()->select_name(configmap.substr(slash + 1));
+        which, *config, all_namespaces ? std::string() : options_.namespace_, sink,
+        invalid_objects_, which == k8s::Kind::Secret ? interest : nullptr));
   }
   api_config_ = *config;
   leader_ = std::make_unique<k8s::LeaderElector>(

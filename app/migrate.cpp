@@ -73,16 +73,13 @@ std::optional<k8s::Object> get_object(k8s::ApiClient& client, k8s::Kind kind,
   return object ? std::optional(std::move(*object)) : std::nullopt;
 }
 
-std::optional<k8s::Object> read_configmap_of(k8s::ApiClient& client, const std::string& key) {
-  return key.empty() ? std::nullopt : get_object(client, k8s::Kind::ConfigMap, key);
-}
-
 // The Ingresses and IngressClasses to report on (and the ConfigMap), and a way to read the
-// Secrets that auth-secret names (all of them from manifests; one by one from the API server).
+// Secrets and ConfigMaps that settings name (all of them from manifests; one by one from the
+// API server).
 struct Inputs {
   ObjectCache cache;
   std::unique_ptr<k8s::ApiClient> client;
-  std::map<std::string, std::optional<k8s::Secret>> fetched;  // by "namespace/name"
+  std::map<std::pair<k8s::Kind, std::string>, std::optional<k8s::Object>> fetched;
 };
 
 Expected<std::unique_ptr<Inputs>> read_inputs(const Options& options) {
@@ -107,9 +104,6 @@ Expected<std::unique_ptr<Inputs>> read_inputs(const Options& options) {
       }
       std::move(listed->begin(), listed->end(), std::back_inserter(objects));
     }
-    if (auto configmap = read_configmap_of(*inputs->client, options.translation.configmap)) {
-      objects.push_back(std::move(*configmap));
-    }
   } else {
     return fail("migrate reads --manifests PATH or --kubeconfig PATH");
   }
@@ -120,17 +114,17 @@ Expected<std::unique_ptr<Inputs>> read_inputs(const Options& options) {
   return inputs;
 }
 
-const k8s::Secret* find_secret(Inputs& inputs, const std::string& key) {
+// The Secret or ConfigMap (T, of `kind`) "namespace/name", or null.
+template <class T>
+const T* find_object(Inputs& inputs, k8s::Kind kind, const std::string& key) {
   if (!inputs.client) {
-    return inputs.cache.find<k8s::Secret>(k8s::Kind::Secret, key);
+    return inputs.cache.find<T>(kind, key);
   }
-  auto [it, added] = inputs.fetched.try_emplace(key);
+  auto [it, added] = inputs.fetched.try_emplace({kind, key});
   if (added) {
-    if (auto object = get_object(*inputs.client, k8s::Kind::Secret, key)) {
-      it->second = std::get<k8s::Secret>(std::move(*object));
-    }
+    it->second = get_object(*inputs.client, kind, key);
   }
-  return it->second ? &*it->second : nullptr;
+  return it->second ? &std::get<T>(*it->second) : nullptr;
 }
 
 // The first line of a value, shortened: snippets run to many lines.
@@ -189,10 +183,21 @@ Expected<MigrationReport> migration_report(const Options& options) {
   int ingresses = 0;
   int closed_ingresses = 0;
   bool configmap_closed = false;
+  AnnotationContext context{.secrets =
+                                [&](const std::string& key) {
+                                  return find_object<k8s::Secret>(**inputs, k8s::Kind::Secret, key);
+                                },
+                            .configmaps =
+                                [&](const std::string& key) {
+                                  return find_object<k8s::ConfigMap>(**inputs, k8s::Kind::ConfigMap,
+                                                                     key);
+                                }};
   ConfigMapSettings configmap;
   if (const std::string& key = options.translation.configmap; !key.empty()) {
-    const auto* found = (*inputs)->cache.find<k8s::ConfigMap>(k8s::Kind::ConfigMap, key);
-    configmap = read_configmap(found, key);
+    const auto* found = context.configmaps(key);
+    configmap = read_configmap(found, key, context.configmaps);
+    context.defaults = &configmap.defaults;
+    context.allowed_response_headers = &configmap.allowed_response_headers;
     report.text += "ConfigMap " + key +
                    (found == nullptr ? "  (not found: every key at its default)\n" : "\n");
     configmap_closed = report_notes(configmap.notes, totals, report.text);
@@ -207,9 +212,7 @@ Expected<MigrationReport> migration_report(const Options& options) {
                    (served ? "; served with these flags)\n"
                            : "; not served with these flags: see --ingress-class, "
                              "--controller-name, --watch-ingress-without-class)\n");
-    auto read = read_annotations(
-        ingress, [&](const std::string& secret) { return find_secret(**inputs, secret); }, nullptr,
-        options.translation.configmap.empty() ? nullptr : &configmap.defaults);
+    auto read = read_annotations(ingress, context);
     judge_ssl_passthrough(read, options.translation.ssl_passthrough, key);
     const bool closed = report_notes(read.notes, totals, report.text);
     if (read.notes.empty()) {

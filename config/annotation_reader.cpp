@@ -159,7 +159,7 @@ bool is_redirect_target(std::string_view s) {
          (s.starts_with("/") || s.starts_with("https://") || s.starts_with("http://"));
 }
 
-std::string secret_key_of(const AnnotationReader& reader, std::string_view name) {
+std::string object_key_of(const AnnotationReader& reader, std::string_view name) {
   return name.find('/') == std::string_view::npos
              ? reader.namespace_of_owner() + "/" + std::string(name)
              : std::string(name);

@@ -100,7 +100,8 @@ class AnnotationReader {
 bool is_url_text(std::string_view s);
 // "/path" or "http(s)://...": where a redirect may point.
 bool is_redirect_target(std::string_view s);
-// A Secret named "name" (in the owner's namespace) or "namespace/name": "namespace/name".
-std::string secret_key_of(const AnnotationReader& reader, std::string_view name);
+// A Secret or ConfigMap named "name" (in the owner's namespace) or "namespace/name":
+// "namespace/name".
+std::string object_key_of(const AnnotationReader& reader, std::string_view name);
 
 }  // namespace portico

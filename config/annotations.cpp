@@ -11,6 +11,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include "config/annotation_reader.hpp"
+#include "config/header_annotations.hpp"
 #include "config/setting_values.hpp"
 #include "config/tls_annotations.hpp"
 #include "k8swatch/decode_fields.hpp"
@@ -28,7 +29,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 91> Supported = {
+constexpr std::array<std::string_view, 92> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -52,7 +53,7 @@ constexpr std::array<std::string_view, 91> Supported = {
     "auth-tls-verify-depth", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream",
     "auth-tls-match-cn", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
     "proxy-ssl-name", "proxy-ssl-server-name", "proxy-ssl-verify-depth", "proxy-ssl-protocols",
-    "proxy-ssl-ciphers",
+    "proxy-ssl-ciphers", "custom-headers",
 };
 // clang-format on
 
@@ -268,7 +269,7 @@ void read_auth(AnnotationReader& reader, const SecretLookup& secrets, RoutePolic
     policy.fail_closed = true;
     return;
   }
-  const std::string secret_key = secret_key_of(reader, *name);
+  const std::string secret_key = object_key_of(reader, *name);
   const k8s::Secret* secret = secrets(secret_key);
   if (secret == nullptr) {
     reader.refuse("Secret " + secret_key + " not found");
@@ -570,12 +571,17 @@ namespace {
 
 // Every setting, from `reader`; `owner`: whose limits `keeper` keeps.
 IngressAnnotations read_settings(AnnotationReader& reader, const std::string& owner,
-                                 const SecretLookup& lookup, RateLimitKeeper* keeper) {
+                                 const AnnotationContext& context, RateLimitKeeper* keeper) {
   IngressAnnotations out;
-  // Every Secret looked up is remembered, found or not: a change to it re-reads the Ingress.
+  // Every Secret or ConfigMap looked up is remembered, found or not: a change to it re-reads
+  // the Ingress.
   const SecretLookup secrets = [&](const std::string& key) -> const k8s::Secret* {
     out.secrets_read.push_back(key);
-    return lookup ? lookup(key) : nullptr;
+    return context.secrets ? context.secrets(key) : nullptr;
+  };
+  const ConfigMapLookup configmaps = [&](const std::string& key) -> const k8s::ConfigMap* {
+    out.configmaps_read.push_back(key);
+    return context.configmaps ? context.configmaps(key) : nullptr;
   };
   out.ssl_redirect = reader.boolean("ssl-redirect").value_or(true);
   RoutePolicy policy;
@@ -622,6 +628,7 @@ IngressAnnotations read_settings(AnnotationReader& reader, const std::string& ow
   out.from_to_www_redirect = reader.boolean("from-to-www-redirect").value_or(false);
   out.ssl_passthrough = reader.boolean("ssl-passthrough").value_or(false);
   policy.error_pages = read_error_pages(reader);
+  read_custom_headers(reader, configmaps, context.allowed_response_headers, policy);
   policy.url_mirror = read_url_mirror(reader);
   out.service_upstream = reader.boolean("service-upstream").value_or(false);
   policy.connection_header =
@@ -651,12 +658,12 @@ constexpr std::array<std::string_view, 15> DefaultKeys = {
 
 }  // namespace
 
-IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets,
-                                    RateLimitKeeper* keeper, const AnnotationDefaults* defaults) {
+IngressAnnotations read_annotations(const k8s::Ingress& ingress, const AnnotationContext& context,
+                                    RateLimitKeeper* keeper) {
   const std::string key = k8s::key_of(ingress.meta);
   AnnotationReader reader(ingress.meta.annotations, {OurPrefix, NginxPrefix}, {"ingress", key},
-                          defaults, ingress.meta.namespace_);
-  return read_settings(reader, key, secrets, keeper);
+                          context.defaults, ingress.meta.namespace_);
+  return read_settings(reader, key, context, keeper);
 }
 
 void judge_ssl_passthrough(IngressAnnotations& read, bool enabled, const std::string& ingress) {

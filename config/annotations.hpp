@@ -30,6 +30,7 @@ struct IngressAnnotations {
   // "namespace/name" of every Secret its annotations looked up (auth-secret, auth-tls-secret,
   // proxy-ssl-secret), found or not.
   std::vector<std::string> secrets_read;
+  std::vector<std::string> configmaps_read;  // likewise, custom-headers
   std::vector<std::string> server_aliases;  // server-alias: more names for its rules' hosts
   bool from_to_www_redirect = false;        // www.HOST (or HOST without www.) redirects to HOST
   bool ssl_passthrough = false;  // TLS to its hosts is relayed untouched to the "/" backend
@@ -43,6 +44,22 @@ struct IngressAnnotations {
 
 // The Secret "namespace/name", or null (auth-secret).
 using SecretLookup = std::function<const k8s::Secret*(const std::string& key)>;
+// The ConfigMap "namespace/name", or null (custom-headers).
+using ConfigMapLookup = std::function<const k8s::ConfigMap*(const std::string& key)>;
+
+// Values of the global ConfigMap's keys that are also annotations (proxy-body-size,
+// whitelist-source-range...), by key: what an Ingress without the annotation takes.
+using AnnotationDefaults = std::map<std::string, std::string, std::less<>>;
+
+// What an Ingress's annotations are read against, besides themselves.
+struct AnnotationContext {
+  SecretLookup secrets;
+  ConfigMapLookup configmaps;
+  const AnnotationDefaults* defaults = nullptr;  // the global ConfigMap's (null: none)
+  // The global ConfigMap's global-allowed-response-headers: the only header names
+  // custom-headers may set (null: none may).
+  const std::vector<std::string>* allowed_response_headers = nullptr;
+};
 
 // Keeps each Ingress's RateLimits from one translation to the next while its limits stay the
 // same, so that a rebuild (any Ingress changing) does not forget what clients have sent.
@@ -55,16 +72,12 @@ class RateLimitKeeper {
   std::map<std::string, std::weak_ptr<RateLimits>> kept_;  // by Ingress "namespace/name"
 };
 
-// Values of the global ConfigMap's keys that are also annotations (proxy-body-size,
-// whitelist-source-range...), by key: what an Ingress without the annotation takes.
-using AnnotationDefaults = std::map<std::string, std::string, std::less<>>;
-
 // Pure apart from its warnings (one per problem, each time the Ingress is translated) and
-// the rate limits it takes from `keeper` (null: new ones). `defaults`: the ConfigMap's
-// (null: none); an annotation of the Ingress wins over them.
-IngressAnnotations read_annotations(const k8s::Ingress& ingress, const SecretLookup& secrets = {},
-                                    RateLimitKeeper* keeper = nullptr,
-                                    const AnnotationDefaults* defaults = nullptr);
+// the rate limits it takes from `keeper` (null: new ones). An annotation of the Ingress wins
+// over the ConfigMap's default.
+IngressAnnotations read_annotations(const k8s::Ingress& ingress,
+                                    const AnnotationContext& context = {},
+                                    RateLimitKeeper* keeper = nullptr);
 
 // ssl-passthrough is honoured only with --enable-ssl-passthrough (`enabled`), as in
 // ingress-nginx; without it, `read` notes it as ignored (and says so once, for `ingress`).

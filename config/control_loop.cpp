@@ -9,6 +9,20 @@
 namespace portico {
 namespace {
 
+// "a/b, c/d, e/f and 2 more".
+std::string first_few(const std::set<std::string>& keys) {
+  std::string out;
+  std::size_t shown = 0;
+  for (const auto& key : keys) {
+    if (shown++ == 3) {
+      out += " and " + std::to_string(keys.size() - 3) + " more";
+      break;
+    }
+    out += (out.empty() ? "" : ", ") + key;
+  }
+  return out;
+}
+
 // What a publication took in, in a line: "routes, certificates, endpoints of a/b and c/d".
 std::string describe_changes(const Dirty& changes) {
   std::string out;
@@ -19,17 +33,11 @@ std::string describe_changes(const Dirty& changes) {
   if (changes.secrets) {
     add("certificates");
   }
+  if (!changes.configmaps.empty()) {
+    add("ConfigMaps " + first_few(changes.configmaps));
+  }
   if (!changes.services.empty()) {
-    std::string services;
-    std::size_t shown = 0;
-    for (const auto& service : changes.services) {
-      if (shown++ == 3) {
-        services += " and " + std::to_string(changes.services.size() - 3) + " more";
-        break;
-      }
-      services += (services.empty() ? "" : ", ") + service;
-    }
-    add("endpoints of " + services);
+    add("endpoints of " + first_few(changes.services));
   }
   return out.empty() ? "nothing a route uses" : out;
 }
@@ -250,7 +258,8 @@ void ControlLoop::rebuild() {
   const auto started = std::chrono::steady_clock::now();
   // Which Secrets are referenced changes only with the routes or the Secrets: an endpoint
   // change (the common one) skips the look at them.
-  const bool references_may_change = !published_once_ || pending_.routes || pending_.secrets;
+  const bool references_may_change =
+      !published_once_ || pending_.routes || pending_.secrets || !pending_.configmaps.empty();
   if (SnapshotPtr built = builder_.build(cache_, pending_)) {
     unpublished_ = std::move(built);
   }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "config/annotation_reader.hpp"
+#include "config/header_annotations.hpp"
 #include "config/setting_values.hpp"
 #include "proxy/common/text.hpp"
 #include "proxy/tls/tls_context.hpp"
@@ -16,16 +17,11 @@ namespace {
 // Keys that change nothing Portico does, or that its flags decide instead; each with the
 // verdict it gets (a table: kept packed).
 // clang-format off
-constexpr std::array<std::pair<std::string_view, std::string_view>, 12> Acknowledged = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> Acknowledged = {{
     {"allow-snippet-annotations", "applied, differs: snippets are never applied, whatever it says"},
     {"annotations-risk-level", "applied, differs: every annotation Portico reads is typed and bounded, whatever the level"},
     {"server-tokens", "applied, differs: the Server header is \"portico\", without a version, whatever it says"},
     {"use-http2", "applied, differs: HTTP/2 is always offered (ALPN h2 and h2c)"},
-    {"keep-alive", "ignored: --client-idle-timeout sets how long an idle client connection stays open"},
-    {"keep-alive-requests", "ignored: a client connection carries requests until it is idle for --client-idle-timeout"},
-    {"upstream-keepalive-connections", "ignored: each worker keeps up to 1024 idle connections per endpoint"},
-    {"upstream-keepalive-timeout", "ignored: idle upstream connections close after 30 s"},
-    {"upstream-keepalive-requests", "ignored: upstream connections are reused without a count"},
     {"client-header-timeout", "ignored: --client-header-timeout sets it"},
     {"http2-max-concurrent-streams", "ignored: --http2-max-concurrent-streams sets it"},
     {"worker-processes", "ignored: --workers sets it"},
@@ -153,9 +149,33 @@ void read_tls(AnnotationReader& reader, GlobalPolicy& policy) {
   }
 }
 
+// As ingress-nginx writes them into nginx's keepalive_timeout, keepalive_requests and its
+// upstream keepalive block: whole seconds and counts.
+void read_keep_alive(AnnotationReader& reader, KeepAliveOverrides& keep_alive) {
+  constexpr long Day = 24 * 3600;
+  constexpr long Billion = 1'000'000'000;
+  const auto seconds = [](long n) { return std::chrono::milliseconds(n * 1000); };
+  if (const auto idle = reader.integer("keep-alive", 0, Day)) {
+    keep_alive.client_idle_timeout = seconds(*idle);
+  }
+  if (const auto requests = reader.integer("keep-alive-requests", 1, Billion)) {
+    keep_alive.client_max_requests = static_cast<std::uint64_t>(*requests);
+  }
+  if (const auto idle = reader.integer("upstream-keepalive-connections", 0, 100'000)) {
+    keep_alive.max_idle_per_endpoint = static_cast<std::size_t>(*idle);
+  }
+  if (const auto idle = reader.integer("upstream-keepalive-timeout", 1, Day)) {
+    keep_alive.upstream_idle_timeout = seconds(*idle);
+  }
+  if (const auto requests = reader.integer("upstream-keepalive-requests", 1, Billion)) {
+    keep_alive.upstream_max_requests = static_cast<std::uint64_t>(*requests);
+  }
+}
+
 }  // namespace
 
-ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::string& key) {
+ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::string& key,
+                                 const ConfigMapLookup& configmaps) {
   static const std::map<std::string, std::string> none;
   const auto& data = configmap != nullptr ? configmap->data : none;
   ConfigMapSettings out;
@@ -166,6 +186,14 @@ ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::str
   read_hsts(reader, *policy);
   read_blocks(reader, *policy);
   read_tls(reader, *policy);
+  read_keep_alive(reader, policy->keep_alive);
+  const ConfigMapLookup recorded = [&](const std::string& named) -> const k8s::ConfigMap* {
+    out.configmaps_read.push_back(named);
+    return configmaps ? configmaps(named) : nullptr;
+  };
+  policy->response_headers = read_header_configmap(reader, "add-headers", recorded);
+  policy->request_headers = read_header_configmap(reader, "proxy-set-headers", recorded);
+  out.allowed_response_headers = read_allowed_response_headers(reader);
   policy->limit_req_status =
       static_cast<unsigned>(reader.integer("limit-req-status-code", 400, 599).value_or(503));
   policy->limit_conn_status =

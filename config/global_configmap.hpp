@@ -7,6 +7,7 @@
 // warnings (one per problem, each time the routes are translated).
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/annotations.hpp"
 #include "k8swatch/resources.hpp"
@@ -16,12 +17,16 @@ namespace portico {
 
 struct ConfigMapSettings {
   AnnotationDefaults defaults;
+  std::vector<std::string> allowed_response_headers;  // global-allowed-response-headers
+  std::vector<std::string> configmaps_read;    // those add-headers and proxy-set-headers name
   std::shared_ptr<const GlobalPolicy> global;  // never null
   AnnotationNotes notes;                       // by key, sorted
 };
 
 // `configmap`: null when the one named (`key`, "namespace/name") does not exist; then every
-// key takes ingress-nginx's default, as a ConfigMap without it would.
-ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::string& key);
+// key takes ingress-nginx's default, as a ConfigMap without it would. `configmaps`: the
+// ConfigMaps its keys name (add-headers, proxy-set-headers).
+ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::string& key,
+                                 const ConfigMapLookup& configmaps);
 
 }  // namespace portico

@@ -313,32 +313,41 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
   auto table = std::make_shared<RouteTable>();
   Translation out;
   RouteWriter writer(*table, out, ids);
-  const auto secrets = [&cache](const std::string& key) {
-    return cache.find<k8s::Secret>(k8s::Kind::Secret, key);
-  };
+  AnnotationContext context{.secrets =
+                                [&cache](const std::string& key) {
+                                  return cache.find<k8s::Secret>(k8s::Kind::Secret, key);
+                                },
+                            .configmaps =
+                                [&cache](const std::string& key) {
+                                  return cache.find<k8s::ConfigMap>(k8s::Kind::ConfigMap, key);
+                                }};
   const auto ingresses = served(cache);
-  const AnnotationDefaults* defaults = nullptr;
   ConfigMapSettings configmap;
   if (settings_.configmap.empty()) {
     static const auto no_configmap = std::make_shared<const GlobalPolicy>();
     out.global = no_configmap;
   } else {
-    configmap = read_configmap(
-        cache.find<k8s::ConfigMap>(k8s::Kind::ConfigMap, settings_.configmap), settings_.configmap);
+    configmap = read_configmap(context.configmaps(settings_.configmap), settings_.configmap,
+                               context.configmaps);
     out.global = std::move(configmap.global);
     out.configmap_notes = std::move(configmap.notes);
-    defaults = &configmap.defaults;
+    out.configmaps_read.insert(settings_.configmap);
+    out.configmaps_read.insert(configmap.configmaps_read.begin(), configmap.configmaps_read.end());
+    context.defaults = &configmap.defaults;
+    context.allowed_response_headers = &configmap.allowed_response_headers;
   }
   std::set<std::string> regex_hosts;
   for (const k8s::Ingress* ingress : ingresses) {
-    auto& annotations = out.annotations
-                            .emplace(k8s::key_of(ingress->meta),
-                                     read_annotations(*ingress, secrets, &rate_limits_, defaults))
-                            .first->second;
+    auto& annotations =
+        out.annotations
+            .emplace(k8s::key_of(ingress->meta), read_annotations(*ingress, context, &rate_limits_))
+            .first->second;
     judge_ssl_passthrough(annotations, settings_.ssl_passthrough, k8s::key_of(ingress->meta));
     annotations.policy =
         writer.with_backends(*ingress, annotations, settings_.default_backend_service);
     out.reads_secrets = out.reads_secrets || !annotations.secrets_read.empty();
+    out.configmaps_read.insert(annotations.configmaps_read.begin(),
+                               annotations.configmaps_read.end());
     if (annotations.use_regex) {
       for (const auto& rule : ingress->rules) {
         regex_hosts.insert(rule.host);

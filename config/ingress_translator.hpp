@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -79,6 +80,9 @@ struct Translation {
   AnnotationNotes configmap_notes;                        // what became of each of its keys
   // Some Ingress's annotations name a Secret: Secret changes re-translate.
   bool reads_secrets = false;
+  // "namespace/name" of the global ConfigMap and of every ConfigMap a setting named (found or
+  // not): a change to one of them re-translates.
+  std::set<std::string> configmaps_read;
   // server-alias: the names each host is also served under (its rules, its certificate).
   std::map<std::string, std::vector<std::string>> aliases;
   // from-to-www-redirect: the name that redirects to each such host ("www.a.com" for "a.com",

@@ -42,8 +42,10 @@ void ObjectCache::note_change(const k8s::Object* before, const k8s::Object* afte
       // Its labels decide which routes a listener with a namespace selector takes.
       dirty.routes = dirty.routes || !of(k8s::Kind::Gateway).empty();
       break;
+    case k8s::Kind::ConfigMap:
+      dirty.configmaps.insert(k8s::key_of(k8s::meta_of(any)));
+      break;
     case k8s::Kind::IngressClass:
-    case k8s::Kind::ConfigMap:  // the global ConfigMap's keys are defaults of every Ingress
     case k8s::Kind::GatewayClass:
     case k8s::Kind::Gateway:
     case k8s::Kind::HttpRoute:

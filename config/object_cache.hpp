@@ -31,13 +31,19 @@ struct Dirty {
   // Secrets stored as a name only (see k8s::SecretInterest): nothing to rebuild, but one may
   // have become wanted while it was on its way.
   std::set<std::string> withheld_secrets;
-  bool any() const noexcept { return routes || secrets || !services.empty(); }
+  // "namespace/name" of ConfigMaps that changed: they change routes only when the global one
+  // or one that a setting names (custom-headers...), which the snapshot builder knows.
+  std::set<std::string> configmaps;
+  bool any() const noexcept {
+    return routes || secrets || !services.empty() || !configmaps.empty();
+  }
   void merge(const Dirty& other) {
     routes = routes || other.routes;
     status = status || other.status;
     secrets = secrets || other.secrets;
     services.insert(other.services.begin(), other.services.end());
     withheld_secrets.insert(other.withheld_secrets.begin(), other.withheld_secrets.end());
+    configmaps.insert(other.configmaps.begin(), other.configmaps.end());
   }
 };
 

@@ -1,5 +1,7 @@
 #include "config/snapshot_builder.hpp"
 
+#include <algorithm>
+
 #include "config/service_resolver.hpp"
 
 namespace portico {
@@ -7,8 +9,13 @@ namespace portico {
 SnapshotPtr SnapshotBuilder::build(const ObjectCache& cache, const Dirty& dirty) {
   const bool first = generation_ == 0;
   // Secrets feed routes too when an Ingress's annotations name one (auth-secret,
-  // auth-tls-secret, proxy-ssl-secret).
-  const bool routes_changed = first || dirty.routes || (dirty.secrets && current_.reads_secrets);
+  // auth-tls-secret, proxy-ssl-secret); ConfigMaps when they are the global one or one a
+  // setting names (custom-headers, add-headers, proxy-set-headers).
+  const bool routes_changed =
+      first || dirty.routes || (dirty.secrets && current_.reads_secrets) ||
+      std::any_of(dirty.configmaps.begin(), dirty.configmaps.end(), [this](const std::string& key) {
+        return current_.configmaps_read.contains(key);
+      });
   if (routes_changed) {
     current_ = translator_.translate(cache, ids_);
     gateway_ = gateway_translator_.translate(cache, *current_.routes, current_, ids_);

@@ -76,7 +76,7 @@ void read_client_auth(AnnotationReader& reader, const SecretLookup& secrets, Rou
     settings.match_cn = std::move(*compiled);
     settings.match_cn_text = *pattern;
   }
-  const std::string secret_key = secret_key_of(reader, *secret_name);
+  const std::string secret_key = object_key_of(reader, *secret_name);
   reader.find("auth-tls-secret");  // the verdicts below are the Secret's
   const k8s::Secret* secret = secrets(secret_key);
   if (secret == nullptr) {
@@ -140,7 +140,7 @@ void read_backend_tls(AnnotationReader& reader, const SecretLookup& secrets, Rou
   const k8s::Secret* secret = nullptr;
   std::string secret_key;
   if (secret_name) {
-    secret_key = secret_key_of(reader, *secret_name);
+    secret_key = object_key_of(reader, *secret_name);
     secret = secrets(secret_key);
     if (secret == nullptr) {
       refuse("Secret " + secret_key + " not found");

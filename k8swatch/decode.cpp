@@ -445,10 +445,6 @@ std::string list_page_path(Kind kind, const std::string& namespace_, int limit,
          (continue_token.empty() ? "" : "&continue=" + query_escaped(continue_token));
 }
 
-std::string name_selector(std::string_view name) {
-  return "fieldSelector=" + query_escaped("metadata.name=" + std::string(name));
-}
-
 std::string collection_path(Kind kind, const std::string& namespace_) {
   const KindInfo& info = Kinds[static_cast<std::size_t>(kind)];
   std::string path = info.api_prefix;

@@ -27,10 +27,6 @@ std::string collection_path(Kind kind, const std::string& namespace_);
 std::string list_page_path(Kind kind, const std::string& namespace_, int limit,
                            std::string_view continue_token);
 
-// The query parameter that narrows a list or watch to the object named `name`
-// ("fieldSelector=metadata.name%3Dname").
-std::string name_selector(std::string_view name);
-
 // "Ingress default/blog" from whatever metadata the document has, for error messages.
 std::string describe(const nlohmann::json& document);
 

@@ -83,10 +83,8 @@ std::optional<std::string> Watcher::list() {
   std::string resource_version;
   for (;;) {
     const auto reply =
-        client_.get(paged ? list_page_path(kind_, namespace_, PageSize, continue_token) +
-                                (only_name_.empty() ? "" : "&" + name_selector(only_name_))
-                          : collection_path(kind_, namespace_) +
-                                (only_name_.empty() ? "" : "?" + name_selector(only_name_)));
+        client_.get(paged ? list_page_path(kind_, namespace_, PageSize, continue_token)
+                          : collection_path(kind_, namespace_));
     if (reply && reply->status == 410 && !continue_token.empty()) {
       // The pages' snapshot was compacted away while we read them: as client-go does, fall
       // back to one list of everything.
@@ -149,8 +147,7 @@ Watcher::Next Watcher::watch(std::string& resource_version) {
   const std::string target =
       collection_path(kind_, namespace_) +
       "?watch=true&allowWatchBookmarks=true&resourceVersion=" + resource_version +
-      "&timeoutSeconds=" + std::to_string(timeout_seconds) +
-      (only_name_.empty() ? "" : "&" + name_selector(only_name_));
+      "&timeoutSeconds=" + std::to_string(timeout_seconds);
   ++counters_.watches;
   Next next = Next::Rewatch;
   std::size_t events = 0;

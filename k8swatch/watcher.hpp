@@ -51,9 +51,6 @@ class Watcher {
           std::shared_ptr<InvalidObjects> invalid,
           std::shared_ptr<const SecretInterest> interest = nullptr);
   ~Watcher();
-  // Watches only the object named `name` (in the namespace given): the global ConfigMap. Call
-  // before start().
-  void select_name(std::string name) { only_name_ = std::move(name); }
   void start();
   void stop();  // any thread; returns once the thread has ended
   Kind kind() const noexcept { return kind_; }
@@ -73,7 +70,6 @@ class Watcher {
   Kind kind_;
   ApiClient client_;
   std::string namespace_;
-  std::string only_name_;  // "": every object of the kind
   WatchSink sink_;
   std::shared_ptr<InvalidObjects> invalid_;
   std::shared_ptr<const SecretInterest> interest_;

@@ -1,6 +1,8 @@
 #pragma once
-// ProxySettings: the data plane's knobs, fixed at start-up from flags and copied into every
-// worker (read-only afterwards). An Ingress's RoutePolicy overrides some of them per route.
+// ProxySettings: the data plane's knobs, set at start-up from flags and copied into every
+// worker. The global ConfigMap's keep-alive keys override a few of them (GlobalPolicy), in
+// each worker's copy as it installs a snapshot; an Ingress's RoutePolicy overrides some per
+// route.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +23,11 @@ struct ProxySettings {
   // Per worker. HTTP/2 clients multiply a worker's concurrency (64 connections x 10 streams in
   // bench/http2.sh): with room for only 256, connects and closes took 17 % of the CPU.
   std::size_t max_idle_per_endpoint = 1024;
+  // Requests one upstream connection carries before it is closed; 0: no limit.
+  std::uint64_t upstream_max_requests = 0;
+  // Requests one client connection carries before it is closed (HTTP/1.1: "Connection:
+  // close" on the last answer; HTTP/2: GOAWAY after the last stream); 0: no limit.
+  std::uint64_t client_max_requests = 0;
   std::size_t max_request_line_bytes = 8 * 1024;
   std::size_t max_header_bytes = 32 * 1024;
   std::size_t max_header_fields = 100;

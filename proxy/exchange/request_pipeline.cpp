@@ -269,6 +269,10 @@ void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
   if (!ex.policy->forwarded_prefix.empty()) {
     req.set("X-Forwarded-Prefix", ex.policy->forwarded_prefix);
   }
+  // proxy-set-headers (the global ConfigMap's), then the route's own, which win.
+  for (const auto& [name, value] : ex.snapshot->global->request_headers) {
+    req.set(name, value);
+  }
   if (ex.policy->request_header_edits) {
     apply_header_edits(*ex.policy->request_header_edits, req);
   }
@@ -359,6 +363,20 @@ void add_hsts(const ClientConnection& client, const Exchange& ex, http::fields& 
   }
 }
 
+// add-headers (the global ConfigMap's), then the route's own response headers (custom-headers,
+// a ResponseHeaderModifier), which win: on every answer, the backend's or Portico's own, as
+// nginx's more_set_headers does.
+void add_configured_headers(const Exchange& ex, http::fields& fields) {
+  if (ex.snapshot) {
+    for (const auto& [name, value] : ex.snapshot->global->response_headers) {
+      fields.set(name, value);
+    }
+  }
+  if (ex.policy != nullptr && ex.policy->response_header_edits) {
+    apply_header_edits(*ex.policy->response_header_edits, fields);
+  }
+}
+
 // proxy-redirect-from/-to: the prefix `from` of a URL header's value (after `after` in it:
 // Refresh's "5; url=") becomes `to`, expanded for this request.
 void rewrite_redirect(const Exchange& ex, const ProxyRedirect& redirect,
@@ -404,9 +422,7 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
   }
   add_auth_cookies(ex, response.result_int(), response);
   add_hsts(client, ex, response);
-  if (ex.policy != nullptr && ex.policy->response_header_edits) {
-    apply_header_edits(*ex.policy->response_header_edits, response);
-  }
+  add_configured_headers(ex, response);
   if (ex.policy != nullptr && ex.policy->proxy_redirect) {
     rewrite_redirect(ex, *ex.policy->proxy_redirect, response);
   }
@@ -422,6 +438,7 @@ http::response<http::string_body> local_reply(const ClientConnection& client, Ex
     reply.insert(field, value);
   }
   add_auth_cookies(ex, status, reply);
+  add_configured_headers(ex, reply);
   ex.status = status;
   ex.response_started = true;
   if (ex.grpc && status >= 300) {

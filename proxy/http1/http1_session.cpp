@@ -169,7 +169,11 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
     co_return false;
   }
   ex.body = {parser.content_length(), parser.chunked(), parser.is_done()};
-  ex.keep_alive = request.keep_alive() && !worker.draining();
+  // keep-alive "0" and keep-alive-requests (the global ConfigMap's) end the connection here.
+  ++requests_;
+  ex.keep_alive = request.keep_alive() && !worker.draining() &&
+                  settings.client_idle_timeout.count() > 0 &&
+                  (settings.client_max_requests == 0 || requests_ < settings.client_max_requests);
   Fault fault = co_await proxy(ex, parser);
   if (fault != Fault::None && ex.response_started) {
     // The client already has a head: only closing tells it the body was cut short.

@@ -82,6 +82,7 @@ class HttpSession final : public Session {
   beast::flat_buffer buffer_;
   std::string head_text_;  // the last head written, as text (see format_head)
   unsigned client_version_ = 11;
+  std::uint64_t requests_ = 0;  // read on this connection so far
   bool response_chunked_ = false;
   bool idle_ = false;
   bool had_request_ = false;

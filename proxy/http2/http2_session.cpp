@@ -126,6 +126,11 @@ struct Http2Session<Stream>::Callbacks {
                                                 static_cast<Http2Connection&>(s));
     nghttp2_session_set_stream_user_data(session, id, stream.get());
     s.streams_.add(std::move(stream));
+    // keep-alive-requests (the global ConfigMap's): this stream is the connection's last.
+    if (const auto limit = s.client_.worker.settings().client_max_requests;
+        limit != 0 && ++s.requests_ == limit) {
+      s.end_after(id);
+    }
     return 0;
   }
 
@@ -294,10 +299,13 @@ void Http2Session<Stream>::drain() {
   if (closing_) {
     return;
   }
-  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                        nullptr, 0);
+  end_after(nghttp2_session_get_last_proc_stream_id(session_));
   ++client_.worker.stats().http2_goaways_drain;
+}
+
+template <class Stream>
+void Http2Session<Stream>::end_after(std::int32_t last_stream_id) {
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_stream_id, NGHTTP2_NO_ERROR, nullptr, 0);
   wake_writer();
 }
 

@@ -60,6 +60,8 @@ class Http2Session final : public Session, private Http2Connection, private Http
   void start_exchange(std::int32_t stream_id);
   void consumed(std::int32_t stream_id, std::size_t bytes) override;
   void outbound_ready(std::int32_t stream_id) override;
+  // Graceful GOAWAY: streams up to `last_stream_id` finish, then the connection closes.
+  void end_after(std::int32_t last_stream_id);
   // Ends the connection for abuse: GOAWAY ENHANCE_YOUR_CALM (PROTOCOL_ERROR for a protocol
   // error), counted by reason, logged.
   void fail(FloodReason reason);
@@ -74,6 +76,7 @@ class Http2Session final : public Session, private Http2Connection, private Http
   Http2StreamTable streams_;
   std::unordered_set<StreamExchange*> exchanges_;  // running; ended early when the connection is
   FloodGuard guard_;
+  std::uint64_t requests_ = 0;  // request streams begun (keep-alive-requests)
   HeaderList fields_;  // reused by every response head
 };
 

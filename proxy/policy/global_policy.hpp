@@ -4,12 +4,16 @@
 // outright (block-cidrs, block-user-agents) and the statuses of refused rate limits. Built by
 // the control thread, carried immutable in the Snapshot; the defaults change nothing.
 #include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "proxy/policy/source_ranges.hpp"
+#include "proxy/proxy_settings.hpp"
 #include "proxy/route/path_regex.hpp"
 
 namespace portico {
@@ -27,6 +31,24 @@ class UserAgentBlocklist {
  private:
   std::vector<std::string> exact_;
   std::vector<PathRegex> patterns_;
+};
+
+// keep-alive, keep-alive-requests and upstream-keepalive-*: each set one replaces the flag's
+// value (ProxySettings) while the ConfigMap says so.
+struct KeepAliveOverrides {
+  std::optional<std::chrono::milliseconds> client_idle_timeout;  // 0: no keep-alive
+  std::optional<std::uint64_t> client_max_requests;
+  std::optional<std::size_t> max_idle_per_endpoint;  // 0: no upstream keep-alive
+  std::optional<std::chrono::milliseconds> upstream_idle_timeout;
+  std::optional<std::uint64_t> upstream_max_requests;
+
+  void apply_to(ProxySettings& settings) const {
+    settings.client_idle_timeout = client_idle_timeout.value_or(settings.client_idle_timeout);
+    settings.client_max_requests = client_max_requests.value_or(settings.client_max_requests);
+    settings.max_idle_per_endpoint = max_idle_per_endpoint.value_or(settings.max_idle_per_endpoint);
+    settings.upstream_idle_timeout = upstream_idle_timeout.value_or(settings.upstream_idle_timeout);
+    settings.upstream_max_requests = upstream_max_requests.value_or(settings.upstream_max_requests);
+  }
 };
 
 struct GlobalPolicy {
@@ -50,6 +72,11 @@ struct GlobalPolicy {
   bool tls13_only = false;
   // ssl-ciphers: the OpenSSL cipher list TLS 1.2 handshakes choose from; "" Portico's own.
   std::string tls12_ciphers;
+  // add-headers: set on every answer; proxy-set-headers: on every request to a backend. A
+  // route's own header settings (custom-headers...) come after, so they win.
+  std::vector<std::pair<std::string, std::string>> response_headers;
+  std::vector<std::pair<std::string, std::string>> request_headers;
+  KeepAliveOverrides keep_alive;
   // block-cidrs or block-user-agents could not be read: refusing nobody would open what they
   // close, so every routed request answers 503 until they are fixed.
   bool fail_closed = false;

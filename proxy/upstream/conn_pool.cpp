@@ -12,7 +12,7 @@ UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint, bool tls,
     return nullptr;
   }
   auto& stack = it->second;
-  const auto oldest_allowed = std::chrono::steady_clock::now() - idle_timeout_;
+  const auto oldest_allowed = std::chrono::steady_clock::now() - settings_.upstream_idle_timeout;
   while (!stack.empty()) {
     UpstreamConnectionPtr connection = std::move(stack.back());
     stack.pop_back();
@@ -26,9 +26,13 @@ UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint, bool tls,
 }
 
 void ConnPool::put(UpstreamConnectionPtr connection) {
-  auto& stack = idle_[connection->endpoint];
-  if (stack.size() >= max_idle_) {
+  const std::uint64_t limit = settings_.upstream_max_requests;
+  if (++connection->requests >= limit && limit != 0) {
     return;  // closes it
+  }
+  auto& stack = idle_[connection->endpoint];
+  if (stack.size() >= settings_.max_idle_per_endpoint) {
+    return;
   }
   connection->idle_since = std::chrono::steady_clock::now();
   stack.push_back(std::move(connection));

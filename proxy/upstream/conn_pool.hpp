@@ -2,7 +2,8 @@
 // ConnPool: idle keep-alive connections to upstream endpoints, per worker (an Asio socket
 // belongs to one io_context, and a pool confined to its thread needs no lock). LIFO per
 // endpoint so the warmest connection is reused first; connections idle longer than the idle
-// timeout, or to endpoints that left the routing snapshot, are closed.
+// timeout, or to endpoints that left the routing snapshot, or that carried as many requests
+// as allowed, are closed.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "proxy/net.hpp"
+#include "proxy/proxy_settings.hpp"
 #include "proxy/upstream/cluster.hpp"
 
 namespace portico {
@@ -51,6 +53,7 @@ struct UpstreamConnection {
   std::chrono::steady_clock::time_point idle_since{};
   // The BackendTls (proxy-ssl-*) it was made under, kept alive by it; null: Portico's default.
   std::shared_ptr<const BackendTls> tls_profile;
+  std::uint64_t requests = 0;  // answered on it so far
   bool reused = false;  // came from the pool: a failure before any response byte may be a
                         // close race with the upstream's idle timeout, worth one retry
 };
@@ -59,14 +62,16 @@ using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
 
 class ConnPool {
  public:
-  ConnPool(std::chrono::milliseconds idle_timeout, std::size_t max_idle_per_endpoint)
-      : idle_timeout_(idle_timeout), max_idle_(max_idle_per_endpoint) {}
+  // `settings`: the worker's, read at each take and put (the global ConfigMap may change its
+  // upstream keep-alive limits); it outlives the pool.
+  explicit ConnPool(const ProxySettings& settings) : settings_(settings) {}
 
   // The most recently returned live connection to `endpoint` speaking HTTPS or not as `tls`
   // says, made under `tls_profile` (proxy-ssl-*), or null.
   UpstreamConnectionPtr take(const Endpoint& endpoint, bool tls,
                              const BackendTls* tls_profile = nullptr);
-  // Keeps `connection` for reuse (or closes it when the endpoint already has enough idle).
+  // Keeps `connection`, which has just answered a request, for reuse; or closes it when the
+  // endpoint already has enough idle or it has carried its last request.
   void put(UpstreamConnectionPtr connection);
   // Closes idle connections to endpoints no cluster in `clusters` lists any more.
   void retain_only(const std::vector<ClusterPtr>& clusters);
@@ -74,8 +79,7 @@ class ConnPool {
   void clear() noexcept { idle_.clear(); }
 
  private:
-  std::chrono::milliseconds idle_timeout_;
-  std::size_t max_idle_;
+  const ProxySettings& settings_;
   std::unordered_map<Endpoint, std::vector<UpstreamConnectionPtr>, EndpointHash> idle_;
 };
 

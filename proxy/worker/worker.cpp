@@ -52,9 +52,7 @@ std::uint64_t random_seed(unsigned index) {
 }  // namespace
 
 Worker::Worker(unsigned index, const ProxySettings& settings, const TicketKeys& ticket_keys)
-    : settings_(settings),
-      pool_(settings.upstream_idle_timeout, settings.max_idle_per_endpoint),
-      balancer_(random_seed(index)) {
+    : flags_(settings), settings_(settings), pool_(settings_), balancer_(random_seed(index)) {
   apply_tls_policy(tls_front_.native_handle());
   // Tickets are sealed with the keys of the context a connection started on: this one.
   SSL_CTX_set_tlsext_ticket_keys(tls_front_.native_handle(),
@@ -171,6 +169,9 @@ void Worker::install(SnapshotPtr snapshot) {
     return;  // generations only move forward on a worker
   }
   pool_.retain_only(snapshot->clusters->all());
+  // The global ConfigMap's keep-alive keys over the flags: every reader is on this thread.
+  settings_ = flags_;
+  snapshot->global->keep_alive.apply_to(settings_);
   // The worker-local holder: requests copy `view_`, whose control block is this holder's.
   auto holder = std::make_shared<const SnapshotPtr>(std::move(snapshot));
   view_ = SnapshotPtr(holder, holder->get());

@@ -121,7 +121,8 @@ class Worker {
                                              net::ip::address peer);
   void start_drain();
 
-  ProxySettings settings_;
+  const ProxySettings flags_;
+  ProxySettings settings_;  // flags_ with the installed snapshot's keep-alive overrides
   // Destroyed explicitly first in ~Worker: its pending coroutine frames (sessions) refer to
   // the members below, which must still be alive when those frames are torn down.
   // Every socket and timer of a worker is used on its thread alone (other threads only post

@@ -180,7 +180,8 @@ TEST_CASE("ACME in a cluster: the leader orders, and certificate and answers are
   // The account key is a Secret too, so any replica that leads next reuses the account.
   CHECK(api.object("secrets", "default", "portico-acme-account")["data"].contains("account.key"));
   CHECK(api.object("secrets", "default", "portico-acme-challenges").is_object());
-  // The dashboard's view of the control plane: every kind watched, and this replica leads.
+  // The dashboard's view of the control plane: every kind watched (ConfigMaps too, for the
+  // headers settings name), and this replica leads.
   const auto control = [&] {
     return nlohmann::json::parse(get(app->admin_port(), "localhost", "/debug/control").body);
   };
@@ -189,7 +190,7 @@ TEST_CASE("ACME in a cluster: the leader orders, and certificate and answers are
   // This API server has no Gateway API: those five kinds are listed and found not served.
   CHECK(eventually([&] {
     const auto watches = control()["watches"];
-    return watches.size() == 11 && std::all_of(watches.begin(), watches.end(), [](const auto& w) {
+    return watches.size() == 12 && std::all_of(watches.begin(), watches.end(), [](const auto& w) {
              return w["lists"].template get<int>() >= 1 &&
                     (w["state"] == "watching" || w["state"] == "not served by the API server");
            });

@@ -22,9 +22,10 @@ const std::string Class = ingress_class_yaml("portico", "portico.dev/ingress-con
 const std::string ConfigMapFlag = "ingress-nginx/ingress-nginx-controller";
 
 std::string configmap_yaml(const std::map<std::string, std::string>& data,
-                           const std::string& name = "ingress-nginx-controller") {
+                           const std::string& name = "ingress-nginx-controller",
+                           const std::string& namespace_ = "ingress-nginx") {
   std::string yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name +
-                     "\n  namespace: ingress-nginx\ndata:\n";
+                     "\n  namespace: " + namespace_ + "\ndata:\n";
   for (const auto& [key, value] : data) {
     yaml += "  " + key + ": " + json(value).dump() + "\n";
   }
@@ -200,36 +201,92 @@ TEST_CASE("ConfigMap: forwarded headers are believed only from proxy-real-ip-cid
   }
 }
 
-TEST_CASE("ConfigMap: watched from the API server, that one ConfigMap only", "[e2e][configmap]") {
+TEST_CASE("ConfigMap: watched from the API server, with the ConfigMaps its settings name",
+          "[e2e][configmap]") {
   Backends backends;
   const auto echo = backends.start("echo");
   FakeApiServer api;
   api.apply_yaml(Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
-                 ingress("plain", "plain.com", {}));
+                 ingress("plain", "plain.com", {}) +
+                 ingress("custom", "custom.com",
+                         {{"nginx.ingress.kubernetes.io/custom-headers", "team-headers"}}));
   TempDir dir;
   dir.write("kubeconfig", api.kubeconfig());
   auto app = start_application({"--kubeconfig", (dir.path() / "kubeconfig").string(), "--configmap",
                                 ConfigMapFlag, "--workers", "1"});
   REQUIRE(eventually([&] { return get(app->http_port(), "plain.com", "/").status == 200; }));
+  // Neither the ConfigMap custom-headers names nor the allowance exists yet: closed.
+  CHECK(get(app->http_port(), "custom.com", "/").status == 503);
 
   api.apply_yaml(configmap_yaml({{"whitelist-source-range", "10.0.0.0/8"}}));
   CHECK(eventually([&] { return get(app->http_port(), "plain.com", "/").status == 403; }));
-  // Another ConfigMap in that namespace is none of Portico's business.
+  // Another ConfigMap that nothing names is none of Portico's business.
   api.apply_yaml(configmap_yaml({{"whitelist-source-range", "127.0.0.1"}}, "something-else"));
   api.apply_yaml(configmap_yaml({{"whitelist-source-range", "10.0.0.0/8"}, {"hsts", "false"}}));
   CHECK(eventually([&] { return verdict_of(app->admin_port(), "hsts") == "applied"; }));
   CHECK(get(app->http_port(), "plain.com", "/").status == 403);
+
+  // The named ConfigMaps are watched live: created, then edited.
+  api.apply_yaml(configmap_yaml({{"global-allowed-response-headers", "X-Team"}}) +
+                 configmap_yaml({{"X-Team", "blog"}}, "team-headers", "default"));
+  CHECK(eventually(
+      [&] { return get(app->http_port(), "custom.com", "/").header("x-team") == "blog"; }));
+  api.apply_yaml(configmap_yaml({{"X-Team", "shop"}}, "team-headers", "default"));
+  CHECK(eventually(
+      [&] { return get(app->http_port(), "custom.com", "/").header("x-team") == "shop"; }));
+  api.remove("configmaps", "default", "team-headers");
+  CHECK(eventually([&] { return get(app->http_port(), "custom.com", "/").status == 503; }));
+
   api.remove("configmaps", "ingress-nginx", "ingress-nginx-controller");
   CHECK(eventually([&] { return get(app->http_port(), "plain.com", "/").status == 200; }));
-  // The watch named it, in its own namespace.
-  bool selected = false;
-  for (const auto& request : api.requests()) {
-    selected =
-        selected ||
-        (request.starts_with("GET /api/v1/namespaces/ingress-nginx/configmaps?") &&
-         request.find("fieldSelector=metadata.name=ingress-nginx-controller") != std::string::npos);
-  }
-  CHECK(selected);
+}
+
+TEST_CASE("ConfigMap: add-headers, proxy-set-headers and custom-headers", "[e2e][configmap]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+                ingress("plain", "plain.com", {}) +
+                ingress("custom", "custom.com",
+                        {{"nginx.ingress.kubernetes.io/custom-headers", "default/site-headers"}}) +
+                ingress("forbidden", "forbidden.com",
+                        {{"nginx.ingress.kubernetes.io/custom-headers", "extra-headers"}}) +
+                configmap_yaml({{"add-headers", "ingress-nginx/response-headers"},
+                                {"proxy-set-headers", "ingress-nginx/request-headers"},
+                                {"global-allowed-response-headers", "X-Frame-Options, X-Site"}}) +
+                configmap_yaml({{"X-Frame-Options", "SAMEORIGIN"}, {"X-Served-By", "portico"}},
+                               "response-headers") +
+                configmap_yaml({{"X-Tenant", "blue"}, {"X-Request-Start", "t=${msec}"}},
+                               "request-headers") +
+                configmap_yaml({{"X-Frame-Options", "DENY"}, {"X-Site", "custom"}}, "site-headers",
+                               "default") +
+                configmap_yaml({{"X-Secret", "no"}}, "extra-headers", "default"));
+  Portico portico(dir.path(), 1, {"--configmap", ConfigMapFlag});
+  portico.wait_ready();
+
+  const auto plain = get(portico.port(), "plain.com", "/");
+  REQUIRE(plain.status == 200);
+  CHECK(plain.header("x-frame-options") == "SAMEORIGIN");
+  CHECK(plain.header("x-served-by") == "portico");
+  const auto sent = echoed(plain)["headers"];
+  CHECK(sent["X-Tenant"] == "blue");
+  // An nginx variable Portico cannot expand: the header is left out, and the verdict says so.
+  CHECK_FALSE(sent.contains("X-Request-Start"));
+  CHECK(verdict_of(portico.admin_port(), "proxy-set-headers").find("X-Request-Start") !=
+        std::string::npos);
+  // Portico's own answers carry them too (no route: 404).
+  CHECK(get(portico.port(), "nowhere.com", "/").header("x-served-by") == "portico");
+
+  // custom-headers win over add-headers for the same name.
+  const auto custom = get(portico.port(), "custom.com", "/");
+  CHECK(custom.status == 200);
+  CHECK(custom.header("x-frame-options") == "DENY");
+  CHECK(custom.header("x-site") == "custom");
+  CHECK(custom.header("x-served-by") == "portico");
+  // A name global-allowed-response-headers does not allow closes the Ingress, as in
+  // ingress-nginx.
+  CHECK(get(portico.port(), "forbidden.com", "/").status == 503);
 }
 
 TEST_CASE("ConfigMap: ssl-protocols and ssl-ciphers decide the handshakes", "[e2e][configmap]") {
@@ -264,4 +321,58 @@ TEST_CASE("ConfigMap: ssl-protocols and ssl-ciphers decide the handshakes", "[e2
   CHECK(status({"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"}) == 0);
   CHECK(status({"--tlsv1.3"}) == 404);
   CHECK(verdict_of(portico.admin_port(), "ssl-protocols").starts_with("applied, differs"));
+}
+
+TEST_CASE("ConfigMap: keep-alive, keep-alive-requests and the upstream keep-alive keys",
+          "[e2e][configmap]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  const std::string objects =
+      Class + "---\n" + service_yaml("echo", {echo}) + "---\n" + ingress("site", "site.com", {});
+  dir.write("all.yaml", objects + configmap_yaml({{"keep-alive-requests", "2"},
+                                                  {"upstream-keepalive-requests", "1"}}));
+  Portico portico(dir.path(), 1, {"--configmap", ConfigMapFlag});
+  portico.wait_ready();
+  const std::string origin = "site.com:" + std::to_string(portico.port());
+  // Three requests with curl, one after the other on as few connections as Portico allows:
+  // each line is 1 when that request needed a new connection.
+  const auto connects = [&](std::vector<std::string> options) {
+    std::vector<std::string> argv = {
+        "curl", "-s", "-w", "%{num_connects}\n", "--resolve", origin + ":127.0.0.1"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    for (int i = 0; i < 3; ++i) {
+      argv.insert(argv.end(), {"-o", "/dev/null", "http://" + origin + "/"});
+    }
+    return run_command(argv).out;
+  };
+  // keep-alive-requests: 2 requests a connection, over HTTP/1.1 and HTTP/2 alike. nghttp
+  // sends its three at once: two are answered, and GOAWAY names the second as the last.
+  CHECK(connects({}) == "1\n0\n1\n");
+  const std::string local = "http://127.0.0.1:" + std::to_string(portico.port());
+  const auto h2 = run_command({"nghttp", "-nv", "-H", ":authority: site.com", local + "/a",
+                               local + "/b", local + "/c"})
+                      .out;
+  std::size_t answered = 0;
+  for (auto at = h2.find(":status: 200"); at != std::string::npos;
+       at = h2.find(":status: 200", at + 1)) {
+    ++answered;
+  }
+  CHECK(answered == 2);
+  CHECK(h2.find("recv GOAWAY") != std::string::npos);
+  CHECK(h2.find("error_code=NO_ERROR") != std::string::npos);
+  // upstream-keepalive-requests: 1 request an upstream connection, so each is the echo
+  // backend's next.
+  const auto first = echoed(get(portico.port(), "site.com", "/"))["connection"];
+  const auto second = echoed(get(portico.port(), "site.com", "/"))["connection"];
+  CHECK(first != second);
+
+  // keep-alive "0": no keep-alive at all; without the keys, the flags' keep-alive again.
+  dir.write("all.yaml", objects + configmap_yaml({{"keep-alive", "0"}}));
+  CHECK(eventually([&] { return connects({}) == "1\n1\n1\n"; }));
+  CHECK(get(portico.port(), "site.com", "/").header("connection") == "close");
+  const auto closed_upstream = echoed(get(portico.port(), "site.com", "/"))["connection"];
+  CHECK(echoed(get(portico.port(), "site.com", "/"))["connection"] == closed_upstream);
+  dir.write("all.yaml", objects + configmap_yaml({}));
+  CHECK(eventually([&] { return connects({}) == "1\n0\n0\n"; }));
 }

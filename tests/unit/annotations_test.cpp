@@ -131,8 +131,7 @@ TEST_CASE("Annotations: invalid values fall back, except where that would open a
   CHECK_FALSE(lenient.use_regex);
 
   const auto closed = [](std::map<std::string, std::string> annotations) {
-    const auto read = read_annotations(annotated(std::move(annotations)),
-                                       [](const std::string&) { return nullptr; });
+    const auto read = read_annotations(annotated(std::move(annotations)));
     return read.policy && read.policy->fail_closed;
   };
   CHECK(closed({{"nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8, nonsense"}}));
@@ -182,7 +181,7 @@ TEST_CASE("Annotations: auth-tls reads its CAs from the Secret and closes when i
   };
   const std::string tls = "nginx.ingress.kubernetes.io/auth-tls-";
   const auto read = [&](std::map<std::string, std::string> annotations) {
-    return read_annotations(annotated(std::move(annotations)), secrets);
+    return read_annotations(annotated(std::move(annotations)), {.secrets = secrets});
   };
   const auto strict = read({{tls + "secret", "ca"},
                             {tls + "verify-client", "sometimes"},
@@ -227,4 +226,46 @@ TEST_CASE("Annotations: canary settings", "[annotations]") {
   CHECK(read.canary->header == "X-Canary");
   CHECK_FALSE(read_annotations(annotated({{"nginx.ingress.kubernetes.io/canary-weight", "30"}}))
                   .canary);
+}
+
+TEST_CASE("Annotations: custom-headers only from the Ingress's namespace and allowed names",
+          "[annotations]") {
+  k8s::ConfigMap headers;
+  headers.data = {{"X-Frame-Options", "DENY"}, {"X-Team", "blog (v2)"}};
+  k8s::ConfigMap bad_value;
+  bad_value.data = {{"X-Frame-Options", "DENY\r\nSet-Cookie: a=b"}};
+  const std::vector<std::string> allowed = {"X-Frame-Options", "X-Team"};
+  AnnotationContext context{.configmaps = [&](const std::string& key) -> const k8s::ConfigMap* {
+    return key == "default/headers" ? &headers
+           : key == "default/bad"   ? &bad_value
+           : key == "other/headers" ? &headers
+                                    : nullptr;
+  }};
+  context.allowed_response_headers = &allowed;
+  const auto read = [&](std::string configmap) {
+    return read_annotations(annotated({{"nginx.ingress.kubernetes.io/custom-headers", configmap}}),
+                            context);
+  };
+  const auto set = read("headers");
+  REQUIRE(set.policy);
+  CHECK_FALSE(set.policy->fail_closed);
+  REQUIRE(set.policy->response_header_edits);
+  CHECK(set.policy->response_header_edits->set ==
+        std::vector<std::pair<std::string, std::string>>{{"X-Frame-Options", "DENY"},
+                                                         {"X-Team", "blog (v2)"}});
+  CHECK(set.configmaps_read == std::vector<std::string>{"default/headers"});
+  CHECK(read("default/headers").policy->response_header_edits == set.policy->response_header_edits);
+
+  const auto closes = [&](std::string configmap) {
+    const auto judged = read(std::move(configmap));
+    return judged.policy && judged.policy->fail_closed && !judged.policy->response_header_edits;
+  };
+  CHECK(closes("other/headers"));  // another namespace's
+  CHECK(closes("missing"));
+  CHECK(closes("bad"));  // a value that would split the head
+  const std::vector<std::string> only_one = {"X-Frame-Options"};
+  context.allowed_response_headers = &only_one;
+  CHECK(closes("headers"));
+  context.allowed_response_headers = nullptr;  // ingress-nginx's default: none allowed
+  CHECK(closes("headers"));
 }
