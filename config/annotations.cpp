@@ -29,7 +29,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 92> Supported = {
+constexpr std::array<std::string_view, 94> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -53,7 +53,7 @@ constexpr std::array<std::string_view, 92> Supported = {
     "auth-tls-verify-depth", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream",
     "auth-tls-match-cn", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
     "proxy-ssl-name", "proxy-ssl-server-name", "proxy-ssl-verify-depth", "proxy-ssl-protocols",
-    "proxy-ssl-ciphers", "custom-headers",
+    "proxy-ssl-ciphers", "custom-headers", "limit-rate", "limit-rate-after",
 };
 // clang-format on
 
@@ -156,7 +156,7 @@ void read_cors(AnnotationReader& reader, RoutePolicy& policy) {
 // limit-rps, limit-rpm, limit-connections (and the burst multiplier and allowlist that refine
 // them), as ingress-nginx's parser reads them; nothing when no limit is set. An invalid
 // allowlist is ignored with the rest of the limits' refinements, never widened: the limits
-// then apply to every client. limit-rate and limit-rate-after (bandwidth) are not offered.
+// then apply to every client.
 std::optional<RateLimits::Settings> read_rate_limits(AnnotationReader& reader) {
   RateLimits::Settings limits;
   limits.rps = static_cast<unsigned>(reader.integer("limit-rps", 0, 1'000'000).value_or(0));
@@ -181,6 +181,20 @@ std::optional<RateLimits::Settings> read_rate_limits(AnnotationReader& reader) {
     }
   }
   return limits;
+}
+
+// limit-rate and limit-rate-after, as ingress-nginx's template writes them: nginx's
+// "limit_rate Nk", so the numbers are KiB (its documentation says bytes; clusters got KiB).
+// 0, or no limit-rate: no limit.
+std::optional<BandwidthLimit> read_bandwidth(AnnotationReader& reader) {
+  constexpr long MaxKiB = 1L << 30;  // 1 TiB/s: no real limit is near it
+  const auto rate = reader.integer("limit-rate", 0, MaxKiB).value_or(0);
+  const auto after = reader.integer("limit-rate-after", 0, MaxKiB).value_or(0);
+  if (rate == 0) {
+    return std::nullopt;
+  }
+  return BandwidthLimit{static_cast<std::uint64_t>(rate) * 1024,
+                        static_cast<std::uint64_t>(after) * 1024};
 }
 
 // External authentication (auth-url), as ingress-nginx's parser judges it: what decides
@@ -604,6 +618,7 @@ IngressAnnotations read_settings(AnnotationReader& reader, const std::string& ow
     policy.rate_limits = keeper != nullptr ? keeper->get(owner, *limits)
                                            : std::make_shared<RateLimits>(std::move(*limits));
   }
+  policy.bandwidth = read_bandwidth(reader);
   read_auth(reader, secrets, policy);
   read_balancing(reader, policy);
   policy.backend_protocol = read_backend_protocol(reader);
@@ -649,11 +664,12 @@ IngressAnnotations read_settings(AnnotationReader& reader, const std::string& ow
 // The ConfigMap keys ingress-nginx takes as the defaults of the annotations of the same name
 // (its defaults.Backend), among those Portico reads.
 // clang-format off
-constexpr std::array<std::string_view, 15> DefaultKeys = {
+constexpr std::array<std::string_view, 17> DefaultKeys = {
     "app-root", "proxy-body-size", "proxy-connect-timeout", "proxy-read-timeout",
     "proxy-send-timeout", "proxy-redirect-from", "proxy-redirect-to", "ssl-redirect",
     "force-ssl-redirect", "upstream-hash-by", "load-balance", "whitelist-source-range",
-    "denylist-source-range", "custom-http-errors", "service-upstream"};
+    "denylist-source-range", "custom-http-errors", "service-upstream", "limit-rate",
+    "limit-rate-after"};
 // clang-format on
 
 }  // namespace

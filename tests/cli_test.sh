@@ -90,12 +90,14 @@ report=$("$portico" migrate --manifests "$sample" --controller-name k8s.io/ingre
 status=$?
 check_report "the ConfigMap first" '^ConfigMap ingress-nginx/ingress-nginx-controller$'
 check_report "a ConfigMap key honoured" '^  honoured +use-forwarded-headers: true'
-check_report "a ConfigMap key ignored, and why" '^  ignored +keep-alive: 75'
+check_report "a ConfigMap key ignored, and why" '^  ignored +enable-opentelemetry: false'
+check_report "a ConfigMap key naming another ConfigMap" '^  honoured +add-headers: ingress-nginx/security-headers'
+check_report "a keep-alive key" '^  honoured +keep-alive: 75'
 check_report "a ConfigMap key for the handshakes" '^  honoured +ssl-protocols: TLSv1.2 TLSv1.3'
 check_report "a ConfigMap default in an Ingress" '^  honoured +\(ConfigMap\) proxy-body-size: 50m'
 "$portico" migrate --manifests "$sample" 2>/dev/null | grep -q 'not served with these flags' ||
   { echo "FAIL: migrate: the class flags decide what is served"; failures=$((failures + 1)); }
 expect "migrate with nothing failing closed" 0 "$portico" migrate --manifests "$examples"
 expect "migrate without a source" 2 "$portico" migrate
-echo "$((29 - failures)) passed, $failures failed"
+echo "$((31 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

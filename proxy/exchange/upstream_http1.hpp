@@ -24,6 +24,7 @@
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/fault.hpp"
 #include "proxy/exchange/forwarding.hpp"
+#include "proxy/exchange/paced_stream.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_connect.hpp"
 
@@ -217,10 +218,10 @@ class UpstreamExchange {
       }
     }
     if (!framing.done) {
-      switch (co_await relay_body(upstream, buffer, framing, down_.body_sink(), down_.chunked_out(),
-                                  std::numeric_limits<std::uint64_t>::max(), sent,
-                                  ex_.relay_buffer->span(), deadline, ex_.read_timeout,
-                                  ex_.response_bytes)) {
+      switch (co_await relay_response_body(upstream, buffer, framing, down_.body_sink(),
+                                           down_.chunked_out(), sent, ex_.relay_buffer->span(),
+                                           deadline, ex_.read_timeout, ex_.response_bytes,
+                                           bandwidth_of(ex_))) {
         case RelayEnd::Complete:
           break;
         case RelayEnd::WriteFailed:

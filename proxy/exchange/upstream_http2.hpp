@@ -14,6 +14,7 @@
 #include "proxy/exchange/error_page.hpp"
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/fault.hpp"
+#include "proxy/exchange/paced_stream.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_connect.hpp"
 #include "proxy/http2/http2_upstream.hpp"
@@ -145,10 +146,10 @@ class Http2UpstreamExchange {
       co_return Fault::ClientGone;
     }
     if (!framing.done) {
-      switch (co_await relay_body(stream, nothing_read_ahead, framing, down_.body_sink(),
-                                  down_.chunked_out(), std::numeric_limits<std::uint64_t>::max(), 0,
-                                  ex_.relay_buffer->span(), deadline, ex_.read_timeout,
-                                  ex_.response_bytes)) {
+      switch (co_await relay_response_body(stream, nothing_read_ahead, framing, down_.body_sink(),
+                                           down_.chunked_out(), 0, ex_.relay_buffer->span(),
+                                           deadline, ex_.read_timeout, ex_.response_bytes,
+                                           bandwidth_of(ex_))) {
         case RelayEnd::Complete:
           break;
         case RelayEnd::WriteFailed:

@@ -129,6 +129,14 @@ struct ErrorPages {
   bool operator==(const ErrorPages&) const = default;
 };
 
+// limit-rate, limit-rate-after: a response body goes to the client at most this fast, after
+// its first `after` bytes.
+struct BandwidthLimit {
+  std::uint64_t bytes_per_second = 0;  // above 0
+  std::uint64_t after = 0;
+  bool operator==(const BandwidthLimit&) const = default;
+};
+
 struct RoutePolicy {
   // Limits and timeouts.
   std::optional<std::uint64_t> max_body_bytes;  // 413 above this; 0: unlimited
@@ -145,6 +153,7 @@ struct RoutePolicy {
   std::string app_root;             // "/" redirects here (302)
   std::optional<CorsPolicy> cors;
   RateLimitsPtr rate_limits;  // limit-rps, limit-rpm, limit-connections: 503 beyond them
+  std::optional<BandwidthLimit> bandwidth;      // limit-rate, limit-rate-after
   std::optional<SourceRanges> denied_sources;   // these get 403, whatever the allowlist says
   std::optional<SourceRanges> allowed_sources;  // others get 403
   std::optional<BasicAuth> basic_auth;          // 401 without valid credentials

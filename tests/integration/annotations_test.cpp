@@ -4,9 +4,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "proxy/common/base64.hpp"
 #include "tests/support/certificates.hpp"
+#include "tests/support/command.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -708,4 +710,50 @@ TEST_CASE("Annotations: service-upstream sends to the Service's cluster IP, not 
   portico.wait_ready();
   CHECK(get(portico.port(), "via-ip.com", "/").status == 200);
   CHECK(get(portico.port(), "direct.com", "/").status == 502);  // the endpoint refuses
+}
+
+TEST_CASE("Annotations: limit-rate and limit-rate-after pace the response body",
+          "[e2e][annotations]") {
+  Backends backends;
+  const auto echo = backends.start("echo");
+  TempDir dir;
+  // As ingress-nginx's template writes them, the numbers are KiB: 32 KiB/s.
+  dir.write("all.yaml",
+            Class + "---\n" + service_yaml("echo", {echo}) + "---\n" +
+                annotated_ingress_yaml("paced", "paced.com", "echo",
+                                       {{"nginx.ingress.kubernetes.io/limit-rate", "32"}}) +
+                annotated_ingress_yaml("after", "after.com", "echo",
+                                       {{"nginx.ingress.kubernetes.io/limit-rate", "32"},
+                                        {"nginx.ingress.kubernetes.io/limit-rate-after", "96"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  // curl's bytes received and seconds taken for 96 KiB from `host`.
+  const auto download = [&](const std::string& host, std::vector<std::string> options,
+                            const std::string& query) {
+    const std::string origin = host + ":" + std::to_string(portico.port());
+    std::vector<std::string> argv = {"curl",      "-s",
+                                     "-o",        "/dev/null",
+                                     "-w",        "%{size_download} %{time_total}",
+                                     "--resolve", origin + ":127.0.0.1"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back("http://" + origin + "/bytes/98304" + query);
+    std::istringstream out(run_command(argv).out);
+    std::uint64_t bytes = 0;
+    double seconds = 0;
+    out >> bytes >> seconds;
+    return std::pair{bytes, seconds};
+  };
+  // The first second's worth goes at once, the other 64 KiB at 32 KiB/s: 2 s at the least.
+  // Chunked over HTTP/1.1, and with a length over HTTP/2.
+  for (const auto& [options, query] :
+       {std::pair<std::vector<std::string>, std::string>{{}, "?chunked=1"},
+        {{"--http2-prior-knowledge"}, ""}}) {
+    const auto [bytes, seconds] = download("paced.com", options, query);
+    CHECK(bytes == 98304);
+    CHECK(seconds >= 1.5);
+  }
+  // limit-rate-after 96 KiB: all of it goes at full speed (2 s if it were paced).
+  const auto [bytes, seconds] = download("after.com", {}, "");
+  CHECK(bytes == 98304);
+  CHECK(seconds < 1.0);
 }

@@ -269,3 +269,16 @@ TEST_CASE("Annotations: custom-headers only from the Ingress's namespace and all
   context.allowed_response_headers = nullptr;  // ingress-nginx's default: none allowed
   CHECK(closes("headers"));
 }
+
+TEST_CASE("Annotations: limit-rate in KiB as ingress-nginx's template writes it", "[annotations]") {
+  const auto bandwidth = [](std::map<std::string, std::string> annotations) {
+    const auto read = read_annotations(annotated(std::move(annotations)));
+    return read.policy ? read.policy->bandwidth : std::nullopt;
+  };
+  const std::string prefix = "nginx.ingress.kubernetes.io/";
+  CHECK(bandwidth({{prefix + "limit-rate", "10"}, {prefix + "limit-rate-after", "100"}}) ==
+        BandwidthLimit{10 * 1024, 100 * 1024});
+  CHECK_FALSE(bandwidth({{prefix + "limit-rate", "0"}, {prefix + "limit-rate-after", "100"}}));
+  CHECK_FALSE(bandwidth({{prefix + "limit-rate", "-1"}}));
+  CHECK_FALSE(bandwidth({{prefix + "limit-rate", "fast"}}));
+}
