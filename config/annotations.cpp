@@ -29,7 +29,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 94> Supported = {
+constexpr std::array<std::string_view, 96> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -53,7 +53,8 @@ constexpr std::array<std::string_view, 94> Supported = {
     "auth-tls-verify-depth", "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream",
     "auth-tls-match-cn", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
     "proxy-ssl-name", "proxy-ssl-server-name", "proxy-ssl-verify-depth", "proxy-ssl-protocols",
-    "proxy-ssl-ciphers", "custom-headers", "limit-rate", "limit-rate-after",
+    "proxy-ssl-ciphers", "custom-headers", "limit-rate", "limit-rate-after", "auth-cache-key",
+    "auth-cache-duration",
 };
 // clang-format on
 
@@ -183,6 +184,128 @@ std::optional<RateLimits::Settings> read_rate_limits(AnnotationReader& reader) {
   return limits;
 }
 
+// One nginx variable of a request ("$cookie_session"), as a HashKey; nothing for any other.
+std::optional<HashKey> parse_request_variable(std::string_view variable) {
+  using Source = HashKey::Source;
+  static constexpr std::array<std::pair<std::string_view, Source>, 5> Whole = {{
+      {"$remote_addr", Source::RemoteAddress},
+      {"$request_uri", Source::RequestUri},
+      {"$uri", Source::Uri},
+      {"$host", Source::Host},
+      {"$remote_user", Source::RemoteUser},
+  }};
+  static constexpr std::array<std::pair<std::string_view, Source>, 3> Named = {{
+      {"$http_", Source::Header},
+      {"$cookie_", Source::Cookie},
+      {"$arg_", Source::QueryArgument},
+  }};
+  for (const auto& [name, source] : Whole) {
+    if (variable == name) {
+      return HashKey{source, ""};
+    }
+  }
+  for (const auto& [prefix, source] : Named) {
+    if (variable.starts_with(prefix) && is_token(variable.substr(prefix.size()))) {
+      std::string name(variable.substr(prefix.size()));
+      if (source == Source::Header) {
+        std::replace(name.begin(), name.end(), '_', '-');  // nginx's $http_x_user -> X-User
+      }
+      return HashKey{source, std::move(name)};
+    }
+  }
+  return std::nullopt;
+}
+
+// auth-cache-key: literal text and nginx variables ("$remote_user$http_authorization"); a
+// variable is '$' and the letters, digits and '_' after it. Nothing when one is unknown.
+std::optional<std::vector<AuthCaching::Part>> parse_cache_key(std::string_view text) {
+  std::vector<AuthCaching::Part> parts;
+  while (!text.empty()) {
+    if (text.front() != '$') {
+      const auto end = std::min(text.find('$'), text.size());
+      parts.push_back({std::string(text.substr(0, end)), std::nullopt});
+      text.remove_prefix(end);
+      continue;
+    }
+    std::size_t end = 1;
+    while (end < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_')) {
+      ++end;
+    }
+    auto value = parse_request_variable(text.substr(0, end));
+    if (!value) {
+      return std::nullopt;
+    }
+    parts.push_back({"", std::move(value)});
+    text.remove_prefix(end);
+  }
+  return parts;
+}
+
+// auth-cache-duration: comma-separated nginx proxy_cache_valid values ("200 202 401 5m"):
+// statuses (or "any") and a time. Nothing when one does not read.
+std::optional<std::vector<AuthCaching::Rule>> parse_cache_durations(std::string_view text) {
+  std::vector<AuthCaching::Rule> rules;
+  const bool valid = for_each_item(text, ',', [&](std::string_view entry) {
+    std::vector<std::string_view> words;
+    for_each_item(entry, ' ', [&](std::string_view word) {
+      if (!word.empty()) {
+        words.push_back(word);
+      }
+      return true;
+    });
+    if (words.empty()) {
+      return false;
+    }
+    const auto ttl = parse_duration(words.back());
+    if (!ttl || *ttl <= std::chrono::milliseconds::zero()) {
+      return false;
+    }
+    AuthCaching::Rule rule{.ttl = std::chrono::duration_cast<std::chrono::seconds>(*ttl)};
+    words.pop_back();
+    for (const auto word : words) {
+      const auto status = parse_whole_number(word, 100, 599);
+      if (word == "any") {
+        rule.any = true;
+      } else if (status) {
+        rule.statuses.push_back(static_cast<unsigned>(*status));
+      } else {
+        return false;
+      }
+    }
+    rules.push_back(std::move(rule));
+    return true;
+  });
+  return valid && !rules.empty() ? std::optional(std::move(rules)) : std::nullopt;
+}
+
+// auth-cache-key and auth-cache-duration (ingress-nginx's default "200 202 401 5m"). Invalid:
+// warned, and every request asks the service, as without them.
+std::optional<AuthCaching> read_auth_caching(AnnotationReader& reader) {
+  const auto key = reader.find("auth-cache-key");
+  if (!key) {
+    if (reader.find("auth-cache-duration")) {
+      reader.reject("needs auth-cache-key; answers are not cached");
+    }
+    return std::nullopt;
+  }
+  auto parts = parse_cache_key(*key);
+  if (!parts) {
+    reader.reject(
+        "expected text and $remote_addr, $remote_user, $request_uri, $uri, $host, $http_NAME, "
+        "$cookie_NAME or $arg_NAME; answers are not cached");
+    return std::nullopt;
+  }
+  const auto durations = reader.find("auth-cache-duration");
+  auto rules = parse_cache_durations(durations.value_or("200 202 401 5m"));
+  if (!rules) {
+    reader.reject(
+        "expected statuses and a time, such as \"200 202 401 5m\"; answers are not cached");
+    return std::nullopt;
+  }
+  return AuthCaching{std::move(*parts), std::move(*rules)};
+}
+
 // limit-rate and limit-rate-after, as ingress-nginx's template writes them: nginx's
 // "limit_rate Nk", so the numbers are KiB (its documentation says bytes; clusters got KiB).
 // 0, or no limit-rate: no limit.
@@ -255,6 +378,7 @@ void read_external_auth(AnnotationReader& reader, RoutePolicy& policy) {
     auth->redirect_param = std::move(*param);
   }
   auth->always_set_cookie = reader.boolean("auth-always-set-cookie").value_or(false);
+  auth->caching = read_auth_caching(reader);
   for (const char* keepalive :
        {"auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout"}) {
     if (reader.find(keepalive)) {
@@ -344,39 +468,13 @@ void read_balancing(AnnotationReader& reader, RoutePolicy& policy) {
     policy.balance = *mode == "ewma" ? Balance::Ewma : Balance::RoundRobin;
   }
   if (const auto by = reader.find("upstream-hash-by")) {
-    using Source = HashKey::Source;
-    static constexpr std::array<std::pair<std::string_view, Source>, 4> Whole = {{
-        {"$remote_addr", Source::RemoteAddress},
-        {"$request_uri", Source::RequestUri},
-        {"$uri", Source::Uri},
-        {"$host", Source::Host},
-    }};
-    static constexpr std::array<std::pair<std::string_view, Source>, 3> Named = {{
-        {"$http_", Source::Header},
-        {"$cookie_", Source::Cookie},
-        {"$arg_", Source::QueryArgument},
-    }};
-    std::optional<HashKey> key;
-    for (const auto& [variable, source] : Whole) {
-      if (*by == variable) {
-        key = HashKey{source, ""};
-      }
-    }
-    for (const auto& [prefix, source] : Named) {
-      if (by->starts_with(prefix) && is_token(by->substr(prefix.size()))) {
-        std::string name(by->substr(prefix.size()));
-        if (source == Source::Header) {
-          std::replace(name.begin(), name.end(), '_', '-');  // nginx's $http_x_user -> X-User
-        }
-        key = HashKey{source, std::move(name)};
-      }
-    }
+    std::optional<HashKey> key = parse_request_variable(*by);
     if (key) {
       policy.hash_by = std::move(key);
     } else {
       reader.reject(
-          "expected one of $remote_addr, $request_uri, $uri, $host, $http_NAME, $cookie_NAME, "
-          "$arg_NAME");
+          "expected one of $remote_addr, $remote_user, $request_uri, $uri, $host, $http_NAME, "
+          "$cookie_NAME, $arg_NAME");
     }
   }
   const auto affinity = reader.find("affinity");

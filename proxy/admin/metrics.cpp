@@ -160,6 +160,9 @@ std::string render_metrics(const WorkerStats& totals, const ConfigStats& config,
   out.sample("portico_upstream_retries_total", "", static_cast<double>(totals.upstream_retries));
   out.family("portico_tunnels_total", "counter", "WebSocket tunnels opened.");
   out.sample("portico_tunnels_total", "", static_cast<double>(totals.tunnels));
+  out.family("portico_auth_cache_hits_total", "counter",
+             "Requests an auth service's kept answer decided (auth-cache-key), without asking.");
+  out.sample("portico_auth_cache_hits_total", "", static_cast<double>(totals.auth_cache_hits));
   out.family("portico_ssl_passthrough_connections_total", "counter",
              "TLS connections relayed untouched to an ssl-passthrough backend.");
   out.sample("portico_ssl_passthrough_connections_total", "",

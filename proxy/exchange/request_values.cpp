@@ -1,6 +1,7 @@
 #include "proxy/exchange/request_values.hpp"
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 
 #include "proxy/common/text.hpp"
 
@@ -49,6 +50,14 @@ std::string_view hash_key_value(const HashKey& key, const http::request_header<>
       return find_cookie(head, key.name);
     case Source::QueryArgument:
       return find_query_argument({head.target().data(), head.target().size()}, key.name);
+    case Source::RemoteUser: {
+      // The Basic credentials as sent: they name the user (and its password), with no decoding.
+      const auto value = head[http::field::authorization];
+      const std::string_view credentials(value.data(), value.size());
+      return credentials.size() > 6 && boost::beast::iequals(credentials.substr(0, 6), "Basic ")
+                 ? credentials.substr(6)
+                 : std::string_view();
+    }
   }
   return {};
 }

@@ -38,7 +38,7 @@ std::string_view find_cookie(const boost::beast::http::request_header<>& head,
 // The value of query argument `name` in `target` ("/p?a=1&b=2"), or "" (as sent, not decoded).
 std::string_view find_query_argument(std::string_view target, std::string_view name);
 
-// What upstream-hash-by hashes for this request.
+// The value of `key` in this request: what upstream-hash-by hashes, a part of an auth-cache-key.
 std::string_view hash_key_value(const HashKey& key,
                                 const boost::beast::http::request_header<>& head,
                                 const RequestHead& target, std::string_view client_address);

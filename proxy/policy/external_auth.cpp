@@ -4,6 +4,20 @@
 
 namespace portico {
 
+std::chrono::seconds AuthCaching::ttl_for(unsigned status) const {
+  for (const Rule& rule : rules) {
+    const auto& listed = rule.statuses;
+    const bool applies =
+        rule.any ||
+        (listed.empty() ? status == 200 || status == 301 || status == 302
+                        : std::find(listed.begin(), listed.end(), status) != listed.end());
+    if (applies) {
+      return rule.ttl;
+    }
+  }
+  return std::chrono::seconds(0);
+}
+
 std::string ExternalAuth::signin_location(const RequestVariables& request) const {
   std::string location = signin->expand(request);
   const auto question = location.find('?');

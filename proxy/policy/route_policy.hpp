@@ -48,14 +48,6 @@ struct StickyCookie {
   bool operator==(const StickyCookie&) const = default;
 };
 
-// upstream-hash-by: the request value whose hash chooses the endpoint.
-struct HashKey {
-  enum class Source { RemoteAddress, RequestUri, Uri, Host, Header, Cookie, QueryArgument };
-  Source source = Source::RequestUri;
-  std::string name;  // the header, cookie or argument name
-  bool operator==(const HashKey&) const = default;
-};
-
 enum class Balance { RoundRobin, Ewma };
 
 // Gateway API's path replacement (URLRewrite, RequestRedirect): the whole path, or only the
@@ -180,7 +172,7 @@ struct RoutePolicy {
   std::string
       connection_header;  // connection-proxy-header: the Connection an HTTP/1.1 backend gets
   Balance balance = Balance::RoundRobin;
-  std::optional<HashKey> hash_by;
+  std::optional<HashKey> hash_by;  // upstream-hash-by: the value whose hash picks the endpoint
   std::optional<StickyCookie> affinity;
   bool operator==(const RoutePolicy&) const = default;
 };

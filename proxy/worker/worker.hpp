@@ -17,6 +17,7 @@
 
 #include "proxy/common/expected.hpp"
 #include "proxy/net.hpp"
+#include "proxy/policy/auth_answers.hpp"
 #include "proxy/policy/htpasswd.hpp"
 #include "proxy/proxy_settings.hpp"
 #include "proxy/snapshot.hpp"
@@ -83,6 +84,7 @@ class Worker {
   Http2Pool& http2_pool() noexcept { return http2_pool_; }
   LoadBalancer& balancer() noexcept { return balancer_; }
   VerifiedCredentials& credentials() noexcept { return credentials_; }
+  AuthAnswers& auth_answers() noexcept { return auth_answers_; }  // auth-cache-key
   // For backend-protocol HTTPS. Like ingress-nginx (proxy-ssl-verify off), the backend's
   // certificate is not verified: in-cluster backends mostly present self-signed ones.
   net::ssl::context& upstream_tls() noexcept { return tls_upstream_; }
@@ -136,6 +138,7 @@ class Worker {
   Http2Pool http2_pool_;
   LoadBalancer balancer_;
   VerifiedCredentials credentials_;
+  AuthAnswers auth_answers_;
   WorkerStats stats_;
   BufferPool buffers_;
   std::unordered_set<Session*> sessions_;

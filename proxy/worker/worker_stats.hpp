@@ -73,6 +73,7 @@ struct WorkerStats {
   std::uint64_t upstream_retries = 0;
   std::uint64_t tunnels = 0;
   std::uint64_t passthrough_connections = 0;  // ssl-passthrough connections relayed
+  std::uint64_t auth_cache_hits = 0;          // requests auth-cache-key answered without asking
   MirrorCounts mirrors;
   std::uint64_t tls_handshakes = 0;
   std::uint64_t tls_handshake_failures = 0;
@@ -125,6 +126,7 @@ struct WorkerStats {
     upstream_retries += other.upstream_retries;
     tunnels += other.tunnels;
     passthrough_connections += other.passthrough_connections;
+    auth_cache_hits += other.auth_cache_hits;
     mirrors.answered += other.mirrors.answered;
     mirrors.failed += other.mirrors.failed;
     mirrors.skipped_body += other.mirrors.skipped_body;

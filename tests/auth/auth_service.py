@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """An external auth service for the auth-url tests, answering as oauth2-proxy's /oauth2/auth
-does: 2xx with the user in X-Auth-Request-* headers for a known bearer token, 401 (with a
+does: 2xx with the user in X-Auth-Request-* headers for a known bearer token (alice's answer
+refreshes a cookie, bob's does not, carol's says no-store), 401 (with a
 WWW-Authenticate challenge and a CSRF cookie) without one, 403 for a refused user. A path
 under /broken answers 500. GET /last describes the last auth request it received, and how
 many auth requests it has answered and on how many connections (to check keep-alive reuse).
@@ -60,6 +61,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(202, [("X-Auth-Request-User", "alice"),
                              ("X-Auth-Request-Email", "alice@example.com"),
                              ("Set-Cookie", "session=fresh; Path=/")])
+        elif token == "Bearer bob":  # as oauth2-proxy answers a session it need not refresh
+            self.reply(202, [("X-Auth-Request-User", "bob")])
+        elif token == "Bearer carol":  # an answer that must not be kept
+            self.reply(202, [("X-Auth-Request-User", "carol"), ("Cache-Control", "no-store")])
         elif token == "Bearer mallory":
             self.reply(403)
         else:

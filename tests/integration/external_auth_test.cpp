@@ -191,3 +191,77 @@ TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, 
     CHECK(refused);
   }
 }
+
+TEST_CASE("External auth: auth-cache-key keeps the answers nginx's cache would keep",
+          "[e2e][auth]") {
+  BackgroundCommand service({"/usr/bin/python3", AuthService});
+  const auto line = service.wait_for_line("listening ");
+  const auto auth_port = static_cast<std::uint16_t>(std::stoi(line.substr(line.find(' ') + 1)));
+  const std::string auth = "http://127.0.0.1:" + std::to_string(auth_port);
+  Backends backends;
+  const auto app = backends.start("app");
+  const std::string prefix = "nginx.ingress.kubernetes.io/";
+  TempDir dir;
+  dir.write("all.yaml",
+            ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+                service_yaml("app", {app}) + "---\n" +
+                protected_site("cached", "cached.com",
+                               {{prefix + "auth-url", auth + "/oauth2/auth"},
+                                {prefix + "auth-response-headers", "X-Auth-Request-User"},
+                                {prefix + "auth-cache-key", "$http_authorization"},
+                                {prefix + "auth-cache-duration", "202 401 1m"}}) +
+                protected_site("short", "short.com",
+                               {{prefix + "auth-url", auth + "/oauth2/auth"},
+                                {prefix + "auth-cache-key", "$http_authorization"},
+                                {prefix + "auth-cache-duration", "202 1s"}}) +
+                protected_site("uncached", "uncached.com",
+                               {{prefix + "auth-url", auth + "/oauth2/auth"}}));
+  Portico portico(dir.path(), 1);
+  portico.wait_ready();
+  // How many auth requests the service has answered so far.
+  const auto asked = [&] {
+    return json::parse(get(auth_port, "127.0.0.1", "/last").body)["requests"].get<int>();
+  };
+  const auto request = [&](const std::string& host, const std::string& path,
+                           const std::string& token) {
+    return get(portico.port(), host, path, {{"Authorization", "Bearer " + token}});
+  };
+  const auto user_seen = [](const Response& r) {
+    return json::parse(r.body)["headers"]["X-Auth-Request-User"];
+  };
+
+  // bob's yes is kept: asked once for three requests, and the backend gets his name each time.
+  int before = asked();
+  for (int i = 0; i < 3; ++i) {
+    const auto r = request("cached.com", "/", "bob");
+    REQUIRE(r.status == 200);
+    CHECK(user_seen(r) == "bob");
+  }
+  CHECK(asked() == before + 1);
+  // Another key (another token) is asked for; so is another path, even with the same key.
+  before = asked();
+  CHECK(request("cached.com", "/", "nobody").status == 401);
+  CHECK(request("cached.com", "/other", "bob").status == 200);
+  CHECK(asked() == before + 2);
+  // Never kept: an answer that sets a cookie (alice's), one that says no-store (carol's), and
+  // any answer of a route without auth-cache-key.
+  before = asked();
+  for (const auto& [host, token] :
+       {std::pair{"cached.com", "alice"}, {"cached.com", "carol"}, {"uncached.com", "bob"}}) {
+    CHECK(request(host, "/", token).status == 200);
+    CHECK(request(host, "/", token).status == 200);
+  }
+  CHECK(asked() == before + 6);
+  // The kept answers decided the requests Portico did not ask about.
+  const auto metrics = get(portico.admin_port(), "localhost", "/metrics").body;
+  CHECK(metrics.find("portico_auth_cache_hits_total 2\n") != std::string::npos);
+  // A kept answer lasts what auth-cache-duration says: 1 s here.
+  before = asked();
+  CHECK(request("short.com", "/", "bob").status == 200);
+  CHECK(request("short.com", "/", "bob").status == 200);
+  CHECK(asked() == before + 1);
+  CHECK(eventually([&] {
+    request("short.com", "/", "bob");
+    return asked() > before + 1;
+  }));
+}

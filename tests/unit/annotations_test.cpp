@@ -282,3 +282,37 @@ TEST_CASE("Annotations: limit-rate in KiB as ingress-nginx's template writes it"
   CHECK_FALSE(bandwidth({{prefix + "limit-rate", "-1"}}));
   CHECK_FALSE(bandwidth({{prefix + "limit-rate", "fast"}}));
 }
+
+TEST_CASE("Annotations: auth-cache-key and auth-cache-duration as nginx reads them",
+          "[annotations]") {
+  const std::string prefix = "nginx.ingress.kubernetes.io/";
+  const auto caching = [&](std::map<std::string, std::string> annotations) {
+    annotations[prefix + "auth-url"] = "http://auth.example.com/check";
+    const auto read = read_annotations(annotated(std::move(annotations)));
+    REQUIRE(read.policy);
+    REQUIRE(read.policy->external_auth);
+    return read.policy->external_auth->caching;
+  };
+  using Part = AuthCaching::Part;
+  using Source = HashKey::Source;
+  const auto kept = caching({{prefix + "auth-cache-key", "u:$remote_user$http_x_api_key"}});
+  REQUIRE(kept);
+  CHECK(kept->key == std::vector<Part>{{"u:", std::nullopt},
+                                       {"", HashKey{Source::RemoteUser, ""}},
+                                       {"", HashKey{Source::Header, "x-api-key"}}});
+  // ingress-nginx's default duration: 200, 202 and 401 for 5 minutes.
+  CHECK(kept->ttl_for(202) == std::chrono::minutes(5));
+  CHECK(kept->ttl_for(401) == std::chrono::minutes(5));
+  CHECK(kept->ttl_for(403) == std::chrono::seconds(0));
+  const auto rules = caching({{prefix + "auth-cache-key", "$cookie__oauth2_proxy"},
+                              {prefix + "auth-cache-duration", "401 30s, 10m, any 1s"}});
+  REQUIRE(rules);
+  CHECK(rules->ttl_for(401) == std::chrono::seconds(30));
+  CHECK(rules->ttl_for(200) == std::chrono::minutes(10));  // a time alone: 200, 301, 302
+  CHECK(rules->ttl_for(500) == std::chrono::seconds(1));
+  // Unknown variables or unreadable durations cache nothing (each request asks).
+  CHECK_FALSE(caching({{prefix + "auth-cache-key", "$ssl_client_s_dn"}}));
+  CHECK_FALSE(
+      caching({{prefix + "auth-cache-key", "$host"}, {prefix + "auth-cache-duration", "5m 200"}}));
+  CHECK_FALSE(caching({{prefix + "auth-cache-duration", "200 5m"}}));
+}
