@@ -118,23 +118,11 @@ void read_blocks(AnnotationReader& reader, GlobalPolicy& policy) {
 // TLS 1.0 or 1.1; naming them is noted, and a list of only those keeps TLS 1.2 and 1.3.
 void read_tls(AnnotationReader& reader, GlobalPolicy& policy) {
   if (const auto protocols = reader.find("ssl-protocols")) {
-    bool tls12 = false;
-    bool tls13 = false;
-    bool older = false;
-    const bool known = for_each_item(*protocols, ' ', [&](std::string_view name) {
-      tls12 = tls12 || name == "TLSv1.2";
-      tls13 = tls13 || name == "TLSv1.3";
-      older = older || name == "TLSv1" || name == "TLSv1.1";
-      return name.empty() || name == "TLSv1" || name == "TLSv1.1" || name == "TLSv1.2" ||
-             name == "TLSv1.3";
-    });
-    if (!known) {
-      reader.reject("expected TLSv1.2 and/or TLSv1.3, separated by spaces");
-    } else if (!tls12 && !tls13) {
-      reader.reject("Portico offers TLS 1.2 and 1.3 only, never older versions");
+    if (const auto parsed = parse_tls_protocols(*protocols); !parsed) {
+      reader.reject(parsed.error());
     } else {
-      policy.tls13_only = !tls12;
-      if (older) {
+      policy.tls13_only = !parsed->tls12;
+      if (parsed->older) {
         reader.judge("ssl-protocols",
                      "applied, differs: TLS 1.0 and 1.1 are never offered, whatever it lists");
       }

@@ -3,8 +3,10 @@
 #include <array>
 #include <optional>
 
+#include "config/setting_values.hpp"
 #include "proxy/route/path.hpp"
 #include "proxy/tls/backend_tls.hpp"
+#include "proxy/tls/tls_context.hpp"
 
 namespace portico {
 namespace {
@@ -97,12 +99,18 @@ void read_backend_tls(AnnotationReader& reader, const SecretLookup& secrets, Rou
     reader.refuse(reason);
     policy.fail_closed = true;
   };
-  for (const char* name : {"proxy-ssl-protocols", "proxy-ssl-ciphers"}) {
-    if (reader.find(name)) {
-      reader.reject("TLS 1.2 and 1.3 with OpenSSL's default ciphers are offered to backends");
+  BackendTls::Settings settings;
+  const auto protocols = reader.find("proxy-ssl-protocols");
+  if (protocols) {
+    if (const auto parsed = parse_tls_protocols(*protocols); !parsed) {
+      reader.reject(parsed.error());
+    } else {
+      settings.tls13_only = !parsed->tls12;
     }
   }
-  BackendTls::Settings settings;
+  const auto ciphers = reader.text("proxy-ssl-ciphers", is_cipher_list,
+                                   "not an OpenSSL cipher list that names a cipher");
+  settings.ciphers = ciphers.value_or("");
   const auto on_off = [&](const char* name) -> std::optional<bool> {
     const auto value = reader.find(name);
     if (value && *value != "on" && *value != "off") {
@@ -121,7 +129,8 @@ void read_backend_tls(AnnotationReader& reader, const SecretLookup& secrets, Rou
       "expected a host name");
   const auto depth = reader.integer("proxy-ssl-verify-depth", 1, 100);
   const auto secret_name = reader.find("proxy-ssl-secret");
-  if (policy.fail_closed || !(verify || send_name || name || depth || secret_name)) {
+  if (policy.fail_closed ||
+      !(verify || send_name || name || depth || secret_name || protocols || ciphers)) {
     return;
   }
   settings.verify = verify.value_or(false);
@@ -131,10 +140,6 @@ void read_backend_tls(AnnotationReader& reader, const SecretLookup& secrets, Rou
   if (settings.verify && settings.name.empty()) {
     reader.find("proxy-ssl-verify");
     refuse("needs proxy-ssl-name: the name the backend's certificate must be valid for");
-    return;
-  }
-  if (policy.backend_protocol == BackendProtocol::Grpcs) {
-    refuse("proxy-ssl-* with backend-protocol GRPCS is not offered yet");
     return;
   }
   const k8s::Secret* secret = nullptr;

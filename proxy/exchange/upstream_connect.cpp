@@ -55,6 +55,13 @@ net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& e
   co_return deadline.expired() ? Fault::UpstreamTimeout : Fault::UpstreamUnreachable;
 }
 
+void UpstreamDial::use(const BackendTls& profile) {
+  const BackendTls::Settings& settings = profile.settings();
+  tls = &profile.context();
+  server_name = settings.send_name ? std::string_view(settings.name) : std::string_view();
+  verify_name = settings.verify ? std::string_view(settings.name) : std::string_view();
+}
+
 net::awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
                                                std::chrono::milliseconds timeout, bool tls,
                                                std::string_view server_name, Deadline& deadline,
@@ -65,10 +72,7 @@ net::awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& e
   UpstreamDial dial{timeout, tls ? &worker.upstream_tls() : nullptr, "",
                     worker.stats().upstream_connect_errors, server_name};
   if (tls && tls_profile) {
-    const BackendTls::Settings& settings = tls_profile->settings();
-    dial.tls = &tls_profile->context();
-    dial.server_name = settings.send_name ? std::string_view(settings.name) : std::string_view();
-    dial.verify_name = settings.verify ? std::string_view(settings.name) : std::string_view();
+    dial.use(*tls_profile);
     upstream->tls_profile = std::move(tls_profile);
   }
   const Fault fault = co_await connect_upstream(upstream->stream, endpoint, dial, deadline);

@@ -29,6 +29,9 @@ struct UpstreamDial {
   // With TLS: the name the peer's certificate must be valid for (its chain is checked by
   // `tls`'s verify mode); empty: no name is checked.
   std::string_view verify_name = {};
+
+  // proxy-ssl-*: the profile's context, SNI and name check instead of the worker's defaults.
+  void use(const BackendTls& profile);
 };
 
 // `stream` holds a fresh net::ip::tcp::socket; on success it holds the connected stream (the

@@ -30,11 +30,12 @@ class Http2UpstreamExchange {
   net::awaitable<Fault> run(const Endpoint& first) {
     ex_.relay_buffer.emplace(worker_.buffers());
     const bool tls = ex_.upstream_protocol.tls;
+    const BackendTls* profile = tls ? ex_.policy->backend_tls.get() : nullptr;
     auto& balancer = worker_.balancer();
     const Endpoint* endpoint = &first;
     std::shared_ptr<Http2UpstreamLink> connection;
     for (bool retried = false;; retried = true) {
-      connection = worker_.http2_pool().pick(*endpoint, tls);
+      connection = worker_.http2_pool().pick(*endpoint, tls, profile);
       if (connection) {
         break;
       }
@@ -166,21 +167,25 @@ class Http2UpstreamExchange {
     co_return Fault::None;
   }
 
-  // A new connection to `endpoint` (for TLS: ALPN h2, which the backend must choose), added
-  // to the pool for the exchanges that follow.
+  // A new connection to `endpoint` (for TLS: ALPN h2, which the backend must choose, under
+  // the route's proxy-ssl-* when it has them), added to the pool for the exchanges that follow.
   net::awaitable<Fault> connect(const Endpoint& endpoint, std::shared_ptr<Http2UpstreamLink>& out) {
     const auto& settings = worker_.settings();
+    const bool tls = ex_.upstream_protocol.tls;
+    std::shared_ptr<const BackendTls> profile = tls ? ex_.policy->backend_tls : nullptr;
     UpstreamStream stream(std::in_place_type<net::ip::tcp::socket>, worker_.executor());
-    const UpstreamDial dial{ex_.connect_timeout,
-                            ex_.upstream_protocol.tls ? &worker_.upstream_tls() : nullptr, "h2",
-                            worker_.stats().upstream_connect_errors};
+    UpstreamDial dial{ex_.connect_timeout, tls ? &worker_.upstream_tls() : nullptr, "h2",
+                      worker_.stats().upstream_connect_errors};
+    if (profile) {
+      dial.use(*profile);
+    }
     const Fault fault = co_await connect_upstream(stream, endpoint, dial, down_.deadline());
     if (fault != Fault::None) {
       co_return fault;
     }
     out = start_http2_upstream(std::move(stream), settings.upstream_idle_timeout,
                                settings.upstream_send_timeout);
-    worker_.http2_pool().add(endpoint, ex_.upstream_protocol.tls, out);
+    worker_.http2_pool().add(endpoint, tls, out, std::move(profile));
     co_return Fault::None;
   }
 

@@ -1,5 +1,6 @@
 #include "proxy/tls/backend_tls.hpp"
 
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "proxy/tls/pem_objects.hpp"
@@ -12,7 +13,13 @@ Expected<std::shared_ptr<const BackendTls>> BackendTls::make(std::string_view ca
                                                              Settings settings) {
   namespace ssl = boost::asio::ssl;
   ssl::context context(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+  SSL_CTX_set_min_proto_version(context.native_handle(),
+                                settings.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
+  if (!settings.ciphers.empty() &&
+      SSL_CTX_set_cipher_list(context.native_handle(), settings.ciphers.c_str()) != 1) {
+    ERR_clear_error();
+    return fail("proxy-ssl-ciphers names no cipher OpenSSL knows");
+  }
   X509_STORE* store = SSL_CTX_get_cert_store(context.native_handle());
   const int cas = for_each_pem<X509>(ca_pem, PEM_read_bio_X509, [&](X509* ca) {
     X509_STORE_add_cert(store, ca);

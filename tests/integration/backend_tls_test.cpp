@@ -1,7 +1,7 @@
 // End to end: proxy-ssl-*, how HTTPS backends are verified and what they are shown. The
 // backends are real TLS servers (openssl s_server): one answering with a certificate for
 // default.internal, or for backend.internal when the client sends that name (SNI); one that
-// asks every client for a certificate its CA signed.
+// asks every client for a certificate its CA signed; one that speaks TLS 1.2 with one cipher.
 #include <catch2/catch.hpp>
 #include <memory>
 
@@ -34,6 +34,10 @@ struct TlsBackends {
         "openssl", "s_server", "-www", "-accept", "127.0.0.1:" + std::to_string(mtls_port), "-cert",
         path("sni.crt"), "-key", path("sni.key"), "-Verify", "1", "-CAfile",
         path("client-ca.crt")}));
+    servers.push_back(std::make_unique<BackgroundCommand>(std::vector<std::string>{
+        "openssl", "s_server", "-www", "-accept", "127.0.0.1:" + std::to_string(old_port), "-cert",
+        path("default.crt"), "-key", path("default.key"), "-tls1_2", "-cipher",
+        "ECDHE-ECDSA-AES128-GCM-SHA256"}));
     for (auto& server : servers) {
       server->wait_for_line("ACCEPT");
     }
@@ -45,6 +49,7 @@ struct TlsBackends {
   TestCertificate client_ca = make_certificate("Client CA", {});
   std::uint16_t named_port = unused_port();
   std::uint16_t mtls_port = unused_port();
+  std::uint16_t old_port = unused_port();  // TLS 1.2 only, one cipher
   TempDir dir;
   std::vector<std::unique_ptr<BackgroundCommand>> servers;
 };
@@ -77,6 +82,7 @@ TEST_CASE("proxy-ssl: HTTPS backends verified by CA and name, SNI, client certif
       ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
           service_yaml("named", {backends.named_port}) + "---\n" +
           service_yaml("mtls", {backends.mtls_port}) + "---\n" +
+          service_yaml("old", {backends.old_port}) + "---\n" +
           secret_yaml("backend-ca", {{"ca.crt", backends.ca.certificate_pem}}) + "---\n" +
           secret_yaml("other-ca", {{"ca.crt", backends.other_ca.certificate_pem}}) + "---\n" +
           secret_yaml("client-cert",
@@ -86,6 +92,12 @@ TEST_CASE("proxy-ssl: HTTPS backends verified by CA and name, SNI, client certif
           site("unverified", "named", {}) +
           site("shows-certificate", "mtls", {{Prefix + "proxy-ssl-secret", "client-cert"}}) +
           site("shows-nothing", "mtls", {}) +
+          site("tls13-only", "old", {{Prefix + "proxy-ssl-protocols", "TLSv1.3"}}) +
+          site("tls12", "old", {{Prefix + "proxy-ssl-protocols", "TLSv1.2 TLSv1.3"}}) +
+          site("other-cipher", "old",
+               {{Prefix + "proxy-ssl-ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305"}}) +
+          site("same-cipher", "old",
+               {{Prefix + "proxy-ssl-ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"}}) +
           site("no-secret", "named",
                {{Prefix + "proxy-ssl-verify", "on"},
                 {Prefix + "proxy-ssl-name", "backend.internal"}}));
@@ -105,6 +117,11 @@ TEST_CASE("proxy-ssl: HTTPS backends verified by CA and name, SNI, client certif
   CHECK(status("shows-certificate") == 200);
   CHECK(status("shows-nothing") == 502);  // the backend wants a client certificate
   CHECK(status("no-secret") == 503);      // verifying with no CAs closes the Ingress
+  // proxy-ssl-protocols and proxy-ssl-ciphers: what Portico offers the backend.
+  CHECK(status("tls13-only") == 502);  // the backend speaks TLS 1.2 only
+  CHECK(status("tls12") == 200);
+  CHECK(status("other-cipher") == 502);  // no cipher in common
+  CHECK(status("same-cipher") == 200);
   // Asked again, each route keeps its own verdict (s_server closes every connection, so this
   // does not reach the pool's reuse; the pool's check is ConnPool::take's profile match).
   CHECK(status("verified") == 200);

@@ -90,8 +90,22 @@ TEST_CASE("gRPC: every kind of call through h2c and TLS to GRPC and GRPCS backen
                 "---\n" +
                 backend_yaml("secure.test", "vault", secure_port,
                              "    nginx.ingress.kubernetes.io/backend-protocol: GRPCS\n") +
-                "---\n" + tls_secret_yaml("grpc-tls", cert.certificate_pem, cert.key_pem) +
                 "---\n" +
+                ingress_yaml("verified", "verified.test", {{"/", "Prefix", "vault", "80"}}, "",
+                             "  annotations:\n"
+                             "    nginx.ingress.kubernetes.io/backend-protocol: GRPCS\n"
+                             "    nginx.ingress.kubernetes.io/proxy-ssl-verify: \"on\"\n"
+                             "    nginx.ingress.kubernetes.io/proxy-ssl-secret: vault-ca\n"
+                             "    nginx.ingress.kubernetes.io/proxy-ssl-name: grpc.test\n") +
+                "---\n" +
+                ingress_yaml("misnamed", "misnamed.test", {{"/", "Prefix", "vault", "80"}}, "",
+                             "  annotations:\n"
+                             "    nginx.ingress.kubernetes.io/backend-protocol: GRPCS\n"
+                             "    nginx.ingress.kubernetes.io/proxy-ssl-verify: \"on\"\n"
+                             "    nginx.ingress.kubernetes.io/proxy-ssl-secret: vault-ca\n"
+                             "    nginx.ingress.kubernetes.io/proxy-ssl-name: other.test\n") +
+                "---\n" + secret_yaml("vault-ca", {{"ca.crt", cert.certificate_pem}}) + "---\n" +
+                tls_secret_yaml("grpc-tls", cert.certificate_pem, cert.key_pem) + "---\n" +
                 ingress_yaml("grpc-tls", "grpc.test", {{"/", "Prefix", "greeter", "80"}},
                              "  tls:\n  - hosts: [grpc.test]\n    secretName: grpc-tls\n",
                              "  annotations:\n    nginx.ingress.kubernetes.io/backend-protocol: "
@@ -109,6 +123,15 @@ TEST_CASE("gRPC: every kind of call through h2c and TLS to GRPC and GRPCS backen
   }
   SECTION("h2c to Portico, TLS to the backend (GRPCS)") {
     check_every_call(call_grpc({http, "secure.test"}));
+  }
+  SECTION("GRPCS with proxy-ssl-verify: the backend's certificate is checked") {
+    check_every_call(call_grpc({http, "verified.test"}));
+    // Not valid for the name asked for: the backend is not used, and the call says so.
+    const auto refused =
+        run_command({"curl", "-s", "-o", "/dev/null", "-D", "-", "--http2-prior-knowledge", "-H",
+                     "content-type: application/grpc", "-H", "te: trailers", "--data-binary", "",
+                     "http://" + http + "/greeter.Greeter/SayHello", "-H", "Host: misnamed.test"});
+    CHECK_THAT(refused.out, Catch::Contains("grpc-status: 14"));
   }
   SECTION("explain and /debug/snapshot name the upstream protocol") {
     const auto snapshot = get(portico.admin_port(), "localhost", "/debug/snapshot").body;
