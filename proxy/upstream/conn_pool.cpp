@@ -13,11 +13,16 @@ UpstreamConnectionPtr ConnPool::take(const Endpoint& endpoint, bool tls,
   }
   auto& stack = it->second;
   const auto oldest_allowed = std::chrono::steady_clock::now() - settings_.upstream_idle_timeout;
-  while (!stack.empty()) {
-    UpstreamConnectionPtr connection = std::move(stack.back());
-    stack.pop_back();
-    if (connection->idle_since >= oldest_allowed && connection->tls() == tls &&
-        connection->tls_profile.get() == tls_profile) {
+  // Newest last: the first one too old means every one below it is too.
+  for (auto candidate = stack.rbegin(); candidate != stack.rend(); ++candidate) {
+    if ((*candidate)->idle_since < oldest_allowed) {
+      stack.erase(stack.begin(), candidate.base());
+      break;
+    }
+    // One made under another protocol or proxy-ssl-* profile stays for its own requests.
+    if ((*candidate)->tls() == tls && (*candidate)->tls_profile.get() == tls_profile) {
+      UpstreamConnectionPtr connection = std::move(*candidate);
+      stack.erase(std::next(candidate).base());
       connection->reused = true;
       return connection;
     }
