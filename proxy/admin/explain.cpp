@@ -373,7 +373,15 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
       if (policy != nullptr && policy->external_auth) {
         outcome += std::string(", once its auth service (auth-url) answers 2xx (401: ") +
                    (policy->external_auth->signin ? "a redirect to sign in" : "401") +
-                   ", 403: 403, else 500)";
+                   ", 403: 403, else 500)" +
+                   (policy->external_auth->caching
+                        ? ", its answers kept a while by each worker (auth-cache-key)"
+                        : "");
+      }
+      if (policy != nullptr && policy->bandwidth) {
+        outcome += ", the response body sent at most " +
+                   std::to_string(policy->bandwidth->bytes_per_second / 1024) + " KiB/s after " +
+                   std::to_string(policy->bandwidth->after / 1024) + " KiB (limit-rate)";
       }
       if (policy != nullptr && policy->satisfy_any && policy->allowed_sources &&
           (policy->basic_auth || policy->external_auth)) {

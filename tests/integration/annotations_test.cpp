@@ -756,4 +756,8 @@ TEST_CASE("Annotations: limit-rate and limit-rate-after pace the response body",
   const auto [bytes, seconds] = download("after.com", {}, "");
   CHECK(bytes == 98304);
   CHECK(seconds < 1.0);
+  const auto explained = nlohmann::json::parse(
+      get(portico.admin_port(), "localhost", "/debug/explain?url=http%3A%2F%2Fafter.com%2F").body);
+  CHECK_THAT(explained["outcome"].get<std::string>(),
+             Catch::Contains("at most 32 KiB/s after 96 KiB (limit-rate)"));
 }
