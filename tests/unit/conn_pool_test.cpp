@@ -19,21 +19,26 @@ std::shared_ptr<const BackendTls> profile(std::string name) {
   return *made;
 }
 
-}  // namespace
-
-TEST_CASE("ConnPool: a connection is reused only under the profile it was made with",
-          "[conn_pool]") {
+// A worker's pool and settings, and connections to Backend that never connect.
+struct Pool {
   boost::asio::io_context io;
-  std::int64_t open = 0;
+  std::int64_t open = 0;  // connections alive
   ProxySettings settings;
-  ConnPool pool(settings);
-  const auto verified = profile("a.internal");
-  const auto other = profile("b.internal");
-  const auto made_under = [&](std::shared_ptr<const BackendTls> tls) {
+  ConnPool pool{settings};
+
+  UpstreamConnectionPtr made_under(std::shared_ptr<const BackendTls> tls = {}) {
     auto connection = std::make_unique<UpstreamConnection>(io.get_executor(), Backend, open);
     connection->tls_profile = std::move(tls);
     return connection;
-  };
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Pool, "ConnPool: a connection is reused only under the profile it was made with",
+                 "[conn_pool]") {
+  const auto verified = profile("a.internal");
+  const auto other = profile("b.internal");
   pool.put(made_under(verified));
   // Another profile, or none, finds nothing; the connection stays for its own requests.
   CHECK_FALSE(pool.take(Backend, false, other.get()));
@@ -44,24 +49,18 @@ TEST_CASE("ConnPool: a connection is reused only under the profile it was made w
   CHECK(reused->reused);
   CHECK(reused->tls_profile == verified);
   // Connections idle longer than the idle timeout are closed as they are come upon.
-  pool.put(made_under(nullptr));
+  pool.put(made_under());
   settings.upstream_idle_timeout = std::chrono::milliseconds(-1);  // every one is too old
   CHECK_FALSE(pool.take(Backend, false, nullptr));
   CHECK(open == 1);  // `reused` alone
 }
 
-TEST_CASE("ConnPool: upstream keep-alive limits, read from the worker's settings as they change",
-          "[conn_pool]") {
-  boost::asio::io_context io;
-  std::int64_t open = 0;
-  ProxySettings settings;
-  ConnPool pool(settings);
-  const auto fresh = [&] {
-    return std::make_unique<UpstreamConnection>(io.get_executor(), Backend, open);
-  };
+TEST_CASE_METHOD(
+    Pool, "ConnPool: upstream keep-alive limits, read from the worker's settings as they change",
+    "[conn_pool]") {
   // upstream-keepalive-requests 2: the second answer is the connection's last.
   settings.upstream_max_requests = 2;
-  pool.put(fresh());
+  pool.put(made_under());
   auto connection = pool.take(Backend, false);
   REQUIRE(connection);
   pool.put(std::move(connection));
@@ -70,12 +69,12 @@ TEST_CASE("ConnPool: upstream keep-alive limits, read from the worker's settings
   // upstream-keepalive-connections 1: one idle connection per endpoint is kept.
   settings.upstream_max_requests = 0;
   settings.max_idle_per_endpoint = 1;
-  pool.put(fresh());
-  pool.put(fresh());
+  pool.put(made_under());
+  pool.put(made_under());
   CHECK(open == 1);
   // upstream-keepalive-connections 0: none is.
   pool.clear();
   settings.max_idle_per_endpoint = 0;
-  pool.put(fresh());
+  pool.put(made_under());
   CHECK(open == 0);
 }
