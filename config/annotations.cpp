@@ -29,7 +29,7 @@ constexpr std::string_view NginxPrefix = "nginx.ingress.kubernetes.io/";
 
 // Every setting read below, by its name after the prefix (a table: kept packed).
 // clang-format off
-constexpr std::array<std::string_view, 96> Supported = {
+constexpr std::array<std::string_view, 97> Supported = {
     "ssl-redirect", "force-ssl-redirect", "proxy-body-size", "proxy-connect-timeout",
     "proxy-read-timeout", "proxy-send-timeout", "rewrite-target", "use-regex", "app-root",
     "permanent-redirect", "permanent-redirect-code", "temporal-redirect",
@@ -54,7 +54,7 @@ constexpr std::array<std::string_view, 96> Supported = {
     "auth-tls-match-cn", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
     "proxy-ssl-name", "proxy-ssl-server-name", "proxy-ssl-verify-depth", "proxy-ssl-protocols",
     "proxy-ssl-ciphers", "custom-headers", "limit-rate", "limit-rate-after", "auth-cache-key",
-    "auth-cache-duration",
+    "auth-cache-duration", "enable-global-auth",
 };
 // clang-format on
 
@@ -718,6 +718,11 @@ IngressAnnotations read_settings(AnnotationReader& reader, const std::string& ow
   }
   policy.bandwidth = read_bandwidth(reader);
   read_auth(reader, secrets, policy);
+  // ingress-nginx's shouldApplyGlobalAuth: no auth-url of its own, and not opted out.
+  if (reader.boolean("enable-global-auth").value_or(true) && !policy.external_auth &&
+      context.global_auth != nullptr) {
+    policy.external_auth = *context.global_auth;
+  }
   read_balancing(reader, policy);
   policy.backend_protocol = read_backend_protocol(reader);
   read_backend_tls(reader, secrets, policy);
@@ -794,6 +799,19 @@ void judge_ssl_passthrough(IngressAnnotations& read, bool enabled, const std::st
           {{"ingress", ingress}, {"annotation", note.annotation}, {"reason", std::string(Why)}});
     }
   }
+}
+
+std::optional<ExternalAuth> read_global_auth(const std::map<std::string, std::string>& data,
+                                             const std::string& configmap, AnnotationNotes& notes,
+                                             bool& fails_closed) {
+  // The auth-* readers, looking each NAME up as global-NAME.
+  AnnotationReader reader(data, {"global-"}, {"configmap", configmap}, nullptr, "");
+  RoutePolicy read;
+  read_external_auth(reader, read);
+  const AnnotationNotes judged = reader.notes();
+  notes.insert(notes.end(), judged.begin(), judged.end());
+  fails_closed = read.fail_closed;
+  return read.external_auth;
 }
 
 bool is_annotation_default(std::string_view key) {

@@ -59,6 +59,9 @@ struct AnnotationContext {
   // The global ConfigMap's global-allowed-response-headers: the only header names
   // custom-headers may set (null: none may).
   const std::vector<std::string>* allowed_response_headers = nullptr;
+  // The global ConfigMap's global-auth-*: the external auth of every Ingress without an
+  // auth-url of its own, unless its enable-global-auth is "false" (null: none).
+  const ExternalAuth* global_auth = nullptr;
 };
 
 // Keeps each Ingress's RateLimits from one translation to the next while its limits stay the
@@ -82,6 +85,13 @@ IngressAnnotations read_annotations(const k8s::Ingress& ingress,
 // ssl-passthrough is honoured only with --enable-ssl-passthrough (`enabled`), as in
 // ingress-nginx; without it, `read` notes it as ignored (and says so once, for `ingress`).
 void judge_ssl_passthrough(IngressAnnotations& read, bool enabled, const std::string& ingress);
+
+// The global ConfigMap's global-auth-* keys, read as the auth-* annotations are (each with its
+// verdict in `notes`); nothing without global-auth-url. `fails_closed` is set when
+// global-auth-url or what decides its answers is invalid: no request may then go unchecked.
+std::optional<ExternalAuth> read_global_auth(const std::map<std::string, std::string>& data,
+                                             const std::string& configmap, AnnotationNotes& notes,
+                                             bool& fails_closed);
 
 // Whether ingress-nginx takes ConfigMap key `key` as the default of the annotation `key`.
 bool is_annotation_default(std::string_view key);

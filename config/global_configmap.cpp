@@ -160,6 +160,28 @@ void read_keep_alive(AnnotationReader& reader, KeepAliveOverrides& keep_alive) {
   }
 }
 
+// global-auth-* (the auth every Ingress without its own gets) and no-auth-locations (the
+// Ingress paths no auth-url applies to; ingress-nginx's default spares ACME's HTTP-01 paths).
+void read_auth_settings(AnnotationReader& reader, const std::map<std::string, std::string>& data,
+                        const std::string& key, ConfigMapSettings& out, GlobalPolicy& policy) {
+  AnnotationNotes judged;
+  bool fails_closed = false;
+  out.global_auth = read_global_auth(data, key, judged, fails_closed);
+  for (const AnnotationNote& note : judged) {
+    reader.judge(note.annotation, note.verdict);  // one list of verdicts for the ConfigMap
+  }
+  policy.fail_closed = policy.fail_closed || fails_closed;
+  if (const auto locations = reader.find("no-auth-locations")) {
+    out.no_auth_locations.clear();
+    for_each_item(*locations, ',', [&](std::string_view location) {
+      if (!location.empty()) {
+        out.no_auth_locations.emplace_back(location);
+      }
+      return true;
+    });
+  }
+}
+
 }  // namespace
 
 ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::string& key,
@@ -186,6 +208,7 @@ ConfigMapSettings read_configmap(const k8s::ConfigMap* configmap, const std::str
       static_cast<unsigned>(reader.integer("limit-req-status-code", 400, 599).value_or(503));
   policy->limit_conn_status =
       static_cast<unsigned>(reader.integer("limit-conn-status-code", 400, 599).value_or(503));
+  read_auth_settings(reader, data, key, out, *policy);
   judge_the_rest(reader);
   const AnnotationNotes judged = reader.notes();
   out.notes.insert(out.notes.end(), judged.begin(), judged.end());

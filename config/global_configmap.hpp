@@ -6,6 +6,7 @@
 // why, fails closed), for the log, explain and the migration report. Pure apart from its
 // warnings (one per problem, each time the routes are translated).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct ConfigMapSettings {
   AnnotationDefaults defaults;
   std::vector<std::string> allowed_response_headers;  // global-allowed-response-headers
   std::vector<std::string> configmaps_read;    // those add-headers and proxy-set-headers name
+  std::optional<ExternalAuth> global_auth;     // global-auth-*
+  // no-auth-locations: an Ingress path starting with one of these has no external auth.
+  std::vector<std::string> no_auth_locations{"/.well-known/acme-challenge"};
   std::shared_ptr<const GlobalPolicy> global;  // never null
   AnnotationNotes notes;                       // by key, sorted
 };

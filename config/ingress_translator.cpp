@@ -159,13 +159,30 @@ class RouteWriter {
   }
 
   // `regex_hosts`: hosts where some served Ingress asks for regex paths; there every Prefix
-  // and ImplementationSpecific path is a regex, as in ingress-nginx.
+  // and ImplementationSpecific path is a regex, as in ingress-nginx. A path starting with one
+  // of `no_auth_locations` (the ConfigMap's) has no external auth, as ingress-nginx's
+  // isLocationInLocationList spares it.
   void add_rules(const k8s::Ingress& ingress, const IngressAnnotations& annotations,
-                 const std::set<std::string>& regex_hosts) {
+                 const std::set<std::string>& regex_hosts,
+                 const std::vector<std::string>& no_auth_locations) {
+    RoutePolicyPtr spared;  // the Ingress's policy without its external auth, made when needed
     for_each_path(ingress, regex_hosts,
                   [&](const std::string& host_name, PathMatch match, const std::string& text,
                       const k8s::IngressPath& path, const std::string& where) {
-                    auto action = action_for(ingress, path.backend, where, annotations.policy,
+                    RoutePolicyPtr policy = annotations.policy;
+                    if (policy && policy->external_auth &&
+                        std::any_of(no_auth_locations.begin(), no_auth_locations.end(),
+                                    [&](const std::string& location) {
+                                      return text.starts_with(location);
+                                    })) {
+                      if (!spared) {
+                        RoutePolicy without = *policy;
+                        without.external_auth.reset();
+                        spared = std::make_shared<const RoutePolicy>(std::move(without));
+                      }
+                      policy = spared;
+                    }
+                    auto action = action_for(ingress, path.backend, where, policy,
                                              annotations.service_upstream);
                     if (!action) {
                       return;
@@ -335,6 +352,7 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
     out.configmaps_read.insert(configmap.configmaps_read.begin(), configmap.configmaps_read.end());
     context.defaults = &configmap.defaults;
     context.allowed_response_headers = &configmap.allowed_response_headers;
+    context.global_auth = configmap.global_auth ? &*configmap.global_auth : nullptr;
   }
   std::set<std::string> regex_hosts;
   for (const k8s::Ingress* ingress : ingresses) {
@@ -368,7 +386,7 @@ Translation IngressTranslator::translate(const ObjectCache& cache, ClusterIds& i
         table->set_default_backend(std::move(*action));
       }
     }
-    writer.add_rules(*ingress, annotations, regex_hosts);
+    writer.add_rules(*ingress, annotations, regex_hosts, configmap.no_auth_locations);
     if (annotations.ssl_passthrough) {  // judge_ssl_passthrough cleared it without the flag
       writer.add_passthrough(*ingress, annotations);
     }

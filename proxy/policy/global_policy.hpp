@@ -77,8 +77,8 @@ struct GlobalPolicy {
   std::vector<std::pair<std::string, std::string>> response_headers;
   std::vector<std::pair<std::string, std::string>> request_headers;
   KeepAliveOverrides keep_alive;
-  // block-cidrs or block-user-agents could not be read: refusing nobody would open what they
-  // close, so every routed request answers 503 until they are fixed.
+  // block-cidrs, block-user-agents or global-auth-url could not be read: refusing nobody would open
+  // what they close, so every routed request answers 503 until they are fixed.
   bool fail_closed = false;
 
   bool believes_forwarded() const noexcept { return forwarded_headers || real_ip; }

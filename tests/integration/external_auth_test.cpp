@@ -265,3 +265,46 @@ TEST_CASE("External auth: auth-cache-key keeps the answers nginx's cache would k
     return asked() > before + 1;
   }));
 }
+
+TEST_CASE("External auth: the ConfigMap's global-auth-url guards every Ingress but its own",
+          "[e2e][auth]") {
+  BackgroundCommand service({"/usr/bin/python3", AuthService});
+  const auto line = service.wait_for_line("listening ");
+  const std::string auth = "http://127.0.0.1:" + line.substr(line.find(' ') + 1);
+  Backends backends;
+  const auto app = backends.start("app");
+  const std::string prefix = "nginx.ingress.kubernetes.io/";
+  TempDir dir;
+  dir.write(
+      "all.yaml",
+      ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
+          service_yaml("app", {app}) + "---\n" + protected_site("plain", "plain.com", {}) +
+          protected_site("opted-out", "public.com", {{prefix + "enable-global-auth", "false"}}) +
+          protected_site("own", "own.com", {{prefix + "auth-url", auth + "/broken"}}) +
+          ingress_yaml("solver", "plain.com",
+                       {{"/.well-known/acme-challenge/token", "Exact", "app", "80"}}) +
+          "---\n" +
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico-config\n"
+          "  namespace: default\ndata:\n  global-auth-url: \"" +
+          auth + "/oauth2/auth\"\n  global-auth-response-headers: X-Auth-Request-User\n");
+  Portico portico(dir.path(), 1, {"--configmap", "default/portico-config"});
+  portico.wait_ready();
+  const auto status = [&](const std::string& host, const std::string& path,
+                          const std::string& token) {
+    return get(portico.port(), host, path,
+               token.empty()
+                   ? std::map<std::string, std::string>{}
+                   : std::map<std::string, std::string>{{"Authorization", "Bearer " + token}})
+        .status;
+  };
+  // Every Ingress without an auth-url of its own is asked about.
+  CHECK(status("plain.com", "/", "") == 401);
+  const auto bob = get(portico.port(), "plain.com", "/", {{"Authorization", "Bearer bob"}});
+  CHECK(bob.status == 200);
+  CHECK(json::parse(bob.body)["headers"]["X-Auth-Request-User"] == "bob");
+  // enable-global-auth "false" opts out; an auth-url of its own replaces the global one.
+  CHECK(status("public.com", "/", "") == 200);
+  CHECK(status("own.com", "/", "bob") == 500);  // its own service answers 500
+  // no-auth-locations (by default ACME's HTTP-01 path, as cert-manager's solver uses it).
+  CHECK(status("plain.com", "/.well-known/acme-challenge/token", "") == 200);
+}

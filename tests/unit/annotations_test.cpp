@@ -316,3 +316,36 @@ TEST_CASE("Annotations: auth-cache-key and auth-cache-duration as nginx reads th
       caching({{prefix + "auth-cache-key", "$host"}, {prefix + "auth-cache-duration", "5m 200"}}));
   CHECK_FALSE(caching({{prefix + "auth-cache-duration", "200 5m"}}));
 }
+
+TEST_CASE("Annotations: global-auth-* read as the auth-* annotations, failing closed",
+          "[annotations]") {
+  AnnotationNotes notes;
+  bool closed = false;
+  const auto global = read_global_auth({{"global-auth-url", "http://auth.example.com/check"},
+                                        {"global-auth-signin", "https://login.example.com/"},
+                                        {"global-auth-cache-key", "$cookie__oauth2_proxy"}},
+                                       "ns/cm", notes, closed);
+  REQUIRE(global);
+  CHECK_FALSE(closed);
+  CHECK(global->signin);
+  CHECK(global->caching);
+  REQUIRE(notes.size() == 3);
+  CHECK(notes[0].annotation == "global-auth-cache-key");
+  CHECK(notes[0].verdict == "applied");
+  notes.clear();
+  CHECK_FALSE(
+      read_global_auth({{"global-auth-url", "ftp://auth.example.com/"}}, "ns/cm", notes, closed));
+  CHECK(closed);  // no request may go unchecked
+  CHECK_FALSE(read_global_auth({}, "ns/cm", notes, closed));
+  CHECK_FALSE(closed);
+  // An Ingress takes it unless it has its own auth-url or opts out.
+  const ExternalAuth* taken = &*global;
+  const auto auth_of = [&](std::map<std::string, std::string> annotations) {
+    const auto read = read_annotations(annotated(std::move(annotations)), {.global_auth = taken});
+    return read.policy ? read.policy->external_auth : std::nullopt;
+  };
+  CHECK(auth_of({}) == *global);
+  CHECK_FALSE(auth_of({{"nginx.ingress.kubernetes.io/enable-global-auth", "false"}}));
+  CHECK(auth_of({{"nginx.ingress.kubernetes.io/auth-url", "http://own.example.com/"}})->url !=
+        global->url);
+}
