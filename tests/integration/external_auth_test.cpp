@@ -24,13 +24,24 @@ std::string protected_site(const std::string& name, const std::string& host,
          "---\n";
 }
 
+// The auth service, started and listening on `port` of 127.0.0.1.
+struct AuthServiceProcess {
+  AuthServiceProcess() : process({"/usr/bin/python3", AuthService}) {
+    const auto line = process.wait_for_line("listening ");
+    port = static_cast<std::uint16_t>(std::stoi(line.substr(line.find(' ') + 1)));
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+
+  BackgroundCommand process;
+  std::uint16_t port = 0;
+};
+
 }  // namespace
 
 TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, and fails closed",
           "[e2e][auth]") {
-  BackgroundCommand service({"/usr/bin/python3", AuthService});
-  const auto line = service.wait_for_line("listening ");
-  const std::string auth = "http://127.0.0.1:" + line.substr(line.find(' ') + 1);
+  const AuthServiceProcess service;
+  const std::string auth = service.url();
   Backends backends;
   const auto app = backends.start("app");
   const std::string prefix = "nginx.ingress.kubernetes.io/";
@@ -61,9 +72,7 @@ TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, 
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto last_auth_request = [&] {
-    return json::parse(get(static_cast<std::uint16_t>(std::stoi(auth.substr(auth.rfind(':') + 1))),
-                           "127.0.0.1", "/last")
-                           .body);
+    return json::parse(get(service.port, "127.0.0.1", "/last").body);
   };
 
   SECTION("yes: the request goes on with the service's headers, never the client's") {
@@ -194,10 +203,8 @@ TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, 
 
 TEST_CASE("External auth: auth-cache-key keeps the answers nginx's cache would keep",
           "[e2e][auth]") {
-  BackgroundCommand service({"/usr/bin/python3", AuthService});
-  const auto line = service.wait_for_line("listening ");
-  const auto auth_port = static_cast<std::uint16_t>(std::stoi(line.substr(line.find(' ') + 1)));
-  const std::string auth = "http://127.0.0.1:" + std::to_string(auth_port);
+  const AuthServiceProcess service;
+  const std::string auth = service.url();
   Backends backends;
   const auto app = backends.start("app");
   const std::string prefix = "nginx.ingress.kubernetes.io/";
@@ -220,7 +227,7 @@ TEST_CASE("External auth: auth-cache-key keeps the answers nginx's cache would k
   portico.wait_ready();
   // How many auth requests the service has answered so far.
   const auto asked = [&] {
-    return json::parse(get(auth_port, "127.0.0.1", "/last").body)["requests"].get<int>();
+    return json::parse(get(service.port, "127.0.0.1", "/last").body)["requests"].get<int>();
   };
   const auto request = [&](const std::string& host, const std::string& path,
                            const std::string& token) {
@@ -268,9 +275,8 @@ TEST_CASE("External auth: auth-cache-key keeps the answers nginx's cache would k
 
 TEST_CASE("External auth: the ConfigMap's global-auth-url guards every Ingress but its own",
           "[e2e][auth]") {
-  BackgroundCommand service({"/usr/bin/python3", AuthService});
-  const auto line = service.wait_for_line("listening ");
-  const std::string auth = "http://127.0.0.1:" + line.substr(line.find(' ') + 1);
+  const AuthServiceProcess service;
+  const std::string auth = service.url();
   Backends backends;
   const auto app = backends.start("app");
   const std::string prefix = "nginx.ingress.kubernetes.io/";
