@@ -75,6 +75,14 @@ struct Exchange {
   const Cluster* cluster = nullptr;
   UpstreamProtocol upstream_protocol;  // set with the cluster
   RequestHead target;
+  // The Host and target as the client sent them, kept before prepare_upstream_request
+  // rewrites the head, for a route whose settings expand nginx variables afterwards
+  // (mirror-target, proxy-redirect-to); see request_variables().
+  struct SentHead {
+    std::string host;
+    std::string target;
+  };
+  std::optional<SentHead> as_sent;
   std::string_view local_body;   // a local reply's body, when not the status line's text
   // custom-http-errors: the error backend's page for a local reply, when it gave one.
   struct ErrorPage {

@@ -5,6 +5,7 @@
 
 #include "proxy/common/log.hpp"
 #include "proxy/exchange/forwarding.hpp"
+#include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/request_values.hpp"
 #include "proxy/exchange/side_request.hpp"
 
@@ -126,12 +127,7 @@ Fault follow(Exchange& ex, const ExternalAuth& auth, const RequestVariables& req
 net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange& ex,
                                         Deadline& deadline) {
   const ExternalAuth& auth = *ex.policy->external_auth;
-  const auto host_header = ex.request[http::field::host];
-  const RequestVariables request{
-      .scheme = ex.origin.https ? "https" : "http",
-      .host = ex.target.host,
-      .http_host = {host_header.data(), host_header.size()},
-      .request_uri = {ex.request.target().data(), ex.request.target().size()}};
+  const RequestVariables request = request_variables(ex);
   const std::string host = auth.url.host.expand(request);
   const std::string target = auth.url.target.expand(request);
   const std::string service = host + ":" + std::to_string(auth.url.port);

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/side_request.hpp"
 
 namespace portico {
@@ -53,11 +54,7 @@ void send_url_mirror(Worker& worker, const Exchange& ex, const UrlMirror& mirror
     ++worker.stats().mirrors.skipped_body;
     return;
   }
-  const std::string_view host_as_sent = ex.request[http::field::host];
-  const RequestVariables request{.scheme = ex.origin.https ? "https" : "http",
-                                 .host = ex.target.host,
-                                 .http_host = host_as_sent,
-                                 .request_uri = ex.target.upstream_target};
+  const RequestVariables request = request_variables(ex);
   Destination to{
       .host = mirror.url.host.expand(request), .port = mirror.url.port, .tls = mirror.url.tls};
   auto copy = copy_of(ex);

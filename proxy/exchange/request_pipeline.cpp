@@ -257,6 +257,9 @@ void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
   // A view, not a copy: neither step below erases Host (strip_hop_by_hop protects it), and a
   // field's value stays where it is while others are added or erased.
   const std::string_view host_as_sent = req[http::field::host];
+  if (ex.policy->proxy_redirect || ex.policy->url_mirror) {
+    ex.as_sent = Exchange::SentHead{std::string(host_as_sent), std::string(req.target())};
+  }
   // A believed X-Forwarded-Host is copied: setting the field frees its old value.
   const std::string forwarded_host(ex.origin.forwarded_host);
   strip_hop_by_hop(req);
@@ -381,14 +384,7 @@ void add_configured_headers(const Exchange& ex, http::fields& fields) {
 // Refresh's "5; url=") becomes `to`, expanded for this request.
 void rewrite_redirect(const Exchange& ex, const ProxyRedirect& redirect,
                       http::response_header<>& response) {
-  const auto forwarded_host = ex.request["X-Forwarded-Host"];
-  const RequestVariables request{
-      .scheme = ex.origin.https ? "https" : "http",
-      .host = ex.target.host,
-      .http_host = forwarded_host.empty()
-                       ? std::string_view(ex.target.host)
-                       : std::string_view(forwarded_host.data(), forwarded_host.size()),
-      .request_uri = ex.target.upstream_target};
+  const RequestVariables request = request_variables(ex);
   // nginx's proxy_redirect rewrites these two.
   for (const auto& [field, after] :
        {std::pair<std::string_view, std::string_view>{"Location", ""},
@@ -411,6 +407,17 @@ void rewrite_redirect(const Exchange& ex, const ProxyRedirect& redirect,
 }
 
 }  // namespace
+
+RequestVariables request_variables(const Exchange& ex) {
+  const auto host = ex.request[http::field::host];
+  const auto target = ex.request.target();
+  return {.scheme = ex.origin.https ? "https" : "http",
+          .host = ex.target.host,
+          .http_host = ex.as_sent ? std::string_view(ex.as_sent->host)
+                                  : std::string_view(host.data(), host.size()),
+          .request_uri = ex.as_sent ? std::string_view(ex.as_sent->target)
+                                    : std::string_view(target.data(), target.size())};
+}
 
 void prepare_response_head(const ClientConnection& client, const Exchange& ex,
                            http::response_header<>& response) {

@@ -8,6 +8,7 @@
 
 #include "proxy/exchange/exchange.hpp"
 #include "proxy/exchange/fault.hpp"
+#include "proxy/policy/variable_text.hpp"
 #include "proxy/session/deadline.hpp"
 
 namespace portico {
@@ -33,6 +34,11 @@ Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_w
 // endpoint and the upstream head. `deadline`: the exchange's, bounding the auth request.
 net::awaitable<Fault> plan_after_external_auth(const ClientConnection& client, Exchange& ex,
                                                Deadline& deadline, const Endpoint*& endpoint);
+
+// The nginx variables of the request as the client sent it ($request_uri, $best_http_host...),
+// for the settings that expand them: from the head itself until it is rewritten for the
+// backend, then from what Exchange::as_sent kept of it.
+RequestVariables request_variables(const Exchange& ex);
 
 // Rewrites a backend's response head for the client, whatever the protocols: hop-by-hop
 // fields out, Server, the exchange's extra headers, HSTS on HTTPS.
