@@ -272,7 +272,10 @@ void ControlLoop::rebuild() {
   const bool secrets_complete = !references_may_change || want_referenced_secrets();
   if (!unpublished_ || (!published_once_ && !secrets_complete)) {
     if (!unpublished_) {
-      pending_arrivals_.clear();  // nothing a worker would see changed
+      // Nothing a worker would see changed: neither the waits nor the changes (a ConfigMap no
+      // setting names, an endpoint that kept its state) belong to the next publication.
+      pending_arrivals_.clear();
+      unpublished_changes_ = {};
     }
     return;
   }

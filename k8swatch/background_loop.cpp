@@ -2,18 +2,36 @@
 
 namespace portico::k8s {
 
+void BackgroundLoop::start(std::function<void()> body) {
+  thread_ = std::thread([this, body = std::move(body)] {
+    body();
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    wake_.notify_all();
+  });
+}
+
 void BackgroundLoop::stop(const std::function<void()>& interrupt) {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
-  if (interrupt) {
-    interrupt();
+  if (!thread_.joinable()) {
+    return;
   }
-  if (thread_.joinable()) {
-    thread_.join();
+  for (;;) {
+    if (interrupt) {
+      interrupt();
+    }
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return finished_; })) {
+      break;
+    }
   }
+  thread_.join();
 }
 
 void BackgroundLoop::wake() {

@@ -18,8 +18,10 @@ class BackgroundLoop {
   BackgroundLoop(const BackgroundLoop&) = delete;
   BackgroundLoop& operator=(const BackgroundLoop&) = delete;
 
-  void start(std::function<void()> body) { thread_ = std::thread(std::move(body)); }
-  // Ends the loop: wakes its wait, runs `interrupt` (to break blocking I/O), joins.
+  void start(std::function<void()> body);
+  // Ends the loop: wakes its wait, runs `interrupt` (to break blocking I/O), joins. The
+  // interrupt is repeated until the loop ends: one that lands between two requests breaks
+  // nothing, and the next request (a watch) could block for minutes.
   void stop(const std::function<void()>& interrupt = {});
   bool stopping() const noexcept { return stopping_.load(); }
   // Ends the current (or next) pause early: there is new work.
@@ -29,9 +31,10 @@ class BackgroundLoop {
 
  private:
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;  // guards woken_, for the condition variable
+  std::mutex mutex_;  // guards woken_ and finished_, for the condition variable
   std::condition_variable wake_;
   bool woken_ = false;
+  bool finished_ = false;  // the body has returned
   std::thread thread_;
 };
 

@@ -126,9 +126,13 @@ struct Http2Session<Stream>::Callbacks {
                                                 static_cast<Http2Connection&>(s));
     nghttp2_session_set_stream_user_data(session, id, stream.get());
     s.streams_.add(std::move(stream));
-    // keep-alive-requests (the global ConfigMap's): this stream is the connection's last.
+    // keep-alive-requests (the global ConfigMap's): this stream is the connection's last. At
+    // or past it, as HTTP/1.1 counts (the limit may have been lowered since the connection
+    // began), and once: streams read along with this one come here too, and a second GOAWAY
+    // may not name a later stream.
     if (const auto limit = s.client_.worker.settings().client_max_requests;
-        limit != 0 && ++s.requests_ == limit) {
+        limit != 0 && ++s.requests_ >= limit && !s.last_stream_named_) {
+      s.last_stream_named_ = true;
       s.end_after(id);
     }
     return 0;

@@ -76,7 +76,8 @@ class Http2Session final : public Session, private Http2Connection, private Http
   Http2StreamTable streams_;
   std::unordered_set<StreamExchange*> exchanges_;  // running; ended early when the connection is
   FloodGuard guard_;
-  std::uint64_t requests_ = 0;  // request streams begun (keep-alive-requests)
+  std::uint64_t requests_ = 0;      // request streams begun (keep-alive-requests)
+  bool last_stream_named_ = false;  // keep-alive-requests sent its GOAWAY
   HeaderList fields_;  // reused by every response head
 };
 

@@ -170,8 +170,11 @@ void Worker::install(SnapshotPtr snapshot) {
   }
   pool_.retain_only(snapshot->clusters->all());
   // The global ConfigMap's keep-alive keys over the flags: every reader is on this thread.
-  settings_ = flags_;
-  snapshot->global->keep_alive.apply_to(settings_);
+  // An endpoint change shares the previous snapshot's GlobalPolicy, so there is nothing to redo.
+  if (!view_ || view_->global != snapshot->global) {
+    settings_ = flags_;
+    snapshot->global->keep_alive.apply_to(settings_);
+  }
   // The worker-local holder: requests copy `view_`, whose control block is this holder's.
   auto holder = std::make_shared<const SnapshotPtr>(std::move(snapshot));
   view_ = SnapshotPtr(holder, holder->get());

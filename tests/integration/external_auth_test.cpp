@@ -36,39 +36,47 @@ struct AuthServiceProcess {
   std::uint16_t port = 0;
 };
 
-}  // namespace
+// What every test here starts with: the auth service, the "app" backend, and manifests that
+// hold the IngressClass and the app Service before the test's own objects.
+struct AuthFixture {
+  void write_manifests(const std::string& objects) {
+    dir.write("all.yaml", ingress_class_yaml("portico", "portico.dev/ingress-controller", true) +
+                              "---\n" + service_yaml("app", {app}) + "---\n" + objects);
+  }
 
-TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, and fails closed",
-          "[e2e][auth]") {
   const AuthServiceProcess service;
   const std::string auth = service.url();
   Backends backends;
-  const auto app = backends.start("app");
+  const std::uint16_t app = backends.start("app");
   const std::string prefix = "nginx.ingress.kubernetes.io/";
   TempDir dir;
-  dir.write(
-      "all.yaml",
-      ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
-          service_yaml("app", {app}) + "---\n" +
-          protected_site(
-              "app", "app.com",
-              {{prefix + "auth-url", auth + "/oauth2/auth?from=$host"},
-               {prefix + "auth-response-headers", "X-Auth-Request-User, X-Auth-Request-Email"},
-               {prefix + "auth-signin", "https://login.example.com/start?next=1"}}) +
-          protected_site("api", "api.com",
-                         {{prefix + "auth-url", auth + "/check"},
-                          {prefix + "auth-method", "POST"},
-                          {prefix + "auth-always-set-cookie", "true"}}) +
-          protected_site(
-              "down", "down.com",
-              {{prefix + "auth-url", "http://127.0.0.1:" + std::to_string(closed_port()) + "/"}}) +
-          protected_site("broken", "broken.com", {{prefix + "auth-url", auth + "/broken"}}) +
-          protected_site("bad", "bad.com", {{prefix + "auth-url", "ftp://auth.example.com/"}}) +
-          protected_site(
-              "literal", "literal.com",
-              {{prefix + "auth-url", auth + "/check?u=$remote_user&h=$best_http_host"}}) +
-          protected_site("badmethod", "badmethod.com",
-                         {{prefix + "auth-url", auth + "/"}, {prefix + "auth-method", "fetch"}}));
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(
+    AuthFixture,
+    "External auth: auth-url lets through, refuses, redirects to sign in, and fails closed",
+    "[e2e][auth]") {
+  write_manifests(
+      protected_site(
+          "app", "app.com",
+          {{prefix + "auth-url", auth + "/oauth2/auth?from=$host"},
+           {prefix + "auth-response-headers", "X-Auth-Request-User, X-Auth-Request-Email"},
+           {prefix + "auth-signin", "https://login.example.com/start?next=1"}}) +
+      protected_site("api", "api.com",
+                     {{prefix + "auth-url", auth + "/check"},
+                      {prefix + "auth-method", "POST"},
+                      {prefix + "auth-always-set-cookie", "true"}}) +
+      protected_site(
+          "down", "down.com",
+          {{prefix + "auth-url", "http://127.0.0.1:" + std::to_string(closed_port()) + "/"}}) +
+      protected_site("broken", "broken.com", {{prefix + "auth-url", auth + "/broken"}}) +
+      protected_site("bad", "bad.com", {{prefix + "auth-url", "ftp://auth.example.com/"}}) +
+      protected_site("literal", "literal.com",
+                     {{prefix + "auth-url", auth + "/check?u=$remote_user&h=$best_http_host"}}) +
+      protected_site("badmethod", "badmethod.com",
+                     {{prefix + "auth-url", auth + "/"}, {prefix + "auth-method", "fetch"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   const auto last_auth_request = [&] {
@@ -201,28 +209,20 @@ TEST_CASE("External auth: auth-url lets through, refuses, redirects to sign in, 
   }
 }
 
-TEST_CASE("External auth: auth-cache-key keeps the answers nginx's cache would keep",
-          "[e2e][auth]") {
-  const AuthServiceProcess service;
-  const std::string auth = service.url();
-  Backends backends;
-  const auto app = backends.start("app");
-  const std::string prefix = "nginx.ingress.kubernetes.io/";
-  TempDir dir;
-  dir.write("all.yaml",
-            ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
-                service_yaml("app", {app}) + "---\n" +
-                protected_site("cached", "cached.com",
-                               {{prefix + "auth-url", auth + "/oauth2/auth"},
-                                {prefix + "auth-response-headers", "X-Auth-Request-User"},
-                                {prefix + "auth-cache-key", "$http_authorization"},
-                                {prefix + "auth-cache-duration", "202 401 1m"}}) +
-                protected_site("short", "short.com",
-                               {{prefix + "auth-url", auth + "/oauth2/auth"},
-                                {prefix + "auth-cache-key", "$http_authorization"},
-                                {prefix + "auth-cache-duration", "202 1s"}}) +
-                protected_site("uncached", "uncached.com",
-                               {{prefix + "auth-url", auth + "/oauth2/auth"}}));
+TEST_CASE_METHOD(AuthFixture,
+                 "External auth: auth-cache-key keeps the answers nginx's cache would keep",
+                 "[e2e][auth]") {
+  write_manifests(
+      protected_site("cached", "cached.com",
+                     {{prefix + "auth-url", auth + "/oauth2/auth"},
+                      {prefix + "auth-response-headers", "X-Auth-Request-User"},
+                      {prefix + "auth-cache-key", "$http_authorization"},
+                      {prefix + "auth-cache-duration", "202 401 1m"}}) +
+      protected_site("short", "short.com",
+                     {{prefix + "auth-url", auth + "/oauth2/auth"},
+                      {prefix + "auth-cache-key", "$http_authorization"},
+                      {prefix + "auth-cache-duration", "202 1s"}}) +
+      protected_site("uncached", "uncached.com", {{prefix + "auth-url", auth + "/oauth2/auth"}}));
   Portico portico(dir.path(), 1);
   portico.wait_ready();
   // How many auth requests the service has answered so far.
@@ -273,26 +273,19 @@ TEST_CASE("External auth: auth-cache-key keeps the answers nginx's cache would k
   }));
 }
 
-TEST_CASE("External auth: the ConfigMap's global-auth-url guards every Ingress but its own",
-          "[e2e][auth]") {
-  const AuthServiceProcess service;
-  const std::string auth = service.url();
-  Backends backends;
-  const auto app = backends.start("app");
-  const std::string prefix = "nginx.ingress.kubernetes.io/";
-  TempDir dir;
-  dir.write(
-      "all.yaml",
-      ingress_class_yaml("portico", "portico.dev/ingress-controller", true) + "---\n" +
-          service_yaml("app", {app}) + "---\n" + protected_site("plain", "plain.com", {}) +
-          protected_site("opted-out", "public.com", {{prefix + "enable-global-auth", "false"}}) +
-          protected_site("own", "own.com", {{prefix + "auth-url", auth + "/broken"}}) +
-          ingress_yaml("solver", "plain.com",
-                       {{"/.well-known/acme-challenge/token", "Exact", "app", "80"}}) +
-          "---\n" +
-          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico-config\n"
-          "  namespace: default\ndata:\n  global-auth-url: \"" +
-          auth + "/oauth2/auth\"\n  global-auth-response-headers: X-Auth-Request-User\n");
+TEST_CASE_METHOD(AuthFixture,
+                 "External auth: the ConfigMap's global-auth-url guards every Ingress but its own",
+                 "[e2e][auth]") {
+  write_manifests(
+      protected_site("plain", "plain.com", {}) +
+      protected_site("opted-out", "public.com", {{prefix + "enable-global-auth", "false"}}) +
+      protected_site("own", "own.com", {{prefix + "auth-url", auth + "/broken"}}) +
+      ingress_yaml("solver", "plain.com",
+                   {{"/.well-known/acme-challenge/token", "Exact", "app", "80"}}) +
+      "---\n" +
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico-config\n"
+      "  namespace: default\ndata:\n  global-auth-url: \"" +
+      auth + "/oauth2/auth\"\n  global-auth-response-headers: X-Auth-Request-User\n");
   Portico portico(dir.path(), 1, {"--configmap", "default/portico-config"});
   portico.wait_ready();
   const auto status = [&](const std::string& host, const std::string& path,
