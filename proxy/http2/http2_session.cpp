@@ -10,6 +10,7 @@
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_exchange.hpp"
 #include "proxy/http2/header_list.hpp"
+#include "proxy/http2/nghttp2_memory.hpp"
 #include "proxy/worker/worker.hpp"
 
 namespace portico {
@@ -269,7 +270,7 @@ Http2Session<Stream>::Http2Session(ClientConnection client, Stream stream,
   // The library's own limits stay as a second line behind FloodGuard's (which names the
   // reason): its reset limit above ours.
   nghttp2_option_set_stream_reset_rate_limit(options, 2000, 200);
-  nghttp2_session_server_new2(&session_, callbacks, this, options);
+  nghttp2_session_server_new3(&session_, callbacks, this, options, nghttp2_memory());
   nghttp2_option_del(options);
   nghttp2_session_callbacks_del(callbacks);
 

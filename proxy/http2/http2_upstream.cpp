@@ -7,6 +7,7 @@
 #include "proxy/common/log.hpp"
 #include "proxy/http2/header_list.hpp"
 #include "proxy/http2/http2_wire.hpp"
+#include "proxy/http2/nghttp2_memory.hpp"
 #include "proxy/http2/stream_table.hpp"
 
 namespace portico {
@@ -36,7 +37,7 @@ class Http2Upstream final : public Http2UpstreamLink,
     nghttp2_option_new(&options);
     // Window updates follow what the exchanges have passed on to their clients.
     nghttp2_option_set_no_auto_window_update(options, 1);
-    nghttp2_session_client_new2(&session_, callbacks, this, options);
+    nghttp2_session_client_new3(&session_, callbacks, this, options, nghttp2_memory());
     nghttp2_option_del(options);
     nghttp2_session_callbacks_del(callbacks);
     const nghttp2_settings_entry entries[] = {

@@ -97,12 +97,12 @@ TEST_CASE("a thread's cache goes back to malloc when the thread ends", "[heap_ca
   CHECK(cached_in_thread - bytes_in_use() >= 64 * 2000);
 }
 
-TEST_CASE("a thread keeps at most 1 MiB, and blocks over 4 KiB go straight back to malloc",
+TEST_CASE("a thread keeps at most 8 MiB, and blocks over 4 KiB go straight back to malloc",
           "[heap_cache]") {
   run_on_new_thread([] {
-    auto small = reserved(512);
+    auto small = reserved(4096);
     auto large = reserved(8);
-    allocate_blocks({4096}, 512, small);  // 2 MiB: half of it fits the cache
+    allocate_blocks({4096}, 4096, small);  // 16 MiB: half of it fits the cache
     allocate_blocks({64 * 1024}, 8, large);
     const std::size_t in_use = bytes_in_use();
     for (void* block : small) {
@@ -113,8 +113,8 @@ TEST_CASE("a thread keeps at most 1 MiB, and blocks over 4 KiB go straight back 
       ::operator delete(block);
     }
     const std::size_t after_large = bytes_in_use();
-    CHECK(in_use - after_small >= 256 * 4096);
-    CHECK(in_use - after_small < 512 * 4096);
+    CHECK(in_use - after_small >= 2048 * 4096);
+    CHECK(in_use - after_small < 4096 * 4096);
     CHECK(after_small - after_large >= 8 * 64 * 1024);
   });
 }
