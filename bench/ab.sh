@@ -1,56 +1,96 @@
 #!/usr/bin/env bash
 # A/B of two Portico binaries in one run: the same backend (portico-echo), one worker each,
-# wrk -t1 -c64 small keep-alive GETs, then the same with Connection: close, alternating
-# between the binaries run after run so the machine's drift hits both alike. Prints each run,
-# then medians and new/old ratios; a side with any error (non-2xx, socket errors) voids the
-# ratio.
+# alternating between the binaries run after run so the machine's drift hits both alike.
+# Scenarios: wrk -t1 -c64 small keep-alive GETs, the same with Connection: close, and h2load
+# over TLS h2 (-c 64 -m 10, the same ECDSA P-256 certificate for both). Each run prints
+# requests/s and the proxy's CPU per request (user and system time from /proc/PID/stat); then
+# medians and new/old ratios. A side with any error (non-2xx, socket errors, failed streams)
+# voids the scenario's ratio.
 # Usage: bench/ab.sh OLD_PORTICO_BINARY [seconds=8] [runs=3]   (new: build/bin/portico)
-# Ports 21280-21286, below the kernel's ephemeral range.
+# Ports 21280-21288, below the kernel's ephemeral range.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 old=${1:?usage: bench/ab.sh OLD_PORTICO_BINARY [seconds] [runs]}; seconds=${2:-8}; runs=${3:-3}
 new=build/bin/portico
-script/bootstrap wrk >/dev/null
+script/bootstrap wrk nghttp2-client openssl >/dev/null
 scratch_and_cleanup
 build/bin/portico-echo --listen 127.0.0.1:21280 >/dev/null 2>&1 & pids+=($!)
 bench/backend-manifests.sh 21280 blog.example.com >"$work/bench.yaml"
-start() { # binary http-port admin-port
-  "$1" --manifests "$work/bench.yaml" --workers 1 --log-level warn --http-listen "127.0.0.1:$2" \
-    --https-listen "127.0.0.1:$(($2 + 2))" --admin-listen "127.0.0.1:$3" & pids+=($!)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+  -subj /CN=blog.example.com -addext subjectAltName=DNS:blog.example.com \
+  -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+declare -A pid
+start() { # side binary http-port (https: +2, admin: +4)
+  "$2" --manifests "$work/bench.yaml" --workers 1 --log-level warn --http-listen "127.0.0.1:$3" \
+    --https-listen "127.0.0.1:$(($3 + 2))" --admin-listen "127.0.0.1:$(($3 + 4))" \
+    --default-cert-file "$work/tls.crt" --default-key-file "$work/tls.key" & pids+=($!)
+  pid[$1]=$!
 }
-start "$old" 21281 21285
-start "$new" 21282 21286
+start old "$old" 21281
+start new "$new" 21282
 sleep 1
-load() { # port [header] -> requests/s or "error: ..."
-  local extra=(); [[ -n "${2:-}" ]] && extra=(-H "$2")
-  local out
-  out=$(wrk -t1 -c64 -d"${seconds}s" -H 'Host: blog.example.com' "${extra[@]}" "http://127.0.0.1:$1/" 2>&1 || true)
-  local errors
-  errors=$(wrk_errors "$out")
-  if [[ -n $errors ]]; then
+declare -A port=([old]=21281 [new]=21282)
+
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+# Runs one scenario against one side: prints "requests/s user-us system-us", or "error: ...".
+load() { # side mode
+  local p=${port[$1]} out requests errors u0 s0 u1 s1
+  read -r u0 s0 < <(cpu_ticks "${pid[$1]}")
+  case $2 in
+    keep-alive | close)
+      local extra=(); [[ $2 == close ]] && extra=(-H 'Connection: close')
+      out=$(wrk -t1 -c64 -d"${seconds}s" -H 'Host: blog.example.com' "${extra[@]}" \
+        "http://127.0.0.1:$p/" 2>&1 || true)
+      errors=$(wrk_errors "$out")
+      requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+      rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out") ;;
+    h2)
+      out=$(h2load -D "$seconds" -c 64 -m 10 -t 1 "https://127.0.0.1:$((p + 2))/" 2>&1 || true)
+      grep -q " 0 failed, 0 errored, 0 timeout" <<<"$out" &&
+        grep -qE "status codes: [0-9]+ 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out" && errors="" ||
+        errors=$(grep -E 'requests:|status codes:' <<<"$out" | tr '\n' ' ')
+      requests=$(awk '/^requests:/ { print $8 }' <<<"$out")
+      rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' <<<"$out") ;;
+  esac
+  read -r u1 s1 < <(cpu_ticks "${pid[$1]}")
+  if [[ -n $errors || -z $requests || $requests == 0 ]]; then
     echo "error: $errors"
-  else
-    awk '/Requests\/sec/ { print $2 }' <<<"$out"
+    return
   fi
+  awk -v rps="$rps" -v n="$requests" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.0f %.2f %.2f\n", rps, u / hz * 1e6 / n, s / hz * 1e6 / n }'
 }
-declare -A all
+
+modes=(keep-alive close h2)
+declare -A rps user sys failed
 machine_load_note
 for ((r = 1; r <= runs; r++)); do
-  for mode in keep-alive close; do
-    header=""; [[ $mode == close ]] && header="Connection: close"
-    for side in old:21281 new:21282; do
-      rps=$(load "${side##*:}" "$header")
-      printf "run %d  %-10s %-3s %s\n" "$r" "$mode" "${side%%:*}" "$rps"
-      all[$mode-${side%%:*}]+="$rps "
+  for mode in "${modes[@]}"; do
+    for side in old new; do
+      result=$(load "$side" "$mode")
+      printf "run %d  %-10s %-3s %s\n" "$r" "$mode" "$side" "$result"
+      if [[ $result == error* ]]; then
+        failed[$mode]=1
+        continue
+      fi
+      read -r a b c <<<"$result"
+      rps[$mode-$side]+="$a "; user[$mode-$side]+="$b "; sys[$mode-$side]+="$c "
     done
   done
 done
-for mode in keep-alive close; do
-  if grep -q error <<<"${all[$mode-old]}${all[$mode-new]}"; then
+echo "medians: requests/s, CPU us per request (user + system)"
+for mode in "${modes[@]}"; do
+  if [[ -n ${failed[$mode]:-} ]]; then
     echo "$mode: a side answered errors, no ratio"
     continue
   fi
-  o=$(median <<<"${all[$mode-old]}"); n=$(median <<<"${all[$mode-new]}")
-  awk -v m="$mode" -v o="$o" -v n="$n" 'BEGIN { printf "%-10s median old %s new %s  new/old %.2f\n", m, o, n, n / o }'
+  line=$mode
+  for side in old new; do
+    line+=" $(median <<<"${rps[$mode-$side]}") $(median <<<"${user[$mode-$side]}") $(median <<<"${sys[$mode-$side]}")"
+  done
+  awk -v line="$line" 'BEGIN {
+    split(line, v, " ")
+    printf "%-10s old %7.0f req/s %5.2f+%5.2f us   new %7.0f req/s %5.2f+%5.2f us   new/old req/s %.2f, CPU %.2f\n",
+      v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[5] / v[2], (v[6] + v[7]) / (v[3] + v[4]) }'
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the manifests every benchmark shares: our default IngressClass and Service "backend"
 # with one endpoint, 127.0.0.1:PORT; with HOST, also an Ingress sending every path of HOST
-# there (else the benchmark adds its own Ingress).
+# there, and any other host too (h2load names the address it connects to); else the benchmark
+# adds its own Ingress.
 # Usage: bench/backend-manifests.sh PORT [HOST]
 set -euo pipefail
 cat <<YAML
@@ -29,6 +30,7 @@ apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: site}
 spec:
+  defaultBackend: {service: {name: backend, port: {number: 80}}}
   rules:
   - host: $2
     http:

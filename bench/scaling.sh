@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Goal 7 of issue 5 (1 -> 2 workers): requests/s with 1 and with 2 workers, for Portico and
 # for nginx, in one run, and what each request cost the proxy in CPU time (from
-# /proc/PID/stat), so that scaling can be judged on a machine with no spare core. On a 2-core
-# machine wrk, the backend and the proxy share both cores whatever the worker count: the
+# /proc/PID/stat, split into user and system time: where the two proxies differ), so that
+# scaling can be judged on a machine with no spare core. On a 2-core machine wrk, the backend and the proxy share both cores whatever the worker count: the
 # requests/s ratio there says more about the machine than about the proxy, while the CPU cost
 # per request staying flat from 1 to 2 workers says the workers do not get in each other's way
 # (no shared locks, no shared cache lines), so they would scale with cores that are free.
@@ -26,28 +26,30 @@ chmod 755 "$run"
 peer_config backend-nginx.conf "$run" 1 21080 >"$run/backend-nginx.conf"
 bench/backend-manifests.sh 21080 blog.example.com >"$run/bench.yaml"
 
-cpu_ticks() { # total utime+stime of a process and its children's threads, in clock ticks
-  local total=0 pid
+cpu_ticks() { # "user system": the processes' times (all their threads), in clock ticks
+  local user=0 system=0 pid u s
   for pid in "$@"; do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    read -r u s < <(awk '{print $14, $15}' "/proc/$pid/stat")
+    user=$((user + u)); system=$((system + s))
   done
-  echo "$total"
+  echo "$user $system"
 }
 
 measure() { # label port pid...
   local label=$1 port=$2; shift 2
-  local before after out rps errors
-  before=$(cpu_ticks "$@")
+  local u0 s0 u1 s1 out rps errors
+  read -r u0 s0 < <(cpu_ticks "$@")
   out=$(taskset -c "$last_cpu" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
     -H 'Host: blog.example.com' "http://127.0.0.1:$port/" 2>&1 || true)
-  after=$(cpu_ticks "$@")
+  read -r u1 s1 < <(cpu_ticks "$@")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   errors=$(wrk_errors "$out")
-  awk -v label="$label" -v rps="$rps" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-    -v secs="$seconds" -v p99="$(awk '$1=="99%" {print $2}' <<<"$out")" -v errors="$errors" 'BEGIN {
-      cpu = ticks / hz
-      printf "%-18s rps=%-10.0f proxy-cpu-s=%-6.2f us-cpu-per-request=%-6.2f p99=%s %s\n",
-        label, rps, cpu, (rps > 0 ? cpu * 1e6 / (rps * secs) : 0), p99, errors }'
+  awk -v label="$label" -v rps="$rps" -v user=$((u1 - u0)) -v sys=$((s1 - s0)) \
+    -v hz="$(getconf CLK_TCK)" -v secs="$seconds" -v errors="$errors" \
+    -v p99="$(awk '$1=="99%" {print $2}' <<<"$out")" 'BEGIN {
+      cpu = (user + sys) / hz; n = (rps > 0 ? rps * secs : 1)
+      printf "%-18s rps=%-10.0f proxy-cpu-s=%-6.2f us-cpu-per-request=%-6.2f user/system=%.2f/%.2f p99=%s %s\n",
+        label, rps, cpu, cpu * 1e6 / n, user / hz * 1e6 / n, sys / hz * 1e6 / n, p99, errors }'
 }
 
 taskset -c 0 nginx -c "$run/backend-nginx.conf" -p "$run" & pids+=($!)
@@ -75,9 +77,11 @@ done
 echo
 echo "medians of $runs runs"
 awk '
-  NF > 5 { failed = failed " " $1 }
-  { name = $1; sub("rps=", "", $2); sub("us-cpu-per-request=", "", $4)
-    rps[name, ++n[name]] = $2; cost[name, n[name]] = $4 }
+  NF > 6 { failed = failed " " $1 }
+  { name = $1; sub("rps=", "", $2); sub("us-cpu-per-request=", "", $4); sub("user/system=", "", $5)
+    split($5, us, "/")
+    rps[name, ++n[name]] = $2; cost[name, n[name]] = $4
+    user[name, n[name]] = us[1]; kernel[name, n[name]] = us[2] }
   function median(arr, name, count,   i, j, t, v) {
     for (i = 1; i <= count; i++) v[i] = arr[name, i]
     for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
@@ -85,11 +89,16 @@ awk '
   }
   END {
     if (failed != "") { printf "errors answered by:%s: no medians\n", failed; exit 1 }
-    for (name in n) { r[name] = median(rps, name, n[name]); c[name] = median(cost, name, n[name]) }
+    for (name in n) {
+      r[name] = median(rps, name, n[name]); c[name] = median(cost, name, n[name])
+      u[name] = median(user, name, n[name]); k[name] = median(kernel, name, n[name])
+    }
     split("nginx portico", order, " ")
     for (i = 1; i <= 2; i++) {
       p = order[i]
       printf "%-8s 1 worker %8.0f req/s %5.2f us CPU each; 2 workers %8.0f req/s %5.2f us CPU each; x%.2f req/s, CPU per request x%.2f\n",
         p, r[p "-1"], c[p "-1"], r[p "-2"], c[p "-2"], r[p "-2"] / r[p "-1"], c[p "-2"] / c[p "-1"]
     }
+    printf "CPU per request, user + system (us): nginx 1 worker %.2f + %.2f, 2 workers %.2f + %.2f; portico 1 worker %.2f + %.2f, 2 workers %.2f + %.2f\n",
+      u["nginx-1"], k["nginx-1"], u["nginx-2"], k["nginx-2"], u["portico-1"], k["portico-1"], u["portico-2"], k["portico-2"]
   }' "$results"
