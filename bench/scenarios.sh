@@ -9,7 +9,7 @@
 # Usage: bench/scenarios.sh [all|close|large|idle|storm] [seconds=10] [runs=3]
 # Prints one line per measurement and medians; nothing here is asserted. A scenario where a
 # side answered any error (non-2xx, socket errors) gets no median and no ratio.
-# Ports 21080-21085.
+# Ports 21080-21085. PORTICO=BINARY measures another Portico build (default build/bin/portico).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -81,7 +81,7 @@ start_proxies() { # extra manifests directory for Portico, or ""
   nginx -c "$run/backend.conf" -p "$run" & pids+=($!)
   nginx -c "$run/proxy-nginx.conf" -p "$run" & pids+=($!)
   haproxy -f "$run/proxy-haproxy.cfg" -q & pids+=($!)
-  build/bin/portico --manifests "$run/manifests" ${1:+--manifests "$1"} --workers 1 \
+  "${PORTICO:-build/bin/portico}" --manifests "$run/manifests" ${1:+--manifests "$1"} --workers 1 \
     --http-listen 127.0.0.1:21083 --https-listen 127.0.0.1:21085 \
     --admin-listen 127.0.0.1:21084 --log-level warn & pids+=($!)
   portico_pid=$!
