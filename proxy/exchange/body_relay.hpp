@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +22,7 @@
 #include "proxy/http1/chunked_decoder.hpp"
 #include "proxy/net.hpp"
 #include "proxy/session/deadline.hpp"
+#include "proxy/worker/buffer_pool.hpp"
 
 namespace portico {
 
@@ -41,22 +41,26 @@ inline RelayEnd read_failure(const Deadline& deadline) {
 
 // A Content-Length body goes socket to socket through `chunk`, with no parser in the loop:
 // first what was read ahead with the head (never past the body: the rest is the next
-// request), then reads of at most what is left. One copy, 64 KiB system calls. Body bytes
+// request), then reads of at most what is left. One copy, 64 KiB system calls; a body that
+// was all read ahead never takes the chunk's buffer. Body bytes
 // delivered are added to `moved`.
 template <class From, class To>
 net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffer,
-                                      std::uint64_t length, To& to, std::span<char> chunk,
+                                      std::uint64_t length, To& to, RelayBuffer& chunk,
                                       Deadline& deadline, std::chrono::milliseconds timeout,
                                       std::uint64_t& moved) {
   while (length > 0) {
-    const char* data = chunk.data();
+    const char* data = nullptr;
     std::size_t n = 0;
-    if (from_buffer.size() > 0) {
+    const bool read_ahead = from_buffer.size() > 0;
+    if (read_ahead) {
       data = static_cast<const char*>(from_buffer.data().data());
       n = static_cast<std::size_t>(std::min<std::uint64_t>(from_buffer.size(), length));
     } else {
       deadline.expires_after(timeout);
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length));
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(RelayBuffer::Size, length));
+      data = chunk.data();
       auto [ec, got] = co_await from.async_read_some(net::buffer(chunk.data(), want), use_nothrow);
       if (ec) {
         co_return read_failure(deadline);
@@ -68,7 +72,7 @@ net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffe
     if (ec) {
       co_return RelayEnd::WriteFailed;
     }
-    if (data != chunk.data()) {
+    if (read_ahead) {
       from_buffer.consume(n);
     }
     length -= n;
@@ -248,17 +252,17 @@ template <class From, class To>
 net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
                                     const BodyFraming& in, To& to, bool chunked_out,
                                     std::uint64_t limit, std::uint64_t sent_with_head,
-                                    std::span<char> chunk, Deadline& deadline,
+                                    RelayBuffer& chunk, Deadline& deadline,
                                     std::chrono::milliseconds timeout, std::uint64_t& moved) {
   if (in.chunked) {
-    co_return co_await relay_chunked(from, from_buffer, to, chunked_out, limit, chunk.size(),
+    co_return co_await relay_chunked(from, from_buffer, to, chunked_out, limit, RelayBuffer::Size,
                                      deadline, timeout, moved);
   }
   if (in.length) {
     co_return co_await relay_length(from, from_buffer, *in.length - sent_with_head, to, chunk,
                                     deadline, timeout, moved);
   }
-  co_return co_await relay_until_close(from, from_buffer, to, chunked_out, limit, chunk.size(),
+  co_return co_await relay_until_close(from, from_buffer, to, chunked_out, limit, RelayBuffer::Size,
                                        deadline, timeout, moved);
 }
 

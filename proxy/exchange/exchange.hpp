@@ -9,7 +9,6 @@
 #include <limits>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,26 +39,13 @@ struct ClientConnection {
   std::shared_ptr<const ClientCertificate> certificate;
 };
 
-// Lends the worker's relay buffer to one exchange and gives it back when the exchange ends.
-class LeasedBuffer {
- public:
-  explicit LeasedBuffer(BufferPool& pool) : pool_(pool), buffer_(pool.take()) {}
-  ~LeasedBuffer() { pool_.give_back(std::move(buffer_)); }
-  LeasedBuffer(const LeasedBuffer&) = delete;
-  LeasedBuffer& operator=(const LeasedBuffer&) = delete;
-  std::span<char> span() { return {buffer_.get(), BufferPool::BufferSize}; }
-
- private:
-  BufferPool& pool_;
-  std::unique_ptr<char[]> buffer_;
-};
-
 struct Exchange {
   using Clock = std::chrono::steady_clock;
   Exchange(boost::beast::http::request_header<>& head, Protocol by, const ClientConnection& client)
       : request(head),
         protocol(by),
-        origin{client.ip, client.address, client.tls, client.listener_port, {}} {}
+        origin{client.ip, client.address, client.tls, client.listener_port, {}},
+        relay_buffer(client.worker.buffers()) {}
 
   boost::beast::http::request_header<>& request;  // owned by the codec; rewritten for upstream
   BodyFraming body;                               // the request body, as the client frames it
@@ -121,7 +107,7 @@ struct Exchange {
   bool response_started = false;
   bool upstream_reusable = false;
   unsigned status = 0;
-  std::optional<LeasedBuffer> relay_buffer;
+  RelayBuffer relay_buffer;
   std::optional<RateLimits::Slot> limit_slot;  // limit-connections: held until the exchange ends
 };
 

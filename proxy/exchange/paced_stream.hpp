@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
-#include <span>
 
 #include "proxy/exchange/body_relay.hpp"
 #include "proxy/exchange/exchange.hpp"
@@ -107,7 +106,7 @@ inline const BandwidthLimit* bandwidth_of(const Exchange& ex) {
 template <class From, class To>
 net::awaitable<RelayEnd> relay_response_body(From& from, beast::flat_buffer& from_buffer,
                                              const BodyFraming& framing, To& to, bool chunked_out,
-                                             std::uint64_t sent_with_head, std::span<char> chunk,
+                                             std::uint64_t sent_with_head, RelayBuffer& chunk,
                                              Deadline& deadline, std::chrono::milliseconds timeout,
                                              std::uint64_t& moved, const BandwidthLimit* limit) {
   constexpr auto NoLimit = std::numeric_limits<std::uint64_t>::max();

@@ -71,7 +71,6 @@ class UpstreamExchange {
   // application, once more to another endpoint (or, for a stale pooled connection to the
   // only endpoint, over a fresh connection to it).
   net::awaitable<Fault> run(const Endpoint& first) {
-    ex_.relay_buffer.emplace(worker_.buffers());
     auto& balancer = worker_.balancer();
     // Sent once, a request may have been acted on: only one whose bytes are all still here
     // (no body) and whose method is idempotent may be sent again.
@@ -147,8 +146,8 @@ class UpstreamExchange {
     const bool chunked_out = !ex_.body.length;  // as prepare_upstream_request framed it
     ex_.request_bytes += sent;
     switch (co_await relay_body(down_.body_source(), down_.read_ahead(), ex_.body, upstream,
-                                chunked_out, ex_.body_limit, sent, ex_.relay_buffer->span(),
-                                deadline, timeout, ex_.request_bytes)) {
+                                chunked_out, ex_.body_limit, sent, ex_.relay_buffer, deadline,
+                                timeout, ex_.request_bytes)) {
       case RelayEnd::Complete:
         ex_.body_read = true;
         co_return Fault::None;
@@ -218,10 +217,9 @@ class UpstreamExchange {
       }
     }
     if (!framing.done) {
-      switch (co_await relay_response_body(upstream, buffer, framing, down_.body_sink(),
-                                           down_.chunked_out(), sent, ex_.relay_buffer->span(),
-                                           deadline, ex_.read_timeout, ex_.response_bytes,
-                                           bandwidth_of(ex_))) {
+      switch (co_await relay_response_body(
+          upstream, buffer, framing, down_.body_sink(), down_.chunked_out(), sent, ex_.relay_buffer,
+          deadline, ex_.read_timeout, ex_.response_bytes, bandwidth_of(ex_))) {
         case RelayEnd::Complete:
           break;
         case RelayEnd::WriteFailed:

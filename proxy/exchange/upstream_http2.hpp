@@ -28,7 +28,6 @@ class Http2UpstreamExchange {
       : client_(client), worker_(client.worker), down_(downstream), ex_(ex) {}
 
   net::awaitable<Fault> run(const Endpoint& first) {
-    ex_.relay_buffer.emplace(worker_.buffers());
     const bool tls = ex_.upstream_protocol.tls;
     const BackendTls* profile = tls ? ex_.policy->backend_tls.get() : nullptr;
     auto& balancer = worker_.balancer();
@@ -98,10 +97,10 @@ class Http2UpstreamExchange {
 
   // The request body into the upstream stream (its end is the stream's END_STREAM).
   net::awaitable<Fault> forward(Http2Stream& stream) {
-    LeasedBuffer chunk(worker_.buffers());  // the response's relay has the exchange's own
+    RelayBuffer chunk(worker_.buffers());  // the response's relay has the exchange's own
     beast::flat_buffer& read_ahead = down_.read_ahead();
     switch (co_await relay_body(down_.body_source(), read_ahead, ex_.body, stream, false,
-                                ex_.body_limit, 0, chunk.span(), down_.deadline(), ex_.send_timeout,
+                                ex_.body_limit, 0, chunk, down_.deadline(), ex_.send_timeout,
                                 ex_.request_bytes)) {
       case RelayEnd::Complete:
         ex_.body_read = true;
@@ -147,10 +146,9 @@ class Http2UpstreamExchange {
       co_return Fault::ClientGone;
     }
     if (!framing.done) {
-      switch (co_await relay_response_body(stream, nothing_read_ahead, framing, down_.body_sink(),
-                                           down_.chunked_out(), 0, ex_.relay_buffer->span(),
-                                           deadline, ex_.read_timeout, ex_.response_bytes,
-                                           bandwidth_of(ex_))) {
+      switch (co_await relay_response_body(
+          stream, nothing_read_ahead, framing, down_.body_sink(), down_.chunked_out(), 0,
+          ex_.relay_buffer, deadline, ex_.read_timeout, ex_.response_bytes, bandwidth_of(ex_))) {
         case RelayEnd::Complete:
           break;
         case RelayEnd::WriteFailed:

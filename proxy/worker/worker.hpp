@@ -24,33 +24,12 @@
 #include "proxy/upstream/conn_pool.hpp"
 #include "proxy/upstream/http2_pool.hpp"
 #include "proxy/upstream/load_balancer.hpp"
+#include "proxy/worker/buffer_pool.hpp"
 #include "proxy/worker/worker_stats.hpp"
 
 namespace portico {
 
 class Session;
-
-// Reusable relay buffers, so streaming a body allocates nothing in the steady state.
-class BufferPool {
- public:
-  static constexpr std::size_t BufferSize = 64 * 1024;
-  std::unique_ptr<char[]> take() {
-    if (free_.empty()) {
-      return std::make_unique_for_overwrite<char[]>(BufferSize);
-    }
-    auto buffer = std::move(free_.back());
-    free_.pop_back();
-    return buffer;
-  }
-  void give_back(std::unique_ptr<char[]> buffer) {
-    if (free_.size() < 64) {
-      free_.push_back(std::move(buffer));
-    }
-  }
-
- private:
-  std::vector<std::unique_ptr<char[]>> free_;
-};
 
 class Worker {
  public:
