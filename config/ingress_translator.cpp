@@ -158,6 +158,25 @@ class RouteWriter {
     return policy == RoutePolicy{} ? nullptr : std::make_shared<const RoutePolicy>(policy);
   }
 
+  static bool auth_spared(const std::string& path, const std::vector<std::string>& locations) {
+    return std::any_of(locations.begin(), locations.end(),
+                       [&](const std::string& location) { return path.starts_with(location); });
+  }
+
+  // `policy` without its external auth, made once per Ingress into `spared`.
+  static const RoutePolicyPtr& without_external_auth(const RoutePolicyPtr& policy,
+                                                     RoutePolicyPtr& spared) {
+    if (!policy || !policy->external_auth) {
+      return policy;
+    }
+    if (!spared) {
+      RoutePolicy without = *policy;
+      without.external_auth.reset();
+      spared = std::make_shared<const RoutePolicy>(std::move(without));
+    }
+    return spared;
+  }
+
   // `regex_hosts`: hosts where some served Ingress asks for regex paths; there every Prefix
   // and ImplementationSpecific path is a regex, as in ingress-nginx. A path starting with one
   // of `no_auth_locations` (the ConfigMap's) has no external auth, as ingress-nginx's
@@ -169,19 +188,10 @@ class RouteWriter {
     for_each_path(ingress, regex_hosts,
                   [&](const std::string& host_name, PathMatch match, const std::string& text,
                       const k8s::IngressPath& path, const std::string& where) {
-                    RoutePolicyPtr policy = annotations.policy;
-                    if (policy && policy->external_auth &&
-                        std::any_of(no_auth_locations.begin(), no_auth_locations.end(),
-                                    [&](const std::string& location) {
-                                      return text.starts_with(location);
-                                    })) {
-                      if (!spared) {
-                        RoutePolicy without = *policy;
-                        without.external_auth.reset();
-                        spared = std::make_shared<const RoutePolicy>(std::move(without));
-                      }
-                      policy = spared;
-                    }
+                    const RoutePolicyPtr& policy =
+                        auth_spared(text, no_auth_locations)
+                            ? without_external_auth(annotations.policy, spared)
+                            : annotations.policy;
                     auto action = action_for(ingress, path.backend, where, policy,
                                              annotations.service_upstream);
                     if (!action) {

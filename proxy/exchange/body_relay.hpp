@@ -60,8 +60,9 @@ net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffe
       deadline.expires_after(timeout);
       const auto want =
           static_cast<std::size_t>(std::min<std::uint64_t>(RelayBuffer::Size, length));
-      data = chunk.data();
-      auto [ec, got] = co_await from.async_read_some(net::buffer(chunk.data(), want), use_nothrow);
+      char* into = chunk.data();
+      data = into;
+      auto [ec, got] = co_await from.async_read_some(net::buffer(into, want), use_nothrow);
       if (ec) {
         co_return read_failure(deadline);
       }
@@ -146,13 +147,14 @@ net::awaitable<bool> write_body_bytes(To& to, std::string_view bytes, bool chunk
   co_return !ec;
 }
 
-// Reads more of a body into `from_buffer` (which holds none of it unread).
+// Reads more of a body into `from_buffer` (which holds none of it unread), as much as a relay
+// buffer holds.
 template <class From>
 net::awaitable<boost::system::error_code> read_more(From& from, beast::flat_buffer& from_buffer,
-                                                    std::size_t size, Deadline& deadline,
+                                                    Deadline& deadline,
                                                     std::chrono::milliseconds timeout) {
   deadline.expires_after(timeout);
-  auto [ec, n] = co_await from.async_read_some(from_buffer.prepare(size), use_nothrow);
+  auto [ec, n] = co_await from.async_read_some(from_buffer.prepare(RelayBuffer::Size), use_nothrow);
   from_buffer.commit(n);
   co_return ec;
 }
@@ -178,13 +180,12 @@ net::awaitable<RelayEnd> end_body(To& to, bool chunked_out, Deadline& deadline,
 // What follows it stays in `from_buffer` for the next message.
 template <class From, class To>
 net::awaitable<RelayEnd> relay_chunked(From& from, beast::flat_buffer& from_buffer, To& to,
-                                       bool chunked_out, std::uint64_t limit, std::size_t read_size,
-                                       Deadline& deadline, std::chrono::milliseconds timeout,
-                                       std::uint64_t& moved) {
+                                       bool chunked_out, std::uint64_t limit, Deadline& deadline,
+                                       std::chrono::milliseconds timeout, std::uint64_t& moved) {
   ChunkedDecoder decoder;
   for (;;) {
     if (from_buffer.size() == 0) {
-      if (co_await read_more(from, from_buffer, read_size, deadline, timeout)) {
+      if (co_await read_more(from, from_buffer, deadline, timeout)) {
         co_return read_failure(deadline);
       }
     }
@@ -218,12 +219,11 @@ net::awaitable<RelayEnd> relay_chunked(From& from, beast::flat_buffer& from_buff
 template <class From, class To>
 net::awaitable<RelayEnd> relay_until_close(From& from, beast::flat_buffer& from_buffer, To& to,
                                            bool chunked_out, std::uint64_t limit,
-                                           std::size_t read_size, Deadline& deadline,
-                                           std::chrono::milliseconds timeout,
+                                           Deadline& deadline, std::chrono::milliseconds timeout,
                                            std::uint64_t& moved) {
   for (std::uint64_t total = 0;;) {
     if (from_buffer.size() == 0) {
-      if (const auto ec = co_await read_more(from, from_buffer, read_size, deadline, timeout)) {
+      if (const auto ec = co_await read_more(from, from_buffer, deadline, timeout)) {
         if (is_disconnect(ec) && !deadline.expired()) {
           break;
         }
@@ -255,15 +255,15 @@ net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
                                     RelayBuffer& chunk, Deadline& deadline,
                                     std::chrono::milliseconds timeout, std::uint64_t& moved) {
   if (in.chunked) {
-    co_return co_await relay_chunked(from, from_buffer, to, chunked_out, limit, RelayBuffer::Size,
-                                     deadline, timeout, moved);
+    co_return co_await relay_chunked(from, from_buffer, to, chunked_out, limit, deadline, timeout,
+                                     moved);
   }
   if (in.length) {
     co_return co_await relay_length(from, from_buffer, *in.length - sent_with_head, to, chunk,
                                     deadline, timeout, moved);
   }
-  co_return co_await relay_until_close(from, from_buffer, to, chunked_out, limit, RelayBuffer::Size,
-                                       deadline, timeout, moved);
+  co_return co_await relay_until_close(from, from_buffer, to, chunked_out, limit, deadline, timeout,
+                                       moved);
 }
 
 // A body relay grows a connection's read buffer; an idle connection should not keep that.
