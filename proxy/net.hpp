@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/error_code.hpp>
+#include <string_view>
 
 namespace boost::beast {}
 namespace boost::beast::http {}
@@ -29,6 +30,12 @@ template <class Socket>
 void close_quietly(Socket& socket) {
   boost::system::error_code ignored;
   socket.close(ignored);
+}
+
+// A flat buffer's readable bytes, which lie in one run, as text.
+template <class FlatBuffer>
+std::string_view readable_text(const FlatBuffer& buffer) {
+  return {static_cast<const char*>(buffer.data().data()), buffer.size()};
 }
 
 }  // namespace portico

@@ -189,8 +189,7 @@ net::awaitable<RelayEnd> relay_chunked(From& from, beast::flat_buffer& from_buff
         co_return read_failure(deadline);
       }
     }
-    const auto step = decoder.feed(
-        std::string_view(static_cast<const char*>(from_buffer.data().data()), from_buffer.size()));
+    const auto step = decoder.feed(readable_text(from_buffer));
     if (step.status == ChunkedDecoder::Status::Invalid) {
       co_return RelayEnd::ReadInvalid;
     }
@@ -230,8 +229,7 @@ net::awaitable<RelayEnd> relay_until_close(From& from, beast::flat_buffer& from_
         co_return read_failure(deadline);
       }
     }
-    const std::string_view bytes(static_cast<const char*>(from_buffer.data().data()),
-                                 from_buffer.size());
+    const std::string_view bytes = readable_text(from_buffer);
     total += bytes.size();
     if (total > limit) {
       co_return RelayEnd::TooLarge;

@@ -1,11 +1,11 @@
 #include "proxy/http1/http1_session.hpp"
 
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
-#include <limits>
 #include <tuple>
 #include <type_traits>
 
@@ -22,11 +22,9 @@ namespace {
 template <class Stream>
 constexpr bool IsTls = !std::is_same_v<Stream, net::ip::tcp::socket>;
 
-// Which limit an oversized head broke: the request line (414), when the parser never got to
-// the end of it, or the header section (431).
-Fault oversized_head(const http::request_parser<http::buffer_body>& parser) {
-  return parser.get().method_string().empty() ? Fault::UriTooLong : Fault::HeadersTooLarge;
-}
+// A read for a head takes what the buffer has free, from 512 bytes up to this (Beast's own
+// choice for its reads).
+constexpr std::size_t MaxHeadRead = 64 * 1024;
 
 }  // namespace
 
@@ -140,38 +138,51 @@ template <class Stream>
 net::awaitable<bool> HttpSession<Stream>::serve_one() {
   Worker& worker = client_info_.worker;
   const auto& settings = worker.settings();
-  Parser parser;
-  parser.header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
-  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  http::request_header<> request;
+  RequestHeadParser parser(request, settings.max_header_bytes);
   // Idle: between requests, with nothing of the next one read. A new connection is not idle:
   // its client is about to send (closing it in a drain would lose that request). A plain
   // connection did its idle wait in wait_for_next_request(): its next request is here.
   idle_ = IsTls<Stream> && had_request_ && buffer_.size() == 0;
   deadline_.expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
-  auto [ec, n] = co_await http::async_read_header(client_, buffer_, parser, use_nothrow);
+  // Reads into the connection's buffer until the head is whole: the parser takes each line
+  // where it lies. A read does not wait for a whole head first, so garbage is answered at once.
+  auto parsed = parser.parse(readable_text(buffer_));
+  boost::system::error_code ec;
+  while (parsed == RequestHeadParser::Result::NeedMore) {
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await client_.async_read_some(
+        buffer_.prepare(beast::read_size(buffer_, MaxHeadRead)), use_nothrow);
+    buffer_.commit(n);
+    if (ec) {
+      break;
+    }
+    idle_ = false;
+    parsed = parser.parse(readable_text(buffer_));
+  }
   idle_ = false;
   had_request_ = true;
-  auto& request = parser.get();
   client_version_ = request.version();
-  Exchange ex(request.base(), client_version_ == 10 ? Protocol::Http10 : Protocol::Http11,
-              client_info_);
-  if (ec) {
-    if (!parser.got_some() || is_disconnect(ec) || deadline_.expired()) {
+  Exchange ex(request, client_version_ == 10 ? Protocol::Http10 : Protocol::Http11, client_info_);
+  if (parsed != RequestHeadParser::Result::Done) {
+    if (ec && (buffer_.size() == 0 || is_disconnect(ec) || deadline_.expired())) {
       co_return false;  // closed or silent between requests: nothing to answer
     }
     ex.keep_alive = false;
     linger_ = true;
     // An oversized head is 414 or 431 (RFC 6585), anything else malformed is 400; all close.
-    const Fault fault =
-        ec == http::error::header_limit ? oversized_head(parser) : Fault::BadRequest;
+    const Fault fault = parsed == RequestHeadParser::Result::RequestLineTooLong ? Fault::UriTooLong
+                        : parsed == RequestHeadParser::Result::HeadTooLarge ? Fault::HeadersTooLarge
+                                                                            : Fault::BadRequest;
     co_await send_local_reply(ex, status_for(fault));
     finish_exchange(client_info_, ex, fault);
     co_return false;
   }
-  ex.body = {parser.content_length(), parser.chunked(), parser.is_done()};
+  buffer_.consume(parser.head_size());  // what follows is the body, or the next request
+  ex.body = parser.body();
   // keep-alive "0" and keep-alive-requests (the global ConfigMap's) end the connection here.
   ++requests_;
-  ex.keep_alive = request.keep_alive() && !worker.draining() &&
+  ex.keep_alive = parser.keep_alive() && !worker.draining() &&
                   settings.client_idle_timeout.count() > 0 &&
                   (settings.client_max_requests == 0 || requests_ < settings.client_max_requests);
   Fault fault = co_await proxy(ex, parser);
@@ -180,7 +191,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
     ex.keep_alive = false;
   } else if (fault != Fault::None && fault != Fault::ClientGone) {
     // An unread request body would be taken for the next request: close instead.
-    if (rejects_request(fault) || !(parser.is_done() || ex.body_read)) {
+    if (rejects_request(fault) || (parser.has_body() && !ex.body_read)) {
       ex.keep_alive = false;
       linger_ = true;
     }
@@ -190,7 +201,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
       fault = Fault::ClientGone;
     }
   }
-  if (fault == Fault::None && !(parser.is_done() || ex.body_read)) {
+  if (fault == Fault::None && parser.has_body() && !ex.body_read) {
     // The response ended before the request body (an HTTP/2 backend may answer early): what
     // is left of the body would be taken for the next request.
     ex.keep_alive = false;
@@ -202,9 +213,10 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
 }
 
 template <class Stream>
-net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, Parser& parser) {
+net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, const RequestHeadParser& parser) {
   const Endpoint* endpoint = nullptr;
-  Fault fault = plan_exchange(client_info_, ex, parser.upgrade() && parser.is_done(), endpoint);
+  Fault fault =
+      plan_exchange(client_info_, ex, parser.connection_upgrade() && !parser.has_body(), endpoint);
   if (fault == Fault::AuthPending) {
     fault = co_await plan_after_external_auth(client_info_, ex, deadline_, endpoint);
   }
@@ -220,14 +232,15 @@ net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, Parser& parser) {
 // curl and most clients wait for "100 Continue" before sending a large body. The proxy
 // answers it itself once the request is routed, and never forwards Expect.
 template <class Stream>
-net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex, const Parser& parser) {
+net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex,
+                                                               const RequestHeadParser& parser) {
   auto& req = ex.request;
   const std::string expect(req[http::field::expect]);
   if (expect.empty()) {
     co_return true;
   }
   req.erase(http::field::expect);
-  if (!beast::iequals(expect, "100-continue") || parser.is_done() || client_version_ < 11) {
+  if (!beast::iequals(expect, "100-continue") || !parser.has_body() || client_version_ < 11) {
     co_return true;
   }
   static constexpr std::string_view Continue = "HTTP/1.1 100 Continue\r\n\r\n";

@@ -9,10 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/fields.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstdint>
 #include <string>
@@ -20,6 +17,7 @@
 
 #include "proxy/exchange/body_framing.hpp"
 #include "proxy/exchange/exchange.hpp"
+#include "proxy/http1/request_head_parser.hpp"
 #include "proxy/net.hpp"
 #include "proxy/session/deadline.hpp"
 #include "proxy/session/session.hpp"
@@ -50,14 +48,13 @@ class HttpSession final : public Session {
  private:
   friend class UpstreamExchange<HttpSession>;
   friend class Http2UpstreamExchange<HttpSession>;
-  using Parser = http::request_parser<http::buffer_body>;
 
   net::ip::tcp::socket& transport() { return beast::get_lowest_layer(client_); }
   net::awaitable<bool> serve_one();
   net::awaitable<bool> wait_for_next_request();
   net::awaitable<void> discard_unread_input();
-  net::awaitable<Fault> proxy(Exchange& ex, Parser& parser);
-  net::awaitable<bool> continue_if_expected(Exchange& ex, const Parser& parser);
+  net::awaitable<Fault> proxy(Exchange& ex, const RequestHeadParser& parser);
+  net::awaitable<bool> continue_if_expected(Exchange& ex, const RequestHeadParser& parser);
   net::awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
 
   // The Downstream side of UpstreamExchange.

@@ -23,7 +23,7 @@ net::awaitable<bool> read_first_bytes(net::ip::tcp::socket& stream, beast::flat_
       co_return false;
     }
     buffer.commit(n);
-    const std::string_view seen(static_cast<const char*>(buffer.data().data()), buffer.size());
+    const std::string_view seen = readable_text(buffer);
     if (seen.size() >= Http2Preface.size() || !Http2Preface.starts_with(seen)) {
       http2 = seen.starts_with(Http2Preface);
       co_return true;

@@ -1,17 +1,19 @@
-// Fuzzes what a client controls first: bytes parsed as a request head by Beast, then judged
-// by vet_request_head. Whatever is accepted must be safe to route and to send upstream:
+// Fuzzes what a client controls first: bytes parsed as a request head by the HTTP/1.1 codec's
+// parser, then judged by vet_request_head. Whatever is accepted must be safe to route and to send
+// upstream:
 // - the path routed is the path sent, absolute, with no dot segment left;
 // - normalizing it again changes nothing;
 // - a backend that decodes every percent-encoding (and takes '\' for '/') and then removes
 //   dot segments lands under every Prefix rule the path matched: no route is escaped;
 // - the host is a valid authority, lowercase.
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/message.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "proxy/common/http_chars.hpp"
 #include "proxy/exchange/request_head.hpp"
+#include "proxy/http1/request_head_parser.hpp"
 #include "proxy/route/path.hpp"
 
 namespace http = boost::beast::http;
@@ -47,17 +49,16 @@ bool under(std::string_view path, std::string_view prefix) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  http::request_parser<http::buffer_body> parser;
-  parser.header_limit(32 * 1024);
-  boost::system::error_code ec;
-  parser.put(boost::asio::buffer(data, size), ec);
-  if (ec || !parser.is_header_done()) {
+  http::request_header<> request;
+  portico::RequestHeadParser parser(request, 32 * 1024);
+  if (parser.parse({reinterpret_cast<const char*>(data), size}) !=
+      portico::RequestHeadParser::Result::Done) {
     return 0;
   }
   portico::ProxySettings limits;
   portico::RequestHead head;
-  const auto fault = portico::vet_request_head(parser.get().base(),
-                                               parser.upgrade() && parser.is_done(), limits, head);
+  const auto fault = portico::vet_request_head(
+      request, parser.connection_upgrade() && !parser.has_body(), limits, head);
   if (fault != portico::Fault::None) {
     return 0;
   }
