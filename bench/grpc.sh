@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # gRPC unary through Portico next to nginx's grpc_pass, in one run: the same gRPC backend
-# (tests/grpc/grpc_peer.py, grpcio), h2c on both proxies' fronts, h2load sending the same
-# unary call (POST /portico.test.Echo/Unary, a 4-byte message) with -c 16 -m 10, one worker
-# each. Prints each run, the medians and Portico's ratio; a side with any failed request or
-# non-2xx status voids the ratio. The backend is Python's grpcio: when it, not the proxies,
-# sets the pace, both sides read about the same and the ratio says only that Portico is not
-# the slower link.
+# (bench/micro/grpc_echo_backend.cpp, gRPC's C++ server, built here with Debian's
+# libgrpc++-dev: fast enough that the proxies, not the backend, set the pace), h2c on both
+# proxies' fronts, h2load sending the same unary call (POST /portico.test.Echo/Unary, a
+# 4-byte message) with -c 16 -m 10, one worker each. Prints each run, the medians and
+# Portico's ratio; a side with any failed request or non-2xx status voids the ratio.
 # Usage: bench/grpc.sh [seconds=10] [runs=3]   Ports 21380-21389.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 seconds=${1:-10}; runs=${2:-3}
-script/bootstrap nginx-light nghttp2-client python3-grpcio >/dev/null
+script/bootstrap nginx-light nghttp2-client libgrpc++-dev >/dev/null
 script/build Release >/dev/null
+echo_backend=build/bin/grpc-echo-backend
+if [ ! -x "$echo_backend" ] || [ bench/micro/grpc_echo_backend.cpp -nt "$echo_backend" ]; then
+  # shellcheck disable=SC2046 # pkg-config's flags are words
+  g++ -std=c++17 -O2 bench/micro/grpc_echo_backend.cpp $(pkg-config --cflags --libs grpc++) \
+    -o "$echo_backend"
+fi
 scratch_and_cleanup
 nginx_port=21381; portico_port=21382
-/usr/bin/python3 tests/grpc/grpc_peer.py server >"$work/backend.out" & pids+=($!)
+"$echo_backend" >"$work/backend.out" & pids+=($!)
 for _ in $(seq 50); do grep -q listening "$work/backend.out" 2>/dev/null && break; sleep 0.1; done
 backend=$(awk '/listening/ { print $2 }' "$work/backend.out")
 nginx_proxy_config "$work" "$backend" 64 "    listen 127.0.0.1:$nginx_port http2;
