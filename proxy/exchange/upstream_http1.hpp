@@ -13,9 +13,6 @@
 //   end_response(ex, trailers) after the body (HTTP/2: trailers, and the stream's end)
 //   CanTunnel, tunnel(...)     HTTP/1.1 only: the WebSocket byte pipe after a 101
 // Header-only: each codec's session instantiates it once.
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <optional>
 #include <variant>
 
@@ -27,10 +24,9 @@
 #include "proxy/exchange/paced_stream.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_connect.hpp"
+#include "proxy/http1/read_head.hpp"
 
 namespace portico {
-
-using ResponseParser = http::response_parser<http::buffer_body>;
 
 // Puts an upstream connection under the exchange's deadline for one attempt, and takes it
 // off again before the connection can go back to the pool or away.
@@ -167,26 +163,30 @@ class UpstreamExchange {
   net::awaitable<Fault> relay(Upstream& upstream, beast::flat_buffer& buffer) {
     const auto& settings = worker_.settings();
     Deadline& deadline = down_.deadline();
-    std::optional<ResponseParser> parser;
+    http::response_header<> response;
+    std::optional<ResponseHeadParser> parser;
     // Interim 1xx responses are not relayed (Expect is never forwarded); 101 would be.
     do {
-      parser.emplace();
-      parser->header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
-      parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-      parser->skip(ex_.head);
+      response = {};
+      parser.emplace(response, settings.max_header_bytes);
+      if (ex_.head) {
+        parser->answers_head_request();
+      }
       deadline.expires_after(ex_.read_timeout);
-      auto [ec, n] = co_await http::async_read_header(upstream, buffer, *parser, use_nothrow);
+      const auto [parsed, ec] = co_await read_head(upstream, buffer, *parser);
       if (ec && deadline.expired()) {
         co_return Fault::UpstreamTimeout;
       }
       if (ec) {
-        co_return !parser->got_some() && is_disconnect(ec) ? Fault::UpstreamClosedEarly
-                                                           : Fault::UpstreamBroken;
+        co_return buffer.size() == 0 && is_disconnect(ec) ? Fault::UpstreamClosedEarly
+                                                          : Fault::UpstreamBroken;
       }
-    } while (parser->get().result_int() < 200 && parser->get().result_int() != 101);
+      if (parsed != ResponseHeadParser::Result::Done) {
+        co_return Fault::UpstreamBroken;
+      }
+    } while (response.result_int() < 200 && response.result_int() != 101);
 
     ex_.upstream_time = Exchange::Clock::now() - ex_.upstream_started;
-    auto& response = parser->get();
     const bool switching = response.result() == http::status::switching_protocols;
     if (switching && ex_.target.websocket.empty()) {
       co_return Fault::UpstreamBroken;  // 101 to a request that asked for no upgrade
@@ -195,17 +195,16 @@ class UpstreamExchange {
       ex_.fault_status = response.result_int();  // its body is never read: no reuse
       co_return Fault::Intercepted;
     }
-    const BodyFraming framing{parser->content_length(), parser->chunked(),
-                              parser->is_done() || switching};
+    BodyFraming framing = parser->body();
+    framing.done = framing.done || switching;
     const std::string upgraded_to = switching ? std::string(response[http::field::upgrade]) : "";
-    prepare_response_head(client_, ex_, response.base());
+    prepare_response_head(client_, ex_, response);
     if (switching) {
       response.set(http::field::upgrade, upgraded_to);
     }
     ex_.status = response.result_int();
     ex_.response_started = true;
-    const auto [ec, sent] =
-        co_await down_.send_response_head(ex_, response.base(), framing, buffer);
+    const auto [ec, sent] = co_await down_.send_response_head(ex_, response, framing, buffer);
     if (ec) {
       co_return Fault::ClientGone;
     }

@@ -1,7 +1,6 @@
 #include "proxy/http1/http1_session.hpp"
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl.hpp>
@@ -13,6 +12,7 @@
 #include "proxy/exchange/request_head.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_exchange.hpp"
+#include "proxy/http1/read_head.hpp"
 #include "proxy/session/byte_tunnel.hpp"
 #include "proxy/worker/worker.hpp"
 
@@ -21,10 +21,6 @@ namespace {
 
 template <class Stream>
 constexpr bool IsTls = !std::is_same_v<Stream, net::ip::tcp::socket>;
-
-// A read for a head takes what the buffer has free, from 512 bytes up to this (Beast's own
-// choice for its reads).
-constexpr std::size_t MaxHeadRead = 64 * 1024;
 
 }  // namespace
 
@@ -145,21 +141,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
   // connection did its idle wait in wait_for_next_request(): its next request is here.
   idle_ = IsTls<Stream> && had_request_ && buffer_.size() == 0;
   deadline_.expires_after(idle_ ? settings.client_idle_timeout : settings.client_header_timeout);
-  // Reads into the connection's buffer until the head is whole: the parser takes each line
-  // where it lies. A read does not wait for a whole head first, so garbage is answered at once.
-  auto parsed = parser.parse(readable_text(buffer_));
-  boost::system::error_code ec;
-  while (parsed == RequestHeadParser::Result::NeedMore) {
-    std::size_t n = 0;
-    std::tie(ec, n) = co_await client_.async_read_some(
-        buffer_.prepare(beast::read_size(buffer_, MaxHeadRead)), use_nothrow);
-    buffer_.commit(n);
-    if (ec) {
-      break;
-    }
-    idle_ = false;
-    parsed = parser.parse(readable_text(buffer_));
-  }
+  const auto [parsed, ec] = co_await read_head(client_, buffer_, parser);
   idle_ = false;
   had_request_ = true;
   client_version_ = request.version();
@@ -171,14 +153,13 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
     ex.keep_alive = false;
     linger_ = true;
     // An oversized head is 414 or 431 (RFC 6585), anything else malformed is 400; all close.
-    const Fault fault = parsed == RequestHeadParser::Result::RequestLineTooLong ? Fault::UriTooLong
+    const Fault fault = parsed == RequestHeadParser::Result::StartLineTooLong ? Fault::UriTooLong
                         : parsed == RequestHeadParser::Result::HeadTooLarge ? Fault::HeadersTooLarge
                                                                             : Fault::BadRequest;
     co_await send_local_reply(ex, status_for(fault));
     finish_exchange(client_info_, ex, fault);
     co_return false;
   }
-  buffer_.consume(parser.head_size());  // what follows is the body, or the next request
   ex.body = parser.body();
   // keep-alive "0" and keep-alive-requests (the global ConfigMap's) end the connection here.
   ++requests_;

@@ -17,7 +17,7 @@
 
 #include "proxy/exchange/body_framing.hpp"
 #include "proxy/exchange/exchange.hpp"
-#include "proxy/http1/request_head_parser.hpp"
+#include "proxy/http1/head_parser.hpp"
 #include "proxy/net.hpp"
 #include "proxy/session/deadline.hpp"
 #include "proxy/session/session.hpp"

@@ -13,7 +13,7 @@
 
 #include "proxy/common/http_chars.hpp"
 #include "proxy/exchange/request_head.hpp"
-#include "proxy/http1/request_head_parser.hpp"
+#include "proxy/http1/head_parser.hpp"
 #include "proxy/route/path.hpp"
 
 namespace http = boost::beast::http;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
@@ -89,6 +90,32 @@ TEST_CASE("Hostile requests: Host must be a valid authority, before any routing"
     INFO(host);
     CHECK(site.send("GET /public/ HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status == 404);
   }
+}
+
+TEST_CASE("Hostile requests: a head outside RFC 9112 is refused as it arrives", "[e2e][hostile]") {
+  TwoRoutes site;
+  for (const std::string request : {
+           "GET /public/ HTTP/1.1\nHost: x.com\n\n",                             // bare LF
+           "GET /public/ HTTP/1.1\r\nHost: x.com\r\nX-A: b\r\n folded\r\n\r\n",  // obs-fold
+           "POST /public/ HTTP/1.1\r\nHost: x.com\r\nContent-Length: 3, 3\r\n\r\nabc",
+           "POST /public/ HTTP/1.1\r\nHost: x.com\r\nContent-Length: 3\r\n"
+           "Content-Length: 3\r\n\r\nabc",
+       }) {
+    expect_refused(site.portico->port(), request);
+  }
+  // The first bytes of a TLS ClientHello on the plain port: no line end will come, and the
+  // answer does not wait for one (nor for the 60 s head timeout).
+  expect_refused(site.portico->port(), std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc", 9));
+  // A head that arrives a few bytes at a time is the same request.
+  Connection c(site.portico->port());
+  const std::string request = "GET /public/slow HTTP/1.1\r\nHost: x.com\r\nX-A: b\r\n\r\n";
+  for (std::size_t at = 0; at < request.size(); at += 7) {
+    c.write_raw(request.substr(at, 7));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto r = c.read_response();
+  CHECK(r.status == 200);
+  CHECK(r.header("x-echo-name") == "public");
 }
 
 TEST_CASE("Hostile requests: a path never leaves the route it matched", "[e2e][hostile]") {

@@ -1,4 +1,4 @@
-#include "proxy/http1/request_head_parser.hpp"
+#include "proxy/http1/head_parser.hpp"
 
 #include <algorithm>
 #include <array>
@@ -38,9 +38,59 @@ bool made_of(std::string_view text, const CharClass& members) {
                      [&](char c) { return members[static_cast<unsigned char>(c)]; });
 }
 
+// Only the two versions this codec speaks: 11, 10, else 0.
+unsigned version_of(std::string_view version) {
+  return version == "HTTP/1.1" ? 11 : version == "HTTP/1.0" ? 10 : 0;
+}
+
+// request-line = method SP request-target SP HTTP-version (RFC 9112 §3): single spaces.
+bool take_request_line(std::string_view line, http::request_header<>& head) {
+  const auto method_end = line.find(' ');
+  if (method_end == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view method = line.substr(0, method_end);
+  const std::string_view rest = line.substr(method_end + 1);
+  const auto target_end = rest.find(' ');
+  if (target_end == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view target = rest.substr(0, target_end);
+  const unsigned version = version_of(rest.substr(target_end + 1));
+  if (method.empty() || !made_of(method, Token) || target.empty() || !made_of(target, TargetChar) ||
+      version == 0) {
+    return false;
+  }
+  head.version(version);
+  head.method_string(method);
+  head.target(target);
+  return true;
+}
+
+// status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4). A status
+// under 100 has no class (RFC 9110 §15) and would be taken for an interim one.
+bool take_status_line(std::string_view line, http::response_header<>& head) {
+  constexpr std::size_t ReasonStart = 13;  // "HTTP/1.1 200 "
+  if (line.size() < ReasonStart || line[8] != ' ' || line[12] != ' ') {
+    return false;
+  }
+  const unsigned version = version_of(line.substr(0, 8));
+  const std::string_view code = line.substr(9, 3);
+  const std::string_view reason = line.substr(ReasonStart);
+  if (version == 0 || !std::all_of(code.begin(), code.end(), chars::is_digit) || code[0] == '0' ||
+      !made_of(reason, ValueChar)) {
+    return false;
+  }
+  head.version(version);
+  head.result((code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0'));
+  head.reason(reason);
+  return true;
+}
+
 }  // namespace
 
-RequestHeadParser::Result RequestHeadParser::parse(std::string_view received) {
+template <bool IsRequest>
+HeadParseResult HeadParser<IsRequest>::parse(std::string_view received) {
   // The head must end within the limit: nothing past it is looked at.
   const std::string_view window = received.substr(0, max_head_bytes_);
   while (parsed_ < window.size()) {
@@ -60,11 +110,17 @@ RequestHeadParser::Result RequestHeadParser::parse(std::string_view received) {
     }
     const std::string_view line = window.substr(parsed_, end - 1 - parsed_);
     parsed_ = end + 1;
-    if (!request_line_taken_) {
-      if (!take_request_line(line)) {
+    if (!start_line_taken_) {
+      bool taken = false;
+      if constexpr (IsRequest) {
+        taken = take_request_line(line, head_);
+      } else {
+        taken = take_status_line(line, head_);
+      }
+      if (!taken) {
         return Result::Malformed;
       }
-      request_line_taken_ = true;
+      start_line_taken_ = true;
     } else if (line.empty()) {
       return Result::Done;
     } else if (!take_field_line(line)) {
@@ -72,44 +128,15 @@ RequestHeadParser::Result RequestHeadParser::parse(std::string_view received) {
     }
   }
   if (received.size() >= max_head_bytes_) {
-    return request_line_taken_ ? Result::HeadTooLarge : Result::RequestLineTooLong;
+    return start_line_taken_ ? Result::HeadTooLarge : Result::StartLineTooLong;
   }
   return Result::NeedMore;
 }
 
-// request-line = method SP request-target SP HTTP-version (RFC 9112 §3): single spaces, and
-// only the two versions this codec speaks.
-bool RequestHeadParser::take_request_line(std::string_view line) {
-  const auto method_end = line.find(' ');
-  if (method_end == std::string_view::npos) {
-    return false;
-  }
-  const std::string_view method = line.substr(0, method_end);
-  const std::string_view rest = line.substr(method_end + 1);
-  const auto target_end = rest.find(' ');
-  if (target_end == std::string_view::npos) {
-    return false;
-  }
-  const std::string_view target = rest.substr(0, target_end);
-  const std::string_view version = rest.substr(target_end + 1);
-  if (method.empty() || !made_of(method, Token) || target.empty() || !made_of(target, TargetChar)) {
-    return false;
-  }
-  if (version == "HTTP/1.1") {
-    head_.version(11);
-  } else if (version == "HTTP/1.0") {
-    head_.version(10);
-  } else {
-    return false;
-  }
-  head_.method_string(method);
-  head_.target(target);
-  return true;
-}
-
 // field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). A line that starts with a
 // blank is obs-fold, which a server may refuse (§5.2): its name is not a token.
-bool RequestHeadParser::take_field_line(std::string_view line) {
+template <bool IsRequest>
+bool HeadParser<IsRequest>::take_field_line(std::string_view line) {
   const auto colon = line.find(':');
   if (colon == 0 || colon == std::string_view::npos) {
     return false;
@@ -154,7 +181,8 @@ bool RequestHeadParser::take_field_line(std::string_view line) {
 }
 
 // Connection = #connection-option (RFC 9110 §7.6.1): a list of tokens.
-bool RequestHeadParser::take_connection_options(std::string_view value) {
+template <bool IsRequest>
+bool HeadParser<IsRequest>::take_connection_options(std::string_view value) {
   return for_each_item(value, ',', [this](std::string_view option) {
     if (!made_of(option, Token)) {
       return false;
@@ -165,5 +193,30 @@ bool RequestHeadParser::take_connection_options(std::string_view value) {
     return true;
   });
 }
+
+template <bool IsRequest>
+bool HeadParser<IsRequest>::has_body() const {
+  if constexpr (IsRequest) {
+    return chunked_ || content_length_.value_or(0) > 0;
+  } else {
+    // RFC 9110 §6.4.1: these responses end at their heads, whatever their fields say.
+    const unsigned status = head_.result_int();
+    if (answers_head_request_ || status / 100 == 1 || status == 204 || status == 304) {
+      return false;
+    }
+    return !content_length_ || *content_length_ > 0;
+  }
+}
+
+template <bool IsRequest>
+bool HeadParser<IsRequest>::keep_alive() const {
+  const bool persistent = head_.version() >= 11 ? !close_ : keep_alive_;
+  // A response body with neither Content-Length nor chunked ends only at the close.
+  const bool ends_at_close = !IsRequest && has_body() && !content_length_ && !chunked_;
+  return persistent && !ends_at_close;
+}
+
+template class HeadParser<true>;
+template class HeadParser<false>;
 
 }  // namespace portico

@@ -1,4 +1,4 @@
-#include "proxy/http1/request_head_parser.hpp"
+#include "proxy/http1/head_parser.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -6,12 +6,13 @@
 
 using namespace portico;
 namespace http = boost::beast::http;
-using Result = RequestHeadParser::Result;
+using Result = HeadParseResult;
 
 namespace {
 
 // The fields as "Name: value" lines, in order.
-std::vector<std::string> fields_of(const http::request_header<>& head) {
+template <bool IsRequest>
+std::vector<std::string> fields_of(const http::header<IsRequest>& head) {
   std::vector<std::string> lines;
   for (const auto& field : head) {
     lines.push_back(std::string(field.name_string()) + ": " + std::string(field.value()));
@@ -27,7 +28,7 @@ Result parse_whole(std::string_view received, std::size_t limit = 8192) {
 
 }  // namespace
 
-TEST_CASE("RequestHeadParser: the same head however the bytes are split", "[unit][http1]") {
+TEST_CASE("HeadParser: a request: the same head however the bytes are split", "[unit][http1]") {
   const std::string request =
       "POST /a/b?c=d HTTP/1.1\r\nHost: x.com\r\nX-Pad:  \t spaced value \t\r\n"
       "Content-Length: 5\r\nX-Empty:\r\n\r\nhello";
@@ -63,7 +64,7 @@ TEST_CASE("RequestHeadParser: the same head however the bytes are split", "[unit
   CHECK(fields_of(head) == expected);
 }
 
-TEST_CASE("RequestHeadParser: framing and connection semantics", "[unit][http1]") {
+TEST_CASE("HeadParser: a request: framing and connection semantics", "[unit][http1]") {
   struct Case {
     std::string head;
     bool has_body;
@@ -94,7 +95,7 @@ TEST_CASE("RequestHeadParser: framing and connection semantics", "[unit][http1]"
   }
 }
 
-TEST_CASE("RequestHeadParser: refuses what RFC 9112 lets a server refuse", "[unit][http1]") {
+TEST_CASE("HeadParser: a request: refuses what RFC 9112 lets a server refuse", "[unit][http1]") {
   const std::vector<std::string> refused{
       "GET / HTTP/1.1\nHost: a\n\n",                   // bare LF
       "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",  // obs-fold
@@ -125,7 +126,7 @@ TEST_CASE("RequestHeadParser: refuses what RFC 9112 lets a server refuse", "[uni
   }
 }
 
-TEST_CASE("RequestHeadParser: garbage is refused before its line ends", "[unit][http1]") {
+TEST_CASE("HeadParser: a request: garbage is refused before its line ends", "[unit][http1]") {
   // A TLS ClientHello's first bytes on the plain port: no LF will come soon.
   CHECK(parse_whole(std::string("\x16\x03\x01\x02\x00\x01", 6)) == Result::Malformed);
   CHECK(parse_whole("GET / HTTP/1.1\r\nX: a\x1b") == Result::Malformed);
@@ -134,12 +135,91 @@ TEST_CASE("RequestHeadParser: garbage is refused before its line ends", "[unit][
   CHECK(parse_whole("GET /unfinished") == Result::NeedMore);
 }
 
-TEST_CASE("RequestHeadParser: the head must end within its limit", "[unit][http1]") {
+TEST_CASE("HeadParser: a request: the head must end within its limit", "[unit][http1]") {
   const std::string request_line = "GET /" + std::string(100, 'a') + " HTTP/1.1\r\n";
-  CHECK(parse_whole(request_line, 64) == Result::RequestLineTooLong);
+  CHECK(parse_whole(request_line, 64) == Result::StartLineTooLong);
   const std::string head = request_line + "X: " + std::string(100, 'b') + "\r\n\r\n";
   CHECK(parse_whole(head, head.size() - 1) == Result::HeadTooLarge);
   CHECK(parse_whole(head, head.size()) == Result::Done);
   // Bytes past a whole head (a body, the next request) do not count against it.
   CHECK(parse_whole(head + std::string(1000, 'c'), head.size()) == Result::Done);
+}
+
+namespace {
+
+Result parse_response(std::string_view received, bool answers_head = false) {
+  http::response_header<> head;
+  ResponseHeadParser parser(head, 8192);
+  if (answers_head) {
+    parser.answers_head_request();
+  }
+  return parser.parse(received);
+}
+
+}  // namespace
+
+TEST_CASE("HeadParser: a response's status line, fields and framing", "[unit][http1]") {
+  http::response_header<> head;
+  ResponseHeadParser parser(head, 8192);
+  const std::string response = "HTTP/1.1 201 Made It \r\nContent-Length: 3\r\nX-A: b\r\n\r\nabc";
+  REQUIRE(parser.parse(response) == Result::Done);
+  CHECK(head.result_int() == 201);
+  CHECK(head.reason() == "Made It ");
+  CHECK(fields_of(head) == std::vector<std::string>{"Content-Length: 3", "X-A: b"});
+  CHECK(parser.head_size() == response.size() - 3);
+  CHECK(parser.body().length.value_or(0) == 3);
+  CHECK(parser.keep_alive());
+
+  struct Case {
+    std::string head;
+    bool answers_head;
+    bool has_body;
+    bool keep_alive;
+  };
+  const std::vector<Case> cases{
+      // Neither length nor chunks: the body ends at the close.
+      {"HTTP/1.1 200 OK\r\n\r\n", false, true, false},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", false, true, true},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false, false, true},
+      // These end at their heads, whatever they say of a body.
+      {"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", true, false, true},
+      {"HTTP/1.1 204 No Content\r\n\r\n", false, false, true},
+      {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", false, false, true},
+      {"HTTP/1.1 100 Continue\r\n\r\n", false, false, true},
+      {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n", false, true, false},
+      {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n", false, true, true},
+  };
+  for (const auto& c : cases) {
+    INFO(c.head << (c.answers_head ? " (to HEAD)" : ""));
+    http::response_header<> h;
+    ResponseHeadParser p(h, 8192);
+    if (c.answers_head) {
+      p.answers_head_request();
+    }
+    REQUIRE(p.parse(c.head) == Result::Done);
+    CHECK(p.has_body() == c.has_body);
+    CHECK(p.body().done == !c.has_body);
+    CHECK(p.keep_alive() == c.keep_alive);
+  }
+}
+
+TEST_CASE("HeadParser: a response refuses what a request would, and bad status lines",
+          "[unit][http1]") {
+  const std::vector<std::string> refused{
+      "HTTP/1.1 200\r\n\r\n",         // no space after the status
+      "HTTP/1.1 20 OK\r\n\r\n",       // two digits
+      "HTTP/1.1 099 Low\r\n\r\n",     // no class under 100
+      "HTTP/1.1 2x0 OK\r\n\r\n",      // not digits
+      "HTTP/2 200 OK\r\n\r\n",        // not a version this codec speaks
+      "HTTP/1.1 200 O\x01K\r\n\r\n",  // a control character in the reason
+      "HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX: a\r\n folded\r\n\r\n",
+  };
+  for (const auto& head : refused) {
+    INFO(head);
+    CHECK(parse_response(head) == Result::Malformed);
+  }
+  CHECK(parse_response("HTTP/1.1 200 OK\r\nX: " + std::string(9000, 'a')) == Result::HeadTooLarge);
+  CHECK(parse_response(std::string(9000, 'H')) == Result::StartLineTooLong);
 }
