@@ -1,7 +1,5 @@
 #include "proxy/exchange/request_head.hpp"
 
-#include "proxy/common/text.hpp"
-
 #include <boost/beast/core/string.hpp>
 
 #include "proxy/route/path.hpp"
@@ -10,13 +8,6 @@ namespace portico {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace {
-
-// The only transfer coding Portico implements is chunked, once: anything else in a request's
-// Transfer-Encoding could be framed differently by the next hop (request smuggling), so such a
-// request is refused (RFC 9112 §6.3).
-bool acceptable_transfer_encoding(std::string_view value) {
-  return beast::iequals(trim_whitespace(value), "chunked");
-}
 
 // Splits an absolute-form target ("http://host/path?q") into its authority and the rest.
 bool split_absolute_form(std::string_view target, std::string_view& authority,
@@ -53,11 +44,6 @@ Fault vet_request_head(const http::request_header<>& head, bool upgrade_without_
   }
   const auto hosts = head.count(http::field::host);
   if (hosts > 1 || (hosts == 0 && head.version() == 11)) {
-    return Fault::BadRequest;
-  }
-  if (const auto codings = head.count(http::field::transfer_encoding);
-      codings > 1 ||
-      (codings == 1 && !acceptable_transfer_encoding(head[http::field::transfer_encoding]))) {
     return Fault::BadRequest;
   }
 

@@ -1,11 +1,12 @@
 #pragma once
 // vet_request_head: where a request head is judged before anything acts on it. It applies
-// the smuggling rules (RFC 9112 §6.3: one Transfer-Encoding, exactly "chunked"), the limits,
-// the Host rules (RFC 9112 §3.2: one Host, a valid authority), absolute-form targets (routed by
-// their own authority, also checked, never elsewhere: no open proxy), and works out what
+// the limits, the Host rules (RFC 9112 §3.2: one Host, a valid authority), absolute-form targets
+// (routed by their own authority, also checked, never elsewhere: no open proxy), and works out what
 // routing needs: the normalized host and the normalized path (normalize_path: unreserved
 // characters decoded, no dot segments) the upstream will receive too. Pure, so the fuzzer
-// drives it directly.
+// drives it directly. How the body is framed (the smuggling rules of RFC 9112 §6.3) is the
+// codec's to judge as it parses: HeadParser for HTTP/1.1, nghttp2 for HTTP/2 (which refuses
+// Transfer-Encoding outright).
 #include <boost/beast/http/message.hpp>
 #include <string>
 #include <string_view>

@@ -12,6 +12,7 @@
 #include "proxy/exchange/request_head.hpp"
 #include "proxy/exchange/request_pipeline.hpp"
 #include "proxy/exchange/upstream_exchange.hpp"
+#include "proxy/http1/head_parser.hpp"
 #include "proxy/http1/read_head.hpp"
 #include "proxy/session/byte_tunnel.hpp"
 #include "proxy/worker/worker.hpp"
@@ -166,13 +167,13 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
   ex.keep_alive = parser.keep_alive() && !worker.draining() &&
                   settings.client_idle_timeout.count() > 0 &&
                   (settings.client_max_requests == 0 || requests_ < settings.client_max_requests);
-  Fault fault = co_await proxy(ex, parser);
+  Fault fault = co_await proxy(ex, parser.connection_upgrade() && ex.body.done);
   if (fault != Fault::None && ex.response_started) {
     // The client already has a head: only closing tells it the body was cut short.
     ex.keep_alive = false;
   } else if (fault != Fault::None && fault != Fault::ClientGone) {
     // An unread request body would be taken for the next request: close instead.
-    if (rejects_request(fault) || (parser.has_body() && !ex.body_read)) {
+    if (rejects_request(fault) || !(ex.body.done || ex.body_read)) {
       ex.keep_alive = false;
       linger_ = true;
     }
@@ -182,7 +183,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
       fault = Fault::ClientGone;
     }
   }
-  if (fault == Fault::None && parser.has_body() && !ex.body_read) {
+  if (fault == Fault::None && !(ex.body.done || ex.body_read)) {
     // The response ended before the request body (an HTTP/2 backend may answer early): what
     // is left of the body would be taken for the next request.
     ex.keep_alive = false;
@@ -194,17 +195,16 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
 }
 
 template <class Stream>
-net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, const RequestHeadParser& parser) {
+net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, bool upgrade_without_body) {
   const Endpoint* endpoint = nullptr;
-  Fault fault =
-      plan_exchange(client_info_, ex, parser.connection_upgrade() && !parser.has_body(), endpoint);
+  Fault fault = plan_exchange(client_info_, ex, upgrade_without_body, endpoint);
   if (fault == Fault::AuthPending) {
     fault = co_await plan_after_external_auth(client_info_, ex, deadline_, endpoint);
   }
   if (fault != Fault::None) {
     co_return fault;
   }
-  if (!co_await continue_if_expected(ex, parser)) {
+  if (!co_await continue_if_expected(ex)) {
     co_return Fault::ClientGone;
   }
   co_return co_await exchange_upstream(client_info_, *this, ex, *endpoint);
@@ -213,15 +213,14 @@ net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, const RequestHead
 // curl and most clients wait for "100 Continue" before sending a large body. The proxy
 // answers it itself once the request is routed, and never forwards Expect.
 template <class Stream>
-net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex,
-                                                               const RequestHeadParser& parser) {
+net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex) {
   auto& req = ex.request;
   const std::string expect(req[http::field::expect]);
   if (expect.empty()) {
     co_return true;
   }
   req.erase(http::field::expect);
-  if (!beast::iequals(expect, "100-continue") || !parser.has_body() || client_version_ < 11) {
+  if (!beast::iequals(expect, "100-continue") || ex.body.done || client_version_ < 11) {
     co_return true;
   }
   static constexpr std::string_view Continue = "HTTP/1.1 100 Continue\r\n\r\n";

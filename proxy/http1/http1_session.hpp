@@ -17,7 +17,6 @@
 
 #include "proxy/exchange/body_framing.hpp"
 #include "proxy/exchange/exchange.hpp"
-#include "proxy/http1/head_parser.hpp"
 #include "proxy/net.hpp"
 #include "proxy/session/deadline.hpp"
 #include "proxy/session/session.hpp"
@@ -53,8 +52,8 @@ class HttpSession final : public Session {
   net::awaitable<bool> serve_one();
   net::awaitable<bool> wait_for_next_request();
   net::awaitable<void> discard_unread_input();
-  net::awaitable<Fault> proxy(Exchange& ex, const RequestHeadParser& parser);
-  net::awaitable<bool> continue_if_expected(Exchange& ex, const RequestHeadParser& parser);
+  net::awaitable<Fault> proxy(Exchange& ex, bool upgrade_without_body);
+  net::awaitable<bool> continue_if_expected(Exchange& ex);
   net::awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
 
   // The Downstream side of UpstreamExchange.

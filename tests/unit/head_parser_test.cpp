@@ -20,9 +20,11 @@ std::vector<std::string> fields_of(const http::header<IsRequest>& head) {
   return lines;
 }
 
-Result parse_whole(std::string_view received, std::size_t limit = 8192) {
-  http::request_header<> head;
-  RequestHeadParser parser(head, limit);
+// `received` parsed in one call, as a request head (or a response head), by a fresh parser.
+template <bool IsRequest = true>
+Result parse_once(std::string_view received, std::size_t limit = 8192) {
+  http::header<IsRequest> head;
+  HeadParser<IsRequest> parser(head, limit);
   return parser.parse(received);
 }
 
@@ -122,41 +124,28 @@ TEST_CASE("HeadParser: a request: refuses what RFC 9112 lets a server refuse", "
   };
   for (const auto& head : refused) {
     INFO(head);
-    CHECK(parse_whole(head) == Result::Malformed);
+    CHECK(parse_once(head) == Result::Malformed);
   }
 }
 
 TEST_CASE("HeadParser: a request: garbage is refused before its line ends", "[unit][http1]") {
   // A TLS ClientHello's first bytes on the plain port: no LF will come soon.
-  CHECK(parse_whole(std::string("\x16\x03\x01\x02\x00\x01", 6)) == Result::Malformed);
-  CHECK(parse_whole("GET / HTTP/1.1\r\nX: a\x1b") == Result::Malformed);
+  CHECK(parse_once(std::string("\x16\x03\x01\x02\x00\x01", 6)) == Result::Malformed);
+  CHECK(parse_once("GET / HTTP/1.1\r\nX: a\x1b") == Result::Malformed);
   // What may still become a line waits for its end.
-  CHECK(parse_whole("GET / HTTP/1.1\r\nX: a\r") == Result::NeedMore);
-  CHECK(parse_whole("GET /unfinished") == Result::NeedMore);
+  CHECK(parse_once("GET / HTTP/1.1\r\nX: a\r") == Result::NeedMore);
+  CHECK(parse_once("GET /unfinished") == Result::NeedMore);
 }
 
 TEST_CASE("HeadParser: a request: the head must end within its limit", "[unit][http1]") {
   const std::string request_line = "GET /" + std::string(100, 'a') + " HTTP/1.1\r\n";
-  CHECK(parse_whole(request_line, 64) == Result::StartLineTooLong);
+  CHECK(parse_once(request_line, 64) == Result::StartLineTooLong);
   const std::string head = request_line + "X: " + std::string(100, 'b') + "\r\n\r\n";
-  CHECK(parse_whole(head, head.size() - 1) == Result::HeadTooLarge);
-  CHECK(parse_whole(head, head.size()) == Result::Done);
+  CHECK(parse_once(head, head.size() - 1) == Result::HeadTooLarge);
+  CHECK(parse_once(head, head.size()) == Result::Done);
   // Bytes past a whole head (a body, the next request) do not count against it.
-  CHECK(parse_whole(head + std::string(1000, 'c'), head.size()) == Result::Done);
+  CHECK(parse_once(head + std::string(1000, 'c'), head.size()) == Result::Done);
 }
-
-namespace {
-
-Result parse_response(std::string_view received, bool answers_head = false) {
-  http::response_header<> head;
-  ResponseHeadParser parser(head, 8192);
-  if (answers_head) {
-    parser.answers_head_request();
-  }
-  return parser.parse(received);
-}
-
-}  // namespace
 
 TEST_CASE("HeadParser: a response's status line, fields and framing", "[unit][http1]") {
   http::response_header<> head;
@@ -218,8 +207,9 @@ TEST_CASE("HeadParser: a response refuses what a request would, and bad status l
   };
   for (const auto& head : refused) {
     INFO(head);
-    CHECK(parse_response(head) == Result::Malformed);
+    CHECK(parse_once<false>(head) == Result::Malformed);
   }
-  CHECK(parse_response("HTTP/1.1 200 OK\r\nX: " + std::string(9000, 'a')) == Result::HeadTooLarge);
-  CHECK(parse_response(std::string(9000, 'H')) == Result::StartLineTooLong);
+  CHECK(parse_once<false>("HTTP/1.1 200 OK\r\nX: " + std::string(9000, 'a')) ==
+        Result::HeadTooLarge);
+  CHECK(parse_once<false>(std::string(9000, 'H')) == Result::StartLineTooLong);
 }
