@@ -84,7 +84,7 @@ Expected<std::uint16_t> AdminServer::listen(const HostPort& where) {
     return fail("\"" + where.host + "\" is not an IP address");
   }
   const net::ip::tcp::endpoint endpoint(address, where.port);
-  net::ip::tcp::acceptor acceptor(io_);
+  TcpAcceptor acceptor(io_);
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) {
     acceptor.set_option(net::socket_base::reuse_address(true), ec);
@@ -122,7 +122,7 @@ bool AdminServer::ready() const noexcept {
   return !draining_ && workers_.published_generation() > 0 && workers_.installed_everywhere(1);
 }
 
-net::awaitable<void> AdminServer::accept_loop() {
+Awaitable<void> AdminServer::accept_loop() {
   while (acceptor_ && acceptor_->is_open()) {
     auto [ec, socket] = co_await acceptor_->async_accept(use_nothrow);
     if (ec) {
@@ -137,7 +137,7 @@ net::awaitable<void> AdminServer::accept_loop() {
 
 // The traffic history's samples: one collection of the workers' counters every interval, for as
 // long as the listener is open.
-net::awaitable<void> AdminServer::sample_traffic() {
+Awaitable<void> AdminServer::sample_traffic() {
   while (acceptor_ && acceptor_->is_open()) {
     const WorkerStats totals = co_await workers_.collect_stats();
     traffic_.add_sample(std::chrono::duration_cast<std::chrono::seconds>(
@@ -187,7 +187,7 @@ AdminServer::Reply AdminServer::explain(std::string_view target) const {
   return {200, "application/json", std::move(*explained)};
 }
 
-net::awaitable<AdminServer::Reply> AdminServer::respond(std::string_view target) {
+Awaitable<AdminServer::Reply> AdminServer::respond(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz") {
     co_return Reply{.body = "ok\n"};
@@ -233,7 +233,7 @@ net::awaitable<AdminServer::Reply> AdminServer::respond(std::string_view target)
   co_return Reply{.status = 404, .body = "not found\n"};
 }
 
-net::awaitable<void> AdminServer::serve(net::ip::tcp::socket socket) {
+Awaitable<void> AdminServer::serve(TcpSocket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
@@ -265,7 +265,7 @@ net::awaitable<void> AdminServer::serve(net::ip::tcp::socket socket) {
     }
   }
   boost::system::error_code ignored;
-  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  stream.socket().shutdown(TcpSocket::shutdown_send, ignored);
 }
 
 }  // namespace portico

@@ -46,20 +46,20 @@ class AdminServer {
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
   };
-  net::awaitable<void> accept_loop();
-  net::awaitable<void> sample_traffic();
-  net::awaitable<void> serve(net::ip::tcp::socket socket);
-  net::awaitable<Reply> respond(std::string_view target);
+  Awaitable<void> accept_loop();
+  Awaitable<void> sample_traffic();
+  Awaitable<void> serve(TcpSocket socket);
+  Awaitable<Reply> respond(std::string_view target);
   Reply explain(std::string_view target) const;
 
   net::io_context& io_;
   WorkerPool& workers_;
   const bool dashboard_;
-  std::optional<net::ip::tcp::acceptor> acceptor_;
+  std::optional<TcpAcceptor> acceptor_;
   std::function<std::string()> extra_metrics_;
   std::map<std::string, std::function<std::string()>, std::less<>> pages_;
   TrafficHistory traffic_;
-  net::steady_timer sample_timer_;
+  SteadyTimer sample_timer_;
   bool draining_ = false;
 };
 

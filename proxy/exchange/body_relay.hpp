@@ -45,10 +45,9 @@ inline RelayEnd read_failure(const Deadline& deadline) {
 // was all read ahead never takes the chunk's buffer. Body bytes
 // delivered are added to `moved`.
 template <class From, class To>
-net::awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffer,
-                                      std::uint64_t length, To& to, RelayBuffer& chunk,
-                                      Deadline& deadline, std::chrono::milliseconds timeout,
-                                      std::uint64_t& moved) {
+Awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffer, std::uint64_t length,
+                                 To& to, RelayBuffer& chunk, Deadline& deadline,
+                                 std::chrono::milliseconds timeout, std::uint64_t& moved) {
   while (length > 0) {
     const char* data = nullptr;
     std::size_t n = 0;
@@ -114,7 +113,7 @@ void format_head(const http::header<IsRequest>& message, std::string& out) {
 // body has a Content-Length, so a small message goes out in one write. Returns how many body
 // bytes went with the head (they are consumed from `from_buffer`).
 template <bool IsRequest, class To>
-net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
+Awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
     To& to, const http::header<IsRequest>& message, std::string& head_text,
     beast::flat_buffer& from_buffer, const BodyFraming& body, Deadline& deadline,
     std::chrono::milliseconds timeout) {
@@ -134,8 +133,8 @@ net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
 
 // Writes one run of body bytes, framed as a chunk when `chunked_out`.
 template <class To>
-net::awaitable<bool> write_body_bytes(To& to, std::string_view bytes, bool chunked_out,
-                                      Deadline& deadline, std::chrono::milliseconds timeout) {
+Awaitable<bool> write_body_bytes(To& to, std::string_view bytes, bool chunked_out,
+                                 Deadline& deadline, std::chrono::milliseconds timeout) {
   char chunk_header[20];
   const int header_size =
       chunked_out ? std::snprintf(chunk_header, sizeof chunk_header, "%zx\r\n", bytes.size()) : 0;
@@ -150,9 +149,9 @@ net::awaitable<bool> write_body_bytes(To& to, std::string_view bytes, bool chunk
 // Reads more of a body into `from_buffer` (which holds none of it unread), as much as a relay
 // buffer holds.
 template <class From>
-net::awaitable<boost::system::error_code> read_more(From& from, beast::flat_buffer& from_buffer,
-                                                    Deadline& deadline,
-                                                    std::chrono::milliseconds timeout) {
+Awaitable<boost::system::error_code> read_more(From& from, beast::flat_buffer& from_buffer,
+                                               Deadline& deadline,
+                                               std::chrono::milliseconds timeout) {
   deadline.expires_after(timeout);
   auto [ec, n] = co_await from.async_read_some(from_buffer.prepare(RelayBuffer::Size), use_nothrow);
   from_buffer.commit(n);
@@ -161,8 +160,8 @@ net::awaitable<boost::system::error_code> read_more(From& from, beast::flat_buff
 
 // The end of a body relayed as chunks: the last chunk. Nothing to write for raw bytes.
 template <class To>
-net::awaitable<RelayEnd> end_body(To& to, bool chunked_out, Deadline& deadline,
-                                  std::chrono::milliseconds timeout) {
+Awaitable<RelayEnd> end_body(To& to, bool chunked_out, Deadline& deadline,
+                             std::chrono::milliseconds timeout) {
   if (chunked_out) {
     static constexpr std::string_view LastChunk = "0\r\n\r\n";
     deadline.expires_after(timeout);
@@ -179,9 +178,9 @@ net::awaitable<RelayEnd> end_body(To& to, bool chunked_out, Deadline& deadline,
 // chunks when `chunked_out` (ending with the last chunk; trailers are checked and dropped).
 // What follows it stays in `from_buffer` for the next message.
 template <class From, class To>
-net::awaitable<RelayEnd> relay_chunked(From& from, beast::flat_buffer& from_buffer, To& to,
-                                       bool chunked_out, std::uint64_t limit, Deadline& deadline,
-                                       std::chrono::milliseconds timeout, std::uint64_t& moved) {
+Awaitable<RelayEnd> relay_chunked(From& from, beast::flat_buffer& from_buffer, To& to,
+                                  bool chunked_out, std::uint64_t limit, Deadline& deadline,
+                                  std::chrono::milliseconds timeout, std::uint64_t& moved) {
   ChunkedDecoder decoder;
   for (;;) {
     if (from_buffer.size() == 0) {
@@ -216,10 +215,9 @@ net::awaitable<RelayEnd> relay_chunked(From& from, beast::flat_buffer& from_buff
 // request's until its stream ends. Relayed as it is (framed as chunks when `chunked_out`),
 // its size counted against `limit`.
 template <class From, class To>
-net::awaitable<RelayEnd> relay_until_close(From& from, beast::flat_buffer& from_buffer, To& to,
-                                           bool chunked_out, std::uint64_t limit,
-                                           Deadline& deadline, std::chrono::milliseconds timeout,
-                                           std::uint64_t& moved) {
+Awaitable<RelayEnd> relay_until_close(From& from, beast::flat_buffer& from_buffer, To& to,
+                                      bool chunked_out, std::uint64_t limit, Deadline& deadline,
+                                      std::chrono::milliseconds timeout, std::uint64_t& moved) {
   for (std::uint64_t total = 0;;) {
     if (from_buffer.size() == 0) {
       if (const auto ec = co_await read_more(from, from_buffer, deadline, timeout)) {
@@ -247,11 +245,10 @@ net::awaitable<RelayEnd> relay_until_close(From& from, beast::flat_buffer& from_
 // stays flat whatever the size; one function for both directions, by the body's framing.
 // `sent_with_head`: body bytes write_head already carried.
 template <class From, class To>
-net::awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer,
-                                    const BodyFraming& in, To& to, bool chunked_out,
-                                    std::uint64_t limit, std::uint64_t sent_with_head,
-                                    RelayBuffer& chunk, Deadline& deadline,
-                                    std::chrono::milliseconds timeout, std::uint64_t& moved) {
+Awaitable<RelayEnd> relay_body(From& from, beast::flat_buffer& from_buffer, const BodyFraming& in,
+                               To& to, bool chunked_out, std::uint64_t limit,
+                               std::uint64_t sent_with_head, RelayBuffer& chunk, Deadline& deadline,
+                               std::chrono::milliseconds timeout, std::uint64_t& moved) {
   if (in.chunked) {
     co_return co_await relay_chunked(from, from_buffer, to, chunked_out, limit, deadline, timeout,
                                      moved);

@@ -60,8 +60,8 @@ bool wants_error_page(const Exchange& ex, unsigned status) {
          ex.policy->error_pages->intercepts(status);
 }
 
-net::awaitable<void> fetch_error_page(const ClientConnection& client, Exchange& ex, unsigned status,
-                                      Deadline& deadline) {
+Awaitable<void> fetch_error_page(const ClientConnection& client, Exchange& ex, unsigned status,
+                                 Deadline& deadline) {
   if (!wants_error_page(ex, status) || ex.head) {
     co_return;
   }

@@ -15,7 +15,7 @@ bool wants_error_page(const Exchange& ex, unsigned status);
 
 // Asks the route's error backend for the page of a local reply of `status` and keeps it in
 // ex.error_page; on any failure the reply keeps Portico's own text. Bounded by `deadline`.
-net::awaitable<void> fetch_error_page(const ClientConnection& client, Exchange& ex, unsigned status,
-                                      Deadline& deadline);
+Awaitable<void> fetch_error_page(const ClientConnection& client, Exchange& ex, unsigned status,
+                                 Deadline& deadline);
 
 }  // namespace portico

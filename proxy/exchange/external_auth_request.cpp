@@ -124,8 +124,8 @@ Fault follow(Exchange& ex, const ExternalAuth& auth, const RequestVariables& req
 
 }  // namespace
 
-net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange& ex,
-                                        Deadline& deadline) {
+Awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange& ex,
+                                   Deadline& deadline) {
   const ExternalAuth& auth = *ex.policy->external_auth;
   const RequestVariables request = request_variables(ex);
   const std::string host = auth.url.host.expand(request);

@@ -16,7 +16,7 @@
 
 namespace portico {
 
-net::awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange& ex,
-                                        Deadline& deadline);
+Awaitable<Fault> ask_external_auth(const ClientConnection& client, Exchange& ex,
+                                   Deadline& deadline);
 
 }  // namespace portico

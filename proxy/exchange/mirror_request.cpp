@@ -18,8 +18,8 @@ struct Destination {
   bool tls = false;
 };
 
-net::awaitable<void> mirror_to(Worker& worker, Destination to,
-                               http::request<http::empty_body> request, SideRequestLimits limits) {
+Awaitable<void> mirror_to(Worker& worker, Destination to, http::request<http::empty_body> request,
+                          SideRequestLimits limits) {
   auto& counts = worker.stats().mirrors;
   if (!to.endpoint) {
     to.endpoint = co_await resolve_host(worker, to.host, to.port);

@@ -92,7 +92,7 @@ class PacedStream {
   const BandwidthLimit& limit_;
   Deadline& deadline_;
   std::chrono::milliseconds timeout_;
-  net::steady_timer timer_;
+  SteadyTimer timer_;
   Clock::time_point started_ = Clock::now();
   std::uint64_t sent_;
 };
@@ -104,11 +104,11 @@ inline const BandwidthLimit* bandwidth_of(const Exchange& ex) {
 
 // relay_body towards the client: paced when the route sets limit-rate (`limit` not null).
 template <class From, class To>
-net::awaitable<RelayEnd> relay_response_body(From& from, beast::flat_buffer& from_buffer,
-                                             const BodyFraming& framing, To& to, bool chunked_out,
-                                             std::uint64_t sent_with_head, RelayBuffer& chunk,
-                                             Deadline& deadline, std::chrono::milliseconds timeout,
-                                             std::uint64_t& moved, const BandwidthLimit* limit) {
+Awaitable<RelayEnd> relay_response_body(From& from, beast::flat_buffer& from_buffer,
+                                        const BodyFraming& framing, To& to, bool chunked_out,
+                                        std::uint64_t sent_with_head, RelayBuffer& chunk,
+                                        Deadline& deadline, std::chrono::milliseconds timeout,
+                                        std::uint64_t& moved, const BandwidthLimit* limit) {
   constexpr auto NoLimit = std::numeric_limits<std::uint64_t>::max();
   if (limit == nullptr) {
     co_return co_await relay_body(from, from_buffer, framing, to, chunked_out, NoLimit,

@@ -334,8 +334,8 @@ Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_w
   return choose_upstream(client, ex, endpoint);
 }
 
-net::awaitable<Fault> plan_after_external_auth(const ClientConnection& client, Exchange& ex,
-                                               Deadline& deadline, const Endpoint*& endpoint) {
+Awaitable<Fault> plan_after_external_auth(const ClientConnection& client, Exchange& ex,
+                                          Deadline& deadline, const Endpoint*& endpoint) {
   if (const Fault fault = co_await ask_external_auth(client, ex, deadline); fault != Fault::None) {
     co_return fault;
   }

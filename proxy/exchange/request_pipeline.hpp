@@ -32,8 +32,8 @@ Fault plan_exchange(const ClientConnection& client, Exchange& ex, bool upgrade_w
                     const Endpoint*& endpoint);
 // The rest of plan_exchange after Fault::AuthPending: the auth service's verdict, then the
 // endpoint and the upstream head. `deadline`: the exchange's, bounding the auth request.
-net::awaitable<Fault> plan_after_external_auth(const ClientConnection& client, Exchange& ex,
-                                               Deadline& deadline, const Endpoint*& endpoint);
+Awaitable<Fault> plan_after_external_auth(const ClientConnection& client, Exchange& ex,
+                                          Deadline& deadline, const Endpoint*& endpoint);
 
 // The nginx variables of the request as the client sent it ($request_uri, $best_http_host...),
 // for the settings that expand them: from the head itself until it is rewritten for the

@@ -17,7 +17,7 @@ constexpr std::chrono::seconds ResolvedFor{30};
 
 }  // namespace
 
-net::awaitable<std::optional<http::response<http::string_body>>> send_side_request(
+Awaitable<std::optional<http::response<http::string_body>>> send_side_request(
     Worker& worker, const Endpoint& endpoint, bool tls, std::string_view server_name,
     http::request<http::empty_body>& request, const SideRequestLimits& limits, Deadline& deadline) {
   std::optional<http::response<http::string_body>> answer;
@@ -31,7 +31,7 @@ net::awaitable<std::optional<http::response<http::string_body>>> send_side_reque
     }
   }
   deadline.watch_upstream(&upstream->transport());
-  const auto ask = [&](auto& stream) -> net::awaitable<bool> {
+  const auto ask = [&](auto& stream) -> Awaitable<bool> {
     deadline.expires_after(limits.send_timeout);
     auto [write_ec, written] = co_await http::async_write(stream, request, use_nothrow);
     if (write_ec) {
@@ -58,8 +58,8 @@ net::awaitable<std::optional<http::response<http::string_body>>> send_side_reque
   co_return answer;
 }
 
-net::awaitable<std::optional<Endpoint>> resolve_host(Worker& worker, const std::string& host,
-                                                     std::uint16_t port) {
+Awaitable<std::optional<Endpoint>> resolve_host(Worker& worker, const std::string& host,
+                                                std::uint16_t port) {
   boost::system::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (!ec) {

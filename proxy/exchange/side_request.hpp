@@ -30,12 +30,12 @@ struct SideRequestLimits {
 // The address of `host` and `port`: `host` is an address itself, or a name, looked up and kept
 // for 30 s per worker thread (each worker resolves on its own, as it connects on its own).
 // None when the name does not resolve.
-net::awaitable<std::optional<Endpoint>> resolve_host(Worker& worker, const std::string& host,
-                                                     std::uint16_t port);
+Awaitable<std::optional<Endpoint>> resolve_host(Worker& worker, const std::string& host,
+                                                std::uint16_t port);
 
 // The answer, or none when the endpoint could not be reached, the request not sent or the
 // answer not read in time or within the limits. `server_name`: the SNI over TLS.
-net::awaitable<std::optional<boost::beast::http::response<boost::beast::http::string_body>>>
+Awaitable<std::optional<boost::beast::http::response<boost::beast::http::string_body>>>
 send_side_request(Worker& worker, const Endpoint& endpoint, bool tls, std::string_view server_name,
                   boost::beast::http::request<boost::beast::http::empty_body>& request,
                   const SideRequestLimits& limits, Deadline& deadline);

@@ -8,9 +8,9 @@
 
 namespace portico {
 
-net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
-                                       const UpstreamDial& dial, Deadline& deadline) {
-  auto& tcp = std::get<net::ip::tcp::socket>(stream);
+Awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
+                                  const UpstreamDial& dial, Deadline& deadline) {
+  auto& tcp = std::get<TcpSocket>(stream);
   deadline.watch_upstream(&tcp);
   deadline.expires_after(dial.timeout);
   auto [ec] = co_await tcp.async_connect(net::ip::tcp::endpoint(endpoint.address, endpoint.port),
@@ -19,7 +19,7 @@ net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& e
     tcp.set_option(net::ip::tcp::no_delay(true), ec);
   }
   if (!ec && dial.tls != nullptr) {
-    net::ip::tcp::socket connected = std::move(tcp);  // out of the variant before it changes
+    TcpSocket connected = std::move(tcp);  // out of the variant before it changes
     auto& tls = stream.emplace<UpstreamTlsStream>(std::move(connected), *dial.tls);
     if (!dial.alpn.empty()) {
       unsigned char offer[32];
@@ -62,11 +62,11 @@ void UpstreamDial::use(const BackendTls& profile) {
   verify_name = settings.verify ? std::string_view(settings.name) : std::string_view();
 }
 
-net::awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
-                                               std::chrono::milliseconds timeout, bool tls,
-                                               std::string_view server_name, Deadline& deadline,
-                                               UpstreamConnectionPtr& out,
-                                               std::shared_ptr<const BackendTls> tls_profile) {
+Awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
+                                          std::chrono::milliseconds timeout, bool tls,
+                                          std::string_view server_name, Deadline& deadline,
+                                          UpstreamConnectionPtr& out,
+                                          std::shared_ptr<const BackendTls> tls_profile) {
   auto upstream = std::make_unique<UpstreamConnection>(worker.executor(), endpoint,
                                                        worker.stats().upstream_connections);
   UpstreamDial dial{timeout, tls ? &worker.upstream_tls() : nullptr, "",

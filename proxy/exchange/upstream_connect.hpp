@@ -34,18 +34,18 @@ struct UpstreamDial {
   void use(const BackendTls& profile);
 };
 
-// `stream` holds a fresh net::ip::tcp::socket; on success it holds the connected stream (the
+// `stream` holds a fresh TcpSocket; on success it holds the connected stream (the
 // TLS one for TLS). Fault::UpstreamTimeout or UpstreamUnreachable on failure, logged.
-net::awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
-                                       const UpstreamDial& dial, Deadline& deadline);
+Awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoint,
+                                  const UpstreamDial& dial, Deadline& deadline);
 
 // A new HTTP/1.1 connection of `worker`'s to `endpoint` (over TLS with `tls`, sending
 // `server_name` as SNI when not empty, or as `tls_profile` says), counted in its stats: `out`
 // holds it on success.
-net::awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
-                                               std::chrono::milliseconds timeout, bool tls,
-                                               std::string_view server_name, Deadline& deadline,
-                                               UpstreamConnectionPtr& out,
-                                               std::shared_ptr<const BackendTls> tls_profile = {});
+Awaitable<Fault> open_upstream_connection(Worker& worker, const Endpoint& endpoint,
+                                          std::chrono::milliseconds timeout, bool tls,
+                                          std::string_view server_name, Deadline& deadline,
+                                          UpstreamConnectionPtr& out,
+                                          std::shared_ptr<const BackendTls> tls_profile = {});
 
 }  // namespace portico

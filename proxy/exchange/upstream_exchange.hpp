@@ -7,8 +7,8 @@
 namespace portico {
 
 template <class Downstream>
-net::awaitable<Fault> exchange_upstream(const ClientConnection& client, Downstream& downstream,
-                                        Exchange& ex, const Endpoint& endpoint) {
+Awaitable<Fault> exchange_upstream(const ClientConnection& client, Downstream& downstream,
+                                   Exchange& ex, const Endpoint& endpoint) {
   if (ex.upstream_protocol.http2) {
     Http2UpstreamExchange<Downstream> upstream(client, downstream, ex);
     co_return co_await upstream.run(endpoint);

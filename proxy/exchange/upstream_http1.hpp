@@ -32,7 +32,7 @@ namespace portico {
 // off again before the connection can go back to the pool or away.
 class UpstreamWatch {
  public:
-  UpstreamWatch(Deadline& deadline, net::ip::tcp::socket& upstream) : deadline_(deadline) {
+  UpstreamWatch(Deadline& deadline, TcpSocket& upstream) : deadline_(deadline) {
     deadline_.watch_upstream(&upstream);
   }
   ~UpstreamWatch() { deadline_.watch_upstream(nullptr); }
@@ -66,7 +66,7 @@ class UpstreamExchange {
   // Sends the request to `first`, or, when that fails before anything could have reached an
   // application, once more to another endpoint (or, for a stale pooled connection to the
   // only endpoint, over a fresh connection to it).
-  net::awaitable<Fault> run(const Endpoint& first) {
+  Awaitable<Fault> run(const Endpoint& first) {
     auto& balancer = worker_.balancer();
     // Sent once, a request may have been acted on: only one whose bytes are all still here
     // (no body) and whose method is idempotent may be sent again.
@@ -97,7 +97,7 @@ class UpstreamExchange {
       // A named lambda: it lives in this frame for as long as the coroutine it starts.
       // (No co_await inside ?: here: GCC 12 never resumes such a coroutine on the other
       // branch.)
-      const auto send_and_relay = [&](auto& stream) -> net::awaitable<Fault> {
+      const auto send_and_relay = [&](auto& stream) -> Awaitable<Fault> {
         Fault fault = co_await forward(stream);
         if (fault == Fault::None) {
           fault = co_await relay(stream, upstream->buffer);
@@ -128,7 +128,7 @@ class UpstreamExchange {
  private:
   // Sends the request head and streams the request body upstream.
   template <class Upstream>
-  net::awaitable<Fault> forward(Upstream& upstream) {
+  Awaitable<Fault> forward(Upstream& upstream) {
     Deadline& deadline = down_.deadline();
     const auto timeout = ex_.send_timeout;
     const auto [ec, sent] = co_await write_head(upstream, ex_.request, down_.head_text(),
@@ -160,7 +160,7 @@ class UpstreamExchange {
 
   // Reads the upstream response head, rewrites it for the client, and streams the body.
   template <class Upstream>
-  net::awaitable<Fault> relay(Upstream& upstream, beast::flat_buffer& buffer) {
+  Awaitable<Fault> relay(Upstream& upstream, beast::flat_buffer& buffer) {
     const auto& settings = worker_.settings();
     Deadline& deadline = down_.deadline();
     http::response_header<> response;

@@ -27,7 +27,7 @@ class Http2UpstreamExchange {
   Http2UpstreamExchange(const ClientConnection& client, Downstream& downstream, Exchange& ex)
       : client_(client), worker_(client.worker), down_(downstream), ex_(ex) {}
 
-  net::awaitable<Fault> run(const Endpoint& first) {
+  Awaitable<Fault> run(const Endpoint& first) {
     const bool tls = ex_.upstream_protocol.tls;
     const BackendTls* profile = tls ? ex_.policy->backend_tls.get() : nullptr;
     auto& balancer = worker_.balancer();
@@ -62,9 +62,9 @@ class Http2UpstreamExchange {
   }
 
  private:
-  net::awaitable<Fault> exchange(Http2UpstreamLink& connection, Http2Stream& stream) {
+  Awaitable<Fault> exchange(Http2UpstreamLink& connection, Http2Stream& stream) {
     Deadline& deadline = down_.deadline();
-    net::steady_timer forward_ended(worker_.executor(), net::steady_timer::time_point::max());
+    SteadyTimer forward_ended(worker_.executor(), SteadyTimer::time_point::max());
     bool forwarding = !ex_.body.done;
     Fault forward_fault = Fault::None;
     if (forwarding) {
@@ -96,7 +96,7 @@ class Http2UpstreamExchange {
   }
 
   // The request body into the upstream stream (its end is the stream's END_STREAM).
-  net::awaitable<Fault> forward(Http2Stream& stream) {
+  Awaitable<Fault> forward(Http2Stream& stream) {
     RelayBuffer chunk(worker_.buffers());  // the response's relay has the exchange's own
     beast::flat_buffer& read_ahead = down_.read_ahead();
     switch (co_await relay_body(down_.body_source(), read_ahead, ex_.body, stream, false,
@@ -118,7 +118,7 @@ class Http2UpstreamExchange {
   }
 
   // The response head, its body, then its trailers, to the client.
-  net::awaitable<Fault> relay(Http2Stream& stream) {
+  Awaitable<Fault> relay(Http2Stream& stream) {
     Deadline& deadline = down_.deadline();
     deadline.expires_after(ex_.read_timeout);
     auto [ec, unused] = co_await stream.async_wait_head(use_nothrow);
@@ -167,11 +167,11 @@ class Http2UpstreamExchange {
 
   // A new connection to `endpoint` (for TLS: ALPN h2, which the backend must choose, under
   // the route's proxy-ssl-* when it has them), added to the pool for the exchanges that follow.
-  net::awaitable<Fault> connect(const Endpoint& endpoint, std::shared_ptr<Http2UpstreamLink>& out) {
+  Awaitable<Fault> connect(const Endpoint& endpoint, std::shared_ptr<Http2UpstreamLink>& out) {
     const auto& settings = worker_.settings();
     const bool tls = ex_.upstream_protocol.tls;
     std::shared_ptr<const BackendTls> profile = tls ? ex_.policy->backend_tls : nullptr;
-    UpstreamStream stream(std::in_place_type<net::ip::tcp::socket>, worker_.executor());
+    UpstreamStream stream(std::in_place_type<TcpSocket>, worker_.executor());
     UpstreamDial dial{ex_.connect_timeout, tls ? &worker_.upstream_tls() : nullptr, "h2",
                       worker_.stats().upstream_connect_errors};
     if (profile) {

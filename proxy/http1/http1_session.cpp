@@ -21,7 +21,7 @@ namespace portico {
 namespace {
 
 template <class Stream>
-constexpr bool IsTls = !std::is_same_v<Stream, net::ip::tcp::socket>;
+constexpr bool IsTls = !std::is_same_v<Stream, TcpSocket>;
 
 }  // namespace
 
@@ -53,7 +53,7 @@ void HttpSession<Stream>::drain() {
 }
 
 template <class Stream>
-net::awaitable<void> HttpSession<Stream>::run() {
+Awaitable<void> HttpSession<Stream>::run() {
   // Two statements, not `a && b`: GCC 12 mishandles a co_await that && may skip.
   for (;;) {
     if (!co_await serve_one()) {
@@ -72,7 +72,7 @@ net::awaitable<void> HttpSession<Stream>::run() {
   // A plain close() sends the FIN; shutdown() first is needed only to linger.
   if (linger_) {
     boost::system::error_code ignored;
-    transport().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    transport().shutdown(TcpSocket::shutdown_send, ignored);
     co_await discard_unread_input();
   }
   close_quietly(transport());
@@ -83,7 +83,7 @@ net::awaitable<void> HttpSession<Stream>::run() {
 // (and the session's buffer, not an array on the frame), so that run()'s frame, which every
 // connection holds for its whole life, stays small.
 template <class Stream>
-net::awaitable<void> HttpSession<Stream>::discard_unread_input() {
+Awaitable<void> HttpSession<Stream>::discard_unread_input() {
   deadline_.expires_after(std::chrono::seconds(1));
   for (std::size_t total = 0; total < 256 * 1024;) {
     auto [ec, n] = co_await transport().async_read_some(buffer_.prepare(4096), use_nothrow);
@@ -103,7 +103,7 @@ net::awaitable<void> HttpSession<Stream>::discard_unread_input() {
 // for readability. TLS connections skip this: bytes OpenSSL has already taken from the socket
 // would not wake a wait.
 template <class Stream>
-net::awaitable<bool> HttpSession<Stream>::wait_for_next_request() {
+Awaitable<bool> HttpSession<Stream>::wait_for_next_request() {
   if constexpr (!IsTls<Stream>) {
     if (buffer_.size() == 0) {
       constexpr std::size_t SmallBuffer = 1024;
@@ -132,7 +132,7 @@ net::awaitable<bool> HttpSession<Stream>::wait_for_next_request() {
 // serve_one: read the head -> proxy (plan_exchange, 100 Continue, exchange_upstream) -> a local
 // reply on a fault -> finish_exchange.
 template <class Stream>
-net::awaitable<bool> HttpSession<Stream>::serve_one() {
+Awaitable<bool> HttpSession<Stream>::serve_one() {
   Worker& worker = client_info_.worker;
   const auto& settings = worker.settings();
   http::request_header<> request;
@@ -195,7 +195,7 @@ net::awaitable<bool> HttpSession<Stream>::serve_one() {
 }
 
 template <class Stream>
-net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, bool upgrade_without_body) {
+Awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, bool upgrade_without_body) {
   const Endpoint* endpoint = nullptr;
   Fault fault = plan_exchange(client_info_, ex, upgrade_without_body, endpoint);
   if (fault == Fault::AuthPending) {
@@ -213,7 +213,7 @@ net::awaitable<Fault> HttpSession<Stream>::proxy(Exchange& ex, bool upgrade_with
 // curl and most clients wait for "100 Continue" before sending a large body. The proxy
 // answers it itself once the request is routed, and never forwards Expect.
 template <class Stream>
-net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex) {
+Awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex) {
   auto& req = ex.request;
   const std::string expect(req[http::field::expect]);
   if (expect.empty()) {
@@ -232,7 +232,7 @@ net::awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex) {
 // HTTP/1.1's framing of a proxied response head: the version, chunks for a body of unknown
 // length (an HTTP/1.0 client reads it until the close instead), and Connection.
 template <class Stream>
-net::awaitable<std::pair<boost::system::error_code, std::uint64_t>>
+Awaitable<std::pair<boost::system::error_code, std::uint64_t>>
 HttpSession<Stream>::send_response_head(Exchange& ex, http::response_header<>& response,
                                         const BodyFraming& framing,
                                         beast::flat_buffer& upstream_buffer) {
@@ -267,8 +267,8 @@ HttpSession<Stream>::send_response_head(Exchange& ex, http::response_header<>& r
 // sends anything for the route's read timeout (else --tunnel-idle-timeout).
 template <class Stream>
 template <class Upstream>
-net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, Upstream& upstream,
-                                                 beast::flat_buffer& buffer) {
+Awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, Upstream& upstream,
+                                            beast::flat_buffer& buffer) {
   const auto* policy = ex.route.action->policy.get();
   const auto idle = policy != nullptr && policy->read_timeout
                         ? *policy->read_timeout
@@ -280,7 +280,7 @@ net::awaitable<void> HttpSession<Stream>::tunnel(Exchange& ex, Upstream& upstrea
 }
 
 template <class Stream>
-net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigned status) {
+Awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigned status) {
   auto reply = local_reply(client_info_, ex, status);
   ex.keep_alive = ex.keep_alive && !client_info_.worker.draining();
   reply.keep_alive(ex.keep_alive);
@@ -292,7 +292,7 @@ net::awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigne
   co_return !ec;
 }
 
-template class HttpSession<net::ip::tcp::socket>;
+template class HttpSession<TcpSocket>;
 template class HttpSession<TlsStream>;
 
 }  // namespace portico

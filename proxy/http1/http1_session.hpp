@@ -28,7 +28,7 @@ class UpstreamExchange;
 template <class Downstream>
 class Http2UpstreamExchange;
 
-// `Stream` is net::ip::tcp::socket for plain HTTP (and, for HTTPS, an SSL stream over one whose
+// `Stream` is TcpSocket for plain HTTP (and, for HTTPS, an SSL stream over one whose
 // handshake is done).
 template <class Stream>
 class HttpSession final : public Session {
@@ -41,20 +41,20 @@ class HttpSession final : public Session {
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
 
-  net::awaitable<void> run();
+  Awaitable<void> run();
   void drain() override;
 
  private:
   friend class UpstreamExchange<HttpSession>;
   friend class Http2UpstreamExchange<HttpSession>;
 
-  net::ip::tcp::socket& transport() { return beast::get_lowest_layer(client_); }
-  net::awaitable<bool> serve_one();
-  net::awaitable<bool> wait_for_next_request();
-  net::awaitable<void> discard_unread_input();
-  net::awaitable<Fault> proxy(Exchange& ex, bool upgrade_without_body);
-  net::awaitable<bool> continue_if_expected(Exchange& ex);
-  net::awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
+  TcpSocket& transport() { return beast::get_lowest_layer(client_); }
+  Awaitable<bool> serve_one();
+  Awaitable<bool> wait_for_next_request();
+  Awaitable<void> discard_unread_input();
+  Awaitable<Fault> proxy(Exchange& ex, bool upgrade_without_body);
+  Awaitable<bool> continue_if_expected(Exchange& ex);
+  Awaitable<bool> send_local_reply(Exchange& ex, unsigned status);
 
   // The Downstream side of UpstreamExchange.
   static constexpr bool CanTunnel = true;
@@ -62,15 +62,15 @@ class HttpSession final : public Session {
   std::string& head_text() { return head_text_; }
   Stream& body_source() { return client_; }
   beast::flat_buffer& read_ahead() { return buffer_; }
-  net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> send_response_head(
+  Awaitable<std::pair<boost::system::error_code, std::uint64_t>> send_response_head(
       Exchange& ex, http::response_header<>& response, const BodyFraming& framing,
       beast::flat_buffer& upstream_buffer);
   Stream& body_sink() { return client_; }
   bool chunked_out() const { return response_chunked_; }
   // Trailers are dropped: HTTP/1.1 clients rarely ask for them (TE: trailers).
-  net::awaitable<bool> end_response(Exchange&, const http::fields&) { co_return true; }
+  Awaitable<bool> end_response(Exchange&, const http::fields&) { co_return true; }
   template <class Upstream>
-  net::awaitable<void> tunnel(Exchange& ex, Upstream& upstream, beast::flat_buffer& buffer);
+  Awaitable<void> tunnel(Exchange& ex, Upstream& upstream, beast::flat_buffer& buffer);
 
   ClientConnection client_info_;
   Stream client_;
@@ -85,8 +85,8 @@ class HttpSession final : public Session {
   bool linger_ = false;  // closing after rejecting a request whose bytes may still be arriving
 };
 
-using TlsStream = beast::ssl_stream<net::ip::tcp::socket>;
-extern template class HttpSession<net::ip::tcp::socket>;
+using TlsStream = beast::ssl_stream<TcpSocket>;
+extern template class HttpSession<TcpSocket>;
 extern template class HttpSession<TlsStream>;
 
 }  // namespace portico

@@ -14,7 +14,7 @@
 namespace portico {
 
 template <class Stream, bool IsRequest>
-net::awaitable<std::pair<HeadParseResult, boost::system::error_code>> read_head(
+Awaitable<std::pair<HeadParseResult, boost::system::error_code>> read_head(
     Stream& stream, beast::flat_buffer& buffer, HeadParser<IsRequest>& parser) {
   using Result = HeadParseResult;
   constexpr std::size_t MaxRead = 64 * 1024;

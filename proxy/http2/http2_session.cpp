@@ -73,7 +73,7 @@ class Http2Session<Stream>::StreamExchange {
   Http2Stream& body_sink() { return *stream_; }
   bool chunked_out() const { return false; }
 
-  net::awaitable<std::pair<boost::system::error_code, std::uint64_t>> send_response_head(
+  Awaitable<std::pair<boost::system::error_code, std::uint64_t>> send_response_head(
       Exchange&, http::response_header<>& response, const BodyFraming& framing,
       beast::flat_buffer&) {
     if (stream_->closed()) {
@@ -84,7 +84,7 @@ class Http2Session<Stream>::StreamExchange {
     session_.submit_head(*stream_, response, with_body_);
     co_return std::pair{boost::system::error_code(), std::uint64_t{0}};
   }
-  net::awaitable<bool> end_response(Exchange&, const http::fields& trailers) {
+  Awaitable<bool> end_response(Exchange&, const http::fields& trailers) {
     if (with_body_) {
       stream_->trailers_to_send = trailers;
       stream_->end_outbound();
@@ -315,7 +315,7 @@ void Http2Session<Stream>::end_after(std::int32_t last_stream_id) {
 }
 
 template <class Stream>
-net::awaitable<void> Http2Session<Stream>::run() {
+Awaitable<void> Http2Session<Stream>::run() {
   if (client_.worker.draining()) {
     drain();
   }
@@ -389,7 +389,7 @@ void Http2Session<Stream>::start_exchange(std::int32_t stream_id) {
 
 // One stream, start to end: the phases every codec shares, then a local reply on a fault.
 template <class Stream>
-net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Stream> stream) {
+Awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Stream> stream) {
   StreamExchange down(*this, stream);
   Exchange ex(stream->request, Protocol::Http2, client_);
   ex.body = stream->request_framing;
@@ -421,7 +421,7 @@ net::awaitable<void> Http2Session<Stream>::serve_stream(std::shared_ptr<Http2Str
 }
 
 template <class Stream>
-net::awaitable<Fault> Http2Session<Stream>::proxy(Exchange& ex, StreamExchange& down) {
+Awaitable<Fault> Http2Session<Stream>::proxy(Exchange& ex, StreamExchange& down) {
   if (down.body_source().malformed) {
     co_return Fault::BadRequest;
   }
@@ -460,7 +460,7 @@ void Http2Session<Stream>::send_local_reply(Exchange& ex, Http2Stream& stream, u
   submit_head(stream, reply.base(), with_body);
 }
 
-template class Http2Session<net::ip::tcp::socket>;
+template class Http2Session<TcpSocket>;
 template class Http2Session<TlsStream>;
 
 }  // namespace portico

@@ -44,7 +44,7 @@ class Http2Session final : public Session, private Http2Connection, private Http
   Http2Session(const Http2Session&) = delete;
   Http2Session& operator=(const Http2Session&) = delete;
 
-  net::awaitable<void> run();
+  Awaitable<void> run();
   void drain() override;
 
  private:
@@ -53,8 +53,8 @@ class Http2Session final : public Session, private Http2Connection, private Http
 
   std::chrono::steady_clock::duration read_timeout() const override;
   void on_fatal(int error) override;
-  net::awaitable<void> serve_stream(std::shared_ptr<Http2Stream> stream);
-  net::awaitable<Fault> proxy(Exchange& ex, StreamExchange& down);
+  Awaitable<void> serve_stream(std::shared_ptr<Http2Stream> stream);
+  Awaitable<Fault> proxy(Exchange& ex, StreamExchange& down);
   void submit_head(Http2Stream& stream, const http::response_header<>& head, bool with_body);
   void send_local_reply(Exchange& ex, Http2Stream& stream, unsigned status);
   void start_exchange(std::int32_t stream_id);
@@ -81,8 +81,8 @@ class Http2Session final : public Session, private Http2Connection, private Http
   HeaderList fields_;  // reused by every response head
 };
 
-using TlsStream = beast::ssl_stream<net::ip::tcp::socket>;
-extern template class Http2Session<net::ip::tcp::socket>;
+using TlsStream = beast::ssl_stream<TcpSocket>;
+extern template class Http2Session<TcpSocket>;
 extern template class Http2Session<TlsStream>;
 
 }  // namespace portico

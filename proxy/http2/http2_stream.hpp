@@ -15,7 +15,6 @@
 #include <nghttp2/nghttp2.h>
 
 #include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/message.hpp>
@@ -25,6 +24,7 @@
 #include <string>
 
 #include "proxy/exchange/body_framing.hpp"
+#include "proxy/net.hpp"
 #include "proxy/session/deadline.hpp"
 
 namespace portico {
@@ -43,7 +43,7 @@ class Http2Connection {
 
 class Http2Stream final : public Interruptible {
  public:
-  using executor_type = boost::asio::any_io_executor;
+  using executor_type = Executor;
   using Handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
   static constexpr std::size_t OutboundQueueLimit = 64 * 1024;
 

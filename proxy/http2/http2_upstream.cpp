@@ -51,7 +51,7 @@ class Http2Upstream final : public Http2UpstreamLink,
   void start() {
     net::co_spawn(
         beast::get_lowest_layer(this->stream_).get_executor(),
-        [self = this->shared_from_this()]() -> net::awaitable<void> { co_await self->run(); },
+        [self = this->shared_from_this()]() -> Awaitable<void> { co_await self->run(); },
         [](std::exception_ptr error) {
           log::unexpected("proxy", "HTTP/2 upstream connection", error);
         });
@@ -70,7 +70,7 @@ class Http2Upstream final : public Http2UpstreamLink,
     HeaderList& fields = fields_;
     fields.clear();
     fields.add(":method", head.method_string());
-    fields.add(":scheme", std::is_same_v<Stream, net::ip::tcp::socket> ? "http" : "https");
+    fields.add(":scheme", std::is_same_v<Stream, TcpSocket> ? "http" : "https");
     fields.add(":authority", head[http::field::host]);
     fields.add(":path", head.target());
     fields.add_fields(head);
@@ -104,7 +104,7 @@ class Http2Upstream final : public Http2UpstreamLink,
   using Wire::closing_;
   using Wire::session_;
 
-  net::awaitable<void> run() {
+  Awaitable<void> run() {
     beast::flat_buffer nothing_read_yet;
     co_await this->run_wire(nothing_read_yet);
     closing_ = true;

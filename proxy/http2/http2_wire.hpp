@@ -48,7 +48,7 @@ class Http2Wire {
 
   // Both loops, until the peer left or nghttp2 has nothing left to read or write (after a
   // GOAWAY and the end of its streams); `read_ahead`: bytes read before the wire existed.
-  net::awaitable<void> run_wire(beast::flat_buffer& read_ahead) {
+  Awaitable<void> run_wire(beast::flat_buffer& read_ahead) {
     using namespace boost::asio::experimental::awaitable_operators;
     co_await (read_loop(read_ahead) && write_loop());
   }
@@ -58,8 +58,8 @@ class Http2Wire {
     wake_.cancel();
   }
   // Waits until wake_writer() (for an owner waiting on something the loops do not see).
-  net::awaitable<void> wait_for_wake() {
-    wake_.expires_at(net::steady_timer::time_point::max());
+  Awaitable<void> wait_for_wake() {
+    wake_.expires_at(SteadyTimer::time_point::max());
     co_await wake_.async_wait(use_nothrow);
   }
 
@@ -68,7 +68,7 @@ class Http2Wire {
   bool closing_ = false;  // no more is fed to nghttp2; the connection ends once flushed
 
  private:
-  net::awaitable<void> read_loop(beast::flat_buffer& read_ahead) {
+  Awaitable<void> read_loop(beast::flat_buffer& read_ahead) {
     if (read_ahead.size() > 0) {
       const auto data = read_ahead.data();
       feed(static_cast<const std::uint8_t*>(data.data()), data.size());
@@ -110,7 +110,7 @@ class Http2Wire {
     wake_writer();
   }
 
-  net::awaitable<void> write_loop() {
+  Awaitable<void> write_loop() {
     constexpr std::size_t WriteBatch = 64 * 1024;
     for (;;) {
       // Lets what is already queued on the worker run first (an exchange about to add its
@@ -152,14 +152,13 @@ class Http2Wire {
     // Ends the read loop too: at once when the peer left, else after a short linger.
     closing_ = true;
     boost::system::error_code ignored;
-    beast::get_lowest_layer(stream_).shutdown(net::ip::tcp::socket::shutdown_send,
-                                                       ignored);
+    beast::get_lowest_layer(stream_).shutdown(TcpSocket::shutdown_send, ignored);
     read_deadline_.expires_after(std::chrono::seconds(1));
   }
 
   Deadline read_deadline_;   // idle connections; and the lingering read after the end
   Deadline write_deadline_;  // a peer that stops reading
-  net::steady_timer wake_;
+  SteadyTimer wake_;
   std::chrono::milliseconds send_timeout_;
   std::string out_;
   bool wake_pending_ = false;

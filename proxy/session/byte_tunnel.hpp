@@ -20,8 +20,8 @@ using Clock = std::chrono::steady_clock;
 // One direction: what was read ahead first, then bytes as they come, until either side fails
 // or closes. Ending stops the whole pipe (`stop`): a tunnel is over once either side closed.
 template <class From, class To, class Stop>
-net::awaitable<void> pump(From& from, beast::flat_buffer& read_ahead, To& to,
-                          Clock::time_point& last_activity, Stop& stop) {
+Awaitable<void> pump(From& from, beast::flat_buffer& read_ahead, To& to,
+                     Clock::time_point& last_activity, Stop& stop) {
   if (read_ahead.size() > 0) {
     auto [ec, n] = co_await net::async_write(to, read_ahead.data(), use_nothrow);
     read_ahead.consume(read_ahead.size());
@@ -51,8 +51,8 @@ net::awaitable<void> pump(From& from, beast::flat_buffer& read_ahead, To& to,
 
 // Ends a pipe that saw no byte in either direction for `idle`.
 template <class Stop>
-net::awaitable<void> watch_idle(net::steady_timer& timer, const Clock::time_point& last_activity,
-                                std::chrono::milliseconds idle, Stop& stop) {
+Awaitable<void> watch_idle(SteadyTimer& timer, const Clock::time_point& last_activity,
+                           std::chrono::milliseconds idle, Stop& stop) {
   for (;;) {
     timer.expires_at(last_activity + idle);
     auto [ec] = co_await timer.async_wait(use_nothrow);
@@ -70,10 +70,10 @@ net::awaitable<void> watch_idle(net::steady_timer& timer, const Clock::time_poin
 
 // `a_ahead`: bytes already read from `a`, to be written to `b` first; `b_ahead` likewise.
 template <class A, class B>
-net::awaitable<void> relay_bytes(A& a, beast::flat_buffer& a_ahead, B& b,
-                                 beast::flat_buffer& b_ahead, std::chrono::milliseconds idle) {
+Awaitable<void> relay_bytes(A& a, beast::flat_buffer& a_ahead, B& b, beast::flat_buffer& b_ahead,
+                            std::chrono::milliseconds idle) {
   using namespace boost::asio::experimental::awaitable_operators;
-  net::steady_timer watchdog(beast::get_lowest_layer(a).get_executor());
+  SteadyTimer watchdog(beast::get_lowest_layer(a).get_executor());
   auto last_activity = tunnel_detail::Clock::now();
   auto stop = [&] {
     cancel_quietly(beast::get_lowest_layer(a));

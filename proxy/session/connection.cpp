@@ -15,8 +15,7 @@ namespace {
 
 // Reads until the bytes either are the HTTP/2 preface or cannot be. False when the client
 // sent nothing (closed, or silent until the header timeout).
-net::awaitable<bool> read_first_bytes(net::ip::tcp::socket& stream, beast::flat_buffer& buffer,
-                                      bool& http2) {
+Awaitable<bool> read_first_bytes(TcpSocket& stream, beast::flat_buffer& buffer, bool& http2) {
   for (;;) {
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
     if (ec) {
@@ -33,11 +32,11 @@ net::awaitable<bool> read_first_bytes(net::ip::tcp::socket& stream, beast::flat_
 
 }  // namespace
 
-net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::socket socket,
-                                      net::ssl::context* tls) {
+Awaitable<void> serve_connection(ClientConnection client, TcpSocket socket,
+                                 net::ssl::context* tls) {
   Worker& worker = client.worker;
   const auto header_timeout = worker.settings().client_header_timeout;
-  net::ip::tcp::socket transport(std::move(socket));
+  TcpSocket transport(std::move(socket));
   Deadline deadline(worker.executor());
   deadline.watch(&transport);
   deadline.expires_after(header_timeout);
@@ -85,12 +84,12 @@ net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::soc
   if (!spoke) {
     close_quietly(transport);
   } else if (http2) {
-    Http2Session<net::ip::tcp::socket> session(std::move(client), std::move(transport),
-                                            std::move(first_bytes), std::move(deadline));
+    Http2Session<TcpSocket> session(std::move(client), std::move(transport), std::move(first_bytes),
+                                    std::move(deadline));
     co_await session.run();
   } else {
-    HttpSession<net::ip::tcp::socket> session(std::move(client), std::move(transport),
-                                           std::move(first_bytes), std::move(deadline));
+    HttpSession<TcpSocket> session(std::move(client), std::move(transport), std::move(first_bytes),
+                                   std::move(deadline));
     co_await session.run();
   }
 }

@@ -12,7 +12,6 @@
 namespace portico {
 
 // `tls`: the HTTPS listener's context, or null for the plain listener.
-net::awaitable<void> serve_connection(ClientConnection client, net::ip::tcp::socket socket,
-                                      net::ssl::context* tls);
+Awaitable<void> serve_connection(ClientConnection client, TcpSocket socket, net::ssl::context* tls);
 
 }  // namespace portico

@@ -4,8 +4,7 @@
 
 namespace portico {
 
-Deadline::Deadline(const boost::asio::any_io_executor& executor)
-    : state_(std::make_shared<State>(executor)) {}
+Deadline::Deadline(const Executor& executor) : state_(std::make_shared<State>(executor)) {}
 
 Deadline::~Deadline() {
   if (state_) {  // null once moved from

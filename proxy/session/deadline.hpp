@@ -10,10 +10,10 @@
 // An operation cancelled by the deadline completes with operation_aborted; expired() then
 // says it was the deadline, so callers map it to their timeout outcome. Owned by one
 // session, on its worker's thread.
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
+
+#include "proxy/net.hpp"
 
 namespace portico {
 
@@ -32,7 +32,7 @@ class Deadline {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit Deadline(const boost::asio::any_io_executor& executor);
+  explicit Deadline(const Executor& executor);
   ~Deadline();
   Deadline(const Deadline&) = delete;
   Deadline& operator=(const Deadline&) = delete;
@@ -43,11 +43,11 @@ class Deadline {
 
   // The streams whose pending operations the deadline cancels: the client's, and the
   // upstream's while an exchange uses one (null: none).
-  void watch(boost::asio::ip::tcp::socket* client, boost::asio::ip::tcp::socket* upstream = nullptr) {
+  void watch(TcpSocket* client, TcpSocket* upstream = nullptr) {
     state_->streams[0] = client;
     state_->streams[1] = upstream;
   }
-  void watch_upstream(boost::asio::ip::tcp::socket* upstream) { state_->streams[1] = upstream; }
+  void watch_upstream(TcpSocket* upstream) { state_->streams[1] = upstream; }
   void watch_channel(Interruptible* downstream) { state_->channels[0] = downstream; }
   void watch_upstream_channel(Interruptible* upstream) { state_->channels[1] = upstream; }
 
@@ -62,11 +62,11 @@ class Deadline {
 
  private:
   struct State {
-    explicit State(const boost::asio::any_io_executor& executor) : timer(executor) {}
-    boost::asio::steady_timer timer;
+    explicit State(const Executor& executor) : timer(executor) {}
+    SteadyTimer timer;
     Clock::time_point deadline = Clock::time_point::max();
     Clock::time_point armed_for = Clock::time_point::max();  // max: no wait pending
-    boost::asio::ip::tcp::socket* streams[2] = {nullptr, nullptr};
+    TcpSocket* streams[2] = {nullptr, nullptr};
     Interruptible* channels[2] = {nullptr, nullptr};
     bool expired = false;
     bool closed = false;

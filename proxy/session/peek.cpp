@@ -6,13 +6,13 @@
 
 namespace portico {
 
-net::awaitable<std::size_t> peek_until(net::ip::tcp::socket& socket, std::span<char> into,
-                                       const std::function<bool(std::string_view)>& decided) {
+Awaitable<std::size_t> peek_until(TcpSocket& socket, std::span<char> into,
+                                  const std::function<bool(std::string_view)>& decided) {
   std::size_t seen = 0;
   boost::system::error_code ec;
   socket.non_blocking(true, ec);
   while (!ec) {
-    std::tie(ec) = co_await socket.async_wait(net::ip::tcp::socket::wait_read, use_nothrow);
+    std::tie(ec) = co_await socket.async_wait(TcpSocket::wait_read, use_nothrow);
     const std::size_t n =
         ec ? 0 : socket.receive(net::buffer(into.data(), into.size()), MSG_PEEK, ec);
     if (ec || n == 0) {
@@ -22,7 +22,7 @@ net::awaitable<std::size_t> peek_until(net::ip::tcp::socket& socket, std::span<c
       co_return n;
     }
     if (n == seen) {  // nothing new since the last look: the rest is still on its way
-      net::steady_timer later(socket.get_executor(), std::chrono::milliseconds(10));
+      SteadyTimer later(socket.get_executor(), std::chrono::milliseconds(10));
       std::tie(ec) = co_await later.async_wait(use_nothrow);
     }
     seen = n;

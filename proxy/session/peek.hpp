@@ -14,7 +14,7 @@ namespace portico {
 
 // The number of bytes in `into` once `decided` holds for them (or `into` is full); 0 when the
 // connection closed, failed, or its deadline cancelled the wait.
-net::awaitable<std::size_t> peek_until(net::ip::tcp::socket& socket, std::span<char> into,
-                                       const std::function<bool(std::string_view)>& decided);
+Awaitable<std::size_t> peek_until(TcpSocket& socket, std::span<char> into,
+                                  const std::function<bool(std::string_view)>& decided);
 
 }  // namespace portico

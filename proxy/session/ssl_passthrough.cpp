@@ -15,7 +15,7 @@ namespace {
 
 // The ClientHello at the start of `socket`, peeked, not read: the handshake that may follow
 // reads it again. Nothing when the client closed or stayed silent until the header deadline.
-net::awaitable<std::optional<HelloPeek>> peek_hello(net::ip::tcp::socket& socket) {
+Awaitable<std::optional<HelloPeek>> peek_hello(TcpSocket& socket) {
   const auto start = std::make_unique_for_overwrite<char[]>(MaxHelloRecordBytes);
   const std::span<char> into(start.get(), MaxHelloRecordBytes);
   const std::size_t n = co_await peek_until(socket, into, [](std::string_view bytes) {
@@ -29,8 +29,8 @@ net::awaitable<std::optional<HelloPeek>> peek_hello(net::ip::tcp::socket& socket
 
 }  // namespace
 
-net::awaitable<bool> pass_through(const ClientConnection& client, net::ip::tcp::socket& socket,
-                                  Deadline& deadline) {
+Awaitable<bool> pass_through(const ClientConnection& client, TcpSocket& socket,
+                             Deadline& deadline) {
   Worker& worker = client.worker;
   const SnapshotPtr snapshot = worker.pin();
   if (!snapshot || !snapshot->routes->has_passthrough()) {
@@ -51,7 +51,7 @@ net::awaitable<bool> pass_through(const ClientConnection& client, net::ip::tcp::
   const ClusterPtr& cluster = snapshot->clusters->at(*cluster_id);
   const Endpoint* endpoint =
       cluster ? worker.balancer().pick(*cluster, std::chrono::steady_clock::now()) : nullptr;
-  UpstreamStream upstream{net::ip::tcp::socket(worker.executor())};
+  UpstreamStream upstream{TcpSocket(worker.executor())};
   const UpstreamDial dial{settings.upstream_connect_timeout, nullptr, "",
                           worker.stats().upstream_connect_errors};
   Fault fault = Fault::NoEndpoint;
@@ -70,8 +70,8 @@ net::awaitable<bool> pass_through(const ClientConnection& client, net::ip::tcp::
   ++worker.stats().passthrough_connections;
   beast::flat_buffer nothing_ahead;
   beast::flat_buffer nothing_back;
-  co_await relay_bytes(socket, nothing_ahead, std::get<net::ip::tcp::socket>(upstream),
-                       nothing_back, settings.tunnel_idle_timeout);
+  co_await relay_bytes(socket, nothing_ahead, std::get<TcpSocket>(upstream), nothing_back,
+                       settings.tunnel_idle_timeout);
   co_return true;
 }
 

@@ -13,7 +13,6 @@ namespace portico {
 // True when the connection is over: passed through, or closed (it closed, or sent no
 // ClientHello within the header timeout); false when it is Portico's to terminate, every
 // byte of it still unread.
-net::awaitable<bool> pass_through(const ClientConnection& client, net::ip::tcp::socket& socket,
-                                  Deadline& deadline);
+Awaitable<bool> pass_through(const ClientConnection& client, TcpSocket& socket, Deadline& deadline);
 
 }  // namespace portico

@@ -22,16 +22,16 @@ namespace portico {
 
 class BackendTls;
 
-using UpstreamTlsStream = beast::ssl_stream<net::ip::tcp::socket>;
+using UpstreamTlsStream = beast::ssl_stream<TcpSocket>;
 // A connection to a backend, in clear or over TLS.
-using UpstreamStream = std::variant<net::ip::tcp::socket, UpstreamTlsStream>;
+using UpstreamStream = std::variant<TcpSocket, UpstreamTlsStream>;
 
 // One connection to an upstream endpoint, with the read buffer that belongs to it: plain
 // HTTP, or HTTPS for an Ingress with backend-protocol HTTPS (the TLS stream then owns the
 // TCP one). `open_gauge` counts live upstream connections in the owning worker's stats.
 struct UpstreamConnection {
-  UpstreamConnection(const net::any_io_executor& executor, Endpoint to, std::int64_t& open_gauge)
-      : stream(std::in_place_type<net::ip::tcp::socket>, executor),
+  UpstreamConnection(const Executor& executor, Endpoint to, std::int64_t& open_gauge)
+      : stream(std::in_place_type<TcpSocket>, executor),
         endpoint(std::move(to)),
         gauge(open_gauge) {
     ++gauge;
@@ -41,9 +41,8 @@ struct UpstreamConnection {
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   bool tls() const noexcept { return stream.index() == 1; }
-  net::ip::tcp::socket& transport() noexcept {
-    return std::visit([](auto& s) -> net::ip::tcp::socket& { return beast::get_lowest_layer(s); },
-                      stream);
+  TcpSocket& transport() noexcept {
+    return std::visit([](auto& s) -> TcpSocket& { return beast::get_lowest_layer(s); }, stream);
   }
 
   UpstreamStream stream;

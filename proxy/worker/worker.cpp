@@ -113,7 +113,7 @@ Worker::~Worker() {
 }
 
 Expected<net::ip::tcp::endpoint> Worker::listen(const net::ip::tcp::endpoint& where, bool tls) {
-  net::ip::tcp::acceptor acceptor(*io_);
+  TcpAcceptor acceptor(*io_);
   boost::system::error_code ec;
   acceptor.open(where.protocol(), ec);
   if (!ec) {
@@ -193,7 +193,7 @@ void Worker::start_drain() {
     boost::system::error_code ec;
     listener->acceptor.non_blocking(true, ec);
     for (;;) {
-      net::ip::tcp::socket socket(*io_);
+      TcpSocket socket(*io_);
       net::ip::tcp::endpoint peer;
       listener->acceptor.accept(socket, peer, ec);
       if (ec) {
@@ -214,7 +214,7 @@ void Worker::remove_session(Session* session) {
   sessions_.erase(session);
 }
 
-net::awaitable<void> Worker::accept_loop(Listener& listener) {
+Awaitable<void> Worker::accept_loop(Listener& listener) {
   for (;;) {
     // The peer's address comes with accept(), saving a getpeername() per connection.
     net::ip::tcp::endpoint peer;
@@ -225,7 +225,7 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
     if (ec) {
       // Out of descriptors or memory: back off briefly instead of spinning on the error.
       log::warn("proxy", "accept failed", {{"error", ec.message()}});
-      net::steady_timer pause(*io_, std::chrono::milliseconds(50));
+      SteadyTimer pause(*io_, std::chrono::milliseconds(50));
       co_await pause.async_wait(use_nothrow);
       continue;
     }
@@ -233,8 +233,7 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
   }
 }
 
-void Worker::admit_connection(Listener& listener, net::ip::tcp::socket socket,
-                              net::ip::address peer) {
+void Worker::admit_connection(Listener& listener, TcpSocket socket, net::ip::address peer) {
   // --proxy-protocol, or use-proxy-protocol in the global ConfigMap as of now.
   if (settings_.proxy_protocol || (view_ && view_->global->proxy_protocol)) {
     net::co_spawn(*io_, start_proxied_session(listener, std::move(socket), peer), net::detached);
@@ -246,12 +245,11 @@ void Worker::admit_connection(Listener& listener, net::ip::tcp::socket socket,
 // Peeks at the connection's first bytes until they hold a whole header, then reads exactly
 // the header off the socket, so HTTP (or the TLS handshake) starts at its own first byte.
 // Bounded by the client header timeout.
-net::awaitable<void> Worker::start_proxied_session(Listener& listener,
-                                                   net::ip::tcp::socket accepted,
-                                                   net::ip::address peer) {
+Awaitable<void> Worker::start_proxied_session(Listener& listener, TcpSocket accepted,
+                                              net::ip::address peer) {
   // Shared with the deadline's handler, which may run after this frame has ended.
-  const auto socket = std::make_shared<net::ip::tcp::socket>(std::move(accepted));
-  net::steady_timer deadline(*io_, settings_.client_header_timeout);
+  const auto socket = std::make_shared<TcpSocket>(std::move(accepted));
+  SteadyTimer deadline(*io_, settings_.client_header_timeout);
   deadline.async_wait([weak = std::weak_ptr(socket)](const boost::system::error_code& ec) {
     if (const auto held = weak.lock(); held && !ec) {
       cancel_quietly(*held);  // the header never came whole
@@ -277,8 +275,8 @@ net::awaitable<void> Worker::start_proxied_session(Listener& listener,
   ++stats_.proxy_protocol_rejected;
 }
 
-void Worker::start_session(Listener& listener, net::ip::tcp::socket socket,
-                           net::ip::address client_ip, bool from_proxy_header) {
+void Worker::start_session(Listener& listener, TcpSocket socket, net::ip::address client_ip,
+                           bool from_proxy_header) {
   open_sessions_.fetch_add(1, std::memory_order_relaxed);
   ClientConnection client{*this,         client_ip,    client_ip.to_string(),
                           listener.port, listener.tls, from_proxy_header};

@@ -49,7 +49,7 @@ class Worker {
   void stop();                         // stops the loop and joins the thread
   void publish(SnapshotPtr snapshot);  // installs on the worker's thread
   void drain();                        // stop accepting; close idle connections; no keep-alive
-  net::any_io_executor executor() { return io_->get_executor(); }
+  Executor executor() { return io_->get_executor(); }
 
   // Read by any thread (readiness and shutdown).
   std::uint64_t installed_generation() const noexcept { return installed_.load(); }
@@ -78,7 +78,7 @@ class Worker {
 
  private:
   struct Listener {
-    net::ip::tcp::acceptor acceptor;
+    TcpAcceptor acceptor;
     std::uint16_t port;
     bool tls;
   };
@@ -91,15 +91,15 @@ class Worker {
   // resumed into it (its session id context differs).
   static int prepare_handshake(SSL* ssl, int* alert, void* worker);
   void install(SnapshotPtr snapshot);
-  net::awaitable<void> accept_loop(Listener& listener);
+  Awaitable<void> accept_loop(Listener& listener);
   // Starts the session of a connection just accepted, or first reads its PROXY protocol header.
-  void admit_connection(Listener& listener, net::ip::tcp::socket socket, net::ip::address peer);
+  void admit_connection(Listener& listener, TcpSocket socket, net::ip::address peer);
   // `from_proxy_header`: `client_ip` is what a PROXY protocol header said.
-  void start_session(Listener& listener, net::ip::tcp::socket socket, net::ip::address client_ip,
+  void start_session(Listener& listener, TcpSocket socket, net::ip::address client_ip,
                      bool from_proxy_header);
   // With PROXY protocol on: the session starts once the header has named the client.
-  net::awaitable<void> start_proxied_session(Listener& listener, net::ip::tcp::socket accepted,
-                                             net::ip::address peer);
+  Awaitable<void> start_proxied_session(Listener& listener, TcpSocket accepted,
+                                        net::ip::address peer);
   void start_drain();
 
   const ProxySettings flags_;

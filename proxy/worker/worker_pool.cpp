@@ -80,20 +80,20 @@ std::size_t WorkerPool::open_sessions() const noexcept {
   return n;
 }
 
-net::awaitable<WorkerStats> WorkerPool::collect_stats() {
+Awaitable<WorkerStats> WorkerPool::collect_stats() {
   WorkerStats total;
   for (auto& worker : workers_) {
     Worker* w = worker.get();
     const WorkerStats copy = co_await net::co_spawn(
         w->executor(),
-        [w]() -> net::awaitable<WorkerStats> {
+        [w]() -> Awaitable<WorkerStats> {
           WorkerStats stats = w->stats();
           for (auto& endpoint : w->balancer().ejected_endpoints(LoadBalancer::Clock::now())) {
             stats.ejected_endpoints.insert(std::move(endpoint));
           }
           co_return stats;
         },
-        net::use_awaitable);
+        net::use_awaitable_t<Executor>{});
     total.merge(copy);
   }
   co_return total;

@@ -38,7 +38,7 @@ class WorkerPool {
   std::uint16_t https_port() const noexcept { return workers_.front()->https_port(); }
 
   // Sums the workers' counters, each copied on its own thread. Awaited on any executor.
-  net::awaitable<WorkerStats> collect_stats();
+  Awaitable<WorkerStats> collect_stats();
 
  private:
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -33,8 +33,8 @@ std::optional<std::uint64_t> number_after(std::string_view target, std::string_v
 }
 
 // Reads the whole request body in pieces, keeping only its size and an FNV-1a checksum.
-net::awaitable<bool> consume_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                  RequestParser& parser, std::uint64_t& size, std::uint32_t& fnv) {
+Awaitable<bool> consume_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                             RequestParser& parser, std::uint64_t& size, std::uint32_t& fnv) {
   static thread_local char chunk[64 * 1024];
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
@@ -53,8 +53,8 @@ net::awaitable<bool> consume_body(beast::tcp_stream& stream, beast::flat_buffer&
 }
 
 // Streams `size` bytes of a repeating pattern ('a'..'z'): byte i is 'a' + i % 26.
-net::awaitable<bool> send_bytes(beast::tcp_stream& stream, http::response<http::buffer_body>& res,
-                                std::uint64_t size) {
+Awaitable<bool> send_bytes(beast::tcp_stream& stream, http::response<http::buffer_body>& res,
+                           std::uint64_t size) {
   static thread_local char chunk[26 * 2520];  // a whole number of patterns, about 64 KiB
   for (std::size_t i = 0; i < sizeof chunk; ++i) {
     chunk[i] = static_cast<char>('a' + i % 26);
@@ -79,8 +79,8 @@ net::awaitable<bool> send_bytes(beast::tcp_stream& stream, http::response<http::
 
 // A WebSocket session: every message comes back as it was sent (text or binary), until the
 // client closes.
-net::awaitable<void> echo_websocket(beast::tcp_stream stream,
-                                    const http::request<http::buffer_body>& handshake) {
+Awaitable<void> echo_websocket(beast::tcp_stream stream,
+                               const http::request<http::buffer_body>& handshake) {
   beast::websocket::stream<beast::tcp_stream> ws(std::move(stream));
   if (auto [ec] = co_await ws.async_accept(handshake, use_nothrow); ec) {
     co_return;
@@ -127,7 +127,7 @@ void EchoServer::kill() {
   done.get_future().wait();
 }
 
-net::awaitable<void> EchoServer::accept_loop() {
+Awaitable<void> EchoServer::accept_loop() {
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
     if (ec) {
@@ -138,7 +138,7 @@ net::awaitable<void> EchoServer::accept_loop() {
   }
 }
 
-net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_t serial) {
+Awaitable<void> EchoServer::serve(TcpSocket socket, std::uint64_t serial) {
   beast::tcp_stream stream(std::move(socket));
   stream.socket().set_option(net::ip::tcp::no_delay(true));
   open_->insert(&stream);
@@ -181,7 +181,7 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
     res.keep_alive(req.keep_alive());
     const auto delay = number_after(target, "/delay/").value_or(0) + delay_ms_.load();
     if (delay > 0) {
-      net::steady_timer timer(io_, std::chrono::milliseconds(delay));
+      SteadyTimer timer(io_, std::chrono::milliseconds(delay));
       co_await timer.async_wait(use_nothrow);
     }
     if (const auto status = number_after(target, "/status/")) {
@@ -229,7 +229,7 @@ net::awaitable<void> EchoServer::serve(net::ip::tcp::socket socket, std::uint64_
     }
   }
   boost::system::error_code ignored;
-  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  stream.socket().shutdown(TcpSocket::shutdown_send, ignored);
 }
 
 }  // namespace portico::echo

@@ -25,6 +25,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "proxy/net.hpp"
+
 namespace portico::echo {
 
 class EchoServer {
@@ -46,12 +48,12 @@ class EchoServer {
   void kill();
 
  private:
-  boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, std::uint64_t serial);
+  Awaitable<void> accept_loop();
+  Awaitable<void> serve(TcpSocket socket, std::uint64_t serial);
 
   boost::asio::io_context& io_;
   std::string name_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  TcpAcceptor acceptor_;
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::int64_t> delay_ms_{0};
   mutable std::mutex received_mutex_;
