@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A/B of two Portico binaries in one run: the same backend (portico-echo), one worker each,
 # alternating between the binaries run after run so the machine's drift hits both alike.
-# Scenarios: wrk -t1 -c64 small keep-alive GETs, the same with Connection: close, and h2load
-# over TLS h2 (-c 64 -m 10, the same ECDSA P-256 certificate for both). Each run prints
+# Scenarios: wrk -t1 -c64 small keep-alive GETs, the same with Connection: close, the same
+# keep-alive over HTTPS, and h2load over TLS h2 (-c 64 -m 10); both sides use the same ECDSA
+# P-256 certificate. Each run prints
 # requests/s and the proxy's CPU per request (user and system time from /proc/PID/stat); then
 # medians and new/old ratios. A side with any error (non-2xx, socket errors, failed streams)
 # voids the scenario's ratio.
@@ -38,10 +39,12 @@ load() { # side mode
   local p=${port[$1]} out requests errors u0 s0 u1 s1
   read -r u0 s0 < <(cpu_ticks "${pid[$1]}")
   case $2 in
-    keep-alive | close)
-      local extra=(); [[ $2 == close ]] && extra=(-H 'Connection: close')
-      out=$(wrk -t1 -c64 -d"${seconds}s" -H 'Host: blog.example.com' "${extra[@]}" \
-        "http://127.0.0.1:$p/" 2>&1 || true)
+    keep-alive | close | https)
+      local extra=() url="http://127.0.0.1:$p/"
+      [[ $2 == close ]] && extra=(-H 'Connection: close')
+      [[ $2 == https ]] && url="https://127.0.0.1:$((p + 2))/"
+      out=$(wrk -t1 -c64 -d"${seconds}s" -H 'Host: blog.example.com' "${extra[@]}" "$url" 2>&1 ||
+        true)
       errors=$(wrk_errors "$out")
       requests=$(awk '/requests in/ { print $1 }' <<<"$out")
       rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out") ;;
@@ -62,7 +65,7 @@ load() { # side mode
     'BEGIN { printf "%.0f %.2f %.2f\n", rps, u / hz * 1e6 / n, s / hz * 1e6 / n }'
 }
 
-modes=(keep-alive close h2)
+modes=(keep-alive close https h2)
 declare -A rps user sys failed
 machine_load_note
 for ((r = 1; r <= runs; r++)); do

@@ -1,7 +1,5 @@
 #include "proxy/exchange/upstream_connect.hpp"
 
-#include <boost/beast/ssl.hpp>
-
 #include "proxy/common/log.hpp"
 #include "proxy/tls/backend_tls.hpp"
 #include "proxy/worker/worker.hpp"
@@ -20,7 +18,7 @@ Awaitable<Fault> connect_upstream(UpstreamStream& stream, const Endpoint& endpoi
   }
   if (!ec && dial.tls != nullptr) {
     TcpSocket connected = std::move(tcp);  // out of the variant before it changes
-    auto& tls = stream.emplace<UpstreamTlsStream>(std::move(connected), *dial.tls);
+    auto& tls = stream.emplace<TlsSocket>(std::move(connected), *dial.tls);
     if (!dial.alpn.empty()) {
       unsigned char offer[32];
       offer[0] = static_cast<unsigned char>(dial.alpn.size());

@@ -7,7 +7,6 @@
 // that ends first ends the request stream too. Downstream: see upstream_http1.hpp.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include "proxy/common/log.hpp"
 #include "proxy/exchange/body_relay.hpp"

@@ -3,7 +3,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <tuple>
 #include <type_traits>
@@ -293,6 +292,6 @@ Awaitable<bool> HttpSession<Stream>::send_local_reply(Exchange& ex, unsigned sta
 }
 
 template class HttpSession<TcpSocket>;
-template class HttpSession<TlsStream>;
+template class HttpSession<TlsSocket>;
 
 }  // namespace portico

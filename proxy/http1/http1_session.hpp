@@ -10,7 +10,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/fields.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -20,6 +19,7 @@
 #include "proxy/net.hpp"
 #include "proxy/session/deadline.hpp"
 #include "proxy/session/session.hpp"
+#include "proxy/tls/tls_socket.hpp"
 
 namespace portico {
 
@@ -85,8 +85,7 @@ class HttpSession final : public Session {
   bool linger_ = false;  // closing after rejecting a request whose bytes may still be arriving
 };
 
-using TlsStream = beast::ssl_stream<TcpSocket>;
 extern template class HttpSession<TcpSocket>;
-extern template class HttpSession<TlsStream>;
+extern template class HttpSession<TlsSocket>;
 
 }  // namespace portico

@@ -2,7 +2,6 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include <boost/beast/ssl.hpp>
 #include <vector>
 
 #include "proxy/common/log.hpp"
@@ -461,6 +460,6 @@ void Http2Session<Stream>::send_local_reply(Exchange& ex, Http2Stream& stream, u
 }
 
 template class Http2Session<TcpSocket>;
-template class Http2Session<TlsStream>;
+template class Http2Session<TlsSocket>;
 
 }  // namespace portico

@@ -8,10 +8,9 @@
 //
 // Its Http2Wire moves the bytes. Owned by the coroutine serving the connection, which run()
 // holds until every stream's exchange has ended.
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +24,7 @@
 #include "proxy/http2/stream_table.hpp"
 #include "proxy/net.hpp"
 #include "proxy/session/session.hpp"
+#include "proxy/tls/tls_socket.hpp"
 
 struct nghttp2_session;
 
@@ -81,8 +81,7 @@ class Http2Session final : public Session, private Http2Connection, private Http
   HeaderList fields_;  // reused by every response head
 };
 
-using TlsStream = beast::ssl_stream<TcpSocket>;
 extern template class Http2Session<TcpSocket>;
-extern template class Http2Session<TlsStream>;
+extern template class Http2Session<TlsSocket>;
 
 }  // namespace portico

@@ -1,7 +1,6 @@
 #include "proxy/http2/http2_upstream.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/beast/ssl.hpp>
 #include <charconv>
 
 #include "proxy/common/log.hpp"

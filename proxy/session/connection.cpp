@@ -1,7 +1,6 @@
 #include "proxy/session/connection.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include "proxy/http1/http1_session.hpp"
 #include "proxy/http2/http2_session.hpp"
@@ -47,7 +46,7 @@ Awaitable<void> serve_connection(ClientConnection client, TcpSocket socket,
         co_return;
       }
     }
-    TlsStream stream(std::move(transport), *tls);
+    TlsSocket stream(std::move(transport), *tls);
     deadline.watch(&beast::get_lowest_layer(stream));
     ClientAuthPtr client_auth;  // set by the handshake when the SNI's host asks for certificates
     ClientAuth::lend_slot(stream.native_handle(), &client_auth);
@@ -68,11 +67,11 @@ Awaitable<void> serve_connection(ClientConnection client, TcpSocket socket,
     unsigned length = 0;
     SSL_get0_alpn_selected(stream.native_handle(), &protocol, &length);
     if (std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2") {
-      Http2Session<TlsStream> session(std::move(client), std::move(stream), {},
+      Http2Session<TlsSocket> session(std::move(client), std::move(stream), {},
                                       std::move(deadline));
       co_await session.run();
     } else {
-      HttpSession<TlsStream> session(std::move(client), std::move(stream), {}, std::move(deadline));
+      HttpSession<TlsSocket> session(std::move(client), std::move(stream), {}, std::move(deadline));
       co_await session.run();
     }
     co_return;

@@ -4,9 +4,9 @@
 // endpoint so the warmest connection is reused first; connections idle longer than the idle
 // timeout, or to endpoints that left the routing snapshot, or that carried as many requests
 // as allowed, are closed.
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -16,15 +16,15 @@
 
 #include "proxy/net.hpp"
 #include "proxy/proxy_settings.hpp"
+#include "proxy/tls/tls_socket.hpp"
 #include "proxy/upstream/cluster.hpp"
 
 namespace portico {
 
 class BackendTls;
 
-using UpstreamTlsStream = beast::ssl_stream<TcpSocket>;
 // A connection to a backend, in clear or over TLS.
-using UpstreamStream = std::variant<TcpSocket, UpstreamTlsStream>;
+using UpstreamStream = std::variant<TcpSocket, TlsSocket>;
 
 // One connection to an upstream endpoint, with the read buffer that belongs to it: plain
 // HTTP, or HTTPS for an Ingress with backend-protocol HTTPS (the TLS stream then owns the

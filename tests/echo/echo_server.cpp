@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "proxy/net.hpp"
+#include "tests/support/checksum.hpp"
 
 namespace portico::echo {
 namespace {
@@ -44,9 +45,7 @@ Awaitable<bool> consume_body(beast::tcp_stream& stream, beast::flat_buffer& buff
       co_return false;
     }
     const std::size_t got = sizeof chunk - parser.get().body().size;
-    for (std::size_t i = 0; i < got; ++i) {
-      fnv = (fnv ^ static_cast<unsigned char>(chunk[i])) * 16777619u;
-    }
+    fnv = test::fnv1a({chunk, got}, fnv);
     size += got;
   }
   co_return true;
@@ -162,7 +161,7 @@ Awaitable<void> EchoServer::serve(TcpSocket socket, std::uint64_t serial) {
       co_return;
     }
     std::uint64_t body_bytes = 0;
-    std::uint32_t fnv = 2166136261u;
+    std::uint32_t fnv = test::Fnv1aStart;
     if (!co_await consume_body(stream, buffer, parser, body_bytes, fnv)) {
       break;
     }

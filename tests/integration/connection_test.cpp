@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "tests/support/checksum.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -170,15 +171,13 @@ TEST_CASE("E2E: 1 GiB up and down streams through with flat memory", "[e2e][larg
       "POST /upload HTTP/1.1\r\nHost: x.com\r\nContent-Length: " + std::to_string(GiB) + "\r\n\r\n";
   net::write(s, net::buffer(head));
   std::vector<char> chunk(1 << 20);
-  std::uint32_t fnv = 2166136261u;
+  std::uint32_t fnv = Fnv1aStart;
   for (std::size_t i = 0; i < chunk.size(); ++i) {
     chunk[i] = static_cast<char>(i * 7);
   }
   for (std::uint64_t sent = 0; sent < GiB; sent += chunk.size()) {
     net::write(s, net::buffer(chunk));
-    for (const char c : chunk) {
-      fnv = (fnv ^ static_cast<unsigned char>(c)) * 16777619u;
-    }
+    fnv = fnv1a({chunk.data(), chunk.size()}, fnv);
   }
   boost::beast::flat_buffer buffer;
   http::response<http::string_body> uploaded;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/certificates.hpp"
+#include "tests/support/checksum.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/h2_peer.hpp"
@@ -47,14 +48,6 @@ CurlReply curl(std::vector<std::string> args) {
   reply.version = tail.substr(0, tail.find(' '));
   reply.status = static_cast<unsigned>(std::stoul(tail.substr(tail.find(' ') + 1)));
   return reply;
-}
-
-std::uint32_t fnv1a(const std::string& bytes) {
-  std::uint32_t hash = 2166136261u;
-  for (const unsigned char c : bytes) {
-    hash = (hash ^ c) * 16777619u;
-  }
-  return hash;
 }
 
 // a.com over TLS (its own certificate) and b.com, both to one echo backend.

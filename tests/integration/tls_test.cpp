@@ -2,11 +2,15 @@
 // Secrets, swapped live when a Secret changes, and plain HTTP to those hosts redirects.
 #include <openssl/ssl.h>
 
-#include <ctime>
 #include <catch2/catch.hpp>
+#include <ctime>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/certificates.hpp"
+#include "tests/support/checksum.hpp"
+#include "tests/support/command.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -92,6 +96,62 @@ TEST_CASE("TLS: the certificate is chosen by SNI, and requests are proxied over 
   CHECK(expires <= now + 3600);
   CHECK(metric(metrics, "portico_certificate_expiry_timestamp_seconds{host=\"\","
                         "source=\"self-signed\"}") > now + 300 * 86400);
+}
+
+// Many TLS records each way, more than a socket buffer holds, on one connection that curl
+// reuses for the second request: reads and writes that wait for the socket mid-record.
+TEST_CASE("TLS: large bodies both ways, two requests on one HTTPS connection", "[tls]") {
+  TlsSite site;
+  Portico portico(site.dir.path());
+  portico.wait_ready();
+  const auto https = std::to_string(portico.https_port());
+  const auto resolve = "a.com:" + https + ":127.0.0.1";
+  const auto origin = "https://a.com:" + https;
+  TempDir files;
+  std::string upload(5 * 1024 * 1024 + 123, '\0');
+  for (std::size_t i = 0; i < upload.size(); ++i) {
+    upload[i] = static_cast<char>(i * 7 + i / 4096);
+  }
+  files.write("upload.bin", upload);
+  const auto downloaded = (files.path() / "download.bin").string();
+  constexpr std::size_t DownloadSize = 9'000'001;
+
+  const auto result = run_command({"curl",
+                                   "-sk",
+                                   "--max-time",
+                                   "60",
+                                   "--resolve",
+                                   resolve,
+                                   "--data-binary",
+                                   "@" + (files.path() / "upload.bin").string(),
+                                   origin + "/upload",
+                                   "--next",
+                                   "-sk",
+                                   "--max-time",
+                                   "60",
+                                   "--resolve",
+                                   resolve,
+                                   "-o",
+                                   downloaded,
+                                   "-w",
+                                   "\n%{num_connects}",
+                                   origin + "/bytes/" + std::to_string(DownloadSize)});
+  REQUIRE(result.exit_code == 0);
+  const auto last = result.out.rfind('\n');
+  REQUIRE(last != std::string::npos);
+  CHECK(result.out.substr(last + 1) == "0");  // the second request reused the connection
+  const auto seen = nlohmann::json::parse(result.out.substr(0, last));
+  CHECK(seen["body_bytes"] == upload.size());
+  CHECK(seen["body_fnv1a"] == fnv1a(upload));
+
+  std::ifstream in(downloaded, std::ios::binary);
+  const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(body.size() == DownloadSize);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    wrong += body[i] != static_cast<char>('a' + i % 26) ? 1 : 0;
+  }
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("TLS: a Secret change swaps the certificate live", "[tls]") {
