@@ -122,7 +122,7 @@ Expected<std::string> explain_request(const Snapshot& snapshot, const ExplainInp
   if (request_uri.front() == '?') {
     request_uri.insert(0, "/");
   }
-  http::request_header<> head;
+  RequestHeader head;
   const http::verb method = http::string_to_verb(input.method);
   if (method == http::verb::unknown) {
     return fail("\"" + input.method + "\" is not an HTTP method Portico knows");

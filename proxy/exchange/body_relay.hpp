@@ -86,7 +86,7 @@ Awaitable<RelayEnd> relay_length(From& from, beast::flat_buffer& from_buffer, st
 // hands the kernel a buffer per field part, and walking that sequence cost ~10% of a small
 // request (bench/RESULTS.md).
 template <bool IsRequest>
-void format_head(const http::header<IsRequest>& message, std::string& out) {
+void format_head(const http::header<IsRequest, HeaderFields>& message, std::string& out) {
   // A new connection's string starts with room for a usual head: growing from empty
   // reallocated it about three times. Later heads reuse it, so this costs nothing then.
   constexpr std::size_t UsualHeadBytes = 1024;
@@ -114,7 +114,7 @@ void format_head(const http::header<IsRequest>& message, std::string& out) {
 // bytes went with the head (they are consumed from `from_buffer`).
 template <bool IsRequest, class To>
 Awaitable<std::pair<boost::system::error_code, std::uint64_t>> write_head(
-    To& to, const http::header<IsRequest>& message, std::string& head_text,
+    To& to, const http::header<IsRequest, HeaderFields>& message, std::string& head_text,
     beast::flat_buffer& from_buffer, const BodyFraming& body, Deadline& deadline,
     std::chrono::milliseconds timeout) {
   std::uint64_t carried = 0;

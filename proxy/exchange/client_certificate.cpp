@@ -5,7 +5,7 @@ namespace {
 
 // Replaces whatever the client sent under `name`; an empty value removes it (nginx's
 // proxy_set_header), so a client can never pass its own verdict off as Portico's.
-void set_or_remove(http::request_header<>& request, std::string_view name, std::string_view value) {
+void set_or_remove(RequestHeader& request, std::string_view name, std::string_view value) {
   if (value.empty()) {
     request.erase(name);
   } else {

@@ -30,8 +30,8 @@ std::pair<std::string_view, std::string_view> split(std::string_view text, char 
                                      : std::pair{text.substr(0, i), text.substr(i + 1)};
 }
 
-http::request<http::empty_body> page_request(const Exchange& ex, unsigned status) {
-  http::request<http::empty_body> out{http::verb::get, "/", 11};
+SideRequest page_request(const Exchange& ex, unsigned status) {
+  SideRequest out{http::verb::get, "/", 11};
   out.set(http::field::host, ex.target.host);
   out.set("X-Code", std::to_string(status));
   out.set("X-Format", ex.request[http::field::accept]);

@@ -3,7 +3,6 @@
 // an HTTP/2 stream). The codec fills the request head and how its body is framed; the phases
 // of request_pipeline.hpp (route, policy, endpoint), the upstream exchange and the access log
 // work on this alone, so a feature written once serves both protocols.
-#include <boost/beast/http/message.hpp>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -15,6 +14,7 @@
 
 #include "proxy/exchange/body_framing.hpp"
 #include "proxy/exchange/forwarding.hpp"
+#include "proxy/exchange/header_fields.hpp"
 #include "proxy/exchange/protocol.hpp"
 #include "proxy/exchange/request_head.hpp"
 #include "proxy/net.hpp"
@@ -41,13 +41,13 @@ struct ClientConnection {
 
 struct Exchange {
   using Clock = std::chrono::steady_clock;
-  Exchange(boost::beast::http::request_header<>& head, Protocol by, const ClientConnection& client)
+  Exchange(RequestHeader& head, Protocol by, const ClientConnection& client)
       : request(head),
         protocol(by),
         origin{client.ip, client.address, client.tls, client.listener_port, {}},
         relay_buffer(client.worker.buffers()) {}
 
-  boost::beast::http::request_header<>& request;  // owned by the codec; rewritten for upstream
+  RequestHeader& request;                         // owned by the codec; rewritten for upstream
   BodyFraming body;                               // the request body, as the client frames it
   Protocol protocol;
   // Who the request is from: the connection's client, or, once routed, what a believed peer's

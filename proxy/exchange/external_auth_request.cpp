@@ -13,10 +13,10 @@ namespace portico {
 namespace {
 
 // The auth request: the client's headers (hop-by-hop ones aside), then ingress-nginx's own.
-http::request<http::empty_body> auth_request(const Exchange& ex, const ExternalAuth& auth,
-                                             const RequestVariables& request,
-                                             const std::string& host, const std::string& target) {
-  http::request<http::empty_body> out;
+SideRequest auth_request(const Exchange& ex, const ExternalAuth& auth,
+                         const RequestVariables& request, const std::string& host,
+                         const std::string& target) {
+  SideRequest out;
   out.method_string(auth.method.empty() ? "GET" : auth.method);
   out.target(target);
   out.version(11);

@@ -1,7 +1,7 @@
 #include "proxy/exchange/forwarding.hpp"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
-#include <boost/range/iterator_range.hpp>
 #include <charconv>
 #include <string>
 #include <vector>
@@ -51,7 +51,7 @@ boost::asio::ip::address walk_forwarded_for(std::string_view list, boost::asio::
 
 }  // namespace
 
-void believe_forwarded_headers(const http::fields& fields, const GlobalPolicy& policy,
+void believe_forwarded_headers(const HeaderFields& fields, const GlobalPolicy& policy,
                                bool address_from_proxy_protocol, RequestOrigin& origin,
                                std::string& address_text) {
   if (!policy.believes_forwarded() || !policy.trusted_proxies.contains(origin.ip)) {
@@ -60,10 +60,9 @@ void believe_forwarded_headers(const http::fields& fields, const GlobalPolicy& p
   if (!address_from_proxy_protocol) {
     // Several fields of one name are one list, in order (as nginx joins them).
     std::string list;
-    for (const auto& field :
-         boost::make_iterator_range(fields.equal_range(policy.forwarded_for_header))) {
-      list.append(list.empty() ? "" : ", ").append(field.value());
-    }
+    fields.for_each_value(policy.forwarded_for_header, [&](std::string_view value) {
+      list.append(list.empty() ? "" : ", ").append(value);
+    });
     if (const auto client = walk_forwarded_for(list, origin.ip, policy.trusted_proxies);
         client != origin.ip) {
       origin.ip = client;
@@ -91,20 +90,26 @@ void believe_forwarded_headers(const http::fields& fields, const GlobalPolicy& p
   origin.forwarded_host = {host.data(), host.size()};
 }
 
-void strip_hop_by_hop(http::fields& fields) {
+void strip_hop_by_hop(HeaderFields& fields) {
+  // The names the Connection fields list, lowercase, sorted: one pass over the fields then
+  // erases them however many a hostile client lists.
   std::vector<std::string> named;
-  for (const auto& field :
-       boost::make_iterator_range(fields.equal_range(http::field::connection))) {
-    for_each_item(field.value(), ',', [&](std::string_view token) {
+  fields.for_each_value(http::field::connection, [&](std::string_view value) {
+    for_each_item(value, ',', [&](std::string_view token) {
       if (!token.empty() && !ordinary_connection_option(token) &&
           !protected_from_connection_option(token)) {
-        named.emplace_back(token);
+        named.emplace_back(ascii_lowercase(token));
       }
       return true;
     });
-  }
-  for (const auto& name : named) {
-    fields.erase(name);
+  });
+  if (!named.empty()) {
+    std::sort(named.begin(), named.end());
+    std::string name;
+    fields.erase_if([&](const HeaderFields::Field& field) {
+      name = ascii_lowercase(field.name_string());
+      return std::binary_search(named.begin(), named.end(), name);
+    });
   }
   for (const auto field :
        {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
@@ -113,12 +118,10 @@ void strip_hop_by_hop(http::fields& fields) {
   }
 }
 
-void set_forwarded_headers(http::fields& fields, const ClientOrigin& origin) {
+void set_forwarded_headers(HeaderFields& fields, const ClientOrigin& origin) {
   std::string forwarded_for;
-  for (const auto& field : boost::make_iterator_range(fields.equal_range("X-Forwarded-For"))) {
-    forwarded_for += field.value();
-    forwarded_for += ", ";
-  }
+  fields.for_each_value("X-Forwarded-For",
+                        [&](std::string_view value) { forwarded_for.append(value).append(", "); });
   forwarded_for += origin.address;
   fields.set("X-Forwarded-For", forwarded_for);
   fields.set("X-Forwarded-Proto", origin.proto);

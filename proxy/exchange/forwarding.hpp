@@ -2,11 +2,11 @@
 // Header rewriting at the proxy boundary, as pure functions on a header block so they are
 // testable without sockets.
 #include <boost/asio/ip/address.hpp>
-#include <boost/beast/http/fields.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "proxy/exchange/header_fields.hpp"
 #include "proxy/policy/global_policy.hpp"
 
 namespace portico {
@@ -15,7 +15,7 @@ namespace portico {
 // Proxy-Connection, TE, Transfer-Encoding, Upgrade) and every field the Connection header
 // names, except Host and the framing fields: a client must not be able to make the proxy
 // drop those by listing them.
-void strip_hop_by_hop(boost::beast::http::fields& fields);
+void strip_hop_by_hop(HeaderFields& fields);
 
 // Who a request is from, as the checks after routing, the forwarded headers and the access log
 // see it: the connection's client, or what a believed peer's forwarded headers say.
@@ -34,7 +34,7 @@ struct RequestOrigin {
 // too. `address_from_proxy_protocol`: the address came from a PROXY protocol header, which
 // wins over forwarded headers (ingress-nginx's real_ip_header proxy_protocol). The text of a
 // forwarded address is kept in `address_text`.
-void believe_forwarded_headers(const boost::beast::http::fields& fields, const GlobalPolicy& policy,
+void believe_forwarded_headers(const HeaderFields& fields, const GlobalPolicy& policy,
                                bool address_from_proxy_protocol, RequestOrigin& origin,
                                std::string& address_text);
 
@@ -47,6 +47,6 @@ struct ClientOrigin {
 
 // X-Forwarded-For gets `origin.address` (the peer's) appended to whatever the client sent;
 // X-Forwarded-Proto, -Host and -Port replace any value the client sent.
-void set_forwarded_headers(boost::beast::http::fields& fields, const ClientOrigin& origin);
+void set_forwarded_headers(HeaderFields& fields, const ClientOrigin& origin);
 
 }  // namespace portico

@@ -18,7 +18,7 @@ struct Destination {
   bool tls = false;
 };
 
-Awaitable<void> mirror_to(Worker& worker, Destination to, http::request<http::empty_body> request,
+Awaitable<void> mirror_to(Worker& worker, Destination to, SideRequest request,
                           SideRequestLimits limits) {
   auto& counts = worker.stats().mirrors;
   if (!to.endpoint) {
@@ -41,8 +41,8 @@ bool has_body(const BodyFraming& body) {
 // The head the backend receives, as a request of its own. A WebSocket handshake is mirrored
 // as the plain request: the mirror is never asked to switch protocols on a connection that
 // goes back to the pool.
-http::request<http::empty_body> copy_of(const Exchange& ex) {
-  http::request<http::empty_body> copy;
+SideRequest copy_of(const Exchange& ex) {
+  SideRequest copy;
   copy.base() = ex.request;
   copy.erase(http::field::upgrade);
   copy.erase(http::field::connection);

@@ -26,7 +26,7 @@ bool split_absolute_form(std::string_view target, std::string_view& authority,
 
 }  // namespace
 
-Fault vet_request_head(const http::request_header<>& head, bool upgrade_without_body,
+Fault vet_request_head(const RequestHeader& head, bool upgrade_without_body,
                        const ProxySettings& limits, RequestHead& out) {
   if (head.version() != 10 && head.version() != 11) {
     return Fault::BadRequest;

@@ -7,11 +7,11 @@
 // drives it directly. How the body is framed (the smuggling rules of RFC 9112 §6.3) is the
 // codec's to judge as it parses: HeadParser for HTTP/1.1, nghttp2 for HTTP/2 (which refuses
 // Transfer-Encoding outright).
-#include <boost/beast/http/message.hpp>
 #include <string>
 #include <string_view>
 
 #include "proxy/exchange/fault.hpp"
+#include "proxy/exchange/header_fields.hpp"
 #include "proxy/proxy_settings.hpp"
 
 namespace portico {
@@ -29,7 +29,7 @@ struct RequestHead {
 };
 
 // `upgrade_without_body`: the parser saw Connection: upgrade and no body follows.
-Fault vet_request_head(const boost::beast::http::request_header<>& head, bool upgrade_without_body,
+Fault vet_request_head(const RequestHeader& head, bool upgrade_without_body,
                        const ProxySettings& limits, RequestHead& out);
 
 }  // namespace portico

@@ -240,7 +240,7 @@ Fault pick_endpoint(const ClientConnection& client, Exchange& ex, const Endpoint
 }
 
 // A Gateway API header modifier, on the request or the response head.
-void apply_header_edits(const HeaderEdits& edits, http::fields& fields) {
+void apply_header_edits(const HeaderEdits& edits, HeaderFields& fields) {
   for (const auto& [name, value] : edits.set) {
     fields.set(name, value);
   }
@@ -345,7 +345,7 @@ Awaitable<Fault> plan_after_external_auth(const ClientConnection& client, Exchan
 namespace {
 
 // nginx's add_header: only on 2xx and 3xx answers, unless "always".
-void add_auth_cookies(const Exchange& ex, unsigned status, http::fields& fields) {
+void add_auth_cookies(const Exchange& ex, unsigned status, HeaderFields& fields) {
   if (ex.auth_cookies_always || (status >= 200 && status < 400)) {
     for (const auto& cookie : ex.auth_cookies) {
       fields.insert(http::field::set_cookie, cookie);
@@ -354,7 +354,7 @@ void add_auth_cookies(const Exchange& ex, unsigned status, http::fields& fields)
 }
 
 // Strict-Transport-Security on an answer to HTTPS: the global ConfigMap's, else the flag's.
-void add_hsts(const ClientConnection& client, const Exchange& ex, http::fields& fields) {
+void add_hsts(const ClientConnection& client, const Exchange& ex, HeaderFields& fields) {
   if (!ex.origin.https) {
     return;
   }
@@ -369,7 +369,7 @@ void add_hsts(const ClientConnection& client, const Exchange& ex, http::fields& 
 // add-headers (the global ConfigMap's), then the route's own response headers (custom-headers,
 // a ResponseHeaderModifier), which win: on every answer, the backend's or Portico's own, as
 // nginx's more_set_headers does.
-void add_configured_headers(const Exchange& ex, http::fields& fields) {
+void add_configured_headers(const Exchange& ex, HeaderFields& fields) {
   if (ex.snapshot) {
     for (const auto& [name, value] : ex.snapshot->global->response_headers) {
       fields.set(name, value);
@@ -382,8 +382,7 @@ void add_configured_headers(const Exchange& ex, http::fields& fields) {
 
 // proxy-redirect-from/-to: the prefix `from` of a URL header's value (after `after` in it:
 // Refresh's "5; url=") becomes `to`, expanded for this request.
-void rewrite_redirect(const Exchange& ex, const ProxyRedirect& redirect,
-                      http::response_header<>& response) {
+void rewrite_redirect(const Exchange& ex, const ProxyRedirect& redirect, ResponseHeader& response) {
   const RequestVariables request = request_variables(ex);
   // nginx's proxy_redirect rewrites these two.
   for (const auto& [field, after] :
@@ -420,7 +419,7 @@ RequestVariables request_variables(const Exchange& ex) {
 }
 
 void prepare_response_head(const ClientConnection& client, const Exchange& ex,
-                           http::response_header<>& response) {
+                           ResponseHeader& response) {
   const auto& settings = client.worker.settings();
   strip_hop_by_hop(response);
   response.set(http::field::server, settings.server_header);
@@ -435,10 +434,9 @@ void prepare_response_head(const ClientConnection& client, const Exchange& ex,
   }
 }
 
-http::response<http::string_body> local_reply(const ClientConnection& client, Exchange& ex,
-                                              unsigned status) {
+LocalReply local_reply(const ClientConnection& client, Exchange& ex, unsigned status) {
   const auto& settings = client.worker.settings();
-  http::response<http::string_body> reply{static_cast<http::status>(status), 11};
+  LocalReply reply{static_cast<http::status>(status), 11};
   reply.set(http::field::server, settings.server_header);
   add_hsts(client, ex, reply);
   for (const auto& [field, value] : ex.response_headers) {

@@ -13,6 +13,8 @@
 
 namespace portico {
 
+using LocalReply = boost::beast::http::response<boost::beast::http::string_body, HeaderFields>;
+
 // Everything before the backend, in order:
 // - vet_request_head (request_head.hpp): the head's grammar and limits, normalized host and path;
 // - route_request: the route (ACME answers and the plain-to-HTTPS redirect first), then its
@@ -43,13 +45,12 @@ RequestVariables request_variables(const Exchange& ex);
 // Rewrites a backend's response head for the client, whatever the protocols: hop-by-hop
 // fields out, Server, the exchange's extra headers, HSTS on HTTPS.
 void prepare_response_head(const ClientConnection& client, const Exchange& ex,
-                           boost::beast::http::response_header<>& response);
+                           ResponseHeader& response);
 
 // The reply the proxy gives itself for `status`, with the exchange's extra headers. A gRPC
 // request gets a gRPC error instead: 200 with grpc-status mapped from `status` and no body.
 // The codec adds its own framing (HTTP/1.1: Connection and version).
-boost::beast::http::response<boost::beast::http::string_body> local_reply(
-    const ClientConnection& client, Exchange& ex, unsigned status);
+LocalReply local_reply(const ClientConnection& client, Exchange& ex, unsigned status);
 
 // The status of the local reply that answers `fault`.
 inline unsigned reply_status(const Exchange& ex, Fault fault) {

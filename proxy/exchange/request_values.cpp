@@ -9,17 +9,19 @@ namespace portico {
 
 namespace http = boost::beast::http;
 
-std::string_view find_cookie(const http::request_header<>& head, std::string_view name) {
+std::string_view find_cookie(const RequestHeader& head, std::string_view name) {
   std::string_view found;
-  for (auto [it, end] = head.equal_range(http::field::cookie); it != end && found.empty(); ++it) {
-    for_each_item({it->value().data(), it->value().size()}, ';', [&](std::string_view pair) {
-      if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-        found = pair.substr(name.size() + 1);
-        return false;
-      }
-      return true;
-    });
-  }
+  head.for_each_value(http::field::cookie, [&](std::string_view cookies) {
+    if (found.empty()) {
+      for_each_item(cookies, ';', [&](std::string_view pair) {
+        if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+          found = pair.substr(name.size() + 1);
+          return false;
+        }
+        return true;
+      });
+    }
+  });
   return found;
 }
 
@@ -30,7 +32,7 @@ std::string_view find_query_argument(std::string_view target, std::string_view n
              : query_parameter(target.substr(question + 1), name).value_or(std::string_view());
 }
 
-std::string_view hash_key_value(const HashKey& key, const http::request_header<>& head,
+std::string_view hash_key_value(const HashKey& key, const RequestHeader& head,
                                 const RequestHead& target, std::string_view client_address) {
   using Source = HashKey::Source;
   switch (key.source) {
@@ -62,11 +64,10 @@ std::string_view hash_key_value(const HashKey& key, const http::request_header<>
   return {};
 }
 
-std::optional<bool> canary_by_request(const Canary& canary, const http::request_header<>& head) {
+std::optional<bool> canary_by_request(const Canary& canary, const RequestHeader& head) {
   if (!canary.header.empty()) {
     const auto field = head.find(canary.header);
-    const auto raw = field == head.end() ? boost::beast::string_view() : field->value();
-    const std::string_view value(raw.data(), raw.size());
+    const std::string_view value = field == head.end() ? std::string_view() : field->value();
     if (!canary.header_value.empty()) {
       if (value == canary.header_value) {
         return true;
@@ -89,8 +90,7 @@ std::optional<bool> canary_by_request(const Canary& canary, const http::request_
   return std::nullopt;
 }
 
-bool takes_canary(const Canary& canary, const http::request_header<>& head,
-                  LoadBalancer& balancer) {
+bool takes_canary(const Canary& canary, const RequestHeader& head, LoadBalancer& balancer) {
   const auto decided = canary_by_request(canary, head);
   return decided ? *decided : balancer.chance(canary.weight, canary.weight_total);
 }

@@ -2,12 +2,12 @@
 // The values of a request that Ingress settings key on: cookies (affinity, canary-by-cookie),
 // query arguments and headers (upstream-hash-by), and the canary decision itself. Pure
 // functions of the request head, so tests drive them directly.
-#include <boost/beast/http/message.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "proxy/exchange/header_fields.hpp"
 #include "proxy/exchange/request_head.hpp"
 #include "proxy/policy/route_policy.hpp"
 #include "proxy/route/route_table.hpp"
@@ -18,7 +18,7 @@ namespace portico {
 // What Gateway API matches read of a request: its head, as the codec read it.
 class HeadFacts final : public RequestFacts {
  public:
-  HeadFacts(const boost::beast::http::request_header<>& head, const RequestHead& target, bool tls)
+  HeadFacts(const RequestHeader& head, const RequestHead& target, bool tls)
       : head_(head), target_(target), tls_(tls) {}
   std::string_view method() const noexcept override { return head_.method_string(); }
   std::string_view header(std::string_view name) const noexcept override { return head_[name]; }
@@ -26,31 +26,27 @@ class HeadFacts final : public RequestFacts {
   bool tls() const noexcept override { return tls_; }
 
  private:
-  const boost::beast::http::request_header<>& head_;
+  const RequestHeader& head_;
   const RequestHead& target_;
   bool tls_;
 };
 
 // The value of cookie `name` in the request's Cookie fields, or "".
-std::string_view find_cookie(const boost::beast::http::request_header<>& head,
-                             std::string_view name);
+std::string_view find_cookie(const RequestHeader& head, std::string_view name);
 
 // The value of query argument `name` in `target` ("/p?a=1&b=2"), or "" (as sent, not decoded).
 std::string_view find_query_argument(std::string_view target, std::string_view name);
 
 // The value of `key` in this request: what upstream-hash-by hashes, a part of an auth-cache-key.
-std::string_view hash_key_value(const HashKey& key,
-                                const boost::beast::http::request_header<>& head,
+std::string_view hash_key_value(const HashKey& key, const RequestHeader& head,
                                 const RequestHead& target, std::string_view client_address);
 
 // Whether the request itself decides for or against the canary: canary-by-header
 // ("always"/"never", or the exact canary-by-header-value), then canary-by-cookie
 // ("always"/"never"), each consulted only when the one before says nothing.
-std::optional<bool> canary_by_request(const Canary& canary,
-                                      const boost::beast::http::request_header<>& head);
+std::optional<bool> canary_by_request(const Canary& canary, const RequestHeader& head);
 // Whether the request goes to the canary: as the request decides, else by canary-weight.
-bool takes_canary(const Canary& canary, const boost::beast::http::request_header<>& head,
-                  LoadBalancer& balancer);
+bool takes_canary(const Canary& canary, const RequestHeader& head, LoadBalancer& balancer);
 
 // The request target the upstream receives: the normalized path and query, or, under
 // rewrite-target, the target with the path's captures substituted and the query after any

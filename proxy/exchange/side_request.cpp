@@ -19,7 +19,7 @@ constexpr std::chrono::seconds ResolvedFor{30};
 
 Awaitable<std::optional<http::response<http::string_body>>> send_side_request(
     Worker& worker, const Endpoint& endpoint, bool tls, std::string_view server_name,
-    http::request<http::empty_body>& request, const SideRequestLimits& limits, Deadline& deadline) {
+    SideRequest& request, const SideRequestLimits& limits, Deadline& deadline) {
   std::optional<http::response<http::string_body>> answer;
   UpstreamConnectionPtr upstream = worker.pool().take(endpoint, tls);
   if (!upstream) {

@@ -11,11 +11,15 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/exchange/header_fields.hpp"
 #include "proxy/net.hpp"
 #include "proxy/session/deadline.hpp"
 #include "proxy/upstream/cluster.hpp"
 
 namespace portico {
+
+// A request Portico sends on its own (external auth, error pages, mirrors): a head alone.
+using SideRequest = boost::beast::http::request<boost::beast::http::empty_body, HeaderFields>;
 
 class Worker;
 
@@ -37,7 +41,6 @@ Awaitable<std::optional<Endpoint>> resolve_host(Worker& worker, const std::strin
 // answer not read in time or within the limits. `server_name`: the SNI over TLS.
 Awaitable<std::optional<boost::beast::http::response<boost::beast::http::string_body>>>
 send_side_request(Worker& worker, const Endpoint& endpoint, bool tls, std::string_view server_name,
-                  boost::beast::http::request<boost::beast::http::empty_body>& request,
-                  const SideRequestLimits& limits, Deadline& deadline);
+                  SideRequest& request, const SideRequestLimits& limits, Deadline& deadline);
 
 }  // namespace portico

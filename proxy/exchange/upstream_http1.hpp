@@ -163,7 +163,7 @@ class UpstreamExchange {
   Awaitable<Fault> relay(Upstream& upstream, beast::flat_buffer& buffer) {
     const auto& settings = worker_.settings();
     Deadline& deadline = down_.deadline();
-    http::response_header<> response;
+    ResponseHeader response;
     std::optional<ResponseHeadParser> parser;
     // Interim 1xx responses are not relayed (Expect is never forwarded); 101 would be.
     do {
@@ -231,7 +231,7 @@ class UpstreamExchange {
           co_return Fault::UpstreamBroken;
       }
     }
-    static const http::fields no_trailers;  // HTTP/1.1 backends' trailers are not relayed
+    static const HeaderFields no_trailers;  // HTTP/1.1 backends' trailers are not relayed
     if (!co_await down_.end_response(ex_, no_trailers)) {
       co_return Fault::ClientGone;
     }

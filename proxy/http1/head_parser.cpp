@@ -44,7 +44,7 @@ unsigned version_of(std::string_view version) {
 }
 
 // request-line = method SP request-target SP HTTP-version (RFC 9112 §3): single spaces.
-bool take_request_line(std::string_view line, http::request_header<>& head) {
+bool take_request_line(std::string_view line, RequestHeader& head) {
   const auto method_end = line.find(' ');
   if (method_end == std::string_view::npos) {
     return false;
@@ -69,7 +69,7 @@ bool take_request_line(std::string_view line, http::request_header<>& head) {
 
 // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4). A status
 // under 100 has no class (RFC 9110 §15) and would be taken for an interim one.
-bool take_status_line(std::string_view line, http::response_header<>& head) {
+bool take_status_line(std::string_view line, ResponseHeader& head) {
   constexpr std::size_t ReasonStart = 13;  // "HTTP/1.1 200 "
   if (line.size() < ReasonStart || line[8] != ' ' || line[12] != ' ') {
     return false;

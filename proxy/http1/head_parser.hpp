@@ -12,12 +12,12 @@
 // proxy must be (RFC 9112): no obs-fold, exactly one Content-Length of digits, a
 // Transfer-Encoding only of "chunked" and never next to a Content-Length, status codes from
 // 100. Pure: the fuzzers drive it directly.
-#include <boost/beast/http/message.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "proxy/exchange/body_framing.hpp"
+#include "proxy/exchange/header_fields.hpp"
 
 namespace portico {
 
@@ -32,7 +32,7 @@ enum class HeadParseResult {
 template <bool IsRequest>
 class HeadParser {
  public:
-  using Header = boost::beast::http::header<IsRequest>;
+  using Header = boost::beast::http::header<IsRequest, HeaderFields>;
   using Result = HeadParseResult;
 
   // Fills `head`, which must be empty and outlive the parser.

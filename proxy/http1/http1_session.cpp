@@ -134,7 +134,7 @@ template <class Stream>
 Awaitable<bool> HttpSession<Stream>::serve_one() {
   Worker& worker = client_info_.worker;
   const auto& settings = worker.settings();
-  http::request_header<> request;
+  RequestHeader request;
   RequestHeadParser parser(request, settings.max_header_bytes);
   // Idle: between requests, with nothing of the next one read. A new connection is not idle:
   // its client is about to send (closing it in a drain would lose that request). A plain
@@ -232,7 +232,7 @@ Awaitable<bool> HttpSession<Stream>::continue_if_expected(Exchange& ex) {
 // length (an HTTP/1.0 client reads it until the close instead), and Connection.
 template <class Stream>
 Awaitable<std::pair<boost::system::error_code, std::uint64_t>>
-HttpSession<Stream>::send_response_head(Exchange& ex, http::response_header<>& response,
+HttpSession<Stream>::send_response_head(Exchange& ex, ResponseHeader& response,
                                         const BodyFraming& framing,
                                         beast::flat_buffer& upstream_buffer) {
   const bool switching = response.result() == http::status::switching_protocols;

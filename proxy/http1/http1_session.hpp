@@ -63,12 +63,12 @@ class HttpSession final : public Session {
   Stream& body_source() { return client_; }
   beast::flat_buffer& read_ahead() { return buffer_; }
   Awaitable<std::pair<boost::system::error_code, std::uint64_t>> send_response_head(
-      Exchange& ex, http::response_header<>& response, const BodyFraming& framing,
+      Exchange& ex, ResponseHeader& response, const BodyFraming& framing,
       beast::flat_buffer& upstream_buffer);
   Stream& body_sink() { return client_; }
   bool chunked_out() const { return response_chunked_; }
   // Trailers are dropped: HTTP/1.1 clients rarely ask for them (TE: trailers).
-  Awaitable<bool> end_response(Exchange&, const http::fields&) { co_return true; }
+  Awaitable<bool> end_response(Exchange&, const HeaderFields&) { co_return true; }
   template <class Upstream>
   Awaitable<void> tunnel(Exchange& ex, Upstream& upstream, beast::flat_buffer& buffer);
 

@@ -16,7 +16,7 @@ void HeaderList::add(std::string_view name, std::string_view value) {
   spans_.push_back({name_at, name.size(), value_at, value.size()});
 }
 
-void HeaderList::add_fields(const http::fields& fields) {
+void HeaderList::add_fields(const HeaderFields& fields) {
   for (const auto& field : fields) {
     switch (field.name()) {
       case http::field::host:

@@ -6,10 +6,11 @@
 // nghttp2 copies it in the submit call.
 #include <nghttp2/nghttp2.h>
 
-#include <boost/beast/http/fields.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "proxy/exchange/header_fields.hpp"
 
 namespace portico {
 
@@ -22,7 +23,7 @@ class HeaderList {
   }
   void add(std::string_view name, std::string_view value);
   // Every field of `fields` but Host (that is :authority) and the connection-specific ones.
-  void add_fields(const boost::beast::http::fields& fields);
+  void add_fields(const HeaderFields& fields);
   // The list, its pointers into the text taken now that the text no longer grows.
   nghttp2_nv* data();
   std::size_t size() const { return spans_.size(); }

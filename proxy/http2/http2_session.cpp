@@ -73,8 +73,7 @@ class Http2Session<Stream>::StreamExchange {
   bool chunked_out() const { return false; }
 
   Awaitable<std::pair<boost::system::error_code, std::uint64_t>> send_response_head(
-      Exchange&, http::response_header<>& response, const BodyFraming& framing,
-      beast::flat_buffer&) {
+      Exchange&, ResponseHeader& response, const BodyFraming& framing, beast::flat_buffer&) {
     if (stream_->closed()) {
       co_return std::pair{boost::system::error_code(net::error::connection_reset),
                           std::uint64_t{0}};
@@ -83,7 +82,7 @@ class Http2Session<Stream>::StreamExchange {
     session_.submit_head(*stream_, response, with_body_);
     co_return std::pair{boost::system::error_code(), std::uint64_t{0}};
   }
-  Awaitable<bool> end_response(Exchange&, const http::fields& trailers) {
+  Awaitable<bool> end_response(Exchange&, const HeaderFields& trailers) {
     if (with_body_) {
       stream_->trailers_to_send = trailers;
       stream_->end_outbound();
@@ -180,13 +179,23 @@ struct Http2Session<Stream>::Callbacks {
       } else if (existing.empty()) {
         head.set(http::field::host, value);
       }
-    } else if (name == "cookie" && head.count(http::field::cookie) > 0) {
-      std::string joined(head[http::field::cookie]);
-      joined.append("; ").append(value);
-      head.set(http::field::cookie, joined);
     } else {
-      head.insert(name, value);
+      head.insert(name, value);  // cookie crumbs too: join_cookies() makes them one field
     }
+  }
+
+  // The cookie crumbs of a request, one field each on the wire, as the one Cookie field an
+  // HTTP/1.1 backend expects (RFC 9113 §8.2.3). Joined once the head is whole: joining at
+  // each crumb would copy the growing list once per crumb.
+  static void join_cookies(RequestHeader& head) {
+    if (head.count(http::field::cookie) < 2) {
+      return;
+    }
+    std::string joined;
+    head.for_each_value(http::field::cookie, [&](std::string_view crumb) {
+      joined.append(joined.empty() ? "" : "; ").append(crumb);
+    });
+    head.set(http::field::cookie, joined);
   }
 
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
@@ -203,6 +212,9 @@ struct Http2Session<Stream>::Callbacks {
       case NGHTTP2_HEADERS:
         s.guard_.on_header_list_end();
         if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+          if (Http2Stream* stream = s.streams_.find(frame->hd.stream_id)) {
+            join_cookies(stream->request);
+          }
           s.start_exchange(frame->hd.stream_id);  // runs until its first wait, here
         }
         break;
@@ -438,7 +450,7 @@ Awaitable<Fault> Http2Session<Stream>::proxy(Exchange& ex, StreamExchange& down)
 // A response head as HTTP/2 fields: :status first, then the rest (HeaderList: lowercase,
 // nothing connection-specific).
 template <class Stream>
-void Http2Session<Stream>::submit_head(Http2Stream& stream, const http::response_header<>& head,
+void Http2Session<Stream>::submit_head(Http2Stream& stream, const ResponseHeader& head,
                                        bool with_body) {
   fields_.clear();
   fields_.add(":status", std::to_string(head.result_int()));

@@ -55,7 +55,7 @@ class Http2Session final : public Session, private Http2Connection, private Http
   void on_fatal(int error) override;
   Awaitable<void> serve_stream(std::shared_ptr<Http2Stream> stream);
   Awaitable<Fault> proxy(Exchange& ex, StreamExchange& down);
-  void submit_head(Http2Stream& stream, const http::response_header<>& head, bool with_body);
+  void submit_head(Http2Stream& stream, const ResponseHeader& head, bool with_body);
   void send_local_reply(Exchange& ex, Http2Stream& stream, unsigned status);
   void start_exchange(std::int32_t stream_id);
   void consumed(std::int32_t stream_id, std::size_t bytes) override;

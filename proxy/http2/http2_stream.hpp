@@ -17,13 +17,13 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/http/message.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "proxy/exchange/body_framing.hpp"
+#include "proxy/exchange/header_fields.hpp"
 #include "proxy/net.hpp"
 #include "proxy/session/deadline.hpp"
 
@@ -56,14 +56,14 @@ class Http2Stream final : public Interruptible {
 
   // Downstream: the request head as the session assembled it from HEADERS (HTTP/1.1-shaped:
   // Host is :authority) and its body's framing.
-  boost::beast::http::request_header<> request;
+  RequestHeader request;
   BodyFraming request_framing;
   bool malformed = false;  // a rule of RFC 9113 §8 that nghttp2 leaves to the application
   // Upstream: the response head and trailers the backend sent.
-  boost::beast::http::response_header<> response;
-  boost::beast::http::fields received_trailers;
+  ResponseHeader response;
+  HeaderFields received_trailers;
   // Either end: trailers to send after the outbound body (gRPC's status).
-  boost::beast::http::fields trailers_to_send;
+  HeaderFields trailers_to_send;
 
   // --- The connection's side. ---
   void receive(const std::uint8_t* data, std::size_t size);  // a DATA frame's payload

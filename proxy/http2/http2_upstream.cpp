@@ -64,7 +64,7 @@ class Http2Upstream final : public Http2UpstreamLink,
     return nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
   }
 
-  std::shared_ptr<Http2Stream> start_request(const http::request_header<>& head, bool grpc,
+  std::shared_ptr<Http2Stream> start_request(const RequestHeader& head, bool grpc,
                                              bool has_body) override {
     HeaderList& fields = fields_;
     fields.clear();

@@ -4,11 +4,11 @@
 // keeps a few per endpoint; an exchange takes one with room and starts its request there.
 // The connection lives while its loops run (they hold it) or while the pool or a stream's
 // exchange holds it; used on the worker's thread only.
-#include <boost/beast/http/message.hpp>
 #include <chrono>
 #include <memory>
 #include <string_view>
 
+#include "proxy/exchange/header_fields.hpp"
 #include "proxy/http2/http2_stream.hpp"
 #include "proxy/net.hpp"
 #include "proxy/upstream/cluster.hpp"
@@ -28,7 +28,7 @@ class Http2UpstreamLink {
   virtual std::size_t capacity() const = 0;
   // Submits a request whose head is `head` (HTTP/1.1-shaped, Host as :authority); `grpc`
   // adds "te: trailers" (gRPC requires it). Null when the connection cannot take one.
-  virtual std::shared_ptr<Http2Stream> start_request(const http::request_header<>& head, bool grpc,
+  virtual std::shared_ptr<Http2Stream> start_request(const RequestHeader& head, bool grpc,
                                                      bool has_body) = 0;
   // Ends a stream the exchange gives up on (RST_STREAM CANCEL).
   virtual void cancel(const Http2Stream& stream) = 0;

@@ -1,20 +1,27 @@
 // Portico's HTTP/1.1 head parser against Beast's, which it replaced, for requests and for
 // responses: on every head Portico's accepts, Beast's must accept the same head (the same
-// start line, the same fields in the same order, the same framing and connection semantics).
+// start line, the same fields with each name's values in the same order, the same framing and
+// connection semantics). Beast groups a name's fields together; Portico keeps the wire's order.
 // Portico's may refuse what Beast's accepts (it is stricter by design: obs-fold, Content-Length
 // lists, codings other than chunked, statuses under 100), never the other way round. It must
 // also reach the same result however the bytes arrive: whole, or in two reads.
 // Input: a mode byte (bit 0: a response; bit 1: the answer to HEAD), a byte that says where
 // the second read starts, then what the peer sent.
+#include <algorithm>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 #include "proxy/http1/head_parser.hpp"
 
 namespace http = boost::beast::http;
+using portico::HeaderFields;
 using portico::HeadParser;
 
 namespace {
@@ -27,18 +34,30 @@ void require(bool holds) {
   }
 }
 
-template <bool IsRequest>
-bool same_fields(const http::header<IsRequest>& ours, const http::header<IsRequest>& beasts) {
-  return std::equal(
-      ours.begin(), ours.end(), beasts.begin(), beasts.end(), [](const auto& a, const auto& b) {
-        return a.name() == b.name() && a.name_string() == b.name_string() && a.value() == b.value();
-      });
+// The fields as (lowercase name, original name, value), each name's in the order they came.
+template <class Fields>
+std::vector<std::tuple<std::string, std::string, std::string>> by_name(const Fields& fields) {
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  for (const auto& field : fields) {
+    std::string lower(field.name_string());
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    out.emplace_back(lower, std::string(field.name_string()), std::string(field.value()));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+  return out;
+}
+
+template <class Ours, class Theirs>
+bool same_fields(const Ours& ours, const Theirs& theirs) {
+  return by_name(ours) == by_name(theirs);
 }
 
 template <bool IsRequest>
 void compare(std::string_view received, std::size_t split, bool answers_head) {
   using Parser = HeadParser<IsRequest>;
-  const auto make = [&](http::header<IsRequest>& head) {
+  const auto make = [&](http::header<IsRequest, HeaderFields>& head) {
     Parser parser(head, HeadLimit);
     if constexpr (!IsRequest) {
       if (answers_head) {
@@ -47,11 +66,11 @@ void compare(std::string_view received, std::size_t split, bool answers_head) {
     }
     return parser;
   };
-  http::header<IsRequest> whole_head;
+  http::header<IsRequest, HeaderFields> whole_head;
   Parser whole = make(whole_head);
   const auto result = whole.parse(received);
 
-  http::header<IsRequest> split_head;
+  http::header<IsRequest, HeaderFields> split_head;
   Parser in_two = make(split_head);
   auto split_result = in_two.parse(received.substr(0, split));
   if (split_result == Parser::Result::NeedMore) {

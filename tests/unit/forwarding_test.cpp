@@ -6,7 +6,7 @@ using namespace portico;
 namespace http = boost::beast::http;
 
 TEST_CASE("Hop-by-hop fields are removed, including those Connection names", "[forwarding]") {
-  http::fields f;
+  HeaderFields f;
   f.set("Connection", "keep-alive, X-Secret-Hop , Content-Length, Host");
   f.insert("Connection", "Upgrade");
   f.set("Keep-Alive", "timeout=5");
@@ -31,7 +31,7 @@ TEST_CASE("Hop-by-hop fields are removed, including those Connection names", "[f
 }
 
 TEST_CASE("X-Forwarded-For appends, while -Proto, -Host and -Port replace", "[forwarding]") {
-  http::fields f;
+  HeaderFields f;
   f.insert("X-Forwarded-For", "1.1.1.1");
   f.insert("X-Forwarded-For", "2.2.2.2");
   f.set("X-Forwarded-Proto", "https");
@@ -51,14 +51,14 @@ TEST_CASE("Forwarded headers: the client nginx's real_ip_recursive finds, from t
   GlobalPolicy policy;
   policy.forwarded_headers = true;
   policy.trusted_proxies = *SourceRanges::parse("127.0.0.1, 10.0.0.0/8");
-  const auto origin_of = [&](const http::fields& fields, const char* peer,
+  const auto origin_of = [&](const HeaderFields& fields, const char* peer,
                              bool from_proxy_header = false) {
     std::string text;
     RequestOrigin origin{ip(peer), peer, false, 80, {}};
     believe_forwarded_headers(fields, policy, from_proxy_header, origin, text);
     return std::pair{origin.ip.to_string(), origin.https};
   };
-  http::fields f;
+  HeaderFields f;
   f.insert("X-Forwarded-For", "198.51.100.1, 203.0.113.7");
   f.insert("X-Forwarded-For", "10.0.0.2");  // several fields are one list, in order
   f.set("X-Forwarded-Proto", "HTTPS");

@@ -12,7 +12,7 @@ namespace {
 
 // The fields as "Name: value" lines, in order.
 template <bool IsRequest>
-std::vector<std::string> fields_of(const http::header<IsRequest>& head) {
+std::vector<std::string> fields_of(const http::header<IsRequest, HeaderFields>& head) {
   std::vector<std::string> lines;
   for (const auto& field : head) {
     lines.push_back(std::string(field.name_string()) + ": " + std::string(field.value()));
@@ -23,7 +23,7 @@ std::vector<std::string> fields_of(const http::header<IsRequest>& head) {
 // `received` parsed in one call, as a request head (or a response head), by a fresh parser.
 template <bool IsRequest = true>
 Result parse_once(std::string_view received, std::size_t limit = 8192) {
-  http::header<IsRequest> head;
+  http::header<IsRequest, HeaderFields> head;
   HeadParser<IsRequest> parser(head, limit);
   return parser.parse(received);
 }
@@ -38,7 +38,7 @@ TEST_CASE("HeadParser: a request: the same head however the bytes are split", "[
                                           "X-Empty: "};
   for (std::size_t split = 0; split <= request.size(); ++split) {
     INFO("first read: " << split << " bytes");
-    http::request_header<> head;
+    RequestHeader head;
     RequestHeadParser parser(head, 8192);
     auto result = parser.parse(std::string_view(request).substr(0, split));
     if (result == Result::NeedMore) {
@@ -54,7 +54,7 @@ TEST_CASE("HeadParser: a request: the same head however the bytes are split", "[
     CHECK(parser.has_body());
   }
   // One byte at a time: each call sees one byte more.
-  http::request_header<> head;
+  RequestHeader head;
   RequestHeadParser parser(head, 8192);
   std::size_t fed = 0;
   auto result = Result::NeedMore;
@@ -86,7 +86,7 @@ TEST_CASE("HeadParser: a request: framing and connection semantics", "[unit][htt
   };
   for (const auto& c : cases) {
     INFO(c.head);
-    http::request_header<> head;
+    RequestHeader head;
     RequestHeadParser parser(head, 8192);
     REQUIRE(parser.parse(c.head) == Result::Done);
     CHECK(parser.has_body() == c.has_body);
@@ -148,7 +148,7 @@ TEST_CASE("HeadParser: a request: the head must end within its limit", "[unit][h
 }
 
 TEST_CASE("HeadParser: a response's status line, fields and framing", "[unit][http1]") {
-  http::response_header<> head;
+  ResponseHeader head;
   ResponseHeadParser parser(head, 8192);
   const std::string response = "HTTP/1.1 201 Made It \r\nContent-Length: 3\r\nX-A: b\r\n\r\nabc";
   REQUIRE(parser.parse(response) == Result::Done);
@@ -180,7 +180,7 @@ TEST_CASE("HeadParser: a response's status line, fields and framing", "[unit][ht
   };
   for (const auto& c : cases) {
     INFO(c.head << (c.answers_head ? " (to HEAD)" : ""));
-    http::response_header<> h;
+    ResponseHeader h;
     ResponseHeadParser p(h, 8192);
     if (c.answers_head) {
       p.answers_head_request();

@@ -84,7 +84,7 @@ TEST_CASE("CORS: origins and the headers sent", "[policy]") {
 }
 
 TEST_CASE("Request values: cookies, query arguments, canary order", "[policy]") {
-  http::request_header<> head;
+  RequestHeader head;
   head.target("/p?a=1&user=alice&flag");
   head.insert(http::field::cookie, "theme=dark; canary=always");
   head.insert(http::field::cookie, "route=abc");
