@@ -48,9 +48,40 @@ HeaderFields::writer::writer(const HeaderFields& fields, unsigned version, unsig
   fields.append_lines(text_);
 }
 
-bool HeaderFields::matches(const Entry& entry, field id, std::string_view name) const {
+HeaderFields& HeaderFields::operator=(const HeaderFields& other) {
+  if (this != &other) {
+    clear();
+    copy_from(other);
+  }
+  return *this;
+}
+
+void HeaderFields::copy_from(const HeaderFields& other) {
+  for (const Entry& entry : other.entries_) {
+    insert(entry.id, name_of(entry), value_of(entry));
+  }
+  start_line_ = other.start_line_;
+  method_ = other.method_;
+}
+
+void HeaderFields::clear() {
+  entries_.clear();
+  release_blocks();
+  free_ = inline_bytes_;
+  limit_ = inline_bytes_ + InlineBytes;
+}
+
+void HeaderFields::release_blocks() {
+  while (blocks_ != nullptr) {
+    Block* previous = blocks_->previous;
+    ::operator delete(blocks_);
+    blocks_ = previous;
+  }
+}
+
+bool HeaderFields::matches(const Entry& entry, field id, std::string_view name) {
   // A name Beast knows is matched by its code; only unknown names compare their text.
-  return entry.id == id && (id != field::unknown || boost::beast::iequals(text(entry.name), name));
+  return entry.id == id && (id != field::unknown || boost::beast::iequals(name_of(entry), name));
 }
 
 std::size_t HeaderFields::first_of(field id, std::string_view name) const {
@@ -82,32 +113,30 @@ std::size_t HeaderFields::count(std::string_view name) const {
 
 std::string_view HeaderFields::operator[](field name) const {
   const std::size_t at = first_of(name, {});
-  return at < entries_.size() ? text(entries_[at].value) : std::string_view();
+  return at < entries_.size() ? value_of(entries_[at]) : std::string_view();
 }
 
 std::string_view HeaderFields::operator[](std::string_view name) const {
   const std::size_t at = first_of(http::string_to_field(name), name);
-  return at < entries_.size() ? text(entries_[at].value) : std::string_view();
+  return at < entries_.size() ? value_of(entries_[at]) : std::string_view();
 }
 
-bool HeaderFields::in_store(std::string_view text) const {
-  // Compared as addresses: a view into the store would be left dangling when it grows.
-  const auto address = reinterpret_cast<std::uintptr_t>(text.data());
-  const auto first = reinterpret_cast<std::uintptr_t>(bytes_.data());
-  return address >= first && address < first + bytes_.size();
-}
-
-HeaderFields::Span HeaderFields::store(std::string_view text) {
-  const std::size_t at = bytes_.size();
-  if (at + text.size() > bytes_.capacity()) {
-    // Past the inline room, grow in large steps: a browser's head then costs one allocation,
-    // not one per doubling.
-    constexpr std::size_t FirstHeapBytes = 2048;
-    bytes_.reserve(std::max({FirstHeapBytes, 2 * bytes_.capacity(), at + text.size()}));
+const char* HeaderFields::store(std::string_view text) {
+  if (text.size() > static_cast<std::size_t>(limit_ - free_)) {
+    // A new block; the text already stored stays where it is.
+    const std::size_t size = std::max(BlockBytes, text.size());
+    auto* block = static_cast<Block*>(::operator new(sizeof(Block) + size));
+    block->previous = blocks_;
+    blocks_ = block;
+    free_ = reinterpret_cast<char*>(block + 1);
+    limit_ = free_ + size;
   }
-  bytes_.resize(at + text.size(), boost::container::default_init);
-  std::memcpy(bytes_.data() + at, text.data(), text.size());
-  return {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(text.size())};
+  char* at = free_;
+  if (!text.empty()) {
+    std::memcpy(at, text.data(), text.size());
+  }
+  free_ += text.size();
+  return at;
 }
 
 void HeaderFields::insert(field name, std::string_view value) {
@@ -120,19 +149,15 @@ void HeaderFields::insert(std::string_view name, std::string_view value) {
 
 void HeaderFields::insert(field id, std::string_view name, std::string_view value) {
   value = trim_whitespace(value);
-  if (in_store(name) || in_store(value)) {
-    // Copied from this head itself (rare): copy it out first, as the store may move.
-    const std::string name_copy(name);
-    const std::string value_copy(value);
-    insert(id, name_copy, value_copy);
-    return;
-  }
   if (entries_.size() == entries_.capacity()) {
+    // Past the inline room, grow in large steps: a browser's head then costs one allocation
+    // here, not one per doubling.
     constexpr std::size_t FirstHeapFields = 32;
     entries_.reserve(std::max(FirstHeapFields, 2 * entries_.capacity()));
   }
-  const Span name_span = store(name);
-  entries_.push_back({name_span, store(value), id});
+  const char* stored_name = store(name);
+  entries_.push_back({stored_name, store(value), static_cast<std::uint32_t>(name.size()),
+                      static_cast<std::uint32_t>(value.size()), id});
 }
 
 void HeaderFields::set(field name, std::string_view value) {
@@ -166,7 +191,7 @@ std::size_t HeaderFields::erase(std::string_view name) {
 
 void HeaderFields::append_lines(std::string& out) const {
   for (const Entry& entry : entries_) {
-    out.append(text(entry.name)).append(": ").append(text(entry.value)).append("\r\n");
+    out.append(name_of(entry)).append(": ").append(value_of(entry)).append("\r\n");
   }
   out.append("\r\n");
 }

@@ -7,13 +7,17 @@
 // Why not Beast's basic_fields: it allocates a block per field and keeps every field in an
 // rb-tree and a list, and under load that was the largest caller of operator new and about a
 // tenth of a request's user time (bench/RESULTS.md). Here every name and value is copied into
-// one byte store and indexed by a small array of offsets; both have room inline for a usual
-// head, so a usual head costs no allocation at all, and a large one a few.
+// a byte store and indexed by a small array; both have room inline for a usual head, so a
+// usual head costs no allocation at all, and a large one a few blocks of store.
+//
+// Text never moves once stored: the store grows by adding blocks, never by copying. So a view
+// of a name or value stays valid until clear() or the head's end, even after its field is set
+// again or erased, and code can read one field while it writes others. The price is that a
+// rewritten field's old text stays until clear(): a head is rewritten a bounded number of times.
 //
 // Fields keep the order they were added in, which for a parsed head is the order on the wire.
-// Lookups scan the array: a head holds a few dozen fields, where a scan of 20-byte entries
-// comparing Beast's field codes beats any tree. Rewriting a field (set, erase) leaves its old
-// text behind in the store until clear(): a head is rewritten a bounded number of times.
+// Lookups scan the array: a head holds a few dozen fields, where a scan comparing Beast's field
+// codes beats any tree.
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/field.hpp>
@@ -33,8 +37,7 @@ class HeaderFields {
  public:
   using field = boost::beast::http::field;
 
-  // One field, as iterating or find() sees it: views into the store, valid until the next
-  // insert or set (which may move the store).
+  // One field, as iterating or find() sees it: views into the store.
   class Field {
    public:
     Field(field id, std::string_view name, std::string_view value)
@@ -97,6 +100,13 @@ class HeaderFields {
     std::string text_;
   };
 
+  HeaderFields() = default;
+  // A copy stores its own text (views into the other's store would end with it). Moving is
+  // copying: text in the other's inline room cannot move with its views.
+  HeaderFields(const HeaderFields& other) { copy_from(other); }
+  HeaderFields& operator=(const HeaderFields& other);
+  ~HeaderFields() { release_blocks(); }
+
   const_iterator begin() const { return {this, 0}; }
   const_iterator end() const { return {this, entries_.size()}; }
   std::size_t size() const { return entries_.size(); }
@@ -117,7 +127,7 @@ class HeaderFields {
     const field id = boost::beast::http::string_to_field(name);
     for (const Entry& entry : entries_) {
       if (matches(entry, id, name)) {
-        visit(text(entry.value));
+        visit(value_of(entry));
       }
     }
   }
@@ -125,7 +135,7 @@ class HeaderFields {
   void for_each_value(field name, Visit&& visit) const {
     for (const Entry& entry : entries_) {
       if (entry.id == name) {
-        visit(text(entry.value));
+        visit(value_of(entry));
       }
     }
   }
@@ -147,11 +157,8 @@ class HeaderFields {
   std::size_t erase_if(Predicate&& erased) {
     return erase_entries([&](const Entry& entry) { return erased(as_field(entry)); });
   }
-  // Erases every field (not the start line), keeping the room taken.
-  void clear() {
-    entries_.clear();
-    bytes_.clear();
-  }
+  // Erases every field (not the start line).
+  void clear();
 
   // Every field as "name: value\r\n", then the empty line.
   void append_lines(std::string& out) const;
@@ -176,31 +183,35 @@ class HeaderFields {
   void set_keep_alive_impl(unsigned version, bool keep_alive);
 
  private:
-  struct Span {
-    std::uint32_t at = 0;
-    std::uint32_t size = 0;
-  };
   struct Entry {
-    Span name;
-    Span value;
+    const char* name;
+    const char* value;
+    std::uint32_t name_size;
+    std::uint32_t value_size;
     field id;
+  };
+  // A block of store taken from the heap once the inline room is full; its text follows it.
+  struct Block {
+    Block* previous;
   };
   // Room inline for a usual small head: wrk's or curl's request with the forwarded fields
   // Portico adds, or a small backend's response. A browser's request, with its cookies, takes
-  // the heap once (see store()). An HTTP/2 stream holds four of these, which keeps them small.
-  static constexpr std::size_t InlineFields = 8;
+  // a block or two. An HTTP/2 stream holds four of these, which keeps them small.
+  static constexpr std::size_t InlineFields = 10;
   static constexpr std::size_t InlineBytes = 256;
   static constexpr std::size_t InlineStartLine = 64;
+  // Under the 4 KiB the binary's per-thread block cache keeps (app/thread_heap_cache.cpp).
+  static constexpr std::size_t BlockBytes = 4096 - 64;
 
-  Field as_field(const Entry& entry) const {
-    return {entry.id, text(entry.name), text(entry.value)};
-  }
+  static std::string_view name_of(const Entry& entry) { return {entry.name, entry.name_size}; }
+  static std::string_view value_of(const Entry& entry) { return {entry.value, entry.value_size}; }
+  Field as_field(const Entry& entry) const { return {entry.id, name_of(entry), value_of(entry)}; }
   Field field_at(std::size_t at) const { return as_field(entries_[at]); }
-  std::string_view text(Span span) const { return {bytes_.data() + span.at, span.size}; }
-  bool in_store(std::string_view text) const;
-  // Copies `text`, which must not lie in the store, to its end.
-  Span store(std::string_view text);
-  bool matches(const Entry& entry, field id, std::string_view name) const;
+  // Copies `text` into the store; where it came from does not matter, the store never moves.
+  const char* store(std::string_view text);
+  void release_blocks();
+  void copy_from(const HeaderFields& other);
+  static bool matches(const Entry& entry, field id, std::string_view name);
   std::size_t first_of(field id, std::string_view name) const;
   std::size_t erase_all(field id, std::string_view name);
   template <class Predicate>
@@ -212,7 +223,10 @@ class HeaderFields {
   }
 
   boost::container::small_vector<Entry, InlineFields> entries_;
-  boost::container::small_vector<char, InlineBytes> bytes_;
+  char inline_bytes_[InlineBytes];
+  char* free_ = inline_bytes_;  // where the next text goes
+  char* limit_ = inline_bytes_ + InlineBytes;
+  Block* blocks_ = nullptr;  // the newest heap block, if any
   boost::container::small_vector<char, InlineStartLine> start_line_;  // target or reason
   std::string method_;  // only for a method Beast has no verb for
 };

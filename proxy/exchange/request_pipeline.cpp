@@ -254,14 +254,14 @@ void apply_header_edits(const HeaderEdits& edits, HeaderFields& fields) {
 
 void prepare_upstream_request(const ClientConnection& client, Exchange& ex) {
   auto& req = ex.request;
-  // A view, not a copy: neither step below erases Host (strip_hop_by_hop protects it), and a
-  // field's value stays where it is while others are added or erased.
+  // Views, not copies: a head's text stays where it is while its fields are set or erased
+  // (HeaderFields), and so does a believed X-Forwarded-Host's, which set_forwarded_headers
+  // replaces.
   const std::string_view host_as_sent = req[http::field::host];
   if (ex.policy->proxy_redirect || ex.policy->url_mirror) {
     ex.as_sent = Exchange::SentHead{std::string(host_as_sent), std::string(req.target())};
   }
-  // A believed X-Forwarded-Host is copied: setting the field frees its old value.
-  const std::string forwarded_host(ex.origin.forwarded_host);
+  const std::string_view forwarded_host = ex.origin.forwarded_host;
   strip_hop_by_hop(req);
   set_forwarded_headers(req, {client.address, ex.origin.https ? "https" : "http", ex.origin.port,
                               forwarded_host.empty() ? host_as_sent : forwarded_host});

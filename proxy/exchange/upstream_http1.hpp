@@ -231,7 +231,7 @@ class UpstreamExchange {
           co_return Fault::UpstreamBroken;
       }
     }
-    static const HeaderFields no_trailers;  // HTTP/1.1 backends' trailers are not relayed
+    static const HeaderFields no_trailers{};  // HTTP/1.1 backends' trailers are not relayed
     if (!co_await down_.end_response(ex_, no_trailers)) {
       co_return Fault::ClientGone;
     }

@@ -41,7 +41,7 @@ std::vector<std::string> names_in_order(const HeaderFields& fields) {
 
 }  // namespace
 
-TEST_CASE("HeaderFields: fields keep the order they came in; names match in any case",
+TEST_CASE("HeaderFields: fields keep the order they came in and names match in any case",
           "[header_fields]") {
   HeaderFields f;
   f.insert("Host", "blog.example.com");
@@ -60,7 +60,7 @@ TEST_CASE("HeaderFields: fields keep the order they came in; names match in any 
   CHECK(f.find("x-trace")->name() == http::field::unknown);
 }
 
-TEST_CASE("HeaderFields: set replaces a name's fields with one, last; erase takes them all",
+TEST_CASE("HeaderFields: set replaces a name's fields with one at the end and erase takes them all",
           "[header_fields]") {
   HeaderFields f;
   f.insert("X-A", "1");
@@ -92,6 +92,24 @@ TEST_CASE("HeaderFields: a value copied from the same head survives the store gr
   CHECK(f["X-Copy-39"] == std::string(200, 's'));
   f.set(f.find("X-Copy-3")->name_string(), "renamed by its own name");
   CHECK(f["x-copy-3"] == "renamed by its own name");
+}
+
+TEST_CASE("HeaderFields: a view of a value outlives later inserts, sets and erases",
+          "[header_fields]") {
+  HeaderFields f;
+  f.insert(http::field::host, "blog.example.com");
+  const std::string_view host = f[http::field::host];
+  for (int i = 0; i < 300; ++i) {  // far past the inline room: several blocks
+    f.insert("X-Filler-" + std::to_string(i), std::string(40, 'f'));
+  }
+  f.set(http::field::host, "other.example.com");
+  f.erase("X-Filler-7");
+  CHECK(host == "blog.example.com");
+  CHECK(f[http::field::host] == "other.example.com");
+  const HeaderFields copy = f;  // a copy has text of its own
+  f.clear();
+  CHECK(copy.size() == 300);
+  CHECK(copy[http::field::host] == "other.example.com");
 }
 
 TEST_CASE("HeaderFields: a head far past the inline room keeps every field", "[header_fields]") {
