@@ -49,7 +49,7 @@ bool under(std::string_view path, std::string_view prefix) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  RequestHeader request;
+  portico::RequestHeader request;
   portico::RequestHeadParser parser(request, 32 * 1024);
   if (parser.parse({reinterpret_cast<const char*>(data), size}) !=
       portico::RequestHeadParser::Result::Done) {
