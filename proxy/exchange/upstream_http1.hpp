@@ -167,7 +167,7 @@ class UpstreamExchange {
     std::optional<ResponseHeadParser> parser;
     // Interim 1xx responses are not relayed (Expect is never forwarded); 101 would be.
     do {
-      response = {};
+      response.clear();  // an interim response's fields; the parser sets the status line
       parser.emplace(response, settings.max_header_bytes);
       if (ex_.head) {
         parser->answers_head_request();
