@@ -224,6 +224,28 @@ TEST_CASE("E2E: local replies 404, 503, 502, 504 and 400", "[e2e]") {
   }
 }
 
+TEST_CASE("E2E: a backend's interim responses are dropped and its final one relayed whole",
+          "[e2e]") {
+  // 103 Early Hints with a field of its own, then 102, then the answer: the client gets the
+  // answer alone, with none of the interim heads' fields.
+  RawUpstream hints(
+      "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\nX-Interim: 1\r\n\r\n"
+      "HTTP/1.1 102 Processing\r\n\r\n"
+      "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nX-Final: yes\r\n\r\nok");
+  TempDir dir;
+  dir.write("routes.yaml", Class + "---\n" +
+                               ingress_yaml("r", "x.com", {{"/", "Prefix", "hints", "80"}}) +
+                               "---\n" + service_yaml("hints", {hints.port()}));
+  Portico portico(dir.path());
+  portico.wait_ready();
+  const auto r = get(portico.port(), "x.com", "/");
+  CHECK(r.status == 201);
+  CHECK(r.body == "ok");
+  CHECK(r.header("x-final") == "yes");
+  CHECK(r.header("x-interim").empty());
+  CHECK(r.header("link").empty());
+}
+
 TEST_CASE("E2E: --access-log writes one JSON line per request", "[e2e][accesslog]") {
   Backends backends;
   const auto echo = backends.start("echo");
