@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <cctype>
+#include <csignal>
 
 #include "config/snapshot_builder.hpp"
 #include "proxy/admin/explain.hpp"
@@ -291,6 +292,11 @@ std::optional<Application::StartFailure> Application::prepare() {
 }
 
 void Application::start() {
+  // OpenSSL writes to a TLS connection's socket itself (TlsSocket), with write(2): a peer that
+  // has closed would raise SIGPIPE and end the process. Linux has no per-socket opt-out for
+  // write(2), so the signal is ignored process-wide, before any worker writes, whoever embeds
+  // the Application (the binary, the e2e tests).
+  signal(SIGPIPE, SIG_IGN);
   workers_.start();
   control_.start();
   admin_.start();
