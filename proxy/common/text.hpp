@@ -1,6 +1,5 @@
 #pragma once
 // Small text helpers shared by the header, cookie, query and annotation readers.
-#include <string>
 #include <string_view>
 
 namespace portico {
@@ -14,15 +13,6 @@ constexpr std::string_view trim_whitespace(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-// `s` in ASCII lowercase, as field names compare (RFC 9110 §5.1).
-inline std::string ascii_lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-  }
-  return out;
 }
 
 // Calls `visit` with each `separator`-separated item of `list`, trimmed (empty items too).

@@ -103,10 +103,7 @@ void format_head(const http::header<IsRequest, HeaderFields>& message, std::stri
     out.append("HTTP/1.1 ").append(std::to_string(message.result_int())).append(" ");
     out.append(message.reason()).append("\r\n");
   }
-  for (const auto& field : message) {
-    out.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
-  }
-  out.append("\r\n");
+  message.append_lines(out);
 }
 
 // Writes a message head, together with the body bytes that were read along with it when the

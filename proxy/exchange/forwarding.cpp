@@ -91,24 +91,23 @@ void believe_forwarded_headers(const HeaderFields& fields, const GlobalPolicy& p
 }
 
 void strip_hop_by_hop(HeaderFields& fields) {
-  // The names the Connection fields list, lowercase, sorted: one pass over the fields then
-  // erases them however many a hostile client lists.
-  std::vector<std::string> named;
+  // The names the Connection fields list, sorted ignoring case: one pass over the fields then
+  // erases them however many a hostile client lists. Views: a head's text outlives erasing.
+  std::vector<std::string_view> named;
   fields.for_each_value(http::field::connection, [&](std::string_view value) {
     for_each_item(value, ',', [&](std::string_view token) {
       if (!token.empty() && !ordinary_connection_option(token) &&
           !protected_from_connection_option(token)) {
-        named.emplace_back(ascii_lowercase(token));
+        named.push_back(token);
       }
       return true;
     });
   });
   if (!named.empty()) {
-    std::sort(named.begin(), named.end());
-    std::string name;
+    const boost::beast::iless less;
+    std::sort(named.begin(), named.end(), less);
     fields.erase_if([&](const HeaderFields::Field& field) {
-      name = ascii_lowercase(field.name_string());
-      return std::binary_search(named.begin(), named.end(), name);
+      return std::binary_search(named.begin(), named.end(), field.name_string(), less);
     });
   }
   for (const auto field :

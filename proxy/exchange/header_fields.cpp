@@ -100,15 +100,17 @@ HeaderFields::const_iterator HeaderFields::find(std::string_view name) const {
   return {this, first_of(http::string_to_field(name), name)};
 }
 
-std::size_t HeaderFields::count(field name) const {
+std::size_t HeaderFields::count_of(field id, std::string_view name) const {
   return static_cast<std::size_t>(std::count_if(
-      entries_.begin(), entries_.end(), [&](const Entry& e) { return matches(e, name, {}); }));
+      entries_.begin(), entries_.end(), [&](const Entry& e) { return matches(e, id, name); }));
+}
+
+std::size_t HeaderFields::count(field name) const {
+  return count_of(name, {});
 }
 
 std::size_t HeaderFields::count(std::string_view name) const {
-  const field id = http::string_to_field(name);
-  return static_cast<std::size_t>(std::count_if(
-      entries_.begin(), entries_.end(), [&](const Entry& e) { return matches(e, id, name); }));
+  return count_of(http::string_to_field(name), name);
 }
 
 std::string_view HeaderFields::operator[](field name) const {

@@ -124,20 +124,11 @@ class HeaderFields {
   // list (RFC 9110 §5.3).
   template <class Visit>
   void for_each_value(std::string_view name, Visit&& visit) const {
-    const field id = boost::beast::http::string_to_field(name);
-    for (const Entry& entry : entries_) {
-      if (matches(entry, id, name)) {
-        visit(value_of(entry));
-      }
-    }
+    visit_values(boost::beast::http::string_to_field(name), name, visit);
   }
   template <class Visit>
   void for_each_value(field name, Visit&& visit) const {
-    for (const Entry& entry : entries_) {
-      if (entry.id == name) {
-        visit(value_of(entry));
-      }
-    }
+    visit_values(name, {}, visit);
   }
 
   // Adds a field after every other; the value loses its surrounding spaces and tabs.
@@ -213,6 +204,15 @@ class HeaderFields {
   void copy_from(const HeaderFields& other);
   static bool matches(const Entry& entry, field id, std::string_view name);
   std::size_t first_of(field id, std::string_view name) const;
+  std::size_t count_of(field id, std::string_view name) const;
+  template <class Visit>
+  void visit_values(field id, std::string_view name, Visit& visit) const {
+    for (const Entry& entry : entries_) {
+      if (matches(entry, id, name)) {
+        visit(value_of(entry));
+      }
+    }
+  }
   std::size_t erase_all(field id, std::string_view name);
   template <class Predicate>
   std::size_t erase_entries(Predicate&& erased) {
